@@ -1,0 +1,46 @@
+/**
+ * The one registry of Mifeng's typed errors, shared by the protocol, the server and the mini program.
+ *
+ * Each entry has a stable snake_case `code` (what the API sends and the mini program branches on),
+ * an English `message` for logs and developers, and the HTTP `status` the API answers with.
+ * People never see `code` or `message`: the mini program maps codes to its own Chinese/English text.
+ */
+export const ERRORS = {
+  // Protocol (shared/protocol, shared/crypto)
+  Malformed: { code: 'malformed', status: 400, message: 'The data does not match the protocol format' },
+  UnsupportedVersion: { code: 'unsupported_version', status: 400, message: 'Unsupported protocol version' },
+  BadSignature: { code: 'bad_signature', status: 400, message: 'The sender signature does not verify' },
+  NotARecipient: { code: 'not_a_recipient', status: 403, message: 'This letter is not addressed to you' },
+  Tampered: { code: 'tampered', status: 400, message: 'The ciphertext failed authentication' },
+  WrongMasterKey: { code: 'wrong_master_key', status: 400, message: 'The master key does not open this key backup' },
+  Expired: { code: 'expired', status: 410, message: 'This letter has expired' },
+  RandomNotReady: {
+    code: 'random_not_ready',
+    status: 500,
+    message: 'The secure random pool is not filled yet; refusing to use anything weaker',
+  },
+  TooLarge: { code: 'too_large', status: 413, message: 'The content is larger than the protocol allows' },
+} as const satisfies Record<string, { code: string; status: number; message: string }>;
+
+export type ErrorName = keyof typeof ERRORS;
+export type ErrorCode = (typeof ERRORS)[ErrorName]['code'];
+
+/** A typed, coded error. `name` is the registry key (`BadSignature`), `code` its wire form. */
+export class MifengError extends Error {
+  override readonly name: ErrorName;
+  readonly code: ErrorCode;
+  readonly status: number;
+
+  constructor(name: ErrorName, detail?: string, options?: { cause?: unknown }) {
+    const entry = ERRORS[name];
+    super(detail ? `${entry.message}: ${detail}` : entry.message, options);
+    this.name = name;
+    this.code = entry.code;
+    this.status = entry.status;
+  }
+}
+
+/** True when `err` is a MifengError, optionally of the given name. */
+export function isMifengError(err: unknown, name?: ErrorName): err is MifengError {
+  return err instanceof MifengError && (name === undefined || err.name === name);
+}
