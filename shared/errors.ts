@@ -12,7 +12,11 @@ export const ERRORS = {
   BadSignature: { code: 'bad_signature', status: 400, message: 'The sender signature does not verify' },
   NotARecipient: { code: 'not_a_recipient', status: 403, message: 'This letter is not addressed to you' },
   Tampered: { code: 'tampered', status: 400, message: 'The ciphertext failed authentication' },
-  WrongMasterKey: { code: 'wrong_master_key', status: 400, message: 'The master key does not open this key backup' },
+  WrongMasterKey: {
+    code: 'wrong_master_key',
+    status: 400,
+    message: 'The master key does not open this key backup',
+  },
   Expired: { code: 'expired', status: 410, message: 'This letter has expired' },
   RandomNotReady: {
     code: 'random_not_ready',
@@ -20,6 +24,21 @@ export const ERRORS = {
     message: 'The secure random pool is not filled yet; refusing to use anything weaker',
   },
   TooLarge: { code: 'too_large', status: 413, message: 'The content is larger than the protocol allows' },
+
+  // WeChat (server/wechat): what the WeChat API answered, as the API reports it to the mini program
+  WeChatInvalidCode: {
+    code: 'wechat_invalid_code',
+    status: 400,
+    message: 'WeChat rejected the code as invalid, expired or already used',
+  },
+  WeChatRateLimited: {
+    code: 'wechat_rate_limited',
+    status: 429,
+    message: 'WeChat is rate limiting requests',
+  },
+  WeChatBusy: { code: 'wechat_busy', status: 503, message: 'WeChat is busy; try again shortly' },
+  WeChatError: { code: 'wechat_error', status: 502, message: 'WeChat answered with an unexpected error' },
+  WeChatUnavailable: { code: 'wechat_unavailable', status: 503, message: 'WeChat could not be reached' },
 } as const satisfies Record<string, { code: string; status: number; message: string }>;
 
 export type ErrorName = keyof typeof ERRORS;
