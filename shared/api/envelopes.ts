@@ -1,0 +1,182 @@
+/**
+ * Contracts of `/api/v1/envelopes*`: upload, fetch, list and revoke sealed letters.
+ *
+ * The envelope itself is protocol v1 (DESIGN §3, shared/protocol): the server checks it with the
+ * protocol's own parser and signature check, stores it exactly as received and hands it back
+ * unchanged. `EnvelopeJsonSchema` below is its JSON shape for typing and the OpenAPI document.
+ */
+import * as z from 'zod/mini';
+import {
+  API_PREFIX,
+  base64urlBytes,
+  base64urlMax,
+  CursorSchema,
+  EnvelopeIdSchema,
+  ErrorResponseSchema,
+  KeyIdSchema,
+  NoContentSchema,
+  PublicKeySchema,
+  TimestampSchema,
+  UserIdSchema,
+  UserRefSchema,
+} from './common';
+
+/** Most recipients per envelope, the sender included. */
+export const MAX_ENVELOPE_RECIPIENTS = 50;
+
+/** Largest `ct` (ciphertext ‖ tag) the API accepts, in bytes (64 KiB). */
+export const MAX_ENVELOPE_CT_BYTES = 64 * 1024;
+
+/** Largest DER SM2 signature (two 33-byte INTEGERs in a SEQUENCE). */
+const MAX_SIG_BYTES = 72;
+
+/** A recipient entry of an envelope: who, under which key, and the wrapped content key. */
+export const EnvelopeRecipientJsonSchema = z.object({
+  user: UserIdSchema,
+  key: KeyIdSchema,
+  /** SM2 encryption (C1‖C3‖C2) of the 16-byte content key: 113 bytes. */
+  wrap: base64urlBytes(113, 'wrap'),
+});
+export type EnvelopeRecipientJson = z.infer<typeof EnvelopeRecipientJsonSchema>;
+
+/** The JSON shape of a protocol v1 envelope (DESIGN §3). */
+export const EnvelopeJsonSchema = z.object({
+  v: z.literal(1),
+  id: EnvelopeIdSchema,
+  sender: UserIdSchema,
+  senderKey: KeyIdSchema,
+  createdAt: TimestampSchema,
+  expiresAt: z.nullable(TimestampSchema),
+  recipients: z
+    .array(EnvelopeRecipientJsonSchema)
+    .check(
+      z.minLength(1),
+      z.maxLength(MAX_ENVELOPE_RECIPIENTS, `at most ${MAX_ENVELOPE_RECIPIENTS} recipients`),
+    ),
+  iv: base64urlBytes(12, 'iv'),
+  ct: base64urlMax(MAX_ENVELOPE_CT_BYTES, 'ct'),
+  sig: base64urlMax(MAX_SIG_BYTES, 'sig'),
+});
+export type EnvelopeJson = z.infer<typeof EnvelopeJsonSchema>;
+
+/** `POST /envelopes` body. */
+export const CreateEnvelopeBodySchema = z.object({ envelope: EnvelopeJsonSchema });
+export type CreateEnvelopeBody = z.infer<typeof CreateEnvelopeBodySchema>;
+
+/** `POST /envelopes` 201: the id and the QR URL `<PUBLIC_URL>/s/<id>`. */
+export const CreateEnvelopeResponseSchema = z.object({ id: EnvelopeIdSchema, url: z.string() });
+export type CreateEnvelopeResponse = z.infer<typeof CreateEnvelopeResponseSchema>;
+
+/** `GET|DELETE /envelopes/:id` params. */
+export const EnvelopeParamsSchema = z.object({ id: EnvelopeIdSchema });
+export type EnvelopeParams = z.infer<typeof EnvelopeParamsSchema>;
+
+/** The sender as `GET /envelopes/:id` shows them, with the key that signed this envelope. */
+export const EnvelopeSenderSchema = z.object({
+  user: UserIdSchema,
+  name: z.string(),
+  publicKey: PublicKeySchema,
+  keyId: KeyIdSchema,
+});
+export type EnvelopeSender = z.infer<typeof EnvelopeSenderSchema>;
+
+/** A recipient's first successful fetch of an envelope. */
+export const EnvelopeOpenSchema = z.object({ user: UserIdSchema, name: z.string(), at: TimestampSchema });
+export type EnvelopeOpen = z.infer<typeof EnvelopeOpenSchema>;
+
+/** `GET /envelopes/:id` 200. `opens` is present only when the caller is the sender. */
+export const GetEnvelopeResponseSchema = z.object({
+  envelope: EnvelopeJsonSchema,
+  sender: EnvelopeSenderSchema,
+  opens: z.optional(z.array(EnvelopeOpenSchema)),
+});
+export type GetEnvelopeResponse = z.infer<typeof GetEnvelopeResponseSchema>;
+
+/** Which list: letters addressed to me (`inbox`, my own excluded) or sent by me (`sent`). */
+export const BOX = { INBOX: 'inbox', SENT: 'sent' } as const;
+export const BoxSchema = z.enum([BOX.INBOX, BOX.SENT]);
+export type Box = z.infer<typeof BoxSchema>;
+
+/** Items per list page. */
+export const ENVELOPE_PAGE_SIZE = 20;
+
+/** `GET /envelopes` query. */
+export const ListEnvelopesQuerySchema = z.object({
+  box: BoxSchema,
+  cursor: z.optional(CursorSchema),
+});
+export type ListEnvelopesQuery = z.infer<typeof ListEnvelopesQuerySchema>;
+
+/** The state of an envelope, as lists show it (purged tombstones keep their state). */
+export const ENVELOPE_STATE = { ACTIVE: 'active', EXPIRED: 'expired', REVOKED: 'revoked' } as const;
+export const EnvelopeStateSchema = z.enum([
+  ENVELOPE_STATE.ACTIVE,
+  ENVELOPE_STATE.EXPIRED,
+  ENVELOPE_STATE.REVOKED,
+]);
+export type EnvelopeState = z.infer<typeof EnvelopeStateSchema>;
+
+/** One list entry: metadata only, never ciphertext. */
+export const EnvelopeSummarySchema = z.object({
+  id: EnvelopeIdSchema,
+  sender: UserRefSchema,
+  recipients: z.array(UserRefSchema),
+  createdAt: TimestampSchema,
+  expiresAt: z.nullable(TimestampSchema),
+  state: EnvelopeStateSchema,
+});
+export type EnvelopeSummary = z.infer<typeof EnvelopeSummarySchema>;
+
+/** `GET /envelopes` 200: newest first; pass `nextCursor` back as `cursor` for the next page. */
+export const ListEnvelopesResponseSchema = z.object({
+  items: z.array(EnvelopeSummarySchema),
+  nextCursor: z.nullable(CursorSchema),
+});
+export type ListEnvelopesResponse = z.infer<typeof ListEnvelopesResponseSchema>;
+
+const registeredErrors = { 401: ErrorResponseSchema, 403: ErrorResponseSchema } as const;
+
+export const envelopesContract = {
+  create: {
+    method: 'POST',
+    path: `${API_PREFIX}/envelopes`,
+    body: CreateEnvelopeBodySchema,
+    responses: {
+      201: CreateEnvelopeResponseSchema,
+      400: ErrorResponseSchema,
+      ...registeredErrors,
+      409: ErrorResponseSchema,
+      413: ErrorResponseSchema,
+      415: ErrorResponseSchema,
+    },
+  },
+  get: {
+    method: 'GET',
+    path: `${API_PREFIX}/envelopes/:id`,
+    params: EnvelopeParamsSchema,
+    responses: {
+      200: GetEnvelopeResponseSchema,
+      400: ErrorResponseSchema,
+      ...registeredErrors,
+      404: ErrorResponseSchema,
+      410: ErrorResponseSchema,
+    },
+  },
+  list: {
+    method: 'GET',
+    path: `${API_PREFIX}/envelopes`,
+    querystring: ListEnvelopesQuerySchema,
+    responses: { 200: ListEnvelopesResponseSchema, 400: ErrorResponseSchema, ...registeredErrors },
+  },
+  revoke: {
+    method: 'DELETE',
+    path: `${API_PREFIX}/envelopes/:id`,
+    params: EnvelopeParamsSchema,
+    responses: {
+      204: NoContentSchema,
+      400: ErrorResponseSchema,
+      ...registeredErrors,
+      404: ErrorResponseSchema,
+    },
+  },
+} as const;
