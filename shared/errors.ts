@@ -39,6 +39,64 @@ export const ERRORS = {
   WeChatBusy: { code: 'wechat_busy', status: 503, message: 'WeChat is busy; try again shortly' },
   WeChatError: { code: 'wechat_error', status: 502, message: 'WeChat answered with an unexpected error' },
   WeChatUnavailable: { code: 'wechat_unavailable', status: 503, message: 'WeChat could not be reached' },
+
+  // HTTP API (server/): request, auth and resource errors
+  ValidationFailed: { code: 'validation_failed', status: 400, message: 'The request is invalid' },
+  MalformedJson: { code: 'malformed_json', status: 400, message: 'The request body is not valid JSON' },
+  Unauthorized: { code: 'unauthorized', status: 401, message: 'A valid bearer token is required' },
+  NotRegistered: {
+    code: 'not_registered',
+    status: 403,
+    message: 'Finish registration (phone, name and key) before using this route',
+  },
+  Forbidden: { code: 'forbidden', status: 403, message: 'You may not do this' },
+  NotFound: { code: 'not_found', status: 404, message: 'Not found' },
+  NoSuchRecipient: {
+    code: 'no_such_recipient',
+    status: 404,
+    message: 'No registered user has this name and phone number',
+  },
+  Revoked: { code: 'revoked', status: 410, message: 'The sender revoked this letter' },
+  Conflict: { code: 'conflict', status: 409, message: 'The resource already exists' },
+  PhoneTaken: { code: 'phone_taken', status: 409, message: 'This phone number belongs to another account' },
+  PhoneRequired: { code: 'phone_required', status: 409, message: 'Verify a phone number first' },
+  InvalidPhone: { code: 'invalid_phone', status: 400, message: 'This is not a usable phone number' },
+  InvalidPublicKey: {
+    code: 'invalid_public_key',
+    status: 400,
+    message: 'The public key is not a valid SM2 point',
+  },
+  SenderMismatch: { code: 'sender_mismatch', status: 403, message: 'The envelope names another sender' },
+  SenderKeyMismatch: {
+    code: 'sender_key_mismatch',
+    status: 400,
+    message: "The envelope's sender key is not your current key",
+  },
+  RecipientKeyMismatch: {
+    code: 'recipient_key_mismatch',
+    status: 400,
+    message: 'A recipient is unknown or the key id is not their current key',
+  },
+  SenderNotRecipient: {
+    code: 'sender_not_recipient',
+    status: 400,
+    message: 'The sender must be among the recipients',
+  },
+  ClockSkew: { code: 'clock_skew', status: 400, message: 'createdAt is too far from the server clock' },
+  InvalidExpiry: {
+    code: 'invalid_expiry',
+    status: 400,
+    message: 'expiresAt must be in the future and within the allowed maximum',
+  },
+  PayloadTooLarge: { code: 'payload_too_large', status: 413, message: 'The request body is too large' },
+  UnsupportedMediaType: {
+    code: 'unsupported_media_type',
+    status: 415,
+    message: 'Send the body as application/json',
+  },
+  RateLimited: { code: 'rate_limited', status: 429, message: 'Too many requests; slow down' },
+  Unavailable: { code: 'unavailable', status: 503, message: 'The service is temporarily unavailable' },
+  Internal: { code: 'internal', status: 500, message: 'Internal server error' },
 } as const satisfies Record<string, { code: string; status: number; message: string }>;
 
 export type ErrorName = keyof typeof ERRORS;
