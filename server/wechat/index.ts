@@ -1,0 +1,10 @@
+export {
+  createWeChatClient,
+  WECHAT_ERRCODE,
+  type WeChatApi,
+  WeChatApiError,
+  type WeChatClient,
+  type WeChatClientOptions,
+  type WeChatPhone,
+  type WeChatSession,
+} from './client';
