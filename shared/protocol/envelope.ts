@@ -1,0 +1,369 @@
+/**
+ * Envelopes: sealed letters (docs/protocol.md §Envelope).
+ *
+ * Sealing draws, in this order, from the random source: id (16 bytes, unless given), the DEK
+ * (16), the GCM IV (12), then what SM2 encryption needs for each recipient in list order, then
+ * what the SM2 signature needs. The byte strings inside:
+ *
+ *   plaintext  = UTF-8(JCS({content, remark})) ‖ 00 × p       p minimal with the total ≡ 0 mod 256
+ *   ct         = SM4-GCM(DEK, iv, plaintext, AAD) ‖ tag       tag: TAG_LENGTH bytes
+ *   wrap       = C1 ‖ C3 ‖ C2 = SM2Enc(recipient key, DEK)    65 + 32 + 16 = WRAP_LENGTH bytes
+ *   AAD        = UTF-8(JCS(header))       header: the envelope without ct, sig and every wrap
+ *   sig        = DER SM2 signature over UTF-8(JCS(envelope without sig)), ID 1234567812345678
+ *
+ * Opening checks, in this order, and stops at the first failure: schema (Malformed,
+ * UnsupportedVersion, TooLarge) → senderKey and signature against the key the reader trusts
+ * (BadSignature) → expiry (Expired) → the reader's own entry (NotARecipient) → unwrap (Tampered) →
+ * GCM tag (Tampered) → padding and plaintext schema (Malformed, TooLarge).
+ */
+import type { RandomSource } from '../crypto';
+import {
+  randomBytes,
+  sm2Decrypt,
+  sm2Encrypt,
+  sm2IsValidPublicKey,
+  sm2PublicKey,
+  sm2Sign,
+  sm2Verify,
+  sm4GcmDecrypt,
+  sm4GcmEncrypt,
+} from '../crypto';
+import {
+  base64urlDecode,
+  base64urlEncode,
+  base64urlLength,
+  isWellFormedUnicode,
+  utf8Decode,
+  utf8Encode,
+  utf8Length,
+} from '../encoding';
+import { MifengError } from '../errors';
+import { parseWith } from './_parse';
+import { canonicalize } from './canonical';
+import { assertUserId, type Identity, keyId, type PublicIdentity } from './identity';
+import {
+  DEK_LENGTH,
+  ENVELOPE_ID_LENGTH,
+  IV_LENGTH,
+  MAX_CIPHERTEXT_BYTES,
+  MAX_CONTENT_BYTES,
+  MAX_PLAINTEXT_BYTES,
+  MAX_RECIPIENTS,
+  MAX_REMARK_BYTES,
+  PADDING_BLOCK,
+  PROTOCOL_VERSION,
+} from './limits';
+import { type Envelope, EnvelopeSchema, type Plaintext, PlaintextSchema } from './schema';
+
+/** The envelope without `ct`, `sig` and the recipients' `wrap`: what GCM authenticates as AAD. */
+export interface EnvelopeHeader {
+  v: typeof PROTOCOL_VERSION;
+  id: string;
+  sender: string;
+  senderKey: string;
+  createdAt: string;
+  expiresAt: string | null;
+  recipients: { user: string; key: string }[];
+  iv: string;
+}
+
+/** The envelope without `sig`: what the sender signs. */
+export type UnsignedEnvelope = Omit<Envelope, 'sig'>;
+
+export interface SealInput {
+  /** The author, who signs and is always a recipient (added first when absent). */
+  sender: Identity;
+  /** Who may open it; user ids must be unique. */
+  recipients: PublicIdentity[];
+  /** At most MAX_CONTENT_BYTES of UTF-8. */
+  content: string;
+  /** What it is for; at most MAX_REMARK_BYTES of UTF-8. Defaults to "". */
+  remark?: string;
+  /** After this instant nobody can open it; null = permanent. Must be later than `now`. */
+  expiresAt: Date | null;
+}
+
+export interface SealOptions {
+  /** createdAt; defaults to the current time. */
+  now?: Date;
+  /** Defaults to the source installed with setRandomSource(). */
+  random?: RandomSource;
+  /** The 16-byte envelope id; drawn from `random` when absent. */
+  id?: Uint8Array;
+}
+
+export interface OpenOptions {
+  /** Whose private key unwraps the DEK; must be listed under `reader.user` with keyId(reader.publicKey). */
+  reader: Identity;
+  /** The sender's public key as the reader trusts it (from the server, checked by fingerprint). */
+  senderPublicKey: Uint8Array;
+  /** The time the expiry is checked against; defaults to the current time. */
+  now?: Date;
+}
+
+export interface OpenedLetter extends Plaintext {
+  /** The parsed envelope, for the sender, recipients and times it names. */
+  envelope: Envelope;
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Validates an envelope's shape (not its signature). Throws `UnsupportedVersion` for a numeric
+ * `v` other than 1, `TooLarge` for too many recipients or too long a `ct`, `Malformed` otherwise.
+ */
+export function parseEnvelope(value: unknown): Envelope {
+  if (!isPlainRecord(value)) throw new MifengError('Malformed', 'envelope must be a JSON object');
+  if (typeof value.v === 'number' && value.v !== PROTOCOL_VERSION) {
+    throw new MifengError('UnsupportedVersion', `envelope v=${value.v}`);
+  }
+  if (Array.isArray(value.recipients) && value.recipients.length > MAX_RECIPIENTS) {
+    throw new MifengError('TooLarge', `more than ${MAX_RECIPIENTS} recipients`);
+  }
+  if (typeof value.ct === 'string' && value.ct.length > base64urlLength(MAX_CIPHERTEXT_BYTES)) {
+    throw new MifengError('TooLarge', `ct longer than ${MAX_CIPHERTEXT_BYTES} bytes`);
+  }
+  return parseWith(EnvelopeSchema, value, 'envelope');
+}
+
+/** The header (the GCM AAD's JSON value), with exactly its members and nothing else. */
+export function envelopeHeader(envelope: UnsignedEnvelope | EnvelopeHeader): EnvelopeHeader {
+  return {
+    v: envelope.v,
+    id: envelope.id,
+    sender: envelope.sender,
+    senderKey: envelope.senderKey,
+    createdAt: envelope.createdAt,
+    expiresAt: envelope.expiresAt,
+    recipients: envelope.recipients.map(({ user, key }) => ({ user, key })),
+    iv: envelope.iv,
+  };
+}
+
+/** AAD = UTF-8(JCS(header)). */
+export function envelopeAad(envelope: UnsignedEnvelope | EnvelopeHeader): Uint8Array {
+  return utf8Encode(canonicalize(envelopeHeader(envelope)));
+}
+
+/** The bytes the sender signs: UTF-8(JCS(envelope without sig)). */
+export function signedBytes(envelope: UnsignedEnvelope): Uint8Array {
+  const unsigned: UnsignedEnvelope = {
+    ...envelopeHeader(envelope),
+    recipients: envelope.recipients.map(({ user, key, wrap }) => ({ user, key, wrap })),
+    ct: envelope.ct,
+  };
+  return utf8Encode(canonicalize(unsigned));
+}
+
+/**
+ * True when `senderKey` names `senderPublicKey` and `sig` verifies over signedBytes with it.
+ * Never throws for a bad envelope; wrong argument types throw TypeError/RangeError.
+ */
+export function verifyEnvelopeSignature(envelope: Envelope, senderPublicKey: Uint8Array): boolean {
+  const expectedKeyId = keyId(senderPublicKey);
+  try {
+    if (envelope.senderKey !== expectedKeyId) return false;
+    return sm2Verify(senderPublicKey, signedBytes(envelope), base64urlDecode(envelope.sig));
+  } catch {
+    return false;
+  }
+}
+
+function checkText(value: unknown, name: string, maxBytes: number): string {
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a string`);
+  if (!isWellFormedUnicode(value)) throw new MifengError('Malformed', `${name} contains a lone surrogate`);
+  if (utf8Length(value) > maxBytes)
+    throw new MifengError('TooLarge', `${name} is over ${maxBytes} UTF-8 bytes`);
+  return value;
+}
+
+/** Plaintext bytes: UTF-8 of the JCS form, zero-padded to the next multiple of PADDING_BLOCK. */
+export function encodePlaintext(plaintext: Plaintext): Uint8Array {
+  const content = checkText(plaintext.content, 'content', MAX_CONTENT_BYTES);
+  const remark = checkText(plaintext.remark, 'remark', MAX_REMARK_BYTES);
+  const json = utf8Encode(canonicalize({ content, remark }));
+  const padded = Math.ceil(json.length / PADDING_BLOCK) * PADDING_BLOCK;
+  if (padded > MAX_PLAINTEXT_BYTES) {
+    throw new MifengError('TooLarge', `the plaintext is over ${MAX_PLAINTEXT_BYTES} bytes once escaped`);
+  }
+  const out = new Uint8Array(padded);
+  out.set(json);
+  return out;
+}
+
+/**
+ * Inverse of encodePlaintext. `Malformed` unless the input is exactly what encodePlaintext
+ * produces: minimal zero padding, strict UTF-8, canonical JSON with only content and remark.
+ */
+export function decodePlaintext(bytes: Uint8Array): Plaintext {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array');
+  if (bytes.length === 0 || bytes.length % PADDING_BLOCK !== 0 || bytes.length > MAX_PLAINTEXT_BYTES) {
+    throw new MifengError('Malformed', 'plaintext length is not a padded length');
+  }
+  // Canonical JSON never contains a 00 byte (U+0000 is escaped), so the first one starts the padding.
+  let end = bytes.indexOf(0);
+  if (end < 0) end = bytes.length;
+  if (end === 0 || bytes.length - end >= PADDING_BLOCK)
+    throw new MifengError('Malformed', 'padding is not minimal');
+  for (let i = end; i < bytes.length; i++) {
+    if (bytes[i] !== 0) throw new MifengError('Malformed', 'padding is not all zeros');
+  }
+  const text = utf8Decode(bytes.subarray(0, end));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new MifengError('Malformed', 'plaintext is not JSON');
+  }
+  const plaintext = parseWith(PlaintextSchema, json, 'plaintext');
+  checkText(plaintext.content, 'content', MAX_CONTENT_BYTES);
+  checkText(plaintext.remark, 'remark', MAX_REMARK_BYTES);
+  if (canonicalize(plaintext) !== text) throw new MifengError('Malformed', 'plaintext is not canonical JSON');
+  return plaintext;
+}
+
+function checkBytes(value: unknown, length: number, name: string): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
+  if (value.length !== length) throw new RangeError(`${name} must be ${length} bytes`);
+  return value;
+}
+
+function checkDate(value: unknown, name: string): Date {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime()))
+    throw new TypeError(`${name} must be a valid Date`);
+  return value;
+}
+
+/** The recipient list of a new envelope: the sender first, then the others in the given order. */
+function recipientList(sender: Identity, recipients: readonly PublicIdentity[]): PublicIdentity[] {
+  if (!Array.isArray(recipients)) throw new TypeError('recipients must be an array');
+  const list: PublicIdentity[] = [{ user: sender.user, publicKey: sender.publicKey }];
+  const seen = new Set([sender.user]);
+  const senderKey = base64urlEncode(sender.publicKey);
+  for (const recipient of recipients) {
+    assertUserId(recipient.user);
+    if (!(recipient.publicKey instanceof Uint8Array))
+      throw new TypeError('recipient publicKey must be a Uint8Array');
+    if (recipient.user === sender.user) {
+      if (base64urlEncode(recipient.publicKey) !== senderKey) {
+        throw new MifengError('Malformed', "the sender is listed with a key other than the sender's");
+      }
+      continue;
+    }
+    if (seen.has(recipient.user))
+      throw new MifengError('Malformed', `recipient ${recipient.user} is listed twice`);
+    if (!sm2IsValidPublicKey(recipient.publicKey)) {
+      throw new MifengError('Malformed', `the key of recipient ${recipient.user} is not an SM2 public key`);
+    }
+    seen.add(recipient.user);
+    list.push({ user: recipient.user, publicKey: recipient.publicKey });
+  }
+  if (list.length > MAX_RECIPIENTS)
+    throw new MifengError('TooLarge', `more than ${MAX_RECIPIENTS} recipients`);
+  return list;
+}
+
+/** Checks that the identity's keys belong together, so nobody seals a letter that cannot open. */
+function checkIdentity(identity: Identity, name: string): void {
+  if (typeof identity !== 'object' || identity === null) throw new TypeError(`${name} must be an identity`);
+  assertUserId(identity.user);
+  if (!(identity.privateKey instanceof Uint8Array) || !(identity.publicKey instanceof Uint8Array)) {
+    throw new TypeError(`${name} keys must be Uint8Arrays`);
+  }
+  let derived: Uint8Array;
+  try {
+    derived = sm2PublicKey(identity.privateKey);
+  } catch (cause) {
+    throw new MifengError('Malformed', `${name}.privateKey is not an SM2 private key`, { cause });
+  }
+  if (base64urlEncode(derived) !== base64urlEncode(identity.publicKey)) {
+    throw new MifengError('Malformed', `${name}.publicKey does not match its privateKey`);
+  }
+}
+
+/** Seals a letter for its recipients and signs it as the sender. */
+export function sealEnvelope(input: SealInput, options: SealOptions = {}): Envelope {
+  if (typeof input !== 'object' || input === null) throw new TypeError('input must be an object');
+  checkIdentity(input.sender, 'sender');
+  const recipients = recipientList(input.sender, input.recipients);
+  const now = checkDate(options.now ?? new Date(), 'now');
+  const expiresAt = input.expiresAt === null ? null : checkDate(input.expiresAt, 'expiresAt');
+  if (expiresAt !== null && expiresAt.getTime() <= now.getTime()) {
+    throw new MifengError('Malformed', 'expiresAt must be later than now');
+  }
+  const plaintext = encodePlaintext({ content: input.content, remark: input.remark ?? '' });
+
+  const random = options.random;
+  const id =
+    options.id === undefined
+      ? randomBytes(ENVELOPE_ID_LENGTH, random)
+      : checkBytes(options.id, ENVELOPE_ID_LENGTH, 'id');
+  const dek = randomBytes(DEK_LENGTH, random);
+  try {
+    const iv = randomBytes(IV_LENGTH, random);
+    const entries = recipients.map(({ user, publicKey }) => ({
+      user,
+      key: keyId(publicKey),
+      wrap: base64urlEncode(sm2Encrypt(publicKey, dek, random)),
+    }));
+    const header: EnvelopeHeader = {
+      v: PROTOCOL_VERSION,
+      id: base64urlEncode(id),
+      sender: input.sender.user,
+      senderKey: keyId(input.sender.publicKey),
+      createdAt: now.toISOString(),
+      expiresAt: expiresAt === null ? null : expiresAt.toISOString(),
+      recipients: entries.map(({ user, key }) => ({ user, key })),
+      iv: base64urlEncode(iv),
+    };
+    const ct = base64urlEncode(sm4GcmEncrypt(dek, iv, plaintext, envelopeAad(header)));
+    const unsigned: UnsignedEnvelope = { ...header, recipients: entries, ct };
+    const sig = base64urlEncode(sm2Sign(input.sender.privateKey, signedBytes(unsigned), random));
+    return parseEnvelope({ ...unsigned, sig });
+  } finally {
+    dek.fill(0);
+    plaintext.fill(0);
+  }
+}
+
+/** Verifies and decrypts a letter (checks in the order of the module comment). */
+export function openEnvelope(envelope: unknown, options: OpenOptions): OpenedLetter {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  const { reader, senderPublicKey } = options;
+  if (typeof reader !== 'object' || reader === null || !(reader.privateKey instanceof Uint8Array)) {
+    throw new TypeError('reader must be an identity');
+  }
+  const now = checkDate(options.now ?? new Date(), 'now');
+  const parsed = parseEnvelope(envelope);
+
+  if (!verifyEnvelopeSignature(parsed, senderPublicKey)) {
+    throw new MifengError(
+      'BadSignature',
+      parsed.senderKey === keyId(senderPublicKey) ? undefined : 'senderKey differs',
+    );
+  }
+  if (parsed.expiresAt !== null && now.getTime() >= Date.parse(parsed.expiresAt)) {
+    throw new MifengError('Expired', `expired at ${parsed.expiresAt}`);
+  }
+  const entry = parsed.recipients.find((r) => r.user === reader.user);
+  if (!entry) throw new MifengError('NotARecipient');
+  if (entry.key !== keyId(reader.publicKey))
+    throw new MifengError('NotARecipient', 'sealed to another key of yours');
+
+  // Throws Tampered itself when C3 does not match.
+  const dek = sm2Decrypt(reader.privateKey, base64urlDecode(entry.wrap));
+  let padded: Uint8Array | undefined;
+  try {
+    if (dek.length !== DEK_LENGTH) throw new MifengError('Tampered', 'the wrapped key has the wrong length');
+    padded = sm4GcmDecrypt(dek, base64urlDecode(parsed.iv), base64urlDecode(parsed.ct), envelopeAad(parsed));
+    const { content, remark } = decodePlaintext(padded);
+    return { content, remark, envelope: parsed };
+  } finally {
+    dek.fill(0);
+    padded?.fill(0);
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Sizes and limits of protocol v1 (docs/protocol.md §Limits). The server and the mini program use
+ * these names rather than repeating the numbers.
+ */
+
+/** The only protocol version this code reads and writes (`v` in envelopes and key backups). */
+export const PROTOCOL_VERSION = 1;
+
+// Byte lengths of the binary fields (all carried as unpadded base64url in JSON).
+
+/** Envelope `id`: random bytes. */
+export const ENVELOPE_ID_LENGTH = 16;
+/** The per-envelope SM4 data-encryption key (DEK). */
+export const DEK_LENGTH = 16;
+/** SM4-GCM nonce (`iv` of envelopes and backups); GCM's 96-bit fast path, RFC 8998 §3.2. */
+export const IV_LENGTH = 12;
+/** SM4-GCM authentication tag, appended to the ciphertext. */
+export const TAG_LENGTH = 16;
+/** SM2 private key: a big-endian scalar. */
+export const PRIVATE_KEY_LENGTH = 32;
+/** SM2 public key: the uncompressed point 04‖X‖Y (SEC 1 §2.3.3). */
+export const PUBLIC_KEY_LENGTH = 65;
+/** The leading byte of an uncompressed point, also the first byte of SM2 ciphertext C1. */
+export const UNCOMPRESSED_POINT_PREFIX = 0x04;
+/** SM3 digest, which is the fingerprint of a public key. */
+export const FINGERPRINT_LENGTH = 32;
+/** keyId: the first bytes of the fingerprint. */
+export const KEY_ID_LENGTH = 16;
+/** SM2 encryption of the DEK: C1 (65, uncompressed point) ‖ C3 (32, SM3) ‖ C2 (16, = DEK length). */
+export const WRAP_LENGTH = PUBLIC_KEY_LENGTH + FINGERPRINT_LENGTH + DEK_LENGTH;
+/** DER SEQUENCE of two INTEGERs of at most 33 bytes each (GM/T 0009 §7.2): 2 + 2 × (2 + 33). */
+export const MAX_SIGNATURE_LENGTH = 72;
+/** The smallest DER signature: 30 06 02 01 r 02 01 s. */
+export const MIN_SIGNATURE_LENGTH = 8;
+
+// Envelope limits.
+
+/** Largest `recipients` list, the sender's own entry included. */
+export const MAX_RECIPIENTS = 50;
+/** User ids match `^[A-Za-z0-9_-]{1,MAX_USER_ID_LENGTH}$`. */
+export const MAX_USER_ID_LENGTH = 64;
+/** Largest `content`, counted in UTF-8 bytes. */
+export const MAX_CONTENT_BYTES = 16 * 1024;
+/** Largest `remark`, counted in UTF-8 bytes. */
+export const MAX_REMARK_BYTES = 1024;
+/** The plaintext JSON is zero-padded to a multiple of this many bytes. */
+export const PADDING_BLOCK = 256;
+/** Largest padded plaintext (a multiple of PADDING_BLOCK); also caps content full of escapes. */
+export const MAX_PLAINTEXT_BYTES = 20 * 1024;
+/** Largest `ct`: the padded plaintext and the GCM tag. */
+export const MAX_CIPHERTEXT_BYTES = MAX_PLAINTEXT_BYTES + TAG_LENGTH;
+/** Smallest `ct`: one padding block and the tag. */
+export const MIN_CIPHERTEXT_BYTES = PADDING_BLOCK + TAG_LENGTH;
+/**
+ * An upper bound on the UTF-8 size of any valid envelope's JSON (a maximal one is about 41 KB), for
+ * request body limits.
+ */
+export const MAX_ENVELOPE_JSON_BYTES = 64 * 1024;
+
+// Key backup limits.
+
+/** The key-derivation function named in `kdf`. */
+export const BACKUP_KDF = 'pbkdf2-hmac-sm3';
+/** PBKDF2 salt. */
+export const SALT_LENGTH = 16;
+/** The SM4 key derived from the master key. */
+export const BACKUP_KEY_LENGTH = 16;
+/** Backup `ct`: the 32-byte private key and the GCM tag. */
+export const BACKUP_CIPHERTEXT_LENGTH = PRIVATE_KEY_LENGTH + TAG_LENGTH;
+/** PBKDF2 iterations for new backups. */
+export const DEFAULT_BACKUP_ITERATIONS = 100_000;
+/** Fewer iterations than this are refused: the backup is stored on the server. */
+export const MIN_BACKUP_ITERATIONS = 10_000;
+/**
+ * More iterations than this are refused, so a hostile or corrupted backup cannot keep a phone busy
+ * for minutes: 10× the default, about 30 s under an interpreter without JIT.
+ */
+export const MAX_BACKUP_ITERATIONS = 1_000_000;

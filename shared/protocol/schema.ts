@@ -1,0 +1,199 @@
+/**
+ * zod schemas of protocol v1's JSON forms (docs/protocol.md §Formats). They check shape and
+ * encodings only — exact base64url lengths, timestamps, DER form, recipient rules — never
+ * signatures or keys, so the server can validate uploads cheaply before verifying them.
+ * Objects are strict: an unknown member is an error, because signed bytes cover every member.
+ * Binary fields stay base64url strings in the parsed value, so a parsed envelope re-serializes to
+ * the exact bytes that were signed.
+ */
+import * as z from 'zod/mini';
+import { base64urlDecode, base64urlLength, isBase64url } from '../encoding';
+import { isStrictDerSignature } from './_der';
+import {
+  BACKUP_CIPHERTEXT_LENGTH,
+  BACKUP_KDF,
+  ENVELOPE_ID_LENGTH,
+  IV_LENGTH,
+  KEY_ID_LENGTH,
+  MAX_BACKUP_ITERATIONS,
+  MAX_CIPHERTEXT_BYTES,
+  MAX_RECIPIENTS,
+  MAX_SIGNATURE_LENGTH,
+  MAX_USER_ID_LENGTH,
+  MIN_BACKUP_ITERATIONS,
+  MIN_CIPHERTEXT_BYTES,
+  MIN_SIGNATURE_LENGTH,
+  PADDING_BLOCK,
+  PRIVATE_KEY_LENGTH,
+  PROTOCOL_VERSION,
+  PUBLIC_KEY_LENGTH,
+  SALT_LENGTH,
+  TAG_LENGTH,
+  UNCOMPRESSED_POINT_PREFIX,
+  WRAP_LENGTH,
+} from './limits';
+
+const USER_ID_PATTERN = new RegExp(`^[A-Za-z0-9_-]{1,${MAX_USER_ID_LENGTH}}$`);
+/** The shape of `Date.prototype.toISOString()` for years 0000–9999. */
+const TIMESTAMP_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** True when `text` is exactly what `toISOString()` prints for some date (so `2026-02-30…` fails). */
+export function isTimestamp(text: unknown): text is string {
+  if (typeof text !== 'string' || !TIMESTAMP_PATTERN.test(text)) return false;
+  const time = Date.parse(text);
+  return !Number.isNaN(time) && new Date(time).toISOString() === text;
+}
+
+/** Base64url of exactly `length` bytes. */
+function bytesField(length: number, label: string) {
+  return z
+    .string()
+    .check(z.refine((s) => isBase64url(s, length), `${label} must be base64url of ${length} bytes`));
+}
+
+/** Base64url of `length` bytes whose first byte is 04 (an uncompressed point, or SM2 C1 first). */
+function pointField(length: number, label: string) {
+  return z
+    .string()
+    .check(
+      z.refine(
+        (s) => isBase64url(s, length) && base64urlDecode(s)[0] === UNCOMPRESSED_POINT_PREFIX,
+        `${label} must be base64url of ${length} bytes starting with 04`,
+      ),
+    );
+}
+
+/** The number of bytes a canonical base64url text decodes to. */
+function decodedLength(text: string): number {
+  return Math.floor((text.length * 3) / 4);
+}
+
+/** A user id: 1–64 characters of `A–Z a–z 0–9 _ -`. */
+export const UserIdSchema = z
+  .string()
+  .check(z.regex(USER_ID_PATTERN, 'user id must match [A-Za-z0-9_-]{1,64}'));
+export type UserId = z.infer<typeof UserIdSchema>;
+
+/** A UTC time exactly as `Date.prototype.toISOString()` prints it (24 characters). */
+export const TimestampSchema = z
+  .string()
+  .check(z.refine(isTimestamp, 'timestamp must be the 24-character toISOString() form'));
+export type Timestamp = z.infer<typeof TimestampSchema>;
+
+/** keyId: base64url of the first 16 bytes of SM3(public key). */
+export const KeyIdSchema = bytesField(KEY_ID_LENGTH, 'keyId');
+export type KeyId = z.infer<typeof KeyIdSchema>;
+
+/** An SM2 public key, base64url of the 65-byte uncompressed point 04‖X‖Y (on-curve not checked). */
+export const PublicKeySchema = pointField(PUBLIC_KEY_LENGTH, 'publicKey');
+export type PublicKey = z.infer<typeof PublicKeySchema>;
+
+/** An SM2 private key, base64url of the 32-byte scalar. */
+export const PrivateKeySchema = bytesField(PRIVATE_KEY_LENGTH, 'privateKey');
+export type PrivateKey = z.infer<typeof PrivateKeySchema>;
+
+/** One recipient entry: who, under which key, and the DEK wrapped to that key. */
+export const RecipientSchema = z.strictObject({
+  user: UserIdSchema,
+  key: KeyIdSchema,
+  wrap: pointField(WRAP_LENGTH, 'wrap'),
+});
+export type Recipient = z.infer<typeof RecipientSchema>;
+
+/** Envelope ciphertext: padded plaintext (1–80 blocks of 256 bytes) and the 16-byte tag. */
+const EnvelopeCiphertextSchema = z.string().check(
+  z.refine((s) => {
+    if (!isBase64url(s) || s.length > base64urlLength(MAX_CIPHERTEXT_BYTES)) return false;
+    const length = decodedLength(s);
+    return length >= MIN_CIPHERTEXT_BYTES && (length - TAG_LENGTH) % PADDING_BLOCK === 0;
+  }, `ct must be base64url of 256·k + 16 bytes, at most ${MAX_CIPHERTEXT_BYTES}`),
+);
+
+/** A DER-encoded SM2 signature in its one minimal form. */
+const SignatureSchema = z
+  .string()
+  .check(
+    z.refine(
+      (s) =>
+        isBase64url(s) &&
+        s.length >= base64urlLength(MIN_SIGNATURE_LENGTH) &&
+        s.length <= base64urlLength(MAX_SIGNATURE_LENGTH) &&
+        isStrictDerSignature(base64urlDecode(s)),
+      'sig must be base64url of a strict DER SM2 signature',
+    ),
+  );
+
+/** A sealed letter (docs/protocol.md §Envelope). */
+export const EnvelopeSchema = z
+  .strictObject({
+    v: z.literal(PROTOCOL_VERSION),
+    id: bytesField(ENVELOPE_ID_LENGTH, 'id'),
+    sender: UserIdSchema,
+    senderKey: KeyIdSchema,
+    createdAt: TimestampSchema,
+    expiresAt: z.nullable(TimestampSchema),
+    recipients: z.array(RecipientSchema).check(z.minLength(1), z.maxLength(MAX_RECIPIENTS)),
+    iv: bytesField(IV_LENGTH, 'iv'),
+    ct: EnvelopeCiphertextSchema,
+    sig: SignatureSchema,
+  })
+  .check(
+    z.superRefine((envelope, ctx) => {
+      const users = new Set<string>();
+      for (const [index, recipient] of envelope.recipients.entries()) {
+        if (users.has(recipient.user)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'duplicate recipient user',
+            path: ['recipients', index, 'user'],
+          });
+        }
+        users.add(recipient.user);
+      }
+      const own = envelope.recipients.find((r) => r.user === envelope.sender);
+      if (!own) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'the sender must be among the recipients',
+          path: ['recipients'],
+        });
+      } else if (own.key !== envelope.senderKey) {
+        ctx.addIssue({
+          code: 'custom',
+          message: "the sender's entry must use senderKey",
+          path: ['recipients'],
+        });
+      }
+      if (envelope.expiresAt !== null && Date.parse(envelope.expiresAt) <= Date.parse(envelope.createdAt)) {
+        ctx.addIssue({ code: 'custom', message: 'expiresAt must be after createdAt', path: ['expiresAt'] });
+      }
+    }),
+  );
+export type Envelope = z.infer<typeof EnvelopeSchema>;
+
+/** The decrypted letter, before padding (docs/protocol.md §Plaintext). */
+export const PlaintextSchema = z.strictObject({ content: z.string(), remark: z.string() });
+export type Plaintext = z.infer<typeof PlaintextSchema>;
+
+/** A private key sealed under the owner's master key (docs/protocol.md §Key backup). */
+export const KeyBackupSchema = z.strictObject({
+  v: z.literal(PROTOCOL_VERSION),
+  kdf: z.literal(BACKUP_KDF),
+  iter: z.int().check(z.gte(MIN_BACKUP_ITERATIONS), z.lte(MAX_BACKUP_ITERATIONS)),
+  salt: bytesField(SALT_LENGTH, 'salt'),
+  iv: bytesField(IV_LENGTH, 'iv'),
+  ct: bytesField(BACKUP_CIPHERTEXT_LENGTH, 'ct'),
+});
+export type KeyBackup = z.infer<typeof KeyBackupSchema>;
+
+/** An identity file as the CLI reads and writes it: a user id and an SM2 key pair. */
+export const IdentityJsonSchema = z.strictObject({
+  user: UserIdSchema,
+  privateKey: PrivateKeySchema,
+  publicKey: PublicKeySchema,
+});
+export type IdentityJson = z.infer<typeof IdentityJsonSchema>;
+
+/** The public half of an identity: enough to address a letter to someone. */
+export const PublicIdentityJsonSchema = z.strictObject({ user: UserIdSchema, publicKey: PublicKeySchema });
+export type PublicIdentityJson = z.infer<typeof PublicIdentityJsonSchema>;
