@@ -15,13 +15,6 @@ declare module 'fastify' {
   }
 }
 
-/** The part of `fastify.config` (plugin 'config', server/config.ts) this plugin reads. */
-export interface WeChatConfig {
-  WECHAT_API_BASE: string;
-  WECHAT_APPID?: string | undefined;
-  WECHAT_SECRET?: string | undefined;
-}
-
 export interface WeChatPluginOptions {
   /** Per WeChat request; the client's default (5 s) when absent. */
   timeoutMs?: number;
@@ -34,22 +27,13 @@ function unconfigured(): WeChatClient {
 }
 
 async function wechatPlugin(fastify: FastifyInstance, opts: WeChatPluginOptions): Promise<void> {
-  // getDecorator rather than `fastify.config` so this file relies only on the decorator's shape, not on
-  // the config plugin's type augmentation; it also throws at start if the decorator is missing.
-  const config = fastify.getDecorator<WeChatConfig>('config');
-  const { WECHAT_API_BASE: baseUrl, WECHAT_APPID: appId, WECHAT_SECRET: secret } = config;
-  const client =
-    appId && secret
-      ? createWeChatClient({
-          baseUrl,
-          appId,
-          secret,
-          ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
-        })
-      : unconfigured();
-  if (!appId || !secret)
+  const { WECHAT_API_BASE: baseUrl, WECHAT_APPID: appId, WECHAT_SECRET: secret } = fastify.config;
+  if (!appId || !secret) {
     fastify.log.info('WeChat app id/secret not set: WeChat login and phone checks answer 503');
-  fastify.decorate('wechat', client);
+    fastify.decorate('wechat', unconfigured());
+    return;
+  }
+  fastify.decorate('wechat', createWeChatClient({ baseUrl, appId, secret, timeoutMs: opts.timeoutMs }));
 }
 
 export default fp(wechatPlugin, { name: 'wechat', dependencies: ['config'], fastify: '5.x' });
