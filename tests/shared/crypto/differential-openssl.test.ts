@@ -1,0 +1,160 @@
+// Differential tests against OpenSSL: the `openssl` CLI verifies our SM2 signatures and signs for us
+// to verify (DESIGN §3: `pkeyutl -verify -rawin -digest sm3 -pkeyopt distid:1234567812345678`), and
+// Node's OpenSSL-backed sm3, HMAC-SM3, PBKDF2-SM3 and sm4-ecb agree with ours on random inputs.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createCipheriv, createHash, createHmac, pbkdf2Sync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import fc from 'fast-check';
+import {
+  hmacSm3,
+  pbkdf2HmacSm3,
+  SM2_USER_ID,
+  sm2GenerateKeyPair,
+  sm2Sign,
+  sm2Verify,
+  sm3,
+} from '../../../shared/crypto/index';
+import { _sm4EncryptBlock } from '../../../shared/crypto/sm4';
+import { hex, nodeRandom, utf8 } from './_helpers';
+
+const dir = mkdtempSync(join(tmpdir(), 'mifeng-openssl-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** SubjectPublicKeyInfo prefix for an SM2 key: id-ecPublicKey with the SM2 curve OID 1.2.156.10197.1.301. */
+const SPKI_PREFIX = '3059301306072a8648ce3d020106082a811ccf5501822d034200';
+
+function publicKeyPem(publicKey: Uint8Array): string {
+  const der = Buffer.concat([Buffer.from(SPKI_PREFIX, 'hex'), publicKey]);
+  const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n');
+  return `-----BEGIN PUBLIC KEY-----\n${b64}\n-----END PUBLIC KEY-----\n`;
+}
+
+function openssl(args: string[]): string {
+  return execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function opensslVerifies(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  writeFileSync(join(dir, 'pub.pem'), publicKeyPem(publicKey));
+  writeFileSync(join(dir, 'msg'), message);
+  writeFileSync(join(dir, 'sig'), signature);
+  try {
+    const out = openssl([
+      'pkeyutl',
+      '-verify',
+      '-pubin',
+      '-inkey',
+      join(dir, 'pub.pem'),
+      '-rawin',
+      '-in',
+      join(dir, 'msg'),
+      '-sigfile',
+      join(dir, 'sig'),
+      '-digest',
+      'sm3',
+      '-pkeyopt',
+      `distid:${SM2_USER_ID}`,
+    ]);
+    return out.includes('Signature Verified Successfully');
+  } catch {
+    return false;
+  }
+}
+
+describe('sm2Sign() / sm2Verify() against the openssl CLI', () => {
+  it('openssl verifies our signatures, and refuses a flipped one', () => {
+    const { privateKey, publicKey } = sm2GenerateKeyPair(nodeRandom);
+    for (const message of [new Uint8Array(0), utf8('密封 secret letter'), nodeRandom(1000)]) {
+      const sig = sm2Sign(privateKey, message, nodeRandom);
+      assert.equal(opensslVerifies(publicKey, message, sig), true);
+    }
+    const message = utf8('tamper');
+    const sig = sm2Sign(privateKey, message, nodeRandom);
+    sig[sig.length - 1]! ^= 1;
+    assert.equal(opensslVerifies(publicKey, message, sig), false);
+  });
+
+  it('we verify signatures made by openssl with an SM2 key it generated', () => {
+    const key = join(dir, 'key.pem');
+    openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:SM2', '-out', key]);
+    const spki = execFileSync('openssl', ['pkey', '-in', key, '-pubout', '-outform', 'DER']);
+    assert.equal(spki.subarray(0, 26).toString('hex'), SPKI_PREFIX);
+    const publicKey = Uint8Array.from(spki.subarray(26));
+    for (const message of [utf8('hello'), nodeRandom(300)]) {
+      writeFileSync(join(dir, 'msg'), message);
+      openssl([
+        'pkeyutl',
+        '-sign',
+        '-inkey',
+        key,
+        '-rawin',
+        '-in',
+        join(dir, 'msg'),
+        '-out',
+        join(dir, 'sig'),
+        '-digest',
+        'sm3',
+        '-pkeyopt',
+        `distid:${SM2_USER_ID}`,
+      ]);
+      const sig = Uint8Array.from(readFileSync(join(dir, 'sig')));
+      assert.equal(sm2Verify(publicKey, message, sig), true);
+      assert.equal(sm2Verify(publicKey, utf8('other'), sig), false);
+    }
+  });
+});
+
+describe('SM3, HMAC-SM3, PBKDF2-HMAC-SM3 and SM4 against Node (OpenSSL)', () => {
+  it('sm3() agrees with createHash("sm3")', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), (data) => {
+        assert.equal(hex(sm3(data)), createHash('sm3').update(data).digest('hex'));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('hmacSm3() agrees with createHmac("sm3")', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.uint8Array({ maxLength: 500 }), (key, data) => {
+        assert.equal(hex(hmacSm3(key, data)), createHmac('sm3', key).update(data).digest('hex'));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('pbkdf2HmacSm3() agrees with pbkdf2Sync(…, "sm3")', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 100 }),
+        fc.uint8Array({ maxLength: 70 }),
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 1, max: 100 }),
+        (password, salt, iterations, length) => {
+          assert.equal(
+            hex(pbkdf2HmacSm3(password, salt, iterations, length)),
+            pbkdf2Sync(password, salt, iterations, length, 'sm3').toString('hex'),
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('SM4 block encryption agrees with createCipheriv("sm4-ecb")', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        (k, b) => {
+          const cipher = createCipheriv('sm4-ecb', k, null).setAutoPadding(false);
+          assert.equal(hex(_sm4EncryptBlock(k, b)), cipher.update(b).toString('hex'));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
