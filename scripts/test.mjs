@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { ensurePrismaClient } from './prisma-generate.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -23,6 +24,9 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
+
+// Server code imports the generated Prisma client; a fresh clone may not have generated it yet.
+await ensurePrismaClient();
 
 const result = spawnSync(
   process.execPath,

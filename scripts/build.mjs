@@ -1,0 +1,14 @@
+// `npm run build`: every build step, in order. Each step is an async function exported by its own
+// script, so a step can also be run alone.
+import { prismaGenerate } from './prisma-generate.mjs';
+
+const steps = [
+  // Prisma client for the server (prisma/schema.prisma → server/generated/prisma).
+  ['prisma client', () => prismaGenerate()],
+];
+
+for (const [name, run] of steps) {
+  const started = performance.now();
+  await run();
+  console.log(`build: ${name} done in ${Math.round(performance.now() - started)} ms`);
+}

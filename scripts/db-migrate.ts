@@ -1,0 +1,15 @@
+// `npm run db:migrate`: applies pending migrations to the configured database — PostgreSQL when
+// DATABASE_URL is set, else PGlite in DATA_DIR (default ./data). The server also does this at start.
+import { databaseKind, migrateDatabase } from '../server/db';
+
+const databaseUrl = process.env.DATABASE_URL || undefined;
+const dataDir = process.env.DATA_DIR || './data';
+const started = performance.now();
+const { applied } = await migrateDatabase({ databaseUrl, dataDir });
+const where = databaseKind({ databaseUrl }) === 'postgres' ? 'PostgreSQL' : `PGlite in ${dataDir}`;
+const took = `${Math.round(performance.now() - started)} ms`;
+console.log(
+  applied.length === 0
+    ? `${where}: up to date (${took})`
+    : `${where}: applied ${applied.length} migration(s) in ${took}:\n${applied.map((n) => `  ${n}`).join('\n')}`,
+);

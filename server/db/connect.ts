@@ -1,0 +1,118 @@
+/**
+ * The database connection: a Prisma 7 client over a driver adapter, on embedded PGlite by default
+ * or on a PostgreSQL server when a postgres:// URL is given (DESIGN §5). No query engine binary:
+ * the generated client plans queries with its WASM compiler and the adapter runs them.
+ */
+import { join } from 'node:path';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from '../generated/prisma/client';
+import { IN_MEMORY, openPglite } from './pglite';
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+/** Where log lines go; a pino/Fastify logger fits, so does `console`. */
+export interface DatabaseLog {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface ConnectOptions {
+  /** A postgres:// (or postgresql://) URL selects PostgreSQL; unset or empty selects PGlite. */
+  databaseUrl?: string;
+  /** DATA_DIR. PGlite keeps its files in `<dataDir>/pglite`; `memory://` keeps them in memory. */
+  dataDir: string;
+  /** PostgreSQL pool size per instance (default 10). */
+  poolSize?: number;
+  /** How long a query waits for a pooled PostgreSQL connection before failing (default 5000 ms). */
+  connectionTimeoutMillis?: number;
+  log?: DatabaseLog;
+}
+
+export interface Database {
+  prisma: PrismaClient;
+  kind: DatabaseKind;
+  /** Disconnects Prisma and closes the pool or the PGlite instance. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** What migrateDatabase needs from an open Database, kept off its public shape. */
+export interface DatabaseInternals {
+  factory: SqlMigrationAwareDriverAdapterFactory;
+  databaseUrl?: string;
+}
+
+const internals = new WeakMap<Database, DatabaseInternals>();
+
+export function databaseInternals(database: Database): DatabaseInternals {
+  const found = internals.get(database);
+  if (!found) throw new TypeError('database: not a Database returned by connectDatabase()');
+  return found;
+}
+
+const POSTGRES_URL = /^postgres(ql)?:\/\//;
+
+/** Which backend these options select; throws on a DATABASE_URL that is not a postgres URL. */
+export function databaseKind(options: Pick<ConnectOptions, 'databaseUrl'>): DatabaseKind {
+  const url = options.databaseUrl?.trim();
+  if (!url) return 'pglite';
+  if (POSTGRES_URL.test(url)) return 'postgres';
+  throw new RangeError('DATABASE_URL must be a postgres:// or postgresql:// URL (unset it to use PGlite)');
+}
+
+/** The directory PGlite uses under DATA_DIR. */
+export function pgliteDirectory(dataDir: string): string {
+  return dataDir === IN_MEMORY ? IN_MEMORY : join(dataDir, 'pglite');
+}
+
+export async function connectDatabase(options: ConnectOptions): Promise<Database> {
+  return databaseKind(options) === 'postgres'
+    ? connectPostgres(options.databaseUrl!.trim(), options)
+    : connectPglite(options);
+}
+
+async function connectPglite(options: ConnectOptions): Promise<Database> {
+  const opened = await openPglite(pgliteDirectory(options.dataDir));
+  const factory = new PrismaPGlite(opened.pglite);
+  const prisma = new PrismaClient({ adapter: factory });
+  let closing: Promise<void> | undefined;
+  const database: Database = {
+    prisma,
+    kind: 'pglite',
+    close: () => {
+      closing ??= prisma.$disconnect().finally(() => opened.close());
+      return closing;
+    },
+  };
+  internals.set(database, { factory });
+  return database;
+}
+
+async function connectPostgres(databaseUrl: string, options: ConnectOptions): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5000,
+  });
+  // An idle client dropped by the server (restart, failover) is reported on the pool; without a
+  // listener Node treats it as an unhandled 'error' event and the process exits.
+  pool.on('error', (error) => options.log?.warn(`PostgreSQL pool: idle connection lost: ${error.message}`));
+  const factory = new PrismaPg(pool, {
+    onConnectionError: (error) => options.log?.warn(`PostgreSQL connection error: ${error.message}`),
+  });
+  const prisma = new PrismaClient({ adapter: factory });
+  let closing: Promise<void> | undefined;
+  const database: Database = {
+    prisma,
+    kind: 'postgres',
+    close: () => {
+      closing ??= prisma.$disconnect().finally(() => pool.end());
+      return closing;
+    },
+  };
+  internals.set(database, { factory, databaseUrl });
+  return database;
+}
