@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { createDecipheriv, createHash, pbkdf2Sync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import smCrypto from 'sm-crypto';
 import { VECTORS_PATH, vectorsText } from '../../../scripts/make-vectors';
 import { base64urlDecode, utf8Encode } from '../../../shared/encoding';
 import { isMifengError } from '../../../shared/errors';
@@ -17,6 +17,19 @@ import {
   signedBytes,
   unlockKeyBackup,
 } from '../../../shared/protocol';
+
+/** The reference oracle (untyped CommonJS): only the two calls used here. */
+const smCrypto = createRequire(import.meta.url)('sm-crypto') as {
+  sm2: {
+    doVerifySignature(msg: number[], sigHex: string, publicKeyHex: string, options: object): boolean;
+    doDecrypt(
+      ctHex: string,
+      privateKeyHex: string,
+      cipherMode: number,
+      options: { output: 'array' },
+    ): number[];
+  };
+};
 
 const text = readFileSync(VECTORS_PATH, 'utf8');
 const vectors = JSON.parse(text);
