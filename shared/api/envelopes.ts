@@ -2,14 +2,13 @@
  * Contracts of `/api/v1/envelopes*`: upload, fetch, list and revoke sealed letters.
  *
  * The envelope itself is protocol v1 (DESIGN §3, shared/protocol): the server checks it with the
- * protocol's own parser and signature check, stores it exactly as received and hands it back
- * unchanged. `EnvelopeJsonSchema` below is its JSON shape for typing and the OpenAPI document.
+ * protocol's own schema and signature check, stores it exactly as received and hands it back
+ * unchanged.
  */
 import * as z from 'zod/mini';
+import { EnvelopeSchema, MAX_RECIPIENTS } from '../protocol';
 import {
   API_PREFIX,
-  base64urlBytes,
-  base64urlMax,
   CursorSchema,
   EnvelopeIdSchema,
   ErrorResponseSchema,
@@ -21,42 +20,14 @@ import {
   UserRefSchema,
 } from './common';
 
-/** Most recipients per envelope, the sender included. */
-export const MAX_ENVELOPE_RECIPIENTS = 50;
+/** Most recipients per envelope, the sender included (protocol v1 limit). */
+export const MAX_ENVELOPE_RECIPIENTS = MAX_RECIPIENTS;
 
-/** Largest `ct` (ciphertext ‖ tag) the API accepts, in bytes (64 KiB). */
-export const MAX_ENVELOPE_CT_BYTES = 64 * 1024;
-
-/** Largest DER SM2 signature (two 33-byte INTEGERs in a SEQUENCE). */
-const MAX_SIG_BYTES = 72;
-
-/** A recipient entry of an envelope: who, under which key, and the wrapped content key. */
-export const EnvelopeRecipientJsonSchema = z.object({
-  user: UserIdSchema,
-  key: KeyIdSchema,
-  /** SM2 encryption (C1‖C3‖C2) of the 16-byte content key: 113 bytes. */
-  wrap: base64urlBytes(113, 'wrap'),
-});
-export type EnvelopeRecipientJson = z.infer<typeof EnvelopeRecipientJsonSchema>;
-
-/** The JSON shape of a protocol v1 envelope (DESIGN §3). */
-export const EnvelopeJsonSchema = z.object({
-  v: z.literal(1),
-  id: EnvelopeIdSchema,
-  sender: UserIdSchema,
-  senderKey: KeyIdSchema,
-  createdAt: TimestampSchema,
-  expiresAt: z.nullable(TimestampSchema),
-  recipients: z
-    .array(EnvelopeRecipientJsonSchema)
-    .check(
-      z.minLength(1),
-      z.maxLength(MAX_ENVELOPE_RECIPIENTS, `at most ${MAX_ENVELOPE_RECIPIENTS} recipients`),
-    ),
-  iv: base64urlBytes(12, 'iv'),
-  ct: base64urlMax(MAX_ENVELOPE_CT_BYTES, 'ct'),
-  sig: base64urlMax(MAX_SIG_BYTES, 'sig'),
-});
+/**
+ * The JSON form of a protocol v1 envelope: protocol's own strict schema (shared/protocol), so the
+ * API accepts exactly what the protocol does. Binary fields stay base64url strings.
+ */
+export const EnvelopeJsonSchema = EnvelopeSchema;
 export type EnvelopeJson = z.infer<typeof EnvelopeJsonSchema>;
 
 /** `POST /envelopes` body. */

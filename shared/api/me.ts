@@ -1,8 +1,8 @@
 /** Contracts of `/api/v1/me*`: the signed-in user's profile, phone and key pair. */
 import * as z from 'zod/mini';
+import { KeyBackupSchema } from '../protocol';
 import {
   API_PREFIX,
-  base64urlBytes,
   ErrorResponseSchema,
   NameSchema,
   PhoneSchema,
@@ -12,18 +12,11 @@ import {
 } from './common';
 
 /**
- * A key backup (DESIGN §3): the private key sealed under the master key. The server stores it as
- * given and hands it back on `GET /me`; only the device can open it.
+ * A key backup (DESIGN §3): the private key sealed under the master key, in protocol v1's strict
+ * form (shared/protocol). The server stores it as given and hands it back on `GET /me`; only the
+ * device can open it.
  */
-export const KeyBackupJsonSchema = z.object({
-  v: z.literal(1),
-  kdf: z.literal('pbkdf2-hmac-sm3'),
-  iter: z.int().check(z.minimum(1), z.maximum(100_000_000)),
-  salt: base64urlBytes(16, 'backup salt'),
-  iv: base64urlBytes(12, 'backup iv'),
-  /** SM4-GCM of the 32-byte private key with the 16-byte tag appended. */
-  ct: base64urlBytes(48, 'backup ct'),
-});
+export const KeyBackupJsonSchema = KeyBackupSchema;
 export type KeyBackupJson = z.infer<typeof KeyBackupJsonSchema>;
 
 /** `POST /me/phone` body: the code from the `getPhoneNumber` button, or (dev login) the number. */

@@ -1,0 +1,122 @@
+/**
+ * The Mifeng API as one Fastify plugin: external plugins (config, database, Redis, auth, rate
+ * limits, security headers, WeChat, OpenAPI), then application plugins (repositories, phone
+ * hashing, signature checks, jobs), then routes — in that order, like fastify/demo.
+ *
+ * `buildApp(config, deps)` creates the Fastify instance around it; tests pass their own config
+ * object and an already-open database. server.ts adds the logger and `listen`.
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import fp from 'fastify-plugin';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { AppConfig } from './config';
+import type { Database } from './db/connect';
+import { errorReply } from './errors';
+import jobs from './jobs';
+import envelopesRepository from './plugins/app/envelopes-repository';
+import phones from './plugins/app/phones';
+import signatures from './plugins/app/signatures';
+import usersRepository from './plugins/app/users-repository';
+import auth from './plugins/external/auth';
+import configPlugin from './plugins/external/config';
+import helmet from './plugins/external/helmet';
+import prisma from './plugins/external/prisma';
+import rateLimit from './plugins/external/rate-limit';
+import redis from './plugins/external/redis';
+import swagger from './plugins/external/swagger';
+import wechat from './plugins/external/wechat';
+import authRoutes from './routes/auth';
+import envelopesRoutes from './routes/envelopes';
+import healthRoutes from './routes/health';
+import landingRoutes from './routes/landing';
+import meRoutes from './routes/me';
+import recipientsRoutes from './routes/recipients';
+import usersRoutes from './routes/users';
+
+export interface AppDependencies {
+  /** An open database (tests); otherwise one is opened from the config and migrated. */
+  database?: Database;
+}
+
+export interface AppOptions extends AppDependencies {
+  config: AppConfig;
+}
+
+/** Registers the whole application on `fastify`. */
+export async function serviceApp(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
+  // First, so every route plugin registered below inherits it.
+  fastify.setErrorHandler((error, request, reply) => {
+    const answer = errorReply(error);
+    if (answer.internal) {
+      request.log.error({ err: error }, 'request failed');
+    } else {
+      request.log.info({ code: answer.code, status: answer.status }, 'request refused');
+    }
+    if (answer.retryAfter !== undefined) reply.header('retry-after', String(answer.retryAfter));
+    return reply.code(answer.status).send({ error: { code: answer.code, message: answer.message } });
+  });
+
+  // External plugins.
+  await fastify.register(configPlugin, { config: opts.config });
+  await fastify.register(prisma, opts.database ? { database: opts.database } : {});
+  await fastify.register(redis);
+  await fastify.register(auth);
+  await fastify.register(rateLimit);
+  await fastify.register(helmet);
+  await fastify.register(wechat);
+  await fastify.register(swagger);
+
+  // Application plugins.
+  await fastify.register(usersRepository);
+  await fastify.register(envelopesRepository);
+  await fastify.register(phones);
+  await fastify.register(signatures);
+  await fastify.register(jobs);
+
+  // Routes: one plugin per URL prefix.
+  await fastify.register(healthRoutes);
+  await fastify.register(authRoutes);
+  await fastify.register(meRoutes);
+  await fastify.register(recipientsRoutes);
+  await fastify.register(usersRoutes);
+  await fastify.register(envelopesRoutes);
+  await fastify.register(landingRoutes);
+
+  fastify.setNotFoundHandler(
+    // Unknown routes are counted too, so probing them costs the same as any request.
+    { preHandler: fastify.rateLimit() },
+    (_request, reply) => reply.code(404).send({ error: { code: 'not_found', message: 'Not found' } }),
+  );
+}
+
+/** Fastify server options that belong with the app (limits, timeouts), for server.ts and tests. */
+export function serverOptions(config: AppConfig): FastifyServerOptions {
+  return {
+    bodyLimit: config.BODY_LIMIT,
+    // A slow client cannot hold a connection forever (issue 6 §4).
+    connectionTimeout: 30_000,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 10_000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    // Behind a load balancer the client address comes from X-Forwarded-For.
+    // A hop count is valid at runtime (proxy-addr) though Fastify's types omit it.
+    trustProxy: config.TRUST_PROXY as boolean | string,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  };
+}
+
+/** A ready-to-listen Fastify instance running the app. */
+export async function buildApp(
+  config: AppConfig,
+  deps: AppDependencies = {},
+  options: FastifyServerOptions = {},
+): Promise<FastifyInstance> {
+  const fastify = Fastify({ ...serverOptions(config), ...options }).withTypeProvider<ZodTypeProvider>();
+  fastify.setValidatorCompiler(validatorCompiler);
+  fastify.setSerializerCompiler(serializerCompiler);
+  // fastify-plugin, so the app's decorators (config, prisma, …) are visible on the instance.
+  await fastify.register(fp(serviceApp, { name: 'mifeng' }), { config, ...deps });
+  await fastify.ready();
+  return fastify;
+}

@@ -1,0 +1,180 @@
+/**
+ * Server configuration: environment variables, validated once at start (DESIGN §4).
+ *
+ * `loadConfig(env)` parses and checks every variable and throws a `ConfigError` naming the first
+ * bad one; `server.ts` prints it and exits. `buildApp(config)` takes the parsed object, so tests
+ * build it with overrides. In development, `JWT_SECRET` and `PHONE_PEPPER` default to random
+ * values generated once and kept in `DATA_DIR` (mode 0600); production requires them.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as z from 'zod/mini';
+import { MAX_EXPIRY_DAYS } from '../shared/api/common';
+
+/** The real WeChat API host. */
+export const WECHAT_API_DEFAULT = 'https://api.weixin.qq.com';
+
+/** Shortest accepted JWT secret / phone pepper, in characters. */
+const MIN_SECRET_LENGTH = 32;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const intVar = (min: number, max: number) =>
+  z.pipe(
+    z.string().check(z.regex(/^\d+$/, 'must be a whole number')),
+    z.pipe(
+      z.transform((v: string) => Number(v)),
+      z.int().check(z.minimum(min, `must be at least ${min}`), z.maximum(max, `must be at most ${max}`)),
+    ),
+  );
+
+const urlVar = (protocols: RegExp) =>
+  z.string().check(
+    z.refine(
+      (v) => {
+        try {
+          return protocols.test(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL (${protocols.source.replace(/[\^$()]/g, '')})`,
+    ),
+  );
+
+const EnvSchema = z.object({
+  NODE_ENV: z._default(z.enum(['development', 'production', 'test']), 'development'),
+  PORT: z._default(intVar(0, 65535), 3000),
+  HOST: z._default(z.string().check(z.minLength(1)), '0.0.0.0'),
+  PUBLIC_URL: z.optional(urlVar(/^https?:$/)),
+  DATA_DIR: z._default(z.string().check(z.minLength(1)), './data'),
+  DATABASE_URL: z.optional(urlVar(/^postgres(ql)?:$/)),
+  REDIS_URL: z.optional(urlVar(/^rediss?:$/)),
+  JWT_SECRET: z.optional(
+    z.string().check(z.minLength(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`)),
+  ),
+  JWT_EXPIRES_IN_DAYS: z._default(intVar(1, 365), 30),
+  PHONE_PEPPER: z.optional(
+    z.string().check(z.minLength(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`)),
+  ),
+  WECHAT_APPID: z.optional(z.string().check(z.minLength(1))),
+  WECHAT_SECRET: z.optional(z.string().check(z.minLength(1))),
+  WECHAT_API_BASE: z._default(urlVar(/^https?:$/), WECHAT_API_DEFAULT),
+  DEV_LOGIN: z.optional(z.enum(['on', 'off'])),
+  LOG_LEVEL: z._default(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
+  /** Farthest custom expiry date, in days after now. */
+  MAX_EXPIRY_DAYS: z._default(intVar(1, 3650), MAX_EXPIRY_DAYS),
+  /** How long after expiry or revocation the sweeper purges an envelope's ciphertext. */
+  PURGE_GRACE_SECONDS: z._default(intVar(0, 365 * 86400), 86400),
+  /** How often the sweeper runs (0 = never, e.g. in tests that run it by hand). */
+  PURGE_INTERVAL_SECONDS: z._default(intVar(0, 86400), 300),
+  /** Largest request body, in bytes. */
+  BODY_LIMIT: z._default(intVar(1024, 16 * 1024 * 1024), 256 * 1024),
+  /** Requests per minute per client (user when signed in, else IP) across the API. */
+  RATE_LIMIT_PER_MINUTE: z._default(intVar(1, 1_000_000), 600),
+  /** Recipient lookups per minute per user. */
+  LOOKUP_RATE_LIMIT_PER_MINUTE: z._default(intVar(1, 100_000), 20),
+  /** Trust X-Forwarded-* from a proxy: `true`, a hop count, or comma-separated addresses/CIDRs. */
+  TRUST_PROXY: z._default(
+    z.pipe(
+      z
+        .string()
+        .check(
+          z.regex(/^(true|false|\d+|[0-9a-fA-F.:/, ]+)$/, 'must be true, false, a hop count or addresses'),
+        ),
+      z.transform((v: string): boolean | number | string =>
+        v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v,
+      ),
+    ),
+    false,
+  ),
+  /** Worker threads verifying envelope signatures (0 = verify on the main thread). */
+  VERIFY_WORKERS: z.optional(intVar(0, 64)),
+});
+
+type Env = z.infer<typeof EnvSchema>;
+
+/** The parsed configuration, as `fastify.config`. Names follow the environment variables. */
+export interface AppConfig
+  extends Omit<Env, 'JWT_SECRET' | 'PHONE_PEPPER' | 'DEV_LOGIN' | 'PUBLIC_URL' | 'VERIFY_WORKERS'> {
+  PUBLIC_URL: string;
+  JWT_SECRET: string;
+  PHONE_PEPPER: string;
+  /** Whether `/auth/dev` answers. */
+  DEV_LOGIN: boolean;
+  VERIFY_WORKERS: number;
+  /** Whether the WeChat login is configured (app id and secret both set). */
+  wechatConfigured: boolean;
+}
+
+/** Reads `DATA_DIR/<file>`, or creates it with a fresh random secret (mode 0600). */
+function persistedSecret(dataDir: string, file: string): string {
+  const path = join(dataDir, file);
+  if (existsSync(path)) {
+    const value = readFileSync(path, 'utf8').trim();
+    if (value.length < MIN_SECRET_LENGTH)
+      throw new ConfigError(`${path} holds a secret shorter than ${MIN_SECRET_LENGTH} characters`);
+    return value;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const value = randomBytes(32).toString('base64url');
+  try {
+    writeFileSync(path, `${value}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    // Another instance started at the same moment and wrote it first: use theirs.
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return persistedSecret(dataDir, file);
+    throw err;
+  }
+  chmodSync(path, 0o600);
+  return value;
+}
+
+/** Validates the environment (default `process.env`) into an `AppConfig`; throws `ConfigError`. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(EnvSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const result = EnvSchema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    const shown =
+      name in input && !/SECRET|PEPPER|URL/.test(name) ? ` (got ${JSON.stringify(input[name])})` : '';
+    throw new ConfigError(`Invalid environment variable ${name}${shown}: ${issue.message}`);
+  }
+  const e = result.data;
+  const production = e.NODE_ENV === 'production';
+  const dataDir = resolve(e.DATA_DIR);
+
+  const secret = (name: 'JWT_SECRET' | 'PHONE_PEPPER', file: string): string => {
+    const value = e[name];
+    if (value) return value;
+    if (production)
+      throw new ConfigError(`Invalid environment variable ${name}: required when NODE_ENV=production`);
+    return persistedSecret(dataDir, file);
+  };
+
+  const wechatConfigured = Boolean(e.WECHAT_APPID && e.WECHAT_SECRET);
+  if (Boolean(e.WECHAT_APPID) !== Boolean(e.WECHAT_SECRET)) {
+    throw new ConfigError(
+      `Invalid environment variable ${e.WECHAT_APPID ? 'WECHAT_SECRET' : 'WECHAT_APPID'}: WECHAT_APPID and WECHAT_SECRET go together`,
+    );
+  }
+  const devLogin = e.DEV_LOGIN === undefined ? !e.WECHAT_APPID && !production : e.DEV_LOGIN === 'on';
+
+  return {
+    ...e,
+    DATA_DIR: dataDir,
+    PUBLIC_URL: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    JWT_SECRET: secret('JWT_SECRET', 'jwt-secret'),
+    PHONE_PEPPER: secret('PHONE_PEPPER', 'phone-pepper'),
+    DEV_LOGIN: devLogin,
+    VERIFY_WORKERS: e.VERIFY_WORKERS ?? 0,
+    wechatConfigured,
+  };
+}

@@ -1,0 +1,278 @@
+/**
+ * `fastify.envelopesRepository`: every query about envelopes, their recipients and opens.
+ *
+ * An envelope's `body` is its JSON exactly as the sender uploaded it (the signature covers it); the
+ * server never parses it again after acceptance. Purging drops `body` (ciphertext and wraps) and
+ * keeps the tombstone: id, sender, recipients, times and state.
+ */
+import fp from 'fastify-plugin';
+import { ENVELOPE_PAGE_SIZE, type EnvelopeState, type EnvelopeSummary } from '../../../shared/api/envelopes';
+import { MifengError } from '../../../shared/errors';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    envelopesRepository: ReturnType<typeof createEnvelopesRepository>;
+  }
+}
+
+type Prisma = import('fastify').FastifyInstance['prisma'];
+
+export interface NewEnvelope {
+  id: string;
+  senderId: string;
+  senderKeyId: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+  /** The envelope JSON as received. */
+  body: string;
+  recipients: { userId: string; keyId: string }[];
+}
+
+/** What a reader gets from `read`. */
+export type ReadResult =
+  | { kind: 'not_found' }
+  | { kind: 'revoked' }
+  | { kind: 'expired' }
+  | {
+      kind: 'ok';
+      body: string;
+      senderId: string;
+      senderName: string;
+      senderKeyId: string;
+      isSender: boolean;
+      opens?: { user: string; name: string; at: string }[];
+    };
+
+/** State of an envelope at `now`: revoked wins over expired. */
+export function envelopeState(
+  row: { revokedAt: Date | null; expiresAt: Date | null },
+  now: Date,
+): EnvelopeState {
+  if (row.revokedAt) return 'revoked';
+  if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return 'expired';
+  return 'active';
+}
+
+/** Keyset cursor over (createdAt desc, id desc). */
+function encodeCursor(createdAt: Date, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'string' &&
+      typeof value[1] === 'string'
+    ) {
+      const createdAt = new Date(value[0]);
+      if (!Number.isNaN(createdAt.getTime())) return { createdAt, id: value[1] };
+    }
+  } catch {
+    // fall through
+  }
+  throw new MifengError('ValidationFailed', 'querystring/cursor: not a cursor from this API');
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2002';
+}
+
+export function createEnvelopesRepository(prisma: Prisma) {
+  return {
+    /** Stores a new envelope and its recipient rows in one transaction; `Conflict` on a reused id. */
+    async create(input: NewEnvelope): Promise<void> {
+      try {
+        await prisma.envelope.create({
+          data: {
+            id: input.id,
+            senderId: input.senderId,
+            senderKeyId: input.senderKeyId,
+            createdAt: input.createdAt,
+            expiresAt: input.expiresAt,
+            body: input.body,
+            size: Buffer.byteLength(input.body),
+            recipients: {
+              createMany: {
+                data: input.recipients.map((r, position) => ({ userId: r.userId, keyId: r.keyId, position })),
+              },
+            },
+          },
+          select: { id: true },
+        });
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new MifengError('Conflict', 'an envelope with this id exists');
+        throw err;
+      }
+    },
+
+    /**
+     * Reads an envelope for `readerId` (its sender or a listed recipient; anyone else gets
+     * `not_found`, the same as a missing id). A recipient's first successful read is recorded by
+     * one conditional UPDATE that re-checks revocation and expiry, so an open is never recorded
+     * for a letter that was revoked or expired in between.
+     */
+    async read(id: string, readerId: string, now: Date): Promise<ReadResult> {
+      const row = await prisma.envelope.findUnique({
+        where: { id },
+        select: {
+          senderId: true,
+          senderKeyId: true,
+          expiresAt: true,
+          revokedAt: true,
+          body: true,
+          sender: { select: { name: true } },
+          recipients: { where: { userId: readerId }, select: { openedAt: true } },
+        },
+      });
+      if (!row) return { kind: 'not_found' };
+      const isSender = row.senderId === readerId;
+      const own = row.recipients[0];
+      if (!isSender && !own) return { kind: 'not_found' };
+      const state = envelopeState(row, now);
+      if (state !== 'active' || row.body === null)
+        return { kind: state === 'revoked' ? 'revoked' : 'expired' };
+
+      if (!isSender && own && own.openedAt === null) {
+        const { count } = await prisma.envelopeRecipient.updateMany({
+          where: {
+            envelopeId: id,
+            userId: readerId,
+            openedAt: null,
+            envelope: { is: { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] } },
+          },
+          data: { openedAt: now },
+        });
+        if (count === 0) {
+          // Either a concurrent read recorded it first (fine) or the letter just became unreadable.
+          const again = await prisma.envelope.findUnique({
+            where: { id },
+            select: { revokedAt: true, expiresAt: true },
+          });
+          const stateNow = again ? envelopeState(again, new Date()) : 'revoked';
+          if (stateNow !== 'active') return { kind: stateNow === 'revoked' ? 'revoked' : 'expired' };
+        }
+      }
+
+      const result: ReadResult = {
+        kind: 'ok',
+        body: row.body,
+        senderId: row.senderId,
+        senderName: row.sender.name ?? '',
+        senderKeyId: row.senderKeyId,
+        isSender,
+      };
+      if (isSender) {
+        const opened = await prisma.envelopeRecipient.findMany({
+          where: { envelopeId: id, openedAt: { not: null }, userId: { not: readerId } },
+          orderBy: [{ openedAt: 'asc' }, { position: 'asc' }],
+          select: { userId: true, openedAt: true, user: { select: { name: true } } },
+        });
+        result.opens = opened.map((o) => ({
+          user: o.userId,
+          name: o.user.name ?? '',
+          at: o.openedAt!.toISOString(),
+        }));
+      }
+      return result;
+    },
+
+    /** A page of the inbox (addressed to me by others) or the sent box, newest first. */
+    async list(
+      box: 'inbox' | 'sent',
+      userId: string,
+      cursor: string | undefined,
+      now: Date,
+    ): Promise<{ items: EnvelopeSummary[]; nextCursor: string | null }> {
+      const after = cursor ? decodeCursor(cursor) : null;
+      const rows = await prisma.envelope.findMany({
+        where: {
+          ...(box === 'sent'
+            ? { senderId: userId }
+            : { recipients: { some: { userId } }, senderId: { not: userId } }),
+          ...(after
+            ? {
+                OR: [
+                  { createdAt: { lt: after.createdAt } },
+                  { createdAt: after.createdAt, id: { lt: after.id } },
+                ],
+              }
+            : {}),
+        },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: ENVELOPE_PAGE_SIZE + 1,
+        select: {
+          id: true,
+          senderId: true,
+          createdAt: true,
+          expiresAt: true,
+          revokedAt: true,
+          sender: { select: { name: true } },
+          recipients: {
+            orderBy: { position: 'asc' },
+            select: { userId: true, user: { select: { name: true } } },
+          },
+        },
+      });
+      const page = rows.slice(0, ENVELOPE_PAGE_SIZE);
+      const last = page[page.length - 1];
+      return {
+        items: page.map((r) => ({
+          id: r.id,
+          sender: { user: r.senderId, name: r.sender.name ?? '' },
+          recipients: r.recipients.map((p) => ({ user: p.userId, name: p.user.name ?? '' })),
+          createdAt: r.createdAt.toISOString(),
+          expiresAt: r.expiresAt ? r.expiresAt.toISOString() : null,
+          state: envelopeState(r, now),
+        })),
+        nextCursor: rows.length > ENVELOPE_PAGE_SIZE && last ? encodeCursor(last.createdAt, last.id) : null,
+      };
+    },
+
+    /** Revokes the sender's envelope (idempotent); false when `senderId` did not send `id`. */
+    async revoke(id: string, senderId: string, now: Date): Promise<boolean> {
+      const { count } = await prisma.envelope.updateMany({
+        where: { id, senderId, revokedAt: null },
+        data: { revokedAt: now },
+      });
+      if (count > 0) return true;
+      return (await prisma.envelope.count({ where: { id, senderId } })) > 0;
+    },
+
+    /**
+     * Purges envelopes expired or revoked before `cutoff`: drops the body, sets `purgedAt`, keeps
+     * the row. One statement per batch; rows another instance is purging are skipped (SKIP LOCKED)
+     * and `purged_at IS NULL` is re-checked under the row lock, so each envelope is purged once.
+     * Returns the ids purged by this call.
+     */
+    async purge(cutoff: Date, now: Date, batchSize = 500): Promise<string[]> {
+      const purged: string[] = [];
+      for (;;) {
+        const rows = await prisma.$queryRaw<{ id: string }[]>`
+          UPDATE envelopes SET body = NULL, purged_at = ${now}
+          WHERE id IN (
+            SELECT id FROM envelopes
+            WHERE purged_at IS NULL
+              AND ((revoked_at IS NOT NULL AND revoked_at <= ${cutoff})
+                OR (expires_at IS NOT NULL AND expires_at <= ${cutoff}))
+            ORDER BY id
+            LIMIT ${batchSize}
+            FOR UPDATE SKIP LOCKED
+          )
+          AND purged_at IS NULL
+          RETURNING id`;
+        for (const r of rows) purged.push(r.id);
+        if (rows.length < batchSize) return purged;
+      }
+    },
+  };
+}
+
+export default fp(
+  async (fastify) => {
+    fastify.decorate('envelopesRepository', createEnvelopesRepository(fastify.prisma));
+  },
+  { name: 'envelopes-repository', dependencies: ['prisma'] },
+);

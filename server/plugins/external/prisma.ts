@@ -1,0 +1,49 @@
+/**
+ * `fastify.prisma` (the Prisma 7 client) and `fastify.database` (its kind and close): PGlite in
+ * `DATA_DIR` by default, PostgreSQL when `DATABASE_URL` is set (server/db). Pending migrations are
+ * applied at start (safe when several instances start together). Disconnects in `onClose`.
+ *
+ * Tests pass an already-open `database` (tests/server/databases.ts); it is then neither migrated
+ * nor closed here — its owner does both.
+ */
+import fp from 'fastify-plugin';
+import { connectDatabase, type Database } from '../../db/connect';
+import { migrateDatabase } from '../../db/migrations';
+import type { PrismaClient } from '../../generated/prisma/client';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    prisma: PrismaClient;
+    database: Database;
+  }
+}
+
+export interface PrismaPluginOptions {
+  database?: Database;
+}
+
+export default fp<PrismaPluginOptions>(
+  async (fastify, opts) => {
+    let database = opts.database;
+    if (!database) {
+      const log = {
+        info: (m: string) => fastify.log.info(m),
+        warn: (m: string) => fastify.log.warn(m),
+        error: (m: string) => fastify.log.error(m),
+      };
+      const { DATABASE_URL, DATA_DIR } = fastify.config;
+      database = await connectDatabase({
+        ...(DATABASE_URL ? { databaseUrl: DATABASE_URL } : {}),
+        dataDir: DATA_DIR,
+        log,
+      });
+      const opened = database;
+      fastify.addHook('onClose', async () => opened.close());
+      await migrateDatabase({ database, log });
+      fastify.log.info({ database: database.kind }, 'database ready');
+    }
+    fastify.decorate('database', database);
+    fastify.decorate('prisma', database.prisma);
+  },
+  { name: 'prisma', dependencies: ['config'] },
+);

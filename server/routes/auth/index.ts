@@ -1,0 +1,40 @@
+/** `POST /api/v1/auth/wechat` and `POST /api/v1/auth/dev`: sign in, get a bearer token. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { authContract } from '../../../shared/api/auth';
+import { MifengError } from '../../../shared/errors';
+import { toApiUser } from '../../plugins/app/users-repository';
+
+const auth: FastifyPluginAsyncZod = async (fastify) => {
+  const signIn = async (openid: string) => {
+    const user = await fastify.usersRepository.findOrCreateByOpenid(openid);
+    const api = toApiUser(user);
+    return { token: fastify.issueToken(user.id), user: api, registered: api.registered };
+  };
+
+  fastify.route({
+    method: 'POST',
+    url: authContract.wechat.path,
+    schema: { tags: ['auth'], body: authContract.wechat.body, response: authContract.wechat.responses },
+    handler: async (request) => {
+      const { openid } = await fastify.wechat.code2Session(request.body.code);
+      return signIn(openid);
+    },
+  });
+
+  fastify.route({
+    method: 'POST',
+    url: authContract.dev.path,
+    schema: {
+      tags: ['auth'],
+      description: 'Only when DEV_LOGIN is on: sign in as any openid, without WeChat.',
+      body: authContract.dev.body,
+      response: authContract.dev.responses,
+    },
+    handler: async (request) => {
+      if (!fastify.config.DEV_LOGIN) throw new MifengError('NotFound');
+      return signIn(`dev:${request.body.openid}`);
+    },
+  });
+};
+
+export default auth;

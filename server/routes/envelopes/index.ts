@@ -1,0 +1,143 @@
+/**
+ * `/api/v1/envelopes`: upload (POST), fetch (GET /:id), list (GET ?box=) and revoke (DELETE /:id).
+ *
+ * Upload checks, in order: the body against protocol v1's schema (route validation), sender = the
+ * token's user, `createdAt` within MAX_CLOCK_SKEW_MS of the server clock, `expiresAt` null or in
+ * (now, now + MAX_EXPIRY_DAYS], `senderKey` = the sender's current key, every recipient exists
+ * with that key as their current key, then the signature. The envelope is stored as received.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { DAY_MS, MAX_CLOCK_SKEW_MS } from '../../../shared/api/common';
+import { envelopesContract, type GetEnvelopeResponse } from '../../../shared/api/envelopes';
+import { MifengError } from '../../../shared/errors';
+import type { Envelope } from '../../../shared/protocol';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The `envelope` member of a POST body as JSON.parse produced it, before validation. */
+    rawEnvelope?: unknown;
+  }
+}
+
+const envelopes: FastifyPluginAsyncZod = async (fastify) => {
+  fastify.addHook('onRequest', fastify.authenticate);
+  const { MAX_EXPIRY_DAYS, PUBLIC_URL } = fastify.config;
+  const secured = { security: [{ bearerAuth: [] }], tags: ['envelopes'] };
+
+  /** Every check of an upload except the signature; returns the recipient rows. */
+  async function checkUpload(envelope: Envelope, userId: string, now: number) {
+    if (envelope.sender !== userId) throw new MifengError('SenderMismatch');
+    if (Math.abs(Date.parse(envelope.createdAt) - now) > MAX_CLOCK_SKEW_MS)
+      throw new MifengError('ClockSkew');
+    if (envelope.expiresAt !== null) {
+      const expires = Date.parse(envelope.expiresAt);
+      if (expires <= now || expires > now + MAX_EXPIRY_DAYS * DAY_MS) {
+        throw new MifengError('InvalidExpiry', `at most ${MAX_EXPIRY_DAYS} days ahead`);
+      }
+    }
+    const users = envelope.recipients.map((r) => r.user);
+    const current = await fastify.usersRepository.currentKeyIds(
+      users.includes(userId) ? users : [...users, userId],
+    );
+    const senderKey = current.get(userId);
+    if (!senderKey) throw new MifengError('NotRegistered');
+    if (envelope.senderKey !== senderKey) throw new MifengError('SenderKeyMismatch');
+    envelope.recipients.forEach((r, index) => {
+      if (current.get(r.user) !== r.key) throw new MifengError('RecipientKeyMismatch', `recipients/${index}`);
+    });
+    return envelope.recipients.map((r) => ({ userId: r.user, keyId: r.key }));
+  }
+
+  fastify.route({
+    method: 'POST',
+    url: envelopesContract.create.path,
+    schema: {
+      ...secured,
+      description: 'Upload a sealed envelope (protocol v1). Answers the QR URL.',
+      body: envelopesContract.create.body,
+      response: envelopesContract.create.responses,
+    },
+    preValidation: async (request) => {
+      const body = request.body as { envelope?: unknown } | null;
+      request.rawEnvelope = body && typeof body === 'object' ? body.envelope : undefined;
+    },
+    handler: async (request, reply) => {
+      const envelope = request.body.envelope;
+      const now = Date.now();
+      const recipients = await checkUpload(envelope, request.userId, now);
+      if (!(await fastify.signatures.verifyEnvelope(envelope, request.userId)))
+        throw new MifengError('BadSignature');
+      await fastify.envelopesRepository.create({
+        id: envelope.id,
+        senderId: request.userId,
+        senderKeyId: envelope.senderKey,
+        createdAt: new Date(envelope.createdAt),
+        expiresAt: envelope.expiresAt === null ? null : new Date(envelope.expiresAt),
+        body: JSON.stringify(request.rawEnvelope),
+        recipients,
+      });
+      reply.code(201);
+      return { id: envelope.id, url: `${PUBLIC_URL}/s/${envelope.id}` };
+    },
+  });
+
+  fastify.route({
+    method: 'GET',
+    url: envelopesContract.get.path,
+    schema: {
+      ...secured,
+      description:
+        'The envelope as uploaded, with the key that signed it. 404 unless you are its sender or a recipient; ' +
+        '410 once expired (`expired`) or revoked (`revoked`). The sender also gets who opened it.',
+      params: envelopesContract.get.params,
+      response: envelopesContract.get.responses,
+    },
+    handler: async (request, reply) => {
+      const found = await fastify.envelopesRepository.read(request.params.id, request.userId, new Date());
+      if (found.kind === 'not_found') throw new MifengError('NotFound');
+      if (found.kind === 'revoked') throw new MifengError('Revoked');
+      if (found.kind === 'expired') throw new MifengError('Expired');
+      const publicKey = await fastify.signatures.publicKey(found.senderKeyId);
+      if (!publicKey) throw new MifengError('Internal', 'sender key missing');
+      const sender = { user: found.senderId, name: found.senderName, publicKey, keyId: found.senderKeyId };
+      const opens = found.opens ? `,"opens":${JSON.stringify(found.opens)}` : '';
+      // The stored envelope text goes out as stored: no parse, no re-serialization.
+      reply.type('application/json; charset=utf-8');
+      const json = `{"envelope":${found.body},"sender":${JSON.stringify(sender)}${opens}}`;
+      return reply.send(json as unknown as GetEnvelopeResponse);
+    },
+  });
+
+  fastify.route({
+    method: 'GET',
+    url: envelopesContract.list.path,
+    schema: {
+      ...secured,
+      description: 'Metadata pages, newest first: `inbox` (addressed to you by others) or `sent`.',
+      querystring: envelopesContract.list.querystring,
+      response: envelopesContract.list.responses,
+    },
+    handler: async (request) => {
+      const { box, cursor } = request.query;
+      return fastify.envelopesRepository.list(box, request.userId, cursor, new Date());
+    },
+  });
+
+  fastify.route({
+    method: 'DELETE',
+    url: envelopesContract.revoke.path,
+    schema: {
+      ...secured,
+      description: 'Revoke (sender only): recipients then get 410 `revoked`. Idempotent.',
+      params: envelopesContract.revoke.params,
+      response: envelopesContract.revoke.responses,
+    },
+    handler: async (request, reply) => {
+      const revoked = await fastify.envelopesRepository.revoke(request.params.id, request.userId, new Date());
+      if (!revoked) throw new MifengError('NotFound');
+      return reply.code(204).send();
+    },
+  });
+};
+
+export default envelopes;

@@ -1,0 +1,52 @@
+/** `GET /healthz` (the process answers) and `GET /readyz` (database, and Redis when configured). */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { CheckState } from '../../../shared/api/health';
+import { healthContract } from '../../../shared/api/health';
+
+/** How long a readiness probe waits for each dependency. */
+const PROBE_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timeout')), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const health: FastifyPluginAsyncZod = async (fastify) => {
+  fastify.route({
+    method: 'GET',
+    url: healthContract.health.path,
+    config: { rateLimit: false },
+    schema: { tags: ['health'], response: healthContract.health.responses },
+    handler: async () => ({ status: 'ok' as const }),
+  });
+
+  fastify.route({
+    method: 'GET',
+    url: healthContract.ready.path,
+    config: { rateLimit: false },
+    schema: { tags: ['health'], response: healthContract.ready.responses },
+    handler: async (_request, reply) => {
+      const database: CheckState = await withTimeout(
+        fastify.prisma.$queryRaw`SELECT 1`,
+        PROBE_TIMEOUT_MS,
+      ).then(
+        () => 'ok',
+        () => 'down',
+      );
+      const redis: CheckState = fastify.redis
+        ? await withTimeout(fastify.redis.ping(), PROBE_TIMEOUT_MS).then(
+            () => 'ok',
+            () => 'down',
+          )
+        : 'disabled';
+      const ready = database === 'ok' && redis !== 'down';
+      if (!ready) reply.code(503).header('retry-after', '5');
+      return { status: ready ? ('ok' as const) : ('unavailable' as const), checks: { database, redis } };
+    },
+  });
+};
+
+export default health;

@@ -1,0 +1,85 @@
+/** `GET /api/v1/me`, `POST /api/v1/me/phone`, `PUT /api/v1/me/keys`: the signed-in user. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { MeResponse } from '../../../shared/api/me';
+import { meContract } from '../../../shared/api/me';
+import { phoneFromWeChat } from '../../../shared/api/phone';
+import { sm2IsValidPublicKey } from '../../../shared/crypto';
+import { base64urlDecode, base64urlEncode } from '../../../shared/encoding';
+import { MifengError } from '../../../shared/errors';
+import { keyId, parseKeyBackup } from '../../../shared/protocol';
+import { toApiUser, type UserRecord } from '../../plugins/app/users-repository';
+
+const me: FastifyPluginAsyncZod = async (fastify) => {
+  fastify.addHook('onRequest', fastify.authenticate);
+
+  const profile = async (user: UserRecord | null): Promise<MeResponse> => {
+    if (!user) throw new MifengError('Unauthorized');
+    const key = user.currentKeyId ? await fastify.usersRepository.findKey(user.currentKeyId) : null;
+    return {
+      user: toApiUser(user),
+      publicKey: key ? base64urlEncode(key.publicKey) : null,
+      backup: key ? key.backup : null,
+    };
+  };
+
+  fastify.route({
+    method: 'GET',
+    url: meContract.get.path,
+    schema: { tags: ['me'], security: [{ bearerAuth: [] }], response: meContract.get.responses },
+    handler: async (request) => profile(await fastify.usersRepository.findById(request.userId)),
+  });
+
+  fastify.route({
+    method: 'POST',
+    url: meContract.setPhone.path,
+    schema: {
+      tags: ['me'],
+      security: [{ bearerAuth: [] }],
+      description: '`{code}` from the getPhoneNumber button; `{phone}` only when DEV_LOGIN is on.',
+      body: meContract.setPhone.body,
+      response: meContract.setPhone.responses,
+    },
+    handler: async (request) => {
+      const body = request.body;
+      let phone: string;
+      if ('code' in body) {
+        const got = await fastify.wechat.getPhoneNumber(body.code);
+        const e164 = phoneFromWeChat(got.countryCode, got.purePhoneNumber);
+        if (!e164)
+          throw new MifengError('InvalidPhone', 'WeChat returned a number that cannot be normalized');
+        phone = e164;
+      } else {
+        if (!fastify.config.DEV_LOGIN) throw new MifengError('ValidationFailed', 'body/code: required');
+        phone = body.phone;
+      }
+      const hashed = fastify.phones.hash(phone);
+      return profile(await fastify.usersRepository.setPhone(request.userId, hashed.hash, hashed.masked));
+    },
+  });
+
+  fastify.route({
+    method: 'PUT',
+    url: meContract.setKeys.path,
+    schema: {
+      tags: ['me'],
+      security: [{ bearerAuth: [] }],
+      description: 'Completes registration, or rotates the key pair (old public keys are kept).',
+      body: meContract.setKeys.body,
+      response: meContract.setKeys.responses,
+    },
+    handler: async (request) => {
+      const { name, publicKey, backup } = request.body;
+      const key = base64urlDecode(publicKey);
+      if (!sm2IsValidPublicKey(key)) throw new MifengError('InvalidPublicKey');
+      const user = await fastify.usersRepository.setKeys(request.userId, {
+        name,
+        keyId: keyId(key),
+        publicKey: key,
+        backup: parseKeyBackup(backup),
+      });
+      return profile(user);
+    },
+  });
+};
+
+export default me;

@@ -1,0 +1,62 @@
+/**
+ * `POST /api/v1/recipients/lookup`: name + phone → a registered user and their current key.
+ *
+ * Unregistered phones, name mismatches and users without a key get the same 404 body, and every
+ * lookup does the same work (hash, one indexed query by phone hash, a constant-time compare of
+ * fixed-length name digests) so the answer's timing does not tell them apart either. Rate-limited
+ * per user (`LOOKUP_RATE_LIMIT_PER_MINUTE`).
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { recipientsContract } from '../../../shared/api/recipients';
+import { constantTimeEqual } from '../../../shared/crypto';
+import { base64urlEncode } from '../../../shared/encoding';
+import { MifengError } from '../../../shared/errors';
+
+/** Names match when equal after NFKC, trimming, collapsing spaces and lower-casing. */
+export function normalizeName(name: string): string {
+  return name.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+function nameDigest(name: string): Uint8Array {
+  return new Uint8Array(createHash('sm3').update(normalizeName(name), 'utf8').digest());
+}
+
+/** Compared against when no user holds the phone, so both paths hash and compare once. */
+const NOBODY = '\u0000nobody';
+
+const recipients: FastifyPluginAsyncZod = async (fastify) => {
+  fastify.addHook('onRequest', fastify.authenticate);
+  fastify.addHook('onRequest', fastify.requireRegistered);
+
+  fastify.route({
+    method: 'POST',
+    url: recipientsContract.lookup.path,
+    config: {
+      rateLimit: { max: fastify.config.LOOKUP_RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 },
+    },
+    schema: {
+      tags: ['recipients'],
+      security: [{ bearerAuth: [] }],
+      body: recipientsContract.lookup.body,
+      response: recipientsContract.lookup.responses,
+    },
+    handler: async (request) => {
+      const { name, phone } = request.body;
+      const hashed = fastify.phones.hash(phone);
+      const holder = await fastify.usersRepository.findByPhoneHash(hashed.hash);
+      const sameName = constantTimeEqual(nameDigest(name), nameDigest(holder?.name ?? NOBODY));
+      if (!holder || !sameName || !holder.keyId || !holder.publicKey || !holder.name) {
+        throw new MifengError('NoSuchRecipient');
+      }
+      return {
+        user: holder.id,
+        name: holder.name,
+        publicKey: base64urlEncode(holder.publicKey),
+        keyId: holder.keyId,
+      };
+    },
+  });
+};
+
+export default recipients;

@@ -1,0 +1,28 @@
+/** `GET /api/v1/users/:id/key`: a registered user's current public key. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { recipientsContract } from '../../../shared/api/recipients';
+import { base64urlEncode } from '../../../shared/encoding';
+import { MifengError } from '../../../shared/errors';
+
+const users: FastifyPluginAsyncZod = async (fastify) => {
+  fastify.addHook('onRequest', fastify.authenticate);
+  fastify.addHook('onRequest', fastify.requireRegistered);
+
+  fastify.route({
+    method: 'GET',
+    url: recipientsContract.userKey.path,
+    schema: {
+      tags: ['recipients'],
+      security: [{ bearerAuth: [] }],
+      params: recipientsContract.userKey.params,
+      response: recipientsContract.userKey.responses,
+    },
+    handler: async (request) => {
+      const key = await fastify.usersRepository.currentKey(request.params.id);
+      if (!key) throw new MifengError('NotFound');
+      return { publicKey: base64urlEncode(key.publicKey), keyId: key.keyId };
+    },
+  });
+};
+
+export default users;

@@ -1,0 +1,46 @@
+/**
+ * Entry point (`npm start`): validates the environment, builds the app with a logger that redacts
+ * credentials and bodies, listens, and closes gracefully on SIGINT/SIGTERM (stop accepting, finish
+ * in-flight requests, stop jobs, close the database).
+ */
+import { buildApp } from './app';
+import { ConfigError, loadConfig } from './config';
+import { loggerOptions } from './logger';
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`mifeng: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const app = await buildApp(config, {}, { logger: loggerOptions(config.LOG_LEVEL) });
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      app.log.error('graceful shutdown took too long; exiting');
+      process.exit(1);
+    }, 15_000);
+    force.unref();
+    await app.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  await app.listen({ port: config.PORT, host: config.HOST });
+  app.log.info(`Mifeng API on ${config.PUBLIC_URL} (database: ${app.database.kind}); OpenAPI at /docs`);
+}
+
+main().catch((err) => {
+  console.error('mifeng: failed to start:', err);
+  process.exit(1);
+});
