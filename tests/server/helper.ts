@@ -1,0 +1,219 @@
+/**
+ * Test helpers for the API server: a config with overrides, an app listening on loopback (real
+ * HTTP) over a test database, a tiny JSON client, and fixture factories for users and envelopes.
+ *
+ *   const db = useDatabase(target);
+ *   const server = useServer(() => ({ database: db().database }));
+ *   it('…', async () => { const alice = await registerUser(server(), { name: 'Alice' }); … });
+ */
+import { randomBytes as nodeRandomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../server/app';
+import { type AppConfig, loadConfig } from '../../server/config';
+import type { Database } from '../../server/db/connect';
+import { loggerOptions } from '../../server/logger';
+import type { AuthResponse, MeResponse } from '../../shared/api';
+import { setRandomSource } from '../../shared/crypto';
+import { base64urlEncode } from '../../shared/encoding';
+import {
+  type Envelope,
+  generateIdentity,
+  type Identity,
+  type PublicIdentity,
+  sealEnvelope,
+  sealKeyBackup,
+} from '../../shared/protocol';
+
+// Node's CSPRNG for everything shared/ seals in tests.
+setRandomSource((n) => new Uint8Array(nodeRandomBytes(n)));
+
+/** Fixed test secrets (never used outside tests). */
+export const TEST_JWT_SECRET = 'test-jwt-secret-0123456789abcdefghijklmnopqrstuvwxyz';
+export const TEST_PHONE_PEPPER = 'test-phone-pepper-0123456789abcdefghijklmnopqrstuvwxyz';
+
+/** A validated config for tests: dev login on, sweeper off, quiet, secrets fixed. */
+export function testConfig(overrides: Record<string, string | undefined> = {}): AppConfig {
+  return loadConfig({
+    NODE_ENV: 'test',
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'mifeng-app-')),
+    JWT_SECRET: TEST_JWT_SECRET,
+    PHONE_PEPPER: TEST_PHONE_PEPPER,
+    PUBLIC_URL: 'https://mifeng.test',
+    DEV_LOGIN: 'on',
+    PURGE_INTERVAL_SECONDS: '0',
+    LOG_LEVEL: 'silent',
+    ...overrides,
+  });
+}
+
+export interface Reply<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface RequestOptions {
+  token?: string;
+  body?: unknown;
+  /** Sent as is instead of JSON.stringify(body). */
+  raw?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestServer {
+  app: FastifyInstance;
+  url: string;
+  request<T = unknown>(method: string, path: string, options?: RequestOptions): Promise<Reply<T>>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  database: Database;
+  config?: AppConfig;
+  /** Receives every log line (JSON) at LOG_LEVEL (default 'info' when given). */
+  logLines?: string[];
+}
+
+/** Builds the app on `database` and listens on 127.0.0.1 (random port). */
+export async function startServer(options: StartOptions): Promise<TestServer> {
+  const config = options.config ?? testConfig();
+  const lines = options.logLines;
+  const logger = lines
+    ? loggerOptions(config.LOG_LEVEL === 'silent' ? 'info' : config.LOG_LEVEL, {
+        write: (l) => void lines.push(l),
+      })
+    : false;
+  const app = await buildApp(config, { database: options.database }, { logger });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    app,
+    url,
+    async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<Reply<T>> {
+      const headers: Record<string, string> = { ...opts.headers };
+      if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+      let body: string | undefined = opts.raw;
+      if (body === undefined && opts.body !== undefined) {
+        body = JSON.stringify(opts.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const res = await fetch(`${url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: res.status, headers: res.headers, body: parsed as T, text };
+    },
+    close: () => app.close(),
+  };
+}
+
+/** A server for the current suite, started before its first test and closed after its last. */
+export function useServer(options: () => StartOptions): () => TestServer {
+  let server: TestServer | undefined;
+  before(async () => {
+    server = await startServer(options());
+  });
+  after(async () => {
+    await server?.close();
+  });
+  return () => {
+    if (!server) throw new Error('useServer(): the server starts in before(); use it inside tests');
+    return server;
+  };
+}
+
+export interface TestUser {
+  id: string;
+  token: string;
+  name: string;
+  phone: string;
+  identity: Identity;
+}
+
+let counter = 0;
+
+/** A fresh mainland mobile number, unique within the process. */
+export function uniquePhone(): string {
+  counter += 1;
+  return `139${String(process.pid % 10000).padStart(4, '0')}${String(counter).padStart(4, '0')}`;
+}
+
+/** Iterations for test key backups: the protocol minimum, to keep tests fast. */
+const TEST_BACKUP_ITERATIONS = 10_000;
+
+/** Registers a user through the dev login: sign in, set phone, upload key + backup. */
+export async function registerUser(
+  server: TestServer,
+  overrides: { name?: string; phone?: string; openid?: string } = {},
+): Promise<TestUser> {
+  counter += 1;
+  const name = overrides.name ?? `User ${counter}`;
+  const phone = overrides.phone ?? uniquePhone();
+  const login = await server.request<AuthResponse>('POST', '/api/v1/auth/dev', {
+    body: {
+      openid: overrides.openid ?? `openid-${process.pid}-${counter}-${nodeRandomBytes(4).toString('hex')}`,
+    },
+  });
+  if (login.status !== 200) throw new Error(`dev login failed: ${login.status} ${login.text}`);
+  const { token, user } = login.body;
+  const phoneReply = await server.request('POST', '/api/v1/me/phone', { token, body: { phone } });
+  if (phoneReply.status !== 200) throw new Error(`set phone failed: ${phoneReply.status} ${phoneReply.text}`);
+  const identity = generateIdentity(user.id);
+  await uploadKeys(server, token, name, identity);
+  return { id: user.id, token, name, phone, identity };
+}
+
+/** `PUT /me/keys` with a fresh backup of `identity`. */
+export async function uploadKeys(server: TestServer, token: string, name: string, identity: Identity) {
+  const backup = sealKeyBackup(identity, 'correct horse battery staple', {
+    iterations: TEST_BACKUP_ITERATIONS,
+  });
+  const reply = await server.request<MeResponse>('PUT', '/api/v1/me/keys', {
+    token,
+    body: { name, publicKey: base64urlEncode(identity.publicKey), backup },
+  });
+  if (reply.status !== 200) throw new Error(`upload keys failed: ${reply.status} ${reply.text}`);
+  return reply.body;
+}
+
+/** A signed envelope from `sender` to `recipients`, with overrides of the seal input/options. */
+export function sealFor(
+  sender: TestUser,
+  recipients: (TestUser | PublicIdentity)[],
+  options: { content?: string; expiresAt?: Date | null; now?: Date } = {},
+): Envelope {
+  return sealEnvelope(
+    {
+      sender: sender.identity,
+      recipients: recipients.map((r) =>
+        'identity' in r ? { user: r.id, publicKey: r.identity.publicKey } : r,
+      ),
+      content: options.content ?? 'the vault code is 0451',
+      remark: 'vault',
+      expiresAt: options.expiresAt === undefined ? new Date(Date.now() + 3 * 86_400_000) : options.expiresAt,
+    },
+    { now: options.now ?? new Date() },
+  );
+}
+
+/** Row counts of every table, to show a refused request changed nothing. */
+export async function rowCounts(database: Database): Promise<Record<string, number>> {
+  const p = database.prisma;
+  const [users, keys, envelopes, recipients, opened, revoked] = await Promise.all([
+    p.user.count(),
+    p.userKey.count(),
+    p.envelope.count(),
+    p.envelopeRecipient.count(),
+    p.envelopeRecipient.count({ where: { openedAt: { not: null } } }),
+    p.envelope.count({ where: { revokedAt: { not: null } } }),
+  ]);
+  return { users, keys, envelopes, recipients, opened, revoked };
+}
