@@ -98,7 +98,8 @@ export function errorReply(error: unknown): ErrorReply {
   const code = typeof err.code === 'string' ? err.code : '';
 
   if (err.validation) return reply('ValidationFailed', validationMessage(err));
-  if (code.startsWith('FST_JWT_')) return reply('Unauthorized');
+  // @fastify/jwt's own errors, and fast-jwt's that it passes through (e.g. a disallowed algorithm).
+  if (code.startsWith('FST_JWT_') || code.startsWith('FAST_JWT_')) return reply('Unauthorized');
   switch (code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
