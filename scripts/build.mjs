@@ -1,10 +1,13 @@
 // `npm run build`: every build step, in order. Each step is an async function exported by its own
 // script, so a step can also be run alone.
+import { buildLib } from './build-lib.mjs';
 import { prismaGenerate } from './prisma-generate.mjs';
 
 const steps = [
   // Prisma client for the server (prisma/schema.prisma → server/generated/prisma).
   ['prisma client', () => prismaGenerate()],
+  // The mini program's lib: shared/ and its npm packages in one module (dist/miniprogram/lib/mifeng.js).
+  ['mini program lib', () => buildLib()],
 ];
 
 for (const [name, run] of steps) {

@@ -1,0 +1,19 @@
+// Types of wechat-runtime.harness.mjs: the result is what its in-context scenario reports.
+export declare function runInWeChatRuntime(
+  libPath: string,
+  vectorsText: string,
+): Promise<{
+  errors: Record<string, string>;
+  opened: { content: string; remark: string };
+  vector: string;
+  unlockedMatches: boolean;
+  codegen: string[];
+  presentGlobals: string[];
+  codegenBlocked: boolean;
+  keygenMs: number;
+  loadMs: number;
+  scenarioMs: number;
+  firstSealMs: number;
+  firstOpenMs: number;
+  backupAndUnlock10kMs: number;
+}>;

@@ -1,0 +1,96 @@
+// The lib the mini program loads, run the way WeChat runs it (tests/shared/wechat-runtime.harness.mjs):
+// in a vm context without Node or browser globals and without code generation, with randomness only
+// from a `wx.getRandomValues` double — with the JIT, and under `node --jitless` like iOS.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { buildLib, CORE_ENTRIES, LIB_CORE_BUDGET, LIB_ENTRIES } from '../../scripts/build-lib.mjs';
+import { runInWeChatRuntime } from './wechat-runtime.harness.mjs';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const HARNESS = fileURLToPath(new URL('./wechat-runtime.harness.mjs', import.meta.url));
+const VECTORS = join(root, 'tests', 'vectors', 'protocol-v1.json');
+const hasMiniProgramEntry = LIB_ENTRIES.every((entry: string) => existsSync(join(root, entry)));
+
+let dir: string;
+const libs: Record<string, { outfile: string; bytes: number }> = {};
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mifeng-lib-'));
+  libs.core = await buildLib({ entries: CORE_ENTRIES, outfile: join(dir, 'core.js'), quiet: true });
+  if (hasMiniProgramEntry) libs.lib = await buildLib({ outfile: join(dir, 'mifeng.js'), quiet: true });
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+interface RuntimeResult {
+  errors: Record<string, string>;
+  opened: { content: string; remark: string };
+  vector: string;
+  unlockedMatches: boolean;
+  codegen: string[];
+  presentGlobals: string[];
+  codegenBlocked: boolean;
+  loadMs: number;
+  firstSealMs: number;
+  firstOpenMs: number;
+  backupAndUnlock10kMs: number;
+}
+
+function checkResult(result: RuntimeResult) {
+  assert.deepEqual(result.presentGlobals, []);
+  assert.equal(result.codegenBlocked, true);
+  assert.deepEqual(result.errors, {
+    sealBeforeFill: 'RandomNotReady',
+    keygenBeforeFill: 'RandomNotReady',
+    openAsStranger: 'NotARecipient',
+    openWithWrongSenderKey: 'BadSignature',
+    wrongMasterKey: 'WrongMasterKey',
+  });
+  assert.deepEqual(result.opened, { content: '第一行\n第二行 🔐', remark: '保险柜' });
+  assert.equal(result.vector, 'The safe code is 4711.');
+  assert.equal(result.unlockedMatches, true);
+  assert.deepEqual(result.codegen, [], 'nothing tried eval or new Function');
+}
+
+const timings = (r: RuntimeResult) =>
+  `load ${r.loadMs.toFixed(0)} ms, first seal ${r.firstSealMs} ms, first open ${r.firstOpenMs} ms, ` +
+  `backup + unlock at 10 000 iterations ${r.backupAndUnlock10kMs} ms`;
+
+describe('the mini program lib in a WeChat-shaped runtime', () => {
+  it('keeps the crypto + protocol + schemas core within its size budget', (t) => {
+    t.diagnostic(
+      `core ${(libs.core!.bytes / 1024).toFixed(1)} KB minified (budget ${LIB_CORE_BUDGET / 1024} KB)`,
+    );
+    if (libs.lib) t.diagnostic(`whole lib ${(libs.lib.bytes / 1024).toFixed(1)} KB minified`);
+    assert.ok(libs.core!.bytes <= LIB_CORE_BUDGET);
+    assert.doesNotMatch(readFileSync(libs.core!.outfile, 'utf8'), /\beval\s*\(|\bnew\s+Function\b/);
+  });
+
+  for (const name of ['core', 'lib']) {
+    it(`${name}: loads, refuses to seal before the pool is filled, then seals, opens and unlocks`, async (t) => {
+      if (!libs[name]) return t.skip('miniprogram/lib.ts does not exist yet');
+      const result: RuntimeResult = await runInWeChatRuntime(
+        libs[name].outfile,
+        readFileSync(VECTORS, 'utf8'),
+      );
+      checkResult(result);
+      t.diagnostic(timings(result));
+    });
+
+    it(`${name}: does the same under node --jitless`, (t) => {
+      if (!libs[name]) return t.skip('miniprogram/lib.ts does not exist yet');
+      const child = spawnSync(process.execPath, ['--jitless', HARNESS, libs[name].outfile, VECTORS], {
+        encoding: 'utf8',
+      });
+      assert.equal(child.status, 0, child.stderr);
+      const result: RuntimeResult = JSON.parse(child.stdout);
+      checkResult(result);
+      t.diagnostic(`jitless: ${timings(result)}`);
+      console.log(`[wechat-runtime] ${name} jitless: ${timings(result)}`);
+    });
+  }
+});
