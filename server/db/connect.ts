@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client';
 import { IN_MEMORY, openPglite } from './pglite';
+import { pgliteAdapterFactory } from './pglite-adapter';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -76,7 +76,7 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
 
 async function connectPglite(options: ConnectOptions): Promise<Database> {
   const opened = await openPglite(pgliteDirectory(options.dataDir));
-  const factory = new PrismaPGlite(opened.pglite);
+  const factory = pgliteAdapterFactory(opened.pglite);
   const prisma = new PrismaClient({ adapter: factory });
   let closing: Promise<void> | undefined;
   const database: Database = {

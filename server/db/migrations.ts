@@ -11,7 +11,6 @@ import { fileURLToPath } from 'node:url';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import {
   type ConnectOptions,
   connectDatabase,
@@ -20,6 +19,7 @@ import {
   databaseInternals,
 } from './connect';
 import { IN_MEMORY, openPglite } from './pglite';
+import { pgliteAdapterFactory } from './pglite-adapter';
 import type { MigrationList, SchemaEngine, SchemaFilter } from './schema-engine';
 import { startSchemaEngine } from './schema-engine';
 
@@ -187,7 +187,7 @@ export interface DiffOptions {
 /**
  * Writes the next migration: the SQL that takes a database from the state the existing migrations
  * produce to the state `schema.prisma` describes. The history is replayed on a throwaway in-memory
- * PGlite. Returns null (and writes nothing) when the schema and the history already agree.
+ * PGlite (no database server needed). Returns null (and writes nothing) when the schema and the history already agree.
  */
 export async function diffToNewMigration(
   name: string,
@@ -201,15 +201,14 @@ export async function diffToNewMigration(
   migrationsList.lockfile.content ??= LOCKFILE_CONTENT;
   const schema = await readFile(schemaPath, 'utf8');
 
-  const main = await openPglite(IN_MEMORY);
-  const shadows: Array<{ close(): Promise<void> }> = [];
+  // One throwaway in-memory database serves as both the engine's main connection (which a diff
+  // between two sources does not read) and its shadow database (where the history is replayed):
+  // each PGlite costs an initdb, several seconds.
+  const scratch = await openPglite(IN_MEMORY);
   let engine: SchemaEngine | undefined;
   try {
-    const factory = withShadowDatabase(new PrismaPGlite(main.pglite), async () => {
-      const shadow = await openPglite(IN_MEMORY);
-      shadows.push(shadow);
-      return new PrismaPGlite(shadow.pglite).connect();
-    });
+    const scratchFactory = pgliteAdapterFactory(scratch.pglite);
+    const factory = withShadowDatabase(scratchFactory, () => scratchFactory.connect());
     engine = await startSchemaEngine(factory);
     const result = await engine.diff({
       from:
@@ -232,8 +231,7 @@ export async function diffToNewMigration(
     return { name: folder, path, sql: result.stdout };
   } finally {
     engine?.free();
-    await Promise.all(shadows.map((shadow) => shadow.close()));
-    await main.close();
+    await scratch.close();
   }
 }
 
