@@ -1,6 +1,7 @@
 // `npm run build`: every build step, in order. Each step is an async function exported by its own
 // script, so a step can also be run alone.
 import { buildLib } from './build-lib.mjs';
+import { buildMiniProgram } from './build-mp.mjs';
 import { prismaGenerate } from './prisma-generate.mjs';
 
 const steps = [
@@ -8,6 +9,9 @@ const steps = [
   ['prisma client', () => prismaGenerate()],
   // The mini program's lib: shared/ and its npm packages in one module (dist/miniprogram/lib/mifeng.js).
   ['mini program lib', () => buildLib()],
+  // The mini program itself (dist/miniprogram/, what project.config.json points DevTools at),
+  // requiring the lib built by the step above.
+  ['mini program', () => buildMiniProgram({ lib: false })],
 ];
 
 for (const [name, run] of steps) {

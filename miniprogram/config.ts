@@ -1,0 +1,42 @@
+/**
+ * Where this mini program finds its server, and the few numbers it decides on by itself.
+ * Edit the values here (then `npm run build:mp`); docs/miniprogram.md explains each one. The app id
+ * lives in project.config.json at the repository root, not here.
+ */
+export interface MifengConfig {
+  /**
+   * Base URL of the Mifeng API (no trailing slash). On a phone it must be an https origin listed
+   * under "request legal domains" in the mini program's admin console; DevTools can skip that
+   * check ("不校验合法域名") for a local http server.
+   */
+  apiBaseUrl: string;
+  /**
+   * The server's PUBLIC_URL: QR codes encode `<publicUrl>/s/<id>`, and the open page accepts a
+   * scanned link only in exactly that form.
+   */
+  publicUrl: string;
+  /**
+   * `wechat`: wx.login + the getPhoneNumber button (needs a real app id and the server's
+   * WECHAT_APPID/WECHAT_SECRET). `dev`: the server's dev login (DEV_LOGIN=on), a random device
+   * openid and a typed phone number — for local runs and DevTools with the tourist app id.
+   */
+  loginMode: 'wechat' | 'dev';
+  /**
+   * PBKDF2 iterations for new key backups. `null` = the protocol default (100 000). Tests lower it
+   * to the protocol minimum (10 000); keep null in anything people use.
+   */
+  backupIterations: number | null;
+  /** After this long in the background the unlocked private key is dropped (milliseconds). */
+  backgroundLockMs: number;
+  /** wx.request timeout (milliseconds). */
+  requestTimeoutMs: number;
+}
+
+export const config: MifengConfig = {
+  apiBaseUrl: 'http://127.0.0.1:3000',
+  publicUrl: 'http://127.0.0.1:3000',
+  loginMode: 'dev',
+  backupIterations: null,
+  backgroundLockMs: 5 * 60_000,
+  requestTimeoutMs: 15_000,
+};

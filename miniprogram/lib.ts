@@ -1,0 +1,59 @@
+/**
+ * The mini program's single door to `shared/` and npm packages.
+ *
+ * scripts/build-lib.mjs bundles this file, with everything it reaches (shared/, sm-crypto-v2,
+ * zod/mini, weapp-qrcode), into ONE module, dist/miniprogram/lib/mifeng.js. Every page, component
+ * and service imports from here, and scripts/build-mp.mjs compiles those imports into
+ * `require('<relative path>/lib/mifeng.js')`, so the third-party code ships exactly once. Importing
+ * shared/ or an npm package any other way from miniprogram/ fails the build.
+ *
+ * Only what the mini program uses is listed, so the lib carries no dead weight.
+ */
+export { default as drawQrcode } from 'weapp-qrcode';
+export type {
+  AuthResponse,
+  Box,
+  CreateEnvelopeResponse,
+  EnvelopeJson,
+  EnvelopeState,
+  EnvelopeSummary,
+  ExpiryChoice,
+  GetEnvelopeResponse,
+  KeyBackupJson,
+  ListEnvelopesResponse,
+  LookupResponse,
+  MeResponse,
+  User,
+} from '../shared/api';
+export {
+  AuthResponseSchema,
+  CreateEnvelopeResponseSchema,
+  ErrorResponseSchema,
+  EXPIRY,
+  expiresAtFor,
+  GetEnvelopeResponseSchema,
+  ListEnvelopesResponseSchema,
+  LookupResponseSchema,
+  MAX_EXPIRY_DAYS,
+  MAX_NAME_LENGTH,
+  MeResponseSchema,
+  UserKeyResponseSchema,
+} from '../shared/api';
+export type { RandomPool } from '../shared/crypto';
+export { createRandomPool, randomBytes, setRandomSource } from '../shared/crypto';
+export { base64urlDecode, base64urlEncode } from '../shared/encoding';
+export type { ErrorName } from '../shared/errors';
+export { isMifengError, MifengError } from '../shared/errors';
+export type { Identity } from '../shared/protocol';
+export {
+  DEFAULT_BACKUP_ITERATIONS,
+  formatFingerprint,
+  generateIdentity,
+  MAX_CONTENT_BYTES,
+  MAX_REMARK_BYTES,
+  MIN_BACKUP_ITERATIONS,
+  openEnvelope,
+  sealEnvelope,
+  sealKeyBackup,
+  unlockKeyBackup,
+} from '../shared/protocol';

@@ -1,0 +1,231 @@
+import { errorText, formatTime, type Messages, messages, t } from '../../i18n';
+import { MAX_EXPIRY_DAYS } from '../../lib';
+import { isUnlocked, requireIdentity } from '../../services/keyring';
+import {
+  customDateRange,
+  EXPIRY_OPTIONS,
+  type ExpiryOption,
+  expiryDate,
+  type RecipientDraft,
+  resolveRecipient,
+  sealAndSend,
+} from '../../services/letters';
+import { goRegister, goUnlock, PAGES } from '../../services/nav';
+import { isRegistered, signIn } from '../../services/session';
+import { CONTENT_MAX_CHARS, DEFAULT_EXPIRY, REMARK_MAX_CHARS } from './config';
+
+interface RecipientRow extends RecipientDraft {
+  /** Identifies the row while its lookup runs (rows above it may be removed meanwhile). */
+  key: number;
+  /** The tag text shown next to the row. */
+  statusText: string;
+}
+
+let nextRowKey = 1;
+
+interface ComposeData {
+  t: Messages;
+  ready: boolean;
+  locked: boolean;
+  content: string;
+  remark: string;
+  contentMax: number;
+  remarkMax: number;
+  newName: string;
+  newPhone: string;
+  recipients: RecipientRow[];
+  expiryOptions: { key: ExpiryOption; label: string }[];
+  expiry: ExpiryOption;
+  customDay: string;
+  dateStart: string;
+  dateEnd: string;
+  expiryText: string;
+  busy: boolean;
+  error: string;
+  recipientError: string;
+}
+
+interface ComposeMethods {
+  refreshExpiry(): void;
+  onContent(e: WechatMiniprogram.Input): void;
+  onRemark(e: WechatMiniprogram.Input): void;
+  onNewName(e: WechatMiniprogram.Input): void;
+  onNewPhone(e: WechatMiniprogram.Input): void;
+  onAddRecipient(): Promise<void>;
+  onRemoveRecipient(e: WechatMiniprogram.TouchEvent): void;
+  onExpiry(e: WechatMiniprogram.TouchEvent): void;
+  onCustomDate(e: WechatMiniprogram.PickerChange): void;
+  onUnlock(): void;
+  onSeal(): Promise<void>;
+}
+
+function row(draft: RecipientDraft, key: number): RecipientRow {
+  const statusText = {
+    checking: t('compose_checking'),
+    found: t('compose_found'),
+    missing: t('compose_missing'),
+    error: t('compose_lookup_error'),
+  }[draft.status];
+  return { ...draft, key, statusText };
+}
+
+Page<ComposeData, ComposeMethods>({
+  data: {
+    t: messages(),
+    ready: false,
+    locked: false,
+    content: '',
+    remark: '',
+    contentMax: CONTENT_MAX_CHARS,
+    remarkMax: REMARK_MAX_CHARS,
+    newName: '',
+    newPhone: '',
+    recipients: [],
+    expiryOptions: [],
+    expiry: DEFAULT_EXPIRY,
+    customDay: '',
+    dateStart: '',
+    dateEnd: '',
+    expiryText: '',
+    busy: false,
+    error: '',
+    recipientError: '',
+  },
+
+  async onLoad() {
+    wx.setNavigationBarTitle({ title: t('title_compose') });
+    const range = customDateRange(new Date());
+    this.setData({
+      t: messages(),
+      expiryOptions: EXPIRY_OPTIONS.map((key) => ({ key, label: t(`expiry_${key}`) })),
+      dateStart: range.start,
+      dateEnd: range.end,
+    });
+    this.refreshExpiry();
+    try {
+      await signIn();
+      if (!isRegistered()) {
+        goRegister(PAGES.COMPOSE);
+        return;
+      }
+    } catch (err) {
+      this.setData({ error: errorText(err) });
+    }
+    this.setData({ ready: true });
+  },
+
+  onShow() {
+    this.setData({ locked: !isUnlocked() });
+  },
+
+  refreshExpiry() {
+    const { expiry, customDay } = this.data;
+    const date = expiryDate(expiry, new Date(), customDay);
+    let expiryText: string;
+    if (date === null) expiryText = t('compose_never_expires');
+    else if (date === undefined)
+      expiryText = expiry === 'CUSTOM' && !customDay ? '' : t('compose_bad_date', { days: MAX_EXPIRY_DAYS });
+    else expiryText = t('compose_expires_on', { date: formatTime(date.toISOString()) });
+    this.setData({ expiryText });
+  },
+
+  onContent(e) {
+    this.setData({ content: e.detail.value });
+  },
+
+  onRemark(e) {
+    this.setData({ remark: e.detail.value });
+  },
+
+  onNewName(e) {
+    this.setData({ newName: e.detail.value, recipientError: '' });
+  },
+
+  onNewPhone(e) {
+    this.setData({ newPhone: e.detail.value, recipientError: '' });
+  },
+
+  async onAddRecipient() {
+    const name = this.data.newName.trim();
+    const phone = this.data.newPhone.trim();
+    if (!name || !phone) {
+      this.setData({ recipientError: t('compose_need_both') });
+      return;
+    }
+    const key = nextRowKey++;
+    this.setData({
+      recipients: [...this.data.recipients, row({ name, phone, status: 'checking' }, key)],
+      newName: '',
+      newPhone: '',
+      recipientError: '',
+    });
+    let resolved: RecipientDraft;
+    try {
+      resolved = await resolveRecipient(name, phone);
+    } catch {
+      resolved = { name, phone, status: 'error' };
+    }
+    const rows = this.data.recipients;
+    if (!rows.some((r) => r.key === key)) return; // removed while looking up
+    const me = isUnlocked() ? requireIdentity().user : null;
+    const duplicate = rows.some((r) => r.key !== key && r.user !== undefined && r.user === resolved.user);
+    if (resolved.status === 'found' && (resolved.user === me || duplicate)) {
+      this.setData({
+        recipients: rows.filter((r) => r.key !== key),
+        recipientError: t(resolved.user === me ? 'compose_self' : 'compose_duplicate'),
+      });
+      return;
+    }
+    this.setData({ recipients: rows.map((r) => (r.key === key ? row(resolved, key) : r)) });
+  },
+
+  onRemoveRecipient(e) {
+    const index = Number(e.currentTarget.dataset.index);
+    this.setData({ recipients: this.data.recipients.filter((_, i) => i !== index) });
+  },
+
+  onExpiry(e) {
+    const key = e.currentTarget.dataset.key as ExpiryOption;
+    this.setData({ expiry: key });
+    this.refreshExpiry();
+  },
+
+  onCustomDate(e) {
+    this.setData({ expiry: 'CUSTOM', customDay: String(e.detail.value) });
+    this.refreshExpiry();
+  },
+
+  onUnlock() {
+    goUnlock();
+  },
+
+  async onSeal() {
+    if (this.data.busy) return;
+    const { content, remark, recipients, expiry, customDay } = this.data;
+    const found = recipients.filter((r) => r.status === 'found');
+    const expiresAt = expiryDate(expiry, new Date(), customDay);
+    let error = '';
+    if (!content.trim()) error = t('compose_need_content');
+    else if (found.length === 0) error = t('compose_need_recipient');
+    else if (expiresAt === undefined) error = t('compose_bad_date', { days: MAX_EXPIRY_DAYS });
+    if (error) {
+      this.setData({ error });
+      return;
+    }
+    if (!isUnlocked()) {
+      this.setData({ locked: true });
+      return;
+    }
+    this.setData({ busy: true, error: '' });
+    wx.showLoading({ title: t('compose_sealing'), mask: true });
+    try {
+      const sent = await sealAndSend({ content, remark, recipients: found, expiry, customDay });
+      wx.hideLoading();
+      const expires = sent.expiresAt ? `&expires=${encodeURIComponent(sent.expiresAt)}` : '';
+      wx.redirectTo({ url: `${PAGES.SHARE}?id=${sent.id}&url=${encodeURIComponent(sent.url)}${expires}` });
+    } catch (err) {
+      wx.hideLoading();
+      this.setData({ busy: false, error: errorText(err) });
+    }
+  },
+});

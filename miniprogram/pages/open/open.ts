@@ -1,0 +1,191 @@
+import { formatTime, type Messages, messages, t } from '../../i18n';
+import {
+  idFromLetterUrl,
+  idFromQuery,
+  type OpenedLetter,
+  type OpenState,
+  openLetter,
+} from '../../services/letters';
+import { goHome, goRegister, goUnlock, PAGES } from '../../services/nav';
+import { wxCall } from '../../services/wxp';
+
+/** How each state is drawn by the state card. */
+const STATE_KIND: Record<Exclude<OpenState, 'open'>, string> = {
+  locked: 'info',
+  unregistered: 'info',
+  not_for_you: 'warn',
+  expired: 'empty',
+  revoked: 'empty',
+  tampered: 'error',
+  network: 'warn',
+  invalid_link: 'warn',
+  error: 'error',
+};
+
+interface OpenData {
+  t: Messages;
+  /** `scan`: opened without a letter (offer the scanner); `loading`; or an OpenState. */
+  state: 'scan' | 'loading' | OpenState;
+  id: string;
+  letter: OpenedLetter | null;
+  createdText: string;
+  expiresText: string;
+  opens: { name: string; at: string }[];
+  stateKind: string;
+  stateTitle: string;
+  stateText: string;
+  captureWarning: boolean;
+}
+
+interface OpenMethods {
+  captureHandler: (() => void) | null;
+  load(): Promise<void>;
+  protect(on: boolean): void;
+  onCopy(): void;
+  onScan(): Promise<void>;
+  onUnlock(): void;
+  onRegister(): void;
+  onRetry(): void;
+  onHome(): void;
+}
+
+Page<OpenData, OpenMethods>({
+  captureHandler: null,
+  data: {
+    t: messages(),
+    state: 'loading',
+    id: '',
+    letter: null,
+    createdText: '',
+    expiresText: '',
+    opens: [],
+    stateKind: 'info',
+    stateTitle: '',
+    stateText: '',
+    captureWarning: false,
+  },
+
+  onLoad(query: Record<string, string | undefined>) {
+    wx.setNavigationBarTitle({ title: t('title_open') });
+    this.setData({ t: messages() });
+    if (query.id === undefined && query.q === undefined) {
+      this.setData({ state: 'scan' });
+      return;
+    }
+    const id = idFromQuery(query);
+    if (!id) {
+      this.setData({
+        state: 'invalid_link',
+        stateKind: STATE_KIND.invalid_link,
+        stateTitle: t('state_invalid_link_title'),
+        stateText: t('state_invalid_link_text'),
+      });
+      return;
+    }
+    this.setData({ id });
+    // Warn when someone screenshots an open letter (WeChat tells us after the fact).
+    this.captureHandler = () => {
+      if (this.data.state !== 'open') return;
+      this.setData({ captureWarning: true });
+      wx.showModal({ title: t('title_open'), content: t('open_screenshot_warning'), showCancel: false });
+    };
+    if (typeof wx.onUserCaptureScreen === 'function') wx.onUserCaptureScreen(this.captureHandler);
+  },
+
+  onShow() {
+    // Reload each time: coming back from unlock or registration, or after a revoke elsewhere.
+    if (this.data.id && this.data.state !== 'open') this.load();
+    if (this.data.state === 'open') this.protect(true);
+  },
+
+  onHide() {
+    this.protect(false);
+  },
+
+  onUnload() {
+    this.protect(false);
+    if (this.captureHandler && typeof wx.offUserCaptureScreen === 'function') {
+      // The typings predate the listener argument; without it every listener would be removed.
+      (wx.offUserCaptureScreen as (listener?: () => void) => void)(this.captureHandler);
+    }
+    this.setData({ letter: null });
+  },
+
+  /** Hides the screen from screenshots and recordings while a letter is open, where WeChat can. */
+  protect(on: boolean) {
+    if (typeof wx.setVisualEffectOnCapture !== 'function') return;
+    wx.setVisualEffectOnCapture({ visualEffect: on ? 'hidden' : 'none', fail: () => {} });
+  },
+
+  async load() {
+    this.setData({ state: 'loading' });
+    const result = await openLetter(this.data.id);
+    if (result.state === 'open') {
+      const { letter } = result;
+      this.setData({
+        state: 'open',
+        letter,
+        createdText: formatTime(letter.createdAt),
+        expiresText: letter.expiresAt ? formatTime(letter.expiresAt) : t('open_never'),
+        opens: letter.opens.map((o) => ({ name: o.name, at: formatTime(o.at) })),
+      });
+      this.protect(true);
+      return;
+    }
+    this.setData({
+      state: result.state,
+      letter: null,
+      stateKind: STATE_KIND[result.state],
+      stateTitle: t(`state_${result.state}_title`),
+      stateText: t(`state_${result.state}_text`),
+    });
+  },
+
+  onCopy() {
+    const content = this.data.letter?.content;
+    if (!content) return;
+    wx.setClipboardData({
+      data: content,
+      success: () => wx.showToast({ title: t('open_copied'), icon: 'success' }),
+    });
+  },
+
+  async onScan() {
+    try {
+      const res = await wxCall<WechatMiniprogram.ScanCodeSuccessCallbackResult>(wx.scanCode, {
+        onlyFromCamera: false,
+        scanType: ['qrCode'],
+      });
+      const id = idFromLetterUrl(res.result ?? '');
+      if (!id) {
+        this.setData({
+          state: 'invalid_link',
+          stateKind: STATE_KIND.invalid_link,
+          stateTitle: t('state_invalid_link_title'),
+          stateText: t('state_invalid_link_text'),
+        });
+        return;
+      }
+      this.setData({ id });
+      await this.load();
+    } catch {
+      // Cancelled by the person: stay where we are.
+    }
+  },
+
+  onUnlock() {
+    goUnlock();
+  },
+
+  onRegister() {
+    goRegister(`${PAGES.OPEN}?id=${this.data.id}`);
+  },
+
+  onRetry() {
+    this.load();
+  },
+
+  onHome() {
+    goHome();
+  },
+});

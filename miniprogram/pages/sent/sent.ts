@@ -1,0 +1,131 @@
+import { errorText, formatTime, type Messages, messages, t } from '../../i18n';
+import { listBox, opensOf, revoke } from '../../services/letters';
+import { type LetterRow, letterRow } from '../../services/letters/rows';
+import { goRegister, PAGES } from '../../services/nav';
+import { isRegistered, signIn } from '../../services/session';
+import { wxCall } from '../../services/wxp';
+
+interface SentData {
+  t: Messages;
+  loading: boolean;
+  items: LetterRow[];
+  nextCursor: string | null;
+  error: string;
+}
+
+interface SentMethods {
+  reload(): Promise<void>;
+  onMore(): Promise<void>;
+  onOpen(e: WechatMiniprogram.TouchEvent): void;
+  onQr(e: WechatMiniprogram.TouchEvent): void;
+  onOpens(e: WechatMiniprogram.TouchEvent): Promise<void>;
+  onRevoke(e: WechatMiniprogram.TouchEvent): Promise<void>;
+  onCompose(): void;
+}
+
+Page<SentData, SentMethods>({
+  data: { t: messages(), loading: true, items: [], nextCursor: null, error: '' },
+
+  onShow() {
+    wx.setNavigationBarTitle({ title: t('title_sent') });
+    this.setData({ t: messages() });
+    this.reload();
+  },
+
+  onPullDownRefresh() {
+    this.reload().then(() => wx.stopPullDownRefresh());
+  },
+
+  onReachBottom() {
+    this.onMore();
+  },
+
+  async reload() {
+    this.setData({ loading: true, error: '' });
+    try {
+      await signIn();
+      if (!isRegistered()) {
+        goRegister();
+        return;
+      }
+      const page = await listBox('sent');
+      this.setData({ items: page.items.map((i) => letterRow(i, 'sent')), nextCursor: page.nextCursor });
+    } catch (err) {
+      this.setData({ error: errorText(err) });
+    } finally {
+      this.setData({ loading: false });
+    }
+  },
+
+  async onMore() {
+    if (!this.data.nextCursor || this.data.loading) return;
+    this.setData({ loading: true });
+    try {
+      const page = await listBox('sent', this.data.nextCursor);
+      this.setData({
+        items: [...this.data.items, ...page.items.map((i) => letterRow(i, 'sent'))],
+        nextCursor: page.nextCursor,
+      });
+    } catch (err) {
+      this.setData({ error: errorText(err) });
+    } finally {
+      this.setData({ loading: false });
+    }
+  },
+
+  onOpen(e) {
+    wx.navigateTo({ url: `${PAGES.OPEN}?id=${e.currentTarget.dataset.id}` });
+  },
+
+  onQr(e) {
+    wx.navigateTo({ url: `${PAGES.SHARE}?id=${e.currentTarget.dataset.id}` });
+  },
+
+  async onOpens(e) {
+    const id = String(e.currentTarget.dataset.id);
+    wx.showLoading({ title: t('loading') });
+    try {
+      const opens = await opensOf(id);
+      const lines = opens.map((o) => t('list_opened_by', { name: o.name, date: formatTime(o.at) }));
+      this.setData({
+        items: this.data.items.map((item) =>
+          item.id === id ? { ...item, opens: lines, opensLoaded: true } : item,
+        ),
+      });
+    } catch (err) {
+      wx.showToast({ title: errorText(err), icon: 'none' });
+    } finally {
+      wx.hideLoading();
+    }
+  },
+
+  async onRevoke(e) {
+    const id = String(e.currentTarget.dataset.id);
+    const choice = await wxCall<WechatMiniprogram.ShowModalSuccessCallbackResult>(wx.showModal, {
+      title: t('list_revoke_confirm_title'),
+      content: t('list_revoke_confirm_text'),
+      confirmText: t('list_revoke'),
+      confirmColor: '#FA5151',
+      cancelText: t('cancel'),
+    });
+    if (!choice.confirm) return;
+    wx.showLoading({ title: t('loading'), mask: true });
+    try {
+      await revoke(id);
+      wx.hideLoading();
+      wx.showToast({ title: t('list_revoked_toast'), icon: 'success' });
+      this.setData({
+        items: this.data.items.map((item) =>
+          item.id === id ? { ...item, state: 'revoked', stateText: t('list_state_revoked') } : item,
+        ),
+      });
+    } catch (err) {
+      wx.hideLoading();
+      wx.showToast({ title: errorText(err), icon: 'none' });
+    }
+  },
+
+  onCompose() {
+    wx.navigateTo({ url: PAGES.COMPOSE });
+  },
+});

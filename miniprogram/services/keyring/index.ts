@@ -1,0 +1,144 @@
+/**
+ * The user's keys on this device: creating them at registration, unlocking them with the master
+ * key, re-sealing the backup under a new master key, and locking again (log out, or a while in the
+ * background). The master key never leaves this module's callers; the private key lives in memory
+ * only (keyring/state.ts).
+ */
+import { config } from '../../config';
+import {
+  base64urlDecode,
+  base64urlEncode,
+  DEFAULT_BACKUP_ITERATIONS,
+  generateIdentity,
+  type Identity,
+  type KeyBackupJson,
+  type MeResponse,
+  sealKeyBackup,
+  unlockKeyBackup,
+} from '../../lib';
+import * as api from '../api';
+import { whenRandomReady } from '../random';
+import { refreshProfile, rememberProfile, signIn } from '../session';
+import { pause } from '../wxp';
+import { currentIdentity, lock, setIdentity } from './state';
+
+export { currentIdentity, lock } from './state';
+
+/** Thrown when an action needs the private key and it is locked. */
+export class LockedError extends Error {
+  readonly code = 'locked';
+  constructor() {
+    super('The private key is locked: unlock with the master key first');
+    this.name = 'LockedError';
+  }
+}
+
+/** The steps of registration and of a master key change, for the progress indicator. */
+export type KeyStep = 'phone' | 'keys' | 'backup' | 'upload' | 'done';
+
+function iterations(): number {
+  return config.backupIterations ?? DEFAULT_BACKUP_ITERATIONS;
+}
+
+/** The unlocked identity, or LockedError. */
+export function requireIdentity(): Identity {
+  const identity = currentIdentity();
+  if (!identity) throw new LockedError();
+  return identity;
+}
+
+export function isUnlocked(): boolean {
+  return currentIdentity() !== null;
+}
+
+/**
+ * Registers this account: proves the phone (a getPhoneNumber `code`, or in dev login the typed
+ * number; null when already verified), generates the key pair here, seals the private key under the master key (PBKDF2, the slow
+ * step) and uploads the public key and the sealed backup. Leaves the keys unlocked.
+ */
+export async function register(
+  input: { name: string; masterKey: string; phone: { code: string } | { phone: string } | null },
+  onStep: (step: KeyStep) => void = () => {},
+): Promise<MeResponse> {
+  const profile = await signIn();
+  onStep('phone');
+  // null: the phone was already verified (the getPhoneNumber button did it).
+  if (input.phone) rememberProfile(await api.setPhone(input.phone));
+  onStep('keys');
+  await whenRandomReady();
+  await pause();
+  const identity = generateIdentity(profile.user.id);
+  onStep('backup');
+  await pause();
+  const backup = sealKeyBackup(identity, input.masterKey, { iterations: iterations() }) as KeyBackupJson;
+  onStep('upload');
+  const updated = await api.setKeys({
+    name: input.name,
+    publicKey: base64urlEncode(identity.publicKey),
+    backup,
+  });
+  rememberProfile(updated);
+  setIdentity(identity);
+  onStep('done');
+  return updated;
+}
+
+/**
+ * Opens the key backup with the master key. A wrong key rejects with MifengError('WrongMasterKey').
+ */
+export async function unlock(masterKey: string): Promise<Identity> {
+  const profile = await refreshProfile();
+  if (!profile.backup || !profile.publicKey) throw new LockedError();
+  await pause();
+  const publicKey = base64urlDecode(profile.publicKey);
+  const privateKey = unlockKeyBackup(profile.backup, publicKey, masterKey);
+  const identity: Identity = { user: profile.user.id, privateKey, publicKey };
+  setIdentity(identity);
+  return identity;
+}
+
+/** Re-seals the (unlocked) private key under a new master key and replaces the server's backup. */
+export async function changeMasterKey(
+  newMasterKey: string,
+  onStep: (step: KeyStep) => void = () => {},
+): Promise<void> {
+  const identity = requireIdentity();
+  const profile = await signIn();
+  onStep('backup');
+  await whenRandomReady();
+  await pause();
+  const backup = sealKeyBackup(identity, newMasterKey, { iterations: iterations() }) as KeyBackupJson;
+  onStep('upload');
+  rememberProfile(
+    await api.setKeys({
+      name: profile.user.name ?? '',
+      publicKey: base64urlEncode(identity.publicKey),
+      backup,
+    }),
+  );
+  onStep('done');
+}
+
+let hiddenAt: number | null = null;
+let hideTimer: ReturnType<typeof setTimeout> | null = null;
+
+/** App.onHide: lock after `config.backgroundLockMs` in the background. */
+export function appHidden(now = Date.now()): void {
+  hiddenAt = now;
+  if (hideTimer) clearTimeout(hideTimer);
+  hideTimer = setTimeout(() => {
+    hideTimer = null;
+    lock();
+  }, config.backgroundLockMs);
+}
+
+/**
+ * App.onShow: cancel the timer, and lock anyway if the time away was longer than allowed (timers
+ * may be frozen while WeChat keeps the mini program in the background).
+ */
+export function appShown(now = Date.now()): void {
+  if (hideTimer) clearTimeout(hideTimer);
+  hideTimer = null;
+  if (hiddenAt !== null && now - hiddenAt >= config.backgroundLockMs) lock();
+  hiddenAt = null;
+}

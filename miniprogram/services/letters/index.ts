@@ -1,0 +1,267 @@
+/**
+ * Letters: resolving recipients, sealing and uploading, opening, listing and revoking — the flows
+ * of DESIGN §1 steps 3–6 on top of shared/protocol and the API client. Every outcome of opening a
+ * letter is a named `OpenState` the page shows in words; nothing surfaces as a raw error.
+ */
+import { config } from '../../config';
+import {
+  type Box,
+  base64urlDecode,
+  type CreateEnvelopeResponse,
+  type EnvelopeJson,
+  type EnvelopeSummary,
+  EXPIRY,
+  type ExpiryChoice,
+  formatFingerprint,
+  isMifengError,
+  MAX_EXPIRY_DAYS,
+  openEnvelope,
+  sealEnvelope,
+} from '../../lib';
+import * as api from '../api';
+import { isUnlocked, requireIdentity } from '../keyring';
+import { whenRandomReady } from '../random';
+import { isRegistered, signIn } from '../session';
+
+/** A recipient as the compose page holds it: typed name + phone, then what the server said. */
+export interface RecipientDraft {
+  name: string;
+  phone: string;
+  /** `checking` while the lookup runs; `found` with the key; `missing` = no such registered user. */
+  status: 'checking' | 'found' | 'missing' | 'error';
+  user?: string;
+  publicKey?: string;
+  keyId?: string;
+}
+
+/** Resolves one name + phone pair. */
+export async function resolveRecipient(name: string, phone: string): Promise<RecipientDraft> {
+  const found = await api.lookupRecipient(name.trim(), phone.trim());
+  if (!found) return { name: name.trim(), phone: phone.trim(), status: 'missing' };
+  return {
+    name: found.name,
+    phone: phone.trim(),
+    status: 'found',
+    user: found.user,
+    publicKey: found.publicKey,
+    keyId: found.keyId,
+  };
+}
+
+/** The expiry choices the compose page offers, in order (`CUSTOM` opens the date picker). */
+export const EXPIRY_OPTIONS = ['THREE_DAYS', 'ONE_WEEK', 'ONE_MONTH', 'PERMANENT', 'CUSTOM'] as const;
+export type ExpiryOption = (typeof EXPIRY_OPTIONS)[number];
+
+const DAY_MS = 86_400_000;
+
+/** `YYYY-MM-DD` of a local date. */
+export function localDate(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/** The range the custom date picker allows: today up to the server's maximum, as `YYYY-MM-DD`. */
+export function customDateRange(now: Date): { start: string; end: string } {
+  return { start: localDate(now), end: localDate(new Date(now.getTime() + (MAX_EXPIRY_DAYS - 1) * DAY_MS)) };
+}
+
+/**
+ * The `expiresAt` for a choice: a preset lifetime, null for permanent, or for a custom `YYYY-MM-DD`
+ * the end of that local day — which must be in the future and within MAX_EXPIRY_DAYS.
+ * Returns `undefined` for a custom date out of range.
+ */
+export function expiryDate(option: ExpiryOption, now: Date, customDay?: string): Date | null | undefined {
+  if (option === 'CUSTOM') {
+    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(customDay ?? '');
+    if (!match) return undefined;
+    const end = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]), 23, 59, 59, 0);
+    if (end.getTime() <= now.getTime()) return undefined;
+    if (end.getTime() > now.getTime() + MAX_EXPIRY_DAYS * DAY_MS) return undefined;
+    return end;
+  }
+  const lifetime = EXPIRY[option as ExpiryChoice];
+  return lifetime === null ? null : new Date(now.getTime() + lifetime);
+}
+
+export interface Draft {
+  content: string;
+  remark: string;
+  recipients: RecipientDraft[];
+  expiry: ExpiryOption;
+  /** `YYYY-MM-DD` when `expiry` is CUSTOM. */
+  customDay?: string;
+}
+
+/** Thrown by sealAndSend when a custom expiry date is out of range. */
+export class ExpiryError extends Error {
+  readonly code = 'invalid_expiry';
+}
+
+/**
+ * Seals the draft on this device (the private key must be unlocked) and uploads the envelope.
+ * The expiry is computed from the same instant as `createdAt`, so "1 week" is exactly 7 × 24 h.
+ */
+export async function sealAndSend(
+  draft: Draft,
+): Promise<CreateEnvelopeResponse & { sealMs: number; expiresAt: string | null }> {
+  const sender = requireIdentity();
+  await whenRandomReady();
+  const started = Date.now();
+  const now = new Date();
+  const expiresAt = expiryDate(draft.expiry, now, draft.customDay);
+  if (expiresAt === undefined) throw new ExpiryError('custom expiry out of range');
+  const recipients = draft.recipients
+    .filter((r) => r.status === 'found' && r.user && r.publicKey && r.user !== sender.user)
+    .map((r) => ({ user: r.user!, publicKey: base64urlDecode(r.publicKey!) }));
+  const envelope = sealEnvelope(
+    {
+      sender,
+      recipients,
+      content: draft.content,
+      remark: draft.remark,
+      expiresAt,
+    },
+    { now },
+  ) as EnvelopeJson;
+  const sealMs = Date.now() - started;
+  const created = await api.createEnvelope(envelope);
+  return { ...created, sealMs, expiresAt: envelope.expiresAt };
+}
+
+/** The states the open page can be in. */
+export type OpenState =
+  | 'open'
+  | 'locked'
+  | 'unregistered'
+  | 'not_for_you'
+  | 'expired'
+  | 'revoked'
+  | 'tampered'
+  | 'network'
+  | 'invalid_link'
+  | 'error';
+
+export interface OpenedLetter {
+  id: string;
+  content: string;
+  remark: string;
+  senderName: string;
+  /** The sender's key fingerprint in groups of digits, to compare aloud. */
+  senderFingerprint: string;
+  createdAt: string;
+  expiresAt: string | null;
+  /** True when the reader is the sender (the sent box reopening its own letter). */
+  mine: boolean;
+  opens: { name: string; at: string }[];
+}
+
+export type OpenResult = { state: 'open'; letter: OpenedLetter } | { state: Exclude<OpenState, 'open'> };
+
+function stateOfError(err: unknown): Exclude<OpenState, 'open'> {
+  if (api.isApiError(err)) {
+    if (err.status === 0) return 'network';
+    if (err.status === 404 || err.status === 403) return 'not_for_you';
+    if (err.status === 410) return err.code.includes('revoked') ? 'revoked' : 'expired';
+    return 'error';
+  }
+  if (isMifengError(err, 'NotARecipient')) return 'not_for_you';
+  if (isMifengError(err, 'Expired')) return 'expired';
+  if (
+    isMifengError(err, 'BadSignature') ||
+    isMifengError(err, 'Tampered') ||
+    isMifengError(err, 'Malformed')
+  ) {
+    return 'tampered';
+  }
+  if (isMifengError(err, 'UnsupportedVersion')) return 'tampered';
+  return 'error';
+}
+
+/**
+ * Fetches and opens a letter: verifies the sender's signature against the key the server names
+ * for them (shown as a fingerprint so people can check it), unwraps with our key, decrypts.
+ */
+export async function openLetter(id: string): Promise<OpenResult> {
+  let fetched: Awaited<ReturnType<typeof api.getEnvelope>>;
+  try {
+    await signIn();
+    if (!isRegistered()) return { state: 'unregistered' };
+    fetched = await api.getEnvelope(id);
+  } catch (err) {
+    return { state: stateOfError(err) };
+  }
+  if (!isUnlocked()) return { state: 'locked' };
+  const reader = requireIdentity();
+  try {
+    const senderPublicKey = base64urlDecode(fetched.sender.publicKey);
+    const { content, remark } = openEnvelope(fetched.envelope, { reader, senderPublicKey, now: new Date() });
+    return {
+      state: 'open',
+      letter: {
+        id,
+        content,
+        remark,
+        senderName: fetched.sender.name,
+        senderFingerprint: formatFingerprint(senderPublicKey),
+        createdAt: fetched.envelope.createdAt,
+        expiresAt: fetched.envelope.expiresAt,
+        mine: fetched.envelope.sender === reader.user,
+        opens: (fetched.opens ?? []).map((o) => ({ name: o.name, at: o.at })),
+      },
+    };
+  } catch (err) {
+    return { state: stateOfError(err) };
+  }
+}
+
+const ENVELOPE_ID = /^[A-Za-z0-9_-]{22}$/;
+
+/** The envelope id of a QR URL, accepted only in exactly the form `<publicUrl>/s/<id>`. */
+export function idFromLetterUrl(url: string, publicUrl = config.publicUrl): string | null {
+  const prefix = `${publicUrl.replace(/\/+$/, '')}/s/`;
+  if (!url.startsWith(prefix)) return null;
+  const id = url.slice(prefix.length);
+  return ENVELOPE_ID.test(id) ? id : null;
+}
+
+/** The QR URL of an envelope. */
+export function letterUrl(id: string, publicUrl = config.publicUrl): string {
+  return `${publicUrl.replace(/\/+$/, '')}/s/${id}`;
+}
+
+/**
+ * The envelope id a page was opened with: `id` (share card, lists) or `q` (WeChat's scan-a-link
+ * rule hands over the scanned URL percent-encoded; decoded exactly once). Null when neither is valid.
+ */
+export function idFromQuery(query: Record<string, string | undefined>): string | null {
+  if (query.id !== undefined) return ENVELOPE_ID.test(query.id) ? query.id : null;
+  if (query.q !== undefined) {
+    let url: string;
+    try {
+      url = decodeURIComponent(query.q);
+    } catch {
+      return null;
+    }
+    return idFromLetterUrl(url);
+  }
+  return null;
+}
+
+/** One page of a box. */
+export function listBox(
+  box: Box,
+  cursor?: string | null,
+): Promise<{ items: EnvelopeSummary[]; nextCursor: string | null }> {
+  return api.listEnvelopes(box, cursor);
+}
+
+/** Revokes a letter I sent. */
+export function revoke(id: string): Promise<void> {
+  return api.revokeEnvelope(id);
+}
+
+/** Who opened a letter I sent, and when (from `GET /envelopes/:id` as the sender). */
+export async function opensOf(id: string): Promise<{ name: string; at: string }[]> {
+  const fetched = await api.getEnvelope(id);
+  return (fetched.opens ?? []).map((o) => ({ name: o.name, at: o.at }));
+}

@@ -1,0 +1,99 @@
+/**
+ * Who is signed in: the API token (kept in local storage across launches), the user and their
+ * profile (`GET /me`). Signing in is `wx.login` → `POST /auth/wechat`, or the dev login with a random
+ * per-device openid when `config.loginMode` is `dev`.
+ */
+import { config } from '../../config';
+import { type AuthResponse, base64urlEncode, type MeResponse, randomBytes } from '../../lib';
+import * as api from '../api';
+import { lock } from '../keyring/state';
+import { whenRandomReady } from '../random';
+import { readStorage, removeStorage, writeStorage, wxCall } from '../wxp';
+
+/** Local storage keys. */
+const STORAGE = {
+  TOKEN: 'mifeng.token',
+  DEV_OPENID: 'mifeng.devOpenid',
+} as const;
+
+let me: MeResponse | null = null;
+let signingIn: Promise<MeResponse> | null = null;
+
+async function devOpenid(): Promise<string> {
+  const stored = readStorage<string>(STORAGE.DEV_OPENID);
+  if (stored) return stored;
+  await whenRandomReady();
+  const openid = `dev-${base64urlEncode(randomBytes(16))}`;
+  writeStorage(STORAGE.DEV_OPENID, openid);
+  return openid;
+}
+
+async function login(): Promise<AuthResponse> {
+  if (config.loginMode === 'dev') return api.loginDev(await devOpenid());
+  const { code } = await wxCall<WechatMiniprogram.LoginSuccessCallbackResult>(wx.login, {});
+  return api.loginWeChat(code);
+}
+
+async function freshLogin(): Promise<void> {
+  const auth = await login();
+  api.setToken(auth.token);
+  writeStorage(STORAGE.TOKEN, auth.token);
+}
+
+api.onUnauthorized(freshLogin);
+
+/**
+ * Signs in (reusing a stored token when the server still accepts it) and loads the profile.
+ * Concurrent callers share one attempt.
+ */
+export function signIn(): Promise<MeResponse> {
+  if (me) return Promise.resolve(me);
+  if (signingIn) return signingIn;
+  signingIn = (async () => {
+    const stored = readStorage<string>(STORAGE.TOKEN);
+    if (stored) api.setToken(stored);
+    else await freshLogin();
+    // A stale stored token answers 401; the api client then signs in afresh and retries once.
+    me = await api.getMe();
+    return me;
+  })();
+  return signingIn.then(
+    (value) => {
+      signingIn = null;
+      return value;
+    },
+    (err: unknown) => {
+      signingIn = null;
+      throw err;
+    },
+  );
+}
+
+/** The profile loaded by the last signIn/refresh, or null. */
+export function currentProfile(): MeResponse | null {
+  return me;
+}
+
+/** Reloads the profile from the server. */
+export async function refreshProfile(): Promise<MeResponse> {
+  me = await api.getMe();
+  return me;
+}
+
+/** Stores a profile the server just answered (phone set, keys set). */
+export function rememberProfile(profile: MeResponse): void {
+  me = profile;
+}
+
+/** Registered = the server has a name, a phone and a key for this account. */
+export function isRegistered(): boolean {
+  return me?.user.registered === true;
+}
+
+/** Forgets the token and the profile and drops the private key. The next signIn starts over. */
+export function signOut(): void {
+  lock();
+  me = null;
+  api.setToken(null);
+  removeStorage(STORAGE.TOKEN);
+}

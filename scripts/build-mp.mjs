@@ -1,0 +1,192 @@
+// Builds the WeChat mini program: miniprogram/ → dist/miniprogram/ (project.config.json points
+// WeChat DevTools there).
+//
+// Layout of the output, and why:
+// - dist/miniprogram/lib/mifeng.js: shared/ and every npm package the mini program uses
+//   (sm-crypto-v2, zod/mini, weapp-qrcode), bundled ONCE by scripts/build-lib.mjs from the entry
+//   miniprogram/lib.ts. It is the only file that contains third-party code.
+// - every other .ts file (app, pages, components, services, i18n, config) becomes its own small
+//   CommonJS module, in the same place, requiring its neighbours by relative path ("./x.js") and the
+//   lib by relative path ("../../lib/mifeng.js"). Nothing is bundled twice, and module state (the
+//   session token, the unlocked private key) exists once, because WeChat's `require` caches each file
+//   just like Node's does.
+// - .json, .wxml, .wxss and images are copied as they are.
+// Code in miniprogram/ must reach shared/ and npm packages only through miniprogram/lib.ts: any
+// other non-relative import fails the build, so the lib really is the single copy.
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = resolve(new URL('..', import.meta.url).pathname);
+const srcDir = join(root, 'miniprogram');
+export const outDir = join(root, 'dist', 'miniprogram');
+/** Where scripts/build-lib.mjs writes the lib, and the source file that is its entry. */
+export const libFile = join(outDir, 'lib', 'mifeng.js');
+const libEntry = join(srcDir, 'lib.ts');
+
+/** WeChat's main package limit (the whole package without subpackages). */
+export const MAIN_PACKAGE_LIMIT = 2 * 1024 * 1024;
+
+const COPIED = ['.json', '.wxml', '.wxss', '.wxs', '.png', '.jpg', '.svg'];
+const SKIPPED = new Set(['tsconfig.json', 'README.md']);
+
+function walk(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? walk(path) : [path];
+  });
+}
+
+function toPosix(path) {
+  return path.split(sep).join('/');
+}
+
+/** The require path from `fromSource`'s output file to `targetOutput` (a path inside outDir). */
+function requirePath(fromSource, targetOutput) {
+  const fromOut = join(outDir, relative(srcDir, dirname(fromSource)));
+  const rel = toPosix(relative(fromOut, targetOutput));
+  return rel.startsWith('.') ? rel : `./${rel}`;
+}
+
+/** Keeps every import external, rewritten to the path of the compiled file WeChat will load. */
+const perFileModules = {
+  name: 'mifeng-per-file-modules',
+  setup(build) {
+    build.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.kind === 'entry-point') return undefined;
+      if (!args.path.startsWith('.')) {
+        return {
+          errors: [
+            {
+              text: `"${args.path}" imported from ${relative(root, args.importer)}: the mini program reaches shared/ and npm packages only through miniprogram/lib.ts`,
+            },
+          ],
+        };
+      }
+      let target = resolve(dirname(args.importer), args.path);
+      const candidates = [target, `${target}.ts`, join(target, 'index.ts')];
+      target = candidates.find((c) => existsSync(c) && statSync(c).isFile());
+      if (!target)
+        return { errors: [{ text: `cannot resolve ${args.path} from ${relative(root, args.importer)}` }] };
+      if (target === libEntry) return { path: requirePath(args.importer, libFile), external: true };
+      if (!target.startsWith(srcDir + sep)) {
+        return {
+          errors: [
+            {
+              text: `${relative(root, args.importer)} imports ${relative(root, target)}: outside miniprogram/, go through miniprogram/lib.ts`,
+            },
+          ],
+        };
+      }
+      const out = join(outDir, relative(srcDir, target)).replace(/\.ts$/, '.js');
+      return { path: requirePath(args.importer, out), external: true };
+    });
+  },
+};
+
+/** Patterns WeChat's runtime refuses or lacks; any of them in the output fails the build. */
+const FORBIDDEN = [
+  [/\beval\s*\(/, 'eval('],
+  [/\bnew\s+Function\s*\(/, 'new Function('],
+  [
+    /\brequire\(\s*["'](?!\.)[^"']*["']\s*\)/,
+    'require of a non-relative module (Node built-in or npm package)',
+  ],
+];
+
+export function checkOutput(file) {
+  const text = readFileSync(file, 'utf8');
+  for (const [pattern, what] of FORBIDDEN) {
+    if (pattern.test(text))
+      throw new Error(`${relative(root, file)} contains ${what}, which WeChat cannot run`);
+  }
+}
+
+function directorySize(dir) {
+  return walk(dir).reduce((sum, f) => sum + statSync(f).size, 0);
+}
+
+async function ensureLib(quiet) {
+  const buildLibPath = join(root, 'scripts', 'build-lib.mjs');
+  if (!existsSync(buildLibPath)) throw new Error('scripts/build-lib.mjs is missing: the lib cannot be built');
+  const mod = await import(pathToFileURL(buildLibPath).href);
+  const build = mod.buildLib ?? mod.default;
+  if (typeof build !== 'function') throw new Error('scripts/build-lib.mjs exports no buildLib()');
+  await build({ quiet });
+  if (!existsSync(libFile)) throw new Error(`the lib build did not write ${relative(root, libFile)}`);
+}
+
+/**
+ * Builds dist/miniprogram/ (the lib too, unless `options.lib === false` and it already exists).
+ * Returns the sizes of the main package and of the lib, in bytes.
+ */
+export async function buildMiniProgram(options = {}) {
+  const { lib = true, quiet = false } = options;
+  // Everything but the lib is rebuilt from scratch so deleted pages do not linger.
+  if (existsSync(outDir)) {
+    for (const name of readdirSync(outDir))
+      if (name !== 'lib') rmSync(join(outDir, name), { recursive: true });
+  }
+  mkdirSync(outDir, { recursive: true });
+  if (lib || !existsSync(libFile)) await ensureLib(quiet);
+
+  const files = walk(srcDir);
+  for (const file of files) {
+    const rel = relative(srcDir, file);
+    if (SKIPPED.has(rel) || file.endsWith('.d.ts')) continue;
+    if (COPIED.some((ext) => file.endsWith(ext))) {
+      const out = join(outDir, rel);
+      mkdirSync(dirname(out), { recursive: true });
+      copyFileSync(file, out);
+    }
+  }
+  const entries = files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && f !== libEntry);
+  await esbuild.build({
+    entryPoints: entries,
+    outbase: srcDir,
+    outdir: outDir,
+    bundle: true,
+    plugins: [perFileModules],
+    format: 'cjs',
+    platform: 'neutral',
+    // WeChat's runtime runs ES2017 everywhere it still supports; newer syntax is lowered here because
+    // project.config.json turns DevTools' own ES6 transform off (we prebuild).
+    target: 'es2017',
+    charset: 'utf8',
+    logLevel: 'warning',
+    legalComments: 'none',
+  });
+  // Node (tests) must read the CommonJS output as CommonJS despite the repo's "type": "module";
+  // this file sits outside miniprogramRoot, so WeChat never sees it.
+  writeFileSync(join(root, 'dist', 'package.json'), '{ "type": "commonjs" }\n');
+
+  for (const file of walk(outDir)) if (file.endsWith('.js')) checkOutput(file);
+  const sizes = { mainPackage: directorySize(outDir), lib: statSync(libFile).size };
+  if (sizes.mainPackage > MAIN_PACKAGE_LIMIT) {
+    throw new Error(`main package is ${sizes.mainPackage} bytes, over WeChat's ${MAIN_PACKAGE_LIMIT}`);
+  }
+  if (!quiet) {
+    console.log(
+      `mini program → ${relative(root, outDir)}/: main package ${(sizes.mainPackage / 1024).toFixed(1)} KiB ` +
+        `(limit 2048 KiB), lib ${(sizes.lib / 1024).toFixed(1)} KiB`,
+    );
+  }
+  return sizes;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  buildMiniProgram().catch((err) => {
+    console.error(err.message ?? err);
+    process.exit(1);
+  });
+}

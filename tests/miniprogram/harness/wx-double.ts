@@ -1,0 +1,230 @@
+/**
+ * A `wx` double for one simulated phone. Storage, navigation, dialogs and the canvas are kept in
+ * memory and recorded for assertions; `wx.request` performs REAL HTTP against the server under test
+ * (Node's fetch), and `wx.getRandomValues` draws from Node's CSPRNG. Every callback is delivered
+ * asynchronously, as WeChat does.
+ */
+import { webcrypto } from 'node:crypto';
+import { RasterCanvas } from './raster-canvas';
+
+type Callbacks = {
+  success?: (res: unknown) => void;
+  fail?: (err: { errMsg: string }) => void;
+  complete?: (res: unknown) => void;
+};
+type AnyOptions = Record<string, unknown> & Callbacks;
+
+function later(fn: () => void): void {
+  setTimeout(fn, 0);
+}
+
+function ok(options: AnyOptions | undefined, res: Record<string, unknown> = {}): void {
+  later(() => {
+    options?.success?.({ errMsg: 'ok', ...res });
+    options?.complete?.({ errMsg: 'ok', ...res });
+  });
+}
+
+function fail(options: AnyOptions | undefined, errMsg: string): void {
+  later(() => {
+    options?.fail?.({ errMsg });
+    options?.complete?.({ errMsg });
+  });
+}
+
+export interface Navigation {
+  type: 'navigateTo' | 'redirectTo' | 'reLaunch' | 'switchTab' | 'navigateBack';
+  url: string;
+}
+
+export interface WxState {
+  storage: Map<string, unknown>;
+  navigations: Navigation[];
+  toasts: string[];
+  modals: { title?: string; content?: string }[];
+  /** Answers for upcoming showModal calls (true = confirm); default confirm. */
+  modalAnswers: boolean[];
+  clipboard: string | null;
+  canvases: Map<string, RasterCanvas>;
+  /** Time spent waiting for HTTP answers, to subtract network from timings. */
+  networkMs: number;
+  requests: { method: string; url: string; status: number }[];
+  albumDenied: boolean;
+  albumSaved: string[];
+  settingsOpened: number;
+  scanResult: string | null;
+  visualEffect: string | null;
+  captureListeners: (() => void)[];
+  /** The page stack as getCurrentPages() reports it (the harness pushes and pops). */
+  pageStack: unknown[];
+  /** wx.login codes to hand out (fake WeChat server); null = no WeChat login. */
+  nextLoginCode: (() => Promise<string>) | null;
+}
+
+export function createWxState(): WxState {
+  return {
+    storage: new Map(),
+    navigations: [],
+    toasts: [],
+    modals: [],
+    modalAnswers: [],
+    clipboard: null,
+    canvases: new Map(),
+    networkMs: 0,
+    requests: [],
+    albumDenied: false,
+    albumSaved: [],
+    settingsOpened: 0,
+    scanResult: null,
+    visualEffect: null,
+    captureListeners: [],
+    pageStack: [],
+    nextLoginCode: null,
+  };
+}
+
+class SelectorQueryDouble {
+  private selector = '';
+  constructor(private readonly state: WxState) {}
+  in(): this {
+    return this;
+  }
+  select(selector: string): this {
+    this.selector = selector;
+    return this;
+  }
+  fields(): this {
+    return this;
+  }
+  exec(callback: (res: unknown[]) => void): void {
+    let canvas = this.state.canvases.get(this.selector);
+    if (!canvas) {
+      canvas = new RasterCanvas();
+      this.state.canvases.set(this.selector, canvas);
+    }
+    const node = canvas;
+    later(() => callback([{ node, width: 240, height: 240 }]));
+  }
+}
+
+export function createWx(state: WxState): Record<string, unknown> {
+  const wx = {
+    // Storage
+    getStorageSync: (key: string) => (state.storage.has(key) ? structuredClone(state.storage.get(key)) : ''),
+    setStorageSync: (key: string, value: unknown) => void state.storage.set(key, structuredClone(value)),
+    removeStorageSync: (key: string) => void state.storage.delete(key),
+
+    // Network: real HTTP
+    request(options: AnyOptions) {
+      const method = String(options.method ?? 'GET');
+      const url = String(options.url);
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        ...((options.header as Record<string, string>) ?? {}),
+      };
+      const body = method === 'GET' || options.data === undefined ? undefined : JSON.stringify(options.data);
+      const started = performance.now();
+      fetch(url, { method, headers, body })
+        .then(async (res) => {
+          const text = await res.text();
+          state.networkMs += performance.now() - started;
+          state.requests.push({ method, url, status: res.status });
+          let data: unknown = text;
+          if (options.dataType !== 'text') {
+            try {
+              data = text ? JSON.parse(text) : '';
+            } catch {
+              data = text;
+            }
+          }
+          ok(options, { statusCode: res.status, data, header: Object.fromEntries(res.headers) });
+        })
+        .catch((err: Error) => {
+          state.networkMs += performance.now() - started;
+          fail(options, `request:fail ${err.message}`);
+        });
+    },
+
+    // Randomness and login
+    getRandomValues(options: AnyOptions & { length: number }) {
+      const bytes = webcrypto.getRandomValues(new Uint8Array(options.length));
+      ok(options, { randomValues: bytes.buffer });
+    },
+    login(options: AnyOptions) {
+      if (!state.nextLoginCode) return fail(options, 'login:fail no WeChat in this test');
+      state.nextLoginCode().then(
+        (code) => ok(options, { code }),
+        () => fail(options, 'login:fail'),
+      );
+    },
+
+    // Navigation (recorded; the harness loads pages itself)
+    navigateTo: (o: AnyOptions) => {
+      state.navigations.push({ type: 'navigateTo', url: String(o.url) });
+      ok(o);
+    },
+    redirectTo: (o: AnyOptions) => {
+      state.navigations.push({ type: 'redirectTo', url: String(o.url) });
+      ok(o);
+    },
+    reLaunch: (o: AnyOptions) => {
+      state.navigations.push({ type: 'reLaunch', url: String(o.url) });
+      ok(o);
+    },
+    switchTab: (o: AnyOptions) => {
+      state.navigations.push({ type: 'switchTab', url: String(o.url) });
+      ok(o);
+    },
+    navigateBack: (o: AnyOptions) => {
+      state.navigations.push({ type: 'navigateBack', url: '' });
+      ok(o);
+    },
+    setNavigationBarTitle: (o: AnyOptions) => ok(o),
+    stopPullDownRefresh: () => {},
+
+    // Feedback
+    showToast: (o: AnyOptions) => {
+      state.toasts.push(String(o.title));
+      ok(o);
+    },
+    showLoading: (o: AnyOptions) => ok(o),
+    hideLoading: () => {},
+    showModal(o: AnyOptions) {
+      state.modals.push({ title: o.title as string, content: o.content as string });
+      const confirm = state.modalAnswers.length ? state.modalAnswers.shift()! : true;
+      ok(o, { confirm, cancel: !confirm });
+    },
+
+    // Canvas, album, clipboard, scanner, screen capture
+    createSelectorQuery: () => new SelectorQueryDouble(state),
+    getWindowInfo: () => ({ pixelRatio: 2, windowWidth: 375, windowHeight: 812 }),
+    getSystemInfoSync: () => ({ pixelRatio: 2, windowWidth: 375, windowHeight: 812 }),
+    canvasToTempFilePath: (o: AnyOptions) => ok(o, { tempFilePath: 'http://tmp/qr.png' }),
+    saveImageToPhotosAlbum(o: AnyOptions) {
+      if (state.albumDenied) return fail(o, 'saveImageToPhotosAlbum:fail auth deny');
+      state.albumSaved.push(String(o.filePath));
+      ok(o);
+    },
+    openSetting: (o: AnyOptions) => {
+      state.settingsOpened++;
+      ok(o, { authSetting: {} });
+    },
+    setClipboardData: (o: AnyOptions) => {
+      state.clipboard = String(o.data);
+      ok(o);
+    },
+    scanCode(o: AnyOptions) {
+      if (state.scanResult === null) return fail(o, 'scanCode:fail cancel');
+      ok(o, { result: state.scanResult, scanType: 'QR_CODE' });
+    },
+    setVisualEffectOnCapture: (o: AnyOptions) => {
+      state.visualEffect = String(o.visualEffect);
+      ok(o);
+    },
+    onUserCaptureScreen: (listener: () => void) => void state.captureListeners.push(listener),
+    offUserCaptureScreen: (listener?: () => void) => {
+      state.captureListeners = listener ? state.captureListeners.filter((l) => l !== listener) : [];
+    },
+  };
+  return wx;
+}
