@@ -41,7 +41,7 @@ export function pbkdf2HmacSm3(
   const u = new Uint8Array(_SM3_DIGEST);
   const s = new Int32Array(8);
   const t = new Int32Array(8);
-  const w = new Int32Array(68);
+  const w = new Int32Array(16);
   const blocks = Math.ceil(length / _SM3_DIGEST);
   for (let i = 1; i <= blocks; i++) {
     // U_1 = HMAC(P, S || INT(i)), RFC 8018 §5.2 step 3.

@@ -19,6 +19,7 @@ import { mod } from '@noble/curves/abstract/modular';
 import { weierstrassN } from '@noble/curves/abstract/weierstrass';
 import { MifengError } from '../errors';
 import { abytes, bigIntToBytes, bytesToBigInt, clean, concatBytes } from './_bytes';
+import { _sm2Multiply } from './_sm2-mul';
 import { constantTimeEqual } from './compare';
 import { type RandomSource, randomBytes } from './random';
 import { _sm3Absorb, _sm3Finish, _sm3Init, sm3 } from './sm3';
@@ -213,7 +214,8 @@ function _verify(point: SmPoint, za: Uint8Array, message: unknown, signature: un
   const t = mod(r + s, N);
   if (t === 0n) return false;
   const e = _digest(za, message);
-  const sum = Point.BASE.multiplyUnsafe(s).add(point.multiplyUnsafe(t));
+  const [tx, ty] = _sm2Multiply(t, point.x, point.y);
+  const sum = Point.BASE.multiply(s).add(Point.fromAffine({ x: tx, y: ty }));
   if (sum.is0()) return false;
   return mod(e + sum.toAffine().x, N) === r;
 }
@@ -268,6 +270,11 @@ function _kdf(z: Uint8Array, length: number): Uint8Array {
   return out.subarray(0, length);
 }
 
+/** x ‖ y, 32 bytes each (GB/T 32918.1-2016 §4.2.6). */
+function _coordinates([x, y]: [bigint, bigint]): Uint8Array {
+  return concatBytes(bigIntToBytes(x, 32), bigIntToBytes(y, 32));
+}
+
 function _allZero(bytes: Uint8Array): boolean {
   let acc = 0;
   for (let i = 0; i < bytes.length; i++) acc |= bytes[i]!;
@@ -291,11 +298,10 @@ export function sm2Encrypt(publicKey: Uint8Array, plaintext: Uint8Array, random?
   for (let i = 0; i < MAX_DRAWS; i++) {
     const k = _randomScalar(N - 1n, random);
     const c1 = Point.BASE.multiply(k).toBytes(false);
-    const shared = point.multiply(k).toBytes(false);
-    const x2y2 = shared.subarray(1);
+    const x2y2 = _coordinates(_sm2Multiply(k, point.x, point.y));
     const t = _kdf(x2y2, len);
     if (_allZero(t)) {
-      clean(shared);
+      clean(x2y2);
       continue;
     }
     const out = new Uint8Array(POINT_LENGTH + C3_LENGTH + len);
@@ -304,7 +310,7 @@ export function sm2Encrypt(publicKey: Uint8Array, plaintext: Uint8Array, random?
     out.set(c3, POINT_LENGTH);
     const c2Offset = POINT_LENGTH + C3_LENGTH;
     for (let j = 0; j < len; j++) out[c2Offset + j] = plaintext[j]! ^ t[j]!;
-    clean(shared, t);
+    clean(x2y2, t);
     return out;
   }
   throw new MifengError('RandomNotReady', 'the random source keeps returning unusable nonces');
@@ -319,19 +325,18 @@ export function sm2Decrypt(privateKey: Uint8Array, ciphertext: Uint8Array): Uint
   }
   const c1 = _publicPoint(ciphertext.subarray(0, POINT_LENGTH));
   if (c1 === null) throw new MifengError('Tampered', 'C1 is not a point on the curve');
-  const shared = c1.multiply(d).toBytes(false);
-  const x2y2 = shared.subarray(1);
+  const x2y2 = _coordinates(_sm2Multiply(d, c1.x, c1.y));
   const c2Offset = POINT_LENGTH + C3_LENGTH;
   const len = ciphertext.length - c2Offset;
   const t = _kdf(x2y2, len);
   if (_allZero(t)) {
-    clean(shared);
+    clean(x2y2);
     throw new MifengError('Tampered', 'KDF output is zero');
   }
   const plaintext = new Uint8Array(len);
   for (let j = 0; j < len; j++) plaintext[j] = ciphertext[c2Offset + j]! ^ t[j]!;
   const u = sm3(concatBytes(x2y2.subarray(0, 32), plaintext, x2y2.subarray(32)));
-  clean(shared, t);
+  clean(x2y2, t);
   if (!constantTimeEqual(u, ciphertext.subarray(POINT_LENGTH, c2Offset))) {
     clean(plaintext);
     throw new MifengError('Tampered', 'C3 does not match');

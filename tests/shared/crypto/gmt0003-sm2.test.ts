@@ -6,8 +6,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { weierstrassN } from '@noble/curves/abstract/weierstrass';
 import smCrypto from 'sm-crypto';
 import { sm2 as v2 } from 'sm-crypto-v2';
+import { _sm2Multiply } from '../../../shared/crypto/_sm2-mul';
 import {
   SM2_USER_ID,
   sm2Decrypt,
@@ -364,5 +366,50 @@ describe('sm2Decrypt()', () => {
     assert.throws(() => sm2Decrypt(EXAMPLE.privateKey.subarray(1), ct), RangeError);
     assert.throws(() => sm2Decrypt(new Uint8Array(32), ct), RangeError);
     assert.throws(() => sm2Decrypt(EXAMPLE.privateKey, hex(ct) as unknown as Uint8Array), TypeError);
+  });
+});
+
+describe('variable-base scalar multiplication (internal, behind encrypt/decrypt/verify)', () => {
+  it('agrees with @noble/curves for edge and random scalars and points', () => {
+    const Point = weierstrassN({
+      p: BigInt('0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFF'),
+      a: BigInt('0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC'),
+      b: BigInt('0x28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93'),
+      n: N,
+      h: 1n,
+      Gx: BigInt('0x32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7'),
+      Gy: BigInt('0xBC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0'),
+    });
+    const random = () => (BigInt(`0x${hex(nodeRandom(32))}`) % (N - 1n)) + 1n;
+    const scalars = [
+      1n,
+      2n,
+      3n,
+      15n,
+      16n,
+      17n,
+      31n,
+      32n,
+      33n,
+      2n ** 255n,
+      N - 1n,
+      N - 2n,
+      N - 15n,
+      N - 16n,
+      N - 17n,
+    ];
+    scalars.push((N - 1n) / 2n, (N + 1n) / 2n);
+    for (let i = 0; i < 40; i++) scalars.push(random());
+    const points = [Point.BASE, Point.BASE.multiply(random()), Point.BASE.multiply(N - 1n)].map((p) =>
+      p.toAffine(),
+    );
+    for (const k of scalars) {
+      for (const p of points) {
+        const want = Point.fromAffine(p).multiply(k).toAffine();
+        assert.deepEqual(_sm2Multiply(k, p.x, p.y), [want.x, want.y], `k = ${k.toString(16)}`);
+      }
+    }
+    assert.throws(() => _sm2Multiply(0n, points[0]!.x, points[0]!.y), RangeError);
+    assert.throws(() => _sm2Multiply(N, points[0]!.x, points[0]!.y), RangeError);
   });
 });
