@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { connectDatabase } from '../../../server/db/connect';
+import {
+  diffToNewMigration,
+  MIGRATIONS_DIR,
+  migrateDatabase,
+  migrationSlug,
+  readMigrations,
+  SCHEMA_PATH,
+} from '../../../server/db/migrations';
+import { forEachDatabase, freshDatabase } from '../databases';
+
+const history = (await readMigrations()).migrationDirectories.map((m) => m.path);
+
+interface AppliedRow {
+  migration_name: string;
+  finished_at: Date | null;
+  rolled_back_at: Date | null;
+}
+
+forEachDatabase((target) => {
+  describe('migrateDatabase()', () => {
+    it('applies every migration once, records it, and applies nothing the second time', async () => {
+      const db = await freshDatabase(target.kind, { migrate: false });
+      try {
+        const first = await migrateDatabase({ database: db.database });
+        assert.deepEqual(first.applied, history);
+        const rows = await db.prisma.$queryRaw<AppliedRow[]>`
+          SELECT migration_name, finished_at, rolled_back_at FROM _prisma_migrations ORDER BY migration_name`;
+        assert.deepEqual(
+          rows.map((r) => r.migration_name),
+          history,
+        );
+        for (const row of rows) {
+          assert.ok(row.finished_at instanceof Date, `${row.migration_name} finished`);
+          assert.equal(row.rolled_back_at, null);
+        }
+        assert.deepEqual(await migrateDatabase({ database: db.database }), { applied: [] });
+        assert.equal(await db.prisma.user.count(), 0);
+      } finally {
+        await db.close();
+      }
+    });
+
+    it('is safe when several instances start together on one database', async () => {
+      const db = await freshDatabase(target.kind, { migrate: false });
+      const others =
+        target.kind === 'postgres'
+          ? await Promise.all(
+              [1, 2].map(() => connectDatabase({ databaseUrl: db.databaseUrl, dataDir: db.dataDir })),
+            )
+          : [];
+      try {
+        // PostgreSQL: three connections racing, as instances behind a load balancer would.
+        // PGlite: one process owns the directory; racing calls on it must queue, not collide.
+        const results = await Promise.all([
+          migrateDatabase({ database: db.database }),
+          ...others.map((database) => migrateDatabase({ database })),
+          migrateDatabase({ database: db.database }),
+        ]);
+        const applied = results.flatMap((r) => r.applied).sort();
+        assert.deepEqual(applied, history, 'each migration applied exactly once');
+        const [{ count }] = await db.prisma.$queryRaw<[{ count: bigint }]>`
+          SELECT count(*) AS count FROM _prisma_migrations`;
+        assert.equal(Number(count), history.length);
+        assert.equal(await db.prisma.envelope.count(), 0);
+      } finally {
+        await Promise.all(others.map((database) => database.close()));
+        await db.close();
+      }
+    });
+
+    it('applies a migration added later on top of the recorded history', async () => {
+      const db = await freshDatabase(target.kind);
+      const dir = await copyOfMigrations();
+      try {
+        await mkdirWith(
+          dir,
+          '29991231000000_add_test_note',
+          'ALTER TABLE "users" ADD COLUMN "test_note" TEXT;',
+        );
+        const { applied } = await migrateDatabase({ database: db.database, migrationsDir: dir });
+        assert.deepEqual(applied, ['29991231000000_add_test_note']);
+        await db.prisma.$executeRaw`UPDATE users SET test_note = 'x' WHERE false`;
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+        await db.close();
+      }
+    });
+
+    it('fails loudly on a broken migration and records it as failed', async () => {
+      const db = await freshDatabase(target.kind);
+      const dir = await copyOfMigrations();
+      try {
+        await mkdirWith(dir, '29991231000000_broken', 'ALTER TABLE "no_such_table" ADD COLUMN "x" TEXT;');
+        await assert.rejects(migrateDatabase({ database: db.database, migrationsDir: dir }), /no_such_table/);
+        const rows = await db.prisma.$queryRaw<AppliedRow[]>`
+          SELECT migration_name, finished_at, rolled_back_at FROM _prisma_migrations
+          WHERE migration_name = '29991231000000_broken'`;
+        assert.equal(rows.length, 1);
+        assert.equal(rows[0]!.finished_at, null);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+        await db.close();
+      }
+    });
+  });
+});
+
+describe('diffToNewMigration()', () => {
+  it('finds nothing to write: schema.prisma and prisma/migrations agree', async () => {
+    // Fails when the schema was changed without `npm run db:migration -- <name>`.
+    const dir = await copyOfMigrations();
+    try {
+      assert.equal(await diffToNewMigration('check', { migrationsDir: dir }), null);
+      assert.deepEqual((await readdir(dir)).sort(), (await readdir(MIGRATIONS_DIR)).sort());
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes the next migration for a schema change, named for its intent and ordered last', async () => {
+    const dir = await copyOfMigrations();
+    const schemaPath = join(dir, 'schema.prisma');
+    try {
+      const schema = await readFile(SCHEMA_PATH, 'utf8');
+      const changed = schema.replace(
+        /(phoneMasked\s+String\?[^\n]*\n)/,
+        '$1  locale       String?   @map("locale")\n',
+      );
+      assert.notEqual(changed, schema);
+      await writeFile(schemaPath, changed);
+      const migration = await diffToNewMigration('Add user locale', {
+        migrationsDir: dir,
+        schemaPath,
+        now: new Date('2000-01-01T00:00:00Z'),
+      });
+      assert.ok(migration);
+      assert.match(migration.name, /^\d{14}_add_user_locale$/);
+      assert.ok(migration.name > history.at(-1)!, 'sorts after the existing history even with an old clock');
+      assert.match(migration.sql, /ALTER TABLE "users" ADD COLUMN\s+"locale" TEXT/);
+      assert.equal(await readFile(migration.path, 'utf8'), migration.sql);
+
+      // The written migration applies cleanly on top of the history.
+      const db = await freshDatabase('pglite', { migrate: false });
+      try {
+        const { applied } = await migrateDatabase({ database: db.database, migrationsDir: dir });
+        assert.deepEqual(applied, [...history, migration.name]);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects invalid inputs', async () => {
+    assert.throws(() => migrationSlug('  --  '), RangeError);
+    await assert.rejects(diffToNewMigration(''), RangeError);
+    assert.equal(migrationSlug('Add message-expiry!'), 'add_message_expiry');
+  });
+});
+
+async function copyOfMigrations(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'mifeng-migrations-'));
+  await cp(MIGRATIONS_DIR, dir, { recursive: true });
+  return dir;
+}
+
+async function mkdirWith(dir: string, name: string, sql: string): Promise<void> {
+  await cp(join(MIGRATIONS_DIR, history[0]!), join(dir, name), { recursive: true });
+  await writeFile(join(dir, name, 'migration.sql'), `${sql}\n`);
+}
