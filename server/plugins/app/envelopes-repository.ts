@@ -76,36 +76,46 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   throw new MifengError('ValidationFailed', 'querystring/cursor: not a cursor from this API');
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2002';
+/** A row of the read query (raw SQL, snake_case). */
+interface ReadRow {
+  sender_id: string;
+  sender_key_id: string;
+  expires_at: Date | string | null;
+  revoked_at: Date | string | null;
+  body: string | null;
+  sender_name: string | null;
+  is_recipient: boolean;
+  opened_at: Date | string | null;
+}
+
+function toDate(value: Date | string | null): Date | null {
+  if (value === null) return null;
+  return value instanceof Date ? value : new Date(value);
 }
 
 export function createEnvelopesRepository(prisma: Prisma) {
   return {
-    /** Stores a new envelope and its recipient rows in one transaction; `Conflict` on a reused id. */
+    /**
+     * Stores a new envelope and its recipient rows atomically — one statement (a data-modifying
+     * CTE), one round trip. `Conflict` when the id is taken; nothing is written then.
+     */
     async create(input: NewEnvelope): Promise<void> {
-      try {
-        await prisma.envelope.create({
-          data: {
-            id: input.id,
-            senderId: input.senderId,
-            senderKeyId: input.senderKeyId,
-            createdAt: input.createdAt,
-            expiresAt: input.expiresAt,
-            body: input.body,
-            size: Buffer.byteLength(input.body),
-            recipients: {
-              createMany: {
-                data: input.recipients.map((r, position) => ({ userId: r.userId, keyId: r.keyId, position })),
-              },
-            },
-          },
-          select: { id: true },
-        });
-      } catch (err) {
-        if (isUniqueViolation(err)) throw new MifengError('Conflict', 'an envelope with this id exists');
-        throw err;
-      }
+      const recipients = JSON.stringify(
+        input.recipients.map((r, position) => ({ user_id: r.userId, key_id: r.keyId, position })),
+      );
+      const rows = await prisma.$queryRaw<{ envelope_id: string }[]>`
+        WITH e AS (
+          INSERT INTO envelopes (id, sender_id, sender_key_id, created_at, expires_at, body, size)
+          VALUES (${input.id}, ${input.senderId}, ${input.senderKeyId}, ${input.createdAt}, ${input.expiresAt},
+                  ${input.body}, ${Buffer.byteLength(input.body)})
+          ON CONFLICT (id) DO NOTHING
+          RETURNING id
+        )
+        INSERT INTO envelope_recipients (envelope_id, user_id, key_id, position)
+        SELECT e.id, r.user_id, r.key_id, r.position
+        FROM e, jsonb_to_recordset(${recipients}::jsonb) AS r(user_id text, key_id text, position int)
+        RETURNING envelope_id`;
+      if (rows.length === 0) throw new MifengError('Conflict', 'an envelope with this id exists');
     },
 
     /**
@@ -115,27 +125,25 @@ export function createEnvelopesRepository(prisma: Prisma) {
      * for a letter that was revoked or expired in between.
      */
     async read(id: string, readerId: string, now: Date): Promise<ReadResult> {
-      const row = await prisma.envelope.findUnique({
-        where: { id },
-        select: {
-          senderId: true,
-          senderKeyId: true,
-          expiresAt: true,
-          revokedAt: true,
-          body: true,
-          sender: { select: { name: true } },
-          recipients: { where: { userId: readerId }, select: { openedAt: true } },
-        },
-      });
+      // The hot path: one query for the envelope, its sender's name and the reader's own entry.
+      const [row] = await prisma.$queryRaw<ReadRow[]>`
+        SELECT e.sender_id, e.sender_key_id, e.expires_at, e.revoked_at, e.body, u.name AS sender_name,
+               (r.user_id IS NOT NULL) AS is_recipient, r.opened_at
+        FROM envelopes e
+        JOIN users u ON u.id = e.sender_id
+        LEFT JOIN envelope_recipients r ON r.envelope_id = e.id AND r.user_id = ${readerId}
+        WHERE e.id = ${id}`;
       if (!row) return { kind: 'not_found' };
-      const isSender = row.senderId === readerId;
-      const own = row.recipients[0];
-      if (!isSender && !own) return { kind: 'not_found' };
-      const state = envelopeState(row, now);
+      const isSender = row.sender_id === readerId;
+      if (!isSender && !row.is_recipient) return { kind: 'not_found' };
+      const state = envelopeState(
+        { revokedAt: toDate(row.revoked_at), expiresAt: toDate(row.expires_at) },
+        now,
+      );
       if (state !== 'active' || row.body === null)
         return { kind: state === 'revoked' ? 'revoked' : 'expired' };
 
-      if (!isSender && own && own.openedAt === null) {
+      if (!isSender && row.opened_at === null) {
         const { count } = await prisma.envelopeRecipient.updateMany({
           where: {
             envelopeId: id,
@@ -159,9 +167,9 @@ export function createEnvelopesRepository(prisma: Prisma) {
       const result: ReadResult = {
         kind: 'ok',
         body: row.body,
-        senderId: row.senderId,
-        senderName: row.sender.name ?? '',
-        senderKeyId: row.senderKeyId,
+        senderId: row.sender_id,
+        senderName: row.sender_name ?? '',
+        senderKeyId: row.sender_key_id,
         isSender,
       };
       if (isSender) {

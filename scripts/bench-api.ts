@@ -1,0 +1,338 @@
+/**
+ * `npm run bench:api` (issue 4 §6): autocannon on loopback against the API server and, as the
+ * ceiling, a bare Fastify server on the same machine — on PGlite and on PostgreSQL.
+ *
+ * - GET  /api/v1/envelopes/:id   a recipient re-reading a letter (JWT, rate limit, DB read)
+ * - POST /api/v1/envelopes       fresh signed envelopes prepared beforehand (a sealed template
+ *                                re-signed under a new id each, so every upload is distinct and
+ *                                its SM2 signature is verified by the server)
+ * - bare GET / bare POST         Fastify with one trivial route each (JSON parse for POST)
+ *
+ * Each server runs in its own process (`node --import tsx`), autocannon in this one. Prints a
+ * table of req/s, p50/p99 latency and the ratio to the bare ceiling, and the targets.
+ *
+ * Options (environment): BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50),
+ * BENCH_POST_AMOUNT (uploads per database, default 6000), BENCH_DATABASES (pglite,postgres),
+ * MIFENG_TEST_PG_URL (the PostgreSQL server; a scratch database is created and dropped).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes as nodeRandomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { setRandomSource, sm2Sign } from '../shared/crypto';
+import { base64urlEncode } from '../shared/encoding';
+import {
+  type Envelope,
+  generateIdentity,
+  type Identity,
+  sealEnvelope,
+  sealKeyBackup,
+  signedBytes,
+} from '../shared/protocol';
+
+const root = new URL('..', import.meta.url).pathname;
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const POST_AMOUNT = Number(process.env.BENCH_POST_AMOUNT ?? 6000);
+const DATABASES = (process.env.BENCH_DATABASES ?? 'pglite,postgres').split(',');
+const PG_URL = process.env.MIFENG_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+
+setRandomSource((n) => new Uint8Array(nodeRandomBytes(n)));
+
+// ---------------------------------------------------------------------------------------------
+// The bare ceiling server (this file, run with --bare).
+
+if (process.argv.includes('--bare')) {
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify({ bodyLimit: 256 * 1024 });
+  app.get('/bare', async () => ({ ok: true }));
+  app.post('/bare', async (request, reply) => {
+    reply.code(201);
+    return { id: (request.body as { envelope?: { id?: string } }).envelope?.id ?? null };
+  });
+  await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) });
+  process.send?.('ready');
+  await new Promise(() => {});
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+async function waitReady(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} not ready`);
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function startBare(): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench-api.ts', '--bare'], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(`${url}/bare`, child);
+  return { url, child };
+}
+
+async function startApi(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/server.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      NODE_ENV: 'development',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DEV_LOGIN: 'on',
+      LOG_LEVEL: 'warn',
+      PURGE_INTERVAL_SECONDS: '0',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(`${url}/readyz`, child);
+  return { url, child };
+}
+
+async function call<T>(
+  url: string,
+  method: string,
+  path: string,
+  token: string | null,
+  body?: unknown,
+): Promise<T> {
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+interface BenchUser {
+  id: string;
+  token: string;
+  identity: Identity;
+}
+
+let phoneCounter = 0;
+async function register(url: string, name: string): Promise<BenchUser> {
+  phoneCounter += 1;
+  const login = await call<{ token: string; user: { id: string } }>(url, 'POST', '/api/v1/auth/dev', null, {
+    openid: `bench-${name}-${nodeRandomBytes(4).toString('hex')}`,
+  });
+  await call(url, 'POST', '/api/v1/me/phone', login.token, {
+    phone: `1370000${String(phoneCounter).padStart(4, '0')}`,
+  });
+  const identity = generateIdentity(login.user.id);
+  const backup = sealKeyBackup(identity, 'bench master key', { iterations: 10_000 });
+  await call(url, 'PUT', '/api/v1/me/keys', login.token, {
+    name,
+    publicKey: base64urlEncode(identity.publicKey),
+    backup,
+  });
+  return { id: login.user.id, token: login.token, identity };
+}
+
+/** `count` distinct, validly signed envelopes from one sealed template (new id, createdAt, sig). */
+function prepareUploads(template: Envelope, sender: Identity, count: number): string[] {
+  const bodies: string[] = [];
+  const createdAt = new Date().toISOString();
+  for (let i = 0; i < count; i++) {
+    const unsigned = { ...template, id: base64urlEncode(nodeRandomBytes(16)), createdAt };
+    const { sig: _old, ...rest } = unsigned;
+    const sig = base64urlEncode(sm2Sign(sender.privateKey, signedBytes(rest)));
+    bodies.push(JSON.stringify({ envelope: { ...rest, sig } }));
+  }
+  return bodies;
+}
+
+interface Row {
+  database: string;
+  test: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  ceiling?: number;
+}
+
+async function run(options: autocannon.Options): Promise<autocannon.Result> {
+  return autocannon({ connections: CONNECTIONS, duration: DURATION, ...options });
+}
+
+function row(database: string, test: string, result: autocannon.Result, ceiling?: number): Row {
+  const r: Row = {
+    database,
+    test,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+  };
+  if (ceiling !== undefined) r.ceiling = ceiling;
+  return r;
+}
+
+async function benchDatabase(database: string, bare: { get: number; post: number }): Promise<Row[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mifeng-bench-'));
+  let dropDb: (() => Promise<void>) | undefined;
+  const env: Record<string, string> = { DATA_DIR: dataDir };
+  if (database === 'postgres') {
+    const name = `mifeng_bench_${nodeRandomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = new URL(PG_URL);
+    url.pathname = `/${name}`;
+    env.DATABASE_URL = url.toString();
+    dropDb = async () => {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    };
+  }
+  const api = await startApi(env);
+  const rows: Row[] = [];
+  try {
+    const alice = await register(api.url, 'Alice');
+    const bob = await register(api.url, 'Bob');
+    const letter = sealEnvelope({
+      sender: alice.identity,
+      recipients: [{ user: bob.id, publicKey: bob.identity.publicKey }],
+      content: 'x'.repeat(1500),
+      remark: 'bench',
+      expiresAt: new Date(Date.now() + 7 * 86_400_000),
+    });
+    await call(api.url, 'POST', '/api/v1/envelopes', alice.token, { envelope: letter });
+    await call(api.url, 'GET', `/api/v1/envelopes/${letter.id}`, bob.token); // first open recorded
+
+    // Warm-up, then GET.
+    await run({
+      url: `${api.url}/api/v1/envelopes/${letter.id}`,
+      headers: { authorization: `Bearer ${bob.token}` },
+      duration: 2,
+    });
+    const get = await run({
+      url: `${api.url}/api/v1/envelopes/${letter.id}`,
+      headers: { authorization: `Bearer ${bob.token}` },
+    });
+    rows.push(row(database, 'GET /envelopes/:id', get, bare.get));
+
+    // POST: fresh signed envelopes, each uploaded once.
+    const bodies = prepareUploads(letter, alice.identity, POST_AMOUNT + 200);
+    let next = 0;
+    const setupRequest = (request: Record<string, unknown>) => {
+      request.body = bodies[next++ % bodies.length];
+      return request;
+    };
+    await run({
+      url: `${api.url}/api/v1/envelopes`,
+      method: 'POST',
+      headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'application/json' },
+      amount: 200,
+      requests: [{ setupRequest }],
+    });
+    const post = await run({
+      url: `${api.url}/api/v1/envelopes`,
+      method: 'POST',
+      headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'application/json' },
+      amount: POST_AMOUNT,
+      requests: [{ setupRequest }],
+    });
+    rows.push(row(database, 'POST /envelopes', post, bare.post));
+  } finally {
+    await stop(api.child);
+    await dropDb?.();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `bench:api — ${CONNECTIONS} connections, ${DURATION} s per GET run, ${POST_AMOUNT} uploads per POST run`,
+  );
+  const bareServer = await startBare();
+  const sampleBody = JSON.stringify({ envelope: { id: 'x'.repeat(22), ct: 'A'.repeat(2400) } });
+  let bareRows: Row[];
+  try {
+    await run({ url: `${bareServer.url}/bare`, duration: 2 });
+    const bareGet = await run({ url: `${bareServer.url}/bare` });
+    const barePost = await run({
+      url: `${bareServer.url}/bare`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: sampleBody,
+    });
+    bareRows = [row('—', 'bare GET', bareGet), row('—', 'bare POST', barePost)];
+  } finally {
+    await stop(bareServer.child);
+  }
+  const bare = { get: bareRows[0]!.rps, post: bareRows[1]!.rps };
+  const rows = [...bareRows];
+  for (const database of DATABASES) rows.push(...(await benchDatabase(database, bare)));
+
+  console.log('');
+  console.log('| database | route | req/s | p50 ms | p99 ms | errors | of bare |');
+  console.log('|---|---|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    const ratio = r.ceiling ? `${((100 * r.rps) / r.ceiling).toFixed(1)} %` : '—';
+    console.log(`| ${r.database} | ${r.test} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${ratio} |`);
+  }
+  const pgGet = rows.find((r) => r.database === 'postgres' && r.test.startsWith('GET'));
+  const pgPost = rows.find((r) => r.database === 'postgres' && r.test.startsWith('POST'));
+  if (pgGet && pgPost) {
+    const getOk = pgGet.rps >= 0.2 * bare.get && pgGet.p99 <= 25;
+    const postOk = pgPost.rps >= 500;
+    console.log('');
+    console.log(
+      `targets (PostgreSQL): GET ≥ 20 % of bare with p99 ≤ 25 ms: ${getOk ? 'met' : 'NOT met'} ` +
+        `(${((100 * pgGet.rps) / bare.get).toFixed(1)} %, p99 ${pgGet.p99} ms); ` +
+        `POST ≥ 500/s: ${postOk ? 'met' : 'NOT met'} (${pgPost.rps}/s)`,
+    );
+  }
+}
+
+await main();
