@@ -5,7 +5,9 @@ import { databaseKind, migrateDatabase } from '../server/db';
 const databaseUrl = process.env.DATABASE_URL || undefined;
 const dataDir = process.env.DATA_DIR || './data';
 const started = performance.now();
-const { applied } = await migrateDatabase({ databaseUrl, dataDir });
+// Applied migrations are summarized below; warnings (an edited migration) go out as they come.
+const log = { info: () => {}, warn: console.warn, error: console.error };
+const { applied } = await migrateDatabase({ databaseUrl, dataDir, log });
 const where = databaseKind({ databaseUrl }) === 'postgres' ? 'PostgreSQL' : `PGlite in ${dataDir}`;
 const took = `${Math.round(performance.now() - started)} ms`;
 console.log(

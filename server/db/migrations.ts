@@ -4,6 +4,7 @@
  * WASM schema engine instead of the `prisma migrate` CLI, which would need a native engine.
  * `prisma migrate deploy` on a normally connected machine sees the same history.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -51,6 +52,11 @@ export type MigrateOptions = (ConnectOptions | { database: Database; log?: Datab
 export interface MigrateResult {
   /** Names of the migrations applied by this call, oldest first; empty when up to date. */
   applied: string[];
+  /**
+   * Applied migrations whose file no longer matches what was applied (the engine, like
+   * `prisma migrate deploy`, does not re-run or refuse them); each one is also logged as a warning.
+   */
+  edited: string[];
 }
 
 /** Reads a migrations folder into the shape the schema engine takes. */
@@ -112,7 +118,13 @@ async function migrateOpen(
     try {
       const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: NO_FILTERS });
       for (const name of appliedMigrationNames) options.log?.info(`applied migration ${name}`);
-      return { applied: appliedMigrationNames };
+      const edited = await editedMigrations(database, migrationsList);
+      for (const name of edited) {
+        options.log?.warn(
+          `migration ${name} was changed after it was applied; write a new migration instead`,
+        );
+      }
+      return { applied: appliedMigrationNames, edited };
     } finally {
       engine.free();
     }
@@ -131,6 +143,25 @@ async function migrateOpen(
       await pool.end();
     }
   });
+}
+
+/** Compares each applied migration's recorded checksum (SHA-256 of its file) with the file now. */
+async function editedMigrations(database: Database, list: MigrationList): Promise<string[]> {
+  const rows = await database.prisma.$queryRawUnsafe<Array<{ migration_name: string; checksum: string }>>(
+    'SELECT migration_name, checksum FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+  );
+  const recorded = new Map(rows.map((row) => [row.migration_name, row.checksum]));
+  return list.migrationDirectories
+    .filter((migration) => {
+      const content = migration.migrationFile.content;
+      const checksum = recorded.get(migration.path);
+      return content.tag === 'ok' && checksum !== undefined && checksum !== sha256(content.value);
+    })
+    .map((migration) => migration.path);
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 async function withAdvisoryLock<T>(

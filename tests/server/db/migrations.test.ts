@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -39,7 +39,7 @@ forEachDatabase((target) => {
           assert.ok(row.finished_at instanceof Date, `${row.migration_name} finished`);
           assert.equal(row.rolled_back_at, null);
         }
-        assert.deepEqual(await migrateDatabase({ database: db.database }), { applied: [] });
+        assert.deepEqual(await migrateDatabase({ database: db.database }), { applied: [], edited: [] });
         assert.equal(await db.prisma.user.count(), 0);
       } finally {
         await db.close();
@@ -92,6 +92,23 @@ forEachDatabase((target) => {
       }
     });
 
+    it('reports (and logs) an applied migration whose file was edited afterwards', async () => {
+      const db = await freshDatabase(target.kind);
+      const dir = await copyOfMigrations();
+      const warnings: string[] = [];
+      const log = { info: () => {}, warn: (m: string) => warnings.push(m), error: () => {} };
+      try {
+        await appendFile(join(dir, history[0]!, 'migration.sql'), '\n-- edited after the fact\n');
+        const result = await migrateDatabase({ database: db.database, migrationsDir: dir, log });
+        assert.deepEqual(result, { applied: [], edited: [history[0]] });
+        assert.equal(warnings.length, 1);
+        assert.match(warnings[0]!, /changed after it was applied/);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+        await db.close();
+      }
+    });
+
     it('fails loudly on a broken migration and records it as failed', async () => {
       const db = await freshDatabase(target.kind);
       const dir = await copyOfMigrations();
@@ -103,6 +120,20 @@ forEachDatabase((target) => {
           WHERE migration_name = '29991231000000_broken'`;
         assert.equal(rows.length, 1);
         assert.equal(rows[0]!.finished_at, null);
+        // Fixing the file is not enough: the failure must be resolved first, as with Prisma's CLI.
+        await writeFile(
+          join(dir, '29991231000000_broken', 'migration.sql'),
+          'ALTER TABLE "users" ADD COLUMN "x" TEXT;\n',
+        );
+        await assert.rejects(
+          migrateDatabase({ database: db.database, migrationsDir: dir }),
+          /failed migrations/,
+        );
+        await db.prisma.$executeRaw`
+          UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = '29991231000000_broken'`;
+        assert.deepEqual((await migrateDatabase({ database: db.database, migrationsDir: dir })).applied, [
+          '29991231000000_broken',
+        ]);
       } finally {
         await rm(dir, { recursive: true, force: true });
         await db.close();

@@ -47,7 +47,7 @@ describe('PGlite on disk (DATA_DIR)', () => {
 
     const second = await connectDatabase({ dataDir });
     try {
-      assert.deepEqual(await migrateDatabase({ database: second }), { applied: [] });
+      assert.deepEqual(await migrateDatabase({ database: second }), { applied: [], edited: [] });
       const user = await second.prisma.user.findUniqueOrThrow({ where: { id: 'persisted' } });
       assert.deepEqual(new Uint8Array(user.phoneHash!), new Uint8Array([7]));
     } finally {
