@@ -14,6 +14,10 @@
  * for random ones in practice) and is handled by a branch, so results are always correct. BigInt
  * arithmetic is itself not constant-time in JavaScript engines; what we keep independent of the
  * scalar is the sequence of point operations. Checked against @noble/curves in tests.
+ *
+ * The base point G gets the same recoding with 6-bit digits and a comb table of every odd multiple
+ * ±1…±63 of 2^(6i)·G (44 × 32 affine points, built once on first use): k·G is then 43 mixed
+ * additions and no doublings, about twice as fast as noble's cached 8-bit wNAF with fake points.
  */
 import { invert } from '@noble/curves/abstract/modular';
 
@@ -21,9 +25,9 @@ import { invert } from '@noble/curves/abstract/modular';
 const P = BigInt('0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFF');
 const N = BigInt('0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123');
 
-/** Window width w and the digit count for 256-bit scalars: ⌈257 / w⌉ = 65 digits. */
+/** Window width w for variable points, and the digit count ⌈256 / w⌉ (plus a top digit). */
 const W = 4;
-const DIGITS = 64;
+const DIGITS = Math.ceil(256 / W);
 
 function _m(a: bigint): bigint {
   const r = a % P;
@@ -84,38 +88,96 @@ function _toAffine(p: Jacobian): [bigint, bigint] | null {
   return [(p.X * zi2) % P, (((p.Y * zi2) % P) * zi) % P];
 }
 
-/** Affine odd multiples P, 3P, …, 15P, normalized together with one inversion (Montgomery's trick). */
-function _oddMultiples(x: bigint, y: bigint): bigint[] {
-  const twice: Jacobian = { X: x, Y: y, Z: 1n };
-  _double(twice);
-  const t = _toAffine(twice);
-  if (t === null) throw new RangeError('point of order 2');
-  const jac: Jacobian[] = [{ X: x, Y: y, Z: 1n }];
-  for (let i = 1; i < 8; i++) {
-    const prev = jac[i - 1]!;
-    const next = { X: prev.X, Y: prev.Y, Z: prev.Z };
-    _addAffine(next, t[0], t[1]);
-    if (next.Z === 0n) throw new RangeError('point of small order');
-    jac.push(next);
+/** add-2007-bl: p += q, both Jacobian, 11M + 5S, with the exceptional cases branched out. */
+function _add(p: Jacobian, q: Jacobian): void {
+  if (q.Z === 0n) return;
+  if (p.Z === 0n) {
+    p.X = q.X;
+    p.Y = q.Y;
+    p.Z = q.Z;
+    return;
   }
-  // Batch inversion of the Z coordinates.
-  const acc: bigint[] = [];
+  const Z1Z1 = (p.Z * p.Z) % P;
+  const Z2Z2 = (q.Z * q.Z) % P;
+  const U1 = (p.X * Z2Z2) % P;
+  const U2 = (q.X * Z1Z1) % P;
+  const S1 = (((p.Y * q.Z) % P) * Z2Z2) % P;
+  const S2 = (((q.Y * p.Z) % P) * Z1Z1) % P;
+  const H = _m(U2 - U1);
+  const r = _m(2n * (S2 - S1));
+  if (H === 0n) {
+    if (r === 0n) _double(p);
+    else p.Z = 0n;
+    return;
+  }
+  const I = (4n * H * H) % P;
+  const J = (H * I) % P;
+  const V = (U1 * I) % P;
+  const X3 = _m(r * r - J - 2n * V);
+  p.Y = _m(r * (V - X3) - ((2n * S1 * J) % P));
+  p.X = X3;
+  p.Z = (_m((p.Z + q.Z) * (p.Z + q.Z) - Z1Z1 - Z2Z2) * H) % P;
+}
+
+/** Affine coordinates [x0, y0, x1, y1, …] of Jacobian points, with one inversion (Montgomery's trick). */
+function _normalize(points: Jacobian[]): bigint[] {
+  const prefix: bigint[] = [];
   let prod = 1n;
-  for (const q of jac) {
-    acc.push(prod);
+  for (const q of points) {
+    if (q.Z === 0n) throw new RangeError('point at infinity in a table');
+    prefix.push(prod);
     prod = (prod * q.Z) % P;
   }
   let inv = invert(prod, P);
-  const out = new Array<bigint>(16);
-  for (let i = 7; i >= 0; i--) {
-    const q = jac[i]!;
-    const zi = (inv * acc[i]!) % P;
+  const out = new Array<bigint>(2 * points.length);
+  for (let i = points.length - 1; i >= 0; i--) {
+    const q = points[i]!;
+    const zi = (inv * prefix[i]!) % P;
     inv = (inv * q.Z) % P;
     const zi2 = (zi * zi) % P;
     out[2 * i] = (q.X * zi2) % P;
     out[2 * i + 1] = (((q.Y * zi2) % P) * zi) % P;
   }
   return out;
+}
+
+/** Jacobian odd multiples Q, 3Q, …, (2^w − 1)Q of a Jacobian point Q. */
+function _oddMultiples(q: Jacobian, w: number): Jacobian[] {
+  const twice = { ...q };
+  _double(twice);
+  const out: Jacobian[] = [{ ...q }];
+  for (let i = 1; i < 1 << (w - 1); i++) {
+    const next = { ...out[i - 1]! };
+    _add(next, twice);
+    out.push(next);
+  }
+  return out;
+}
+
+/**
+ * Odd signed digits d_0 … d_D of an odd scalar e, each in ±{1, 3, …, 2^w − 1}, with
+ * e = Σ d_i · 2^(w·i) (Joye & Tunstall 2009, §3.2); D = ⌈256 / w⌉, and d_D > 0.
+ */
+function _recode(e: bigint, w: number): Int16Array {
+  const count = Math.ceil(256 / w);
+  const digits = new Int16Array(count + 1);
+  const mask = BigInt((1 << (w + 1)) - 1);
+  const half = 1 << w;
+  const shift = BigInt(w);
+  for (let i = 0; i < count; i++) {
+    const d = Number(e & mask) - half;
+    digits[i] = d;
+    e = (e - BigInt(d)) >> shift;
+  }
+  digits[count] = Number(e);
+  return digits;
+}
+
+/** Table entry for digit d: the affine multiple |d|·Q negated when d < 0, added into `acc`. */
+function _addDigit(acc: Jacobian, table: bigint[], offset: number, d: number): void {
+  const i = offset + 2 * (((d < 0 ? -d : d) - 1) >> 1);
+  const y = table[i + 1]!;
+  _addAffine(acc, table[i]!, d < 0 ? P - y : y);
 }
 
 /**
@@ -126,28 +188,55 @@ export function _sm2Multiply(k: bigint, x: bigint, y: bigint): [bigint, bigint] 
   if (k <= 0n || k >= N) throw new RangeError('scalar out of range');
   // The recoding needs an odd scalar: use n − k when k is even (n is odd) and negate the result.
   const negate = (k & 1n) === 0n;
-  let e = negate ? N - k : k;
-  const digits = new Int8Array(DIGITS + 1);
-  for (let i = 0; i < DIGITS; i++) {
-    const d = Number(e & 31n) - 16;
-    digits[i] = d;
-    e = (e - BigInt(d)) >> BigInt(W);
-  }
-  digits[DIGITS] = Number(e);
-  const table = _oddMultiples(x, y);
-  const top = (digits[DIGITS]! - 1) >> 1;
-  const acc: Jacobian = { X: table[2 * top]!, Y: table[2 * top + 1]!, Z: 1n };
+  const digits = _recode(negate ? N - k : k, W);
+  const table = _normalize(_oddMultiples({ X: x, Y: y, Z: 1n }, W));
+  const acc: Jacobian = { X: 0n, Y: 1n, Z: 0n };
+  _addDigit(acc, table, 0, digits[DIGITS]!);
   for (let i = DIGITS - 1; i >= 0; i--) {
     _double(acc);
     _double(acc);
     _double(acc);
     _double(acc);
-    const d = digits[i]!;
-    const idx = ((d < 0 ? -d : d) - 1) >> 1;
-    const ty = table[2 * idx + 1]!;
-    _addAffine(acc, table[2 * idx]!, d < 0 ? P - ty : ty);
+    _addDigit(acc, table, 0, digits[i]!);
   }
+  return _finish(acc, negate);
+}
+
+function _finish(acc: Jacobian, negate: boolean): [bigint, bigint] {
   const result = _toAffine(acc);
   if (result === null) throw new RangeError('scalar multiple is infinity');
   return negate ? [result[0], result[1] === 0n ? 0n : P - result[1]] : result;
+}
+
+/** Digit width and count for the base-point comb. */
+const BASE_W = 6;
+const BASE_DIGITS = Math.ceil(256 / BASE_W);
+/** Base point G (GB/T 32918.5-2017 §2). */
+const GX = BigInt('0x32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7');
+const GY = BigInt('0xBC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0');
+/** For each digit position i, the affine odd multiples of 2^(6i)·G, 32 points each. */
+let baseTable: bigint[] | null = null;
+
+function _baseTable(): bigint[] {
+  if (baseTable !== null) return baseTable;
+  const points: Jacobian[] = [];
+  const base: Jacobian = { X: GX, Y: GY, Z: 1n };
+  for (let i = 0; i <= BASE_DIGITS; i++) {
+    points.push(..._oddMultiples(base, BASE_W));
+    for (let j = 0; j < BASE_W; j++) _double(base);
+  }
+  baseTable = _normalize(points);
+  return baseTable;
+}
+
+/** k·G for 1 ≤ k < n, affine. */
+export function _sm2MultiplyBase(k: bigint): [bigint, bigint] {
+  if (k <= 0n || k >= N) throw new RangeError('scalar out of range');
+  const negate = (k & 1n) === 0n;
+  const digits = _recode(negate ? N - k : k, BASE_W);
+  const table = _baseTable();
+  const stride = 2 << (BASE_W - 1);
+  const acc: Jacobian = { X: 0n, Y: 1n, Z: 0n };
+  for (let i = BASE_DIGITS; i >= 0; i--) _addDigit(acc, table, i * stride, digits[i]!);
+  return _finish(acc, negate);
 }

@@ -19,7 +19,7 @@ import { mod } from '@noble/curves/abstract/modular';
 import { weierstrassN } from '@noble/curves/abstract/weierstrass';
 import { MifengError } from '../errors';
 import { abytes, bigIntToBytes, bytesToBigInt, clean, concatBytes } from './_bytes';
-import { _sm2Multiply } from './_sm2-mul';
+import { _sm2Multiply, _sm2MultiplyBase } from './_sm2-mul';
 import { constantTimeEqual } from './compare';
 import { type RandomSource, randomBytes } from './random';
 import { _sm3Absorb, _sm3Finish, _sm3Init, sm3 } from './sm3';
@@ -128,15 +128,40 @@ function _requirePublicPoint(publicKey: Uint8Array): SmPoint {
   return point;
 }
 
+/** 04 ‖ x ‖ y (GB/T 32918.1-2016 §4.2.8). */
+function _pointBytes([x, y]: [bigint, bigint]): Uint8Array {
+  const out = new Uint8Array(POINT_LENGTH);
+  out[0] = UNCOMPRESSED;
+  out.set(bigIntToBytes(x, 32), 1);
+  out.set(bigIntToBytes(y, 32), 33);
+  return out;
+}
+
+/**
+ * Z_A of the signer, whose public key costs a base-point multiplication to recompute: remembered per
+ * private-key array (weakly, so it goes when the array goes) together with SM3 of the key bytes, so
+ * a caller who changes or wipes the array never gets a stale Z_A. No key material is kept.
+ */
+const signerCache = new WeakMap<Uint8Array, { check: Uint8Array; za: Uint8Array }>();
+
+function _signerZa(privateKey: Uint8Array, d: bigint): Uint8Array {
+  const check = sm3(privateKey);
+  const cached = signerCache.get(privateKey);
+  if (cached !== undefined && constantTimeEqual(cached.check, check)) return cached.za;
+  const za = _za(_pointBytes(_sm2MultiplyBase(d)));
+  signerCache.set(privateKey, { check, za });
+  return za;
+}
+
 /** A new key pair: d uniform in [1, n-2] (GB/T 32918.1-2016 §6.1), public key dG. */
 export function sm2GenerateKeyPair(random?: RandomSource): { privateKey: Uint8Array; publicKey: Uint8Array } {
   const d = _randomScalar(N - 2n, random);
-  return { privateKey: bigIntToBytes(d, SCALAR_LENGTH), publicKey: Point.BASE.multiply(d).toBytes(false) };
+  return { privateKey: bigIntToBytes(d, SCALAR_LENGTH), publicKey: _pointBytes(_sm2MultiplyBase(d)) };
 }
 
 /** The public key 04 ‖ X ‖ Y of a 32-byte private key. */
 export function sm2PublicKey(privateKey: Uint8Array): Uint8Array {
-  return Point.BASE.multiply(_privateScalar(privateKey)).toBytes(false);
+  return _pointBytes(_sm2MultiplyBase(_privateScalar(privateKey)));
 }
 
 /** True for a 65-byte 04 ‖ X ‖ Y that lies on the curve (GB/T 32918.1-2016 §6.2). Never throws. */
@@ -190,12 +215,11 @@ function _derDecode(sig: Uint8Array): [bigint, bigint] | null {
 export function sm2Sign(privateKey: Uint8Array, message: Uint8Array, random?: RandomSource): Uint8Array {
   const d = _privateScalar(privateKey);
   abytes(message, undefined, 'message');
-  const publicKey = Point.BASE.multiply(d).toBytes(false);
-  const e = _digest(_za(publicKey), message);
+  const e = _digest(_signerZa(privateKey, d), message);
   const dInv = Fn.inv(d + 1n);
   for (let i = 0; i < MAX_DRAWS; i++) {
     const k = _randomScalar(N - 1n, random);
-    const r = mod(e + Point.BASE.multiply(k).toAffine().x, N);
+    const r = mod(e + _sm2MultiplyBase(k)[0], N);
     if (r === 0n || r + k === N) continue;
     const s = Fn.mul(dInv, Fn.sub(k, Fn.mul(r, d)));
     if (s === 0n) continue;
@@ -215,7 +239,8 @@ function _verify(point: SmPoint, za: Uint8Array, message: unknown, signature: un
   if (t === 0n) return false;
   const e = _digest(za, message);
   const [tx, ty] = _sm2Multiply(t, point.x, point.y);
-  const sum = Point.BASE.multiply(s).add(Point.fromAffine({ x: tx, y: ty }));
+  const [sx, sy] = _sm2MultiplyBase(s);
+  const sum = Point.fromAffine({ x: sx, y: sy }).add(Point.fromAffine({ x: tx, y: ty }));
   if (sum.is0()) return false;
   return mod(e + sum.toAffine().x, N) === r;
 }
@@ -297,7 +322,7 @@ export function sm2Encrypt(publicKey: Uint8Array, plaintext: Uint8Array, random?
   const len = plaintext.length;
   for (let i = 0; i < MAX_DRAWS; i++) {
     const k = _randomScalar(N - 1n, random);
-    const c1 = Point.BASE.multiply(k).toBytes(false);
+    const c1 = _pointBytes(_sm2MultiplyBase(k));
     const x2y2 = _coordinates(_sm2Multiply(k, point.x, point.y));
     const t = _kdf(x2y2, len);
     if (_allZero(t)) {

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { weierstrassN } from '@noble/curves/abstract/weierstrass';
 import smCrypto from 'sm-crypto';
 import { sm2 as v2 } from 'sm-crypto-v2';
-import { _sm2Multiply } from '../../../shared/crypto/_sm2-mul';
+import { _sm2Multiply, _sm2MultiplyBase } from '../../../shared/crypto/_sm2-mul';
 import {
   SM2_USER_ID,
   sm2Decrypt,
@@ -152,6 +152,16 @@ describe('sm2Sign()', () => {
   it('draws k only from the given source (or the installed one) and redraws k = 0', () => {
     const sig = sm2Sign(EXAMPLE.privateKey, EXAMPLE.signMessage, fixedRandom(new Uint8Array(32), EXAMPLE.k));
     assert.equal(hex(sig), derOf(EXAMPLE.r, EXAMPLE.s));
+  });
+
+  it('never signs with a stale public key when the caller reuses the private-key array', () => {
+    const a = sm2GenerateKeyPair(nodeRandom);
+    const b = sm2GenerateKeyPair(nodeRandom);
+    const key = Uint8Array.from(a.privateKey);
+    const message = utf8('same array, new key');
+    assert.ok(sm2Verify(a.publicKey, message, sm2Sign(key, message, nodeRandom)));
+    key.set(b.privateKey);
+    assert.ok(sm2Verify(b.publicKey, message, sm2Sign(key, message, nodeRandom)));
   });
 
   it('signs the empty message', () => {
@@ -409,6 +419,12 @@ describe('variable-base scalar multiplication (internal, behind encrypt/decrypt/
         assert.deepEqual(_sm2Multiply(k, p.x, p.y), [want.x, want.y], `k = ${k.toString(16)}`);
       }
     }
+    for (const k of scalars) {
+      const want = Point.BASE.multiply(k).toAffine();
+      assert.deepEqual(_sm2MultiplyBase(k), [want.x, want.y], `base, k = ${k.toString(16)}`);
+    }
+    assert.throws(() => _sm2MultiplyBase(0n), RangeError);
+    assert.throws(() => _sm2MultiplyBase(N), RangeError);
     assert.throws(() => _sm2Multiply(0n, points[0]!.x, points[0]!.y), RangeError);
     assert.throws(() => _sm2Multiply(N, points[0]!.x, points[0]!.y), RangeError);
   });
