@@ -176,7 +176,13 @@ async function withAdvisoryLock<T>(
   await client.connect();
   try {
     await client.query(`SET lock_timeout = ${Math.max(1, Math.floor(timeoutMillis))}`);
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY.toString()]).catch((error) => {
+      if ((error as { code?: string }).code !== '55P03') throw error;
+      throw new Error(
+        `gave up after ${timeoutMillis} ms waiting for another instance to finish migrating ` +
+          `(PostgreSQL advisory lock ${MIGRATION_LOCK_KEY})`,
+      );
+    });
     try {
       return await fn();
     } finally {

@@ -11,9 +11,10 @@
  * - PGlite: a private copy of a migrated template data directory in the OS temp dir (a fresh
  *   PGlite runs initdb, ~5 s; copying a ready one and opening it takes under a second). The
  *   template is built once per migration history and shared by test processes.
- * - PostgreSQL: a new database `mifeng_test_<random>` on the server at MIFENG_TEST_PG_URL
+ * - PostgreSQL: a new database `mifeng_test_<time>_<random>` on the server at MIFENG_TEST_PG_URL
  *   (default postgres://postgres@127.0.0.1:5432/postgres), migrated, dropped WITH (FORCE) on
- *   close. When no server answers, the PostgreSQL suites are skipped with the reason printed.
+ *   close (ones leaked by killed runs are dropped after 6 h). When no server answers, the
+ *   PostgreSQL suites are skipped with the reason printed.
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -119,8 +120,36 @@ export async function freshDatabase(kind: DatabaseKind, options: FreshOptions = 
   return freshPglite(options);
 }
 
+/** Test databases are named `mifeng_test_<creation time, base 36>_<random>`. */
+const TEST_DB_PREFIX = 'mifeng_test_';
+/** Older test databases were left by a killed run; no test run lasts this long. */
+const STALE_AFTER_MS = 6 * 60 * 60 * 1000;
+let sweep: Promise<void> | undefined;
+
+/** Drops databases leaked by test processes that were killed before they could clean up. */
+async function dropStaleTestDatabases(): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_PG_URL });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ datname: string }>(
+      `SELECT datname FROM pg_database WHERE datname LIKE '${TEST_DB_PREFIX}%'`,
+    );
+    for (const { datname } of rows) {
+      const created = Number.parseInt(datname.slice(TEST_DB_PREFIX.length).split('_')[0] ?? '', 36);
+      if (Number.isFinite(created) && Date.now() - created > STALE_AFTER_MS) {
+        await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`).catch(() => {});
+      }
+    }
+  } finally {
+    await client.end();
+  }
+}
+
 async function freshPostgres(options: FreshOptions): Promise<FreshDatabase> {
-  const name = `mifeng_test_${randomBytes(6).toString('hex')}`;
+  sweep ??= dropStaleTestDatabases().catch(() => {});
+  await sweep;
+  const name = `${TEST_DB_PREFIX}${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   await admin(`CREATE DATABASE ${name}`);
   const url = new URL(TEST_PG_URL);
   url.pathname = `/${name}`;

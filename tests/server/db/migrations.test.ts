@@ -3,9 +3,11 @@ import { appendFile, cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import pg from 'pg';
 import { connectDatabase } from '../../../server/db/connect';
 import {
   diffToNewMigration,
+  MIGRATION_LOCK_KEY,
   MIGRATIONS_DIR,
   migrateDatabase,
   migrationSlug,
@@ -73,6 +75,28 @@ forEachDatabase((target) => {
         await db.close();
       }
     });
+
+    if (target.kind === 'postgres') {
+      it('waits for the advisory lock held by another instance, up to lockTimeoutMillis', async () => {
+        const db = await freshDatabase('postgres');
+        const holder = new pg.Client({ connectionString: db.databaseUrl });
+        await holder.connect();
+        try {
+          await holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
+          await assert.rejects(
+            migrateDatabase({ database: db.database, lockTimeoutMillis: 300 }),
+            /gave up after 300 ms waiting for another instance/,
+          );
+          const waiting = migrateDatabase({ database: db.database });
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          await holder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY.toString()]);
+          assert.deepEqual(await waiting, { applied: [], edited: [] });
+        } finally {
+          await holder.end();
+          await db.close();
+        }
+      });
+    }
 
     it('applies a migration added later on top of the recorded history', async () => {
       const db = await freshDatabase(target.kind);
