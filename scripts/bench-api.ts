@@ -13,7 +13,8 @@
  *
  * Options (environment): BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50),
  * BENCH_POST_AMOUNT (uploads per database, default 6000), BENCH_DATABASES (pglite,postgres),
- * MIFENG_TEST_PG_URL (the PostgreSQL server; a scratch database is created and dropped).
+ * BENCH_VERIFY_WORKERS (signature worker threads in the API, default 1), MIFENG_TEST_PG_URL (the
+ * PostgreSQL server; a scratch database is created and dropped).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
@@ -119,6 +120,7 @@ async function startApi(env: Record<string, string>): Promise<{ url: string; chi
       LOG_LEVEL: 'warn',
       PURGE_INTERVAL_SECONDS: '0',
       RATE_LIMIT_PER_MINUTE: '1000000',
+      VERIFY_WORKERS: process.env.BENCH_VERIFY_WORKERS ?? '1',
       ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -5,8 +5,11 @@
  * Public keys never change once registered (rotation adds a new key id), so each key's parsed
  * point and its precomputed multiples (`sm2Verifier`) are cached by key id, bounded LRU.
  * The check itself is shared/protocol's: `signedBytes` (RFC 8785 of the envelope without `sig`)
- * verified with SM3-with-SM2 over the default ID.
+ * verified with SM3-with-SM2 over the default ID. With `VERIFY_WORKERS` > 0 it runs on that many
+ * worker threads (verify-worker.ts), round robin, so the event loop keeps serving while curves
+ * are multiplied; with 0 it runs inline.
  */
+import { Worker } from 'node:worker_threads';
 import fp from 'fastify-plugin';
 import { sm2Verifier } from '../../../shared/crypto';
 import { base64urlDecode, base64urlEncode } from '../../../shared/encoding';
@@ -32,6 +35,55 @@ declare module 'fastify' {
   }
 }
 
+/** A round-robin pool of verify workers; a worker that dies is replaced. */
+function startPool(size: number) {
+  const workerUrl = new URL('./verify-worker.ts', import.meta.url).href;
+  // The worker is TypeScript: register tsx's loader in it first (execArgv --import is not
+  // applied to worker entry points on Node 20), then load it.
+  const bootstrap = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(workerUrl)}); });`;
+  let nextId = 0;
+  let turn = 0;
+  let closing = false;
+  type Job = { resolve: (ok: boolean) => void; reject: (err: Error) => void };
+
+  function spawn(slot: number) {
+    const pending = new Map<number, Job>();
+    const worker = new Worker(bootstrap, { eval: true });
+    worker.unref();
+    worker.on('message', (msg: { id: number; ok: boolean }) => {
+      pending.get(msg.id)?.resolve(msg.ok);
+      pending.delete(msg.id);
+    });
+    // A crashed worker fails what it held (500), never a false "bad signature", and is replaced.
+    const fail = (err: Error) => {
+      for (const job of pending.values()) job.reject(err);
+      pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', () => {
+      fail(new Error('verify worker exited'));
+      if (!closing) workers[slot] = spawn(slot);
+    });
+    return { worker, pending };
+  }
+
+  const workers = Array.from({ length: size }, (_, slot) => spawn(slot));
+  return {
+    verify(publicKey: string, envelope: Envelope): Promise<boolean> {
+      const id = nextId++;
+      const { worker, pending } = workers[turn++ % workers.length]!;
+      return new Promise<boolean>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        worker.postMessage({ id, publicKey, envelope });
+      });
+    },
+    async close() {
+      closing = true;
+      await Promise.all(workers.map((w) => w.worker.terminate()));
+    },
+  };
+}
+
 export default fp(
   async (fastify) => {
     const cache = new Map<string, CachedKey>();
@@ -55,6 +107,9 @@ export default fp(
       return { ...entry, userId: key.userId };
     }
 
+    const pool = fastify.config.VERIFY_WORKERS > 0 ? startPool(fastify.config.VERIFY_WORKERS) : null;
+    if (pool) fastify.addHook('onClose', async () => pool.close());
+
     fastify.decorate('signatures', {
       async publicKey(keyId: string) {
         return (await load(keyId))?.publicKey ?? null;
@@ -63,6 +118,7 @@ export default fp(
         // The caller has already checked that senderKey is the sender's current key.
         const key = await load(envelope.senderKey);
         if (!key) return false;
+        if (pool) return pool.verify(key.publicKey, envelope);
         try {
           return key.verify(signedBytes(envelope), base64urlDecode(envelope.sig));
         } catch {
