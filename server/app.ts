@@ -98,6 +98,9 @@ export function serverOptions(config: AppConfig): FastifyServerOptions {
     requestTimeout: 30_000,
     keepAliveTimeout: 10_000,
     return503OnClosing: true,
+    // Starting may wait for another instance's migrations (advisory lock, up to 120 s) or run
+    // PGlite's initdb on a slow disk: far longer than Fastify's 10 s default per plugin.
+    pluginTimeout: 180_000,
     forceCloseConnections: 'idle',
     // Behind a load balancer the client address comes from X-Forwarded-For.
     // A hop count is valid at runtime (proxy-addr) though Fastify's types omit it.

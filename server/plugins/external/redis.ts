@@ -18,9 +18,11 @@ export default fp(
       fastify.decorate('redis', null);
       return;
     }
-    // Fail fast when Redis is down, so requests are not held up (rate limits then fail open).
+    // Fail fast when Redis is down, so requests are not held up (rate limits then count per
+    // instance, see rate-limit-store.ts); a command on a half-dead connection gives up after 1 s.
     const redis = new Redis(url, {
       connectTimeout: 1000,
+      commandTimeout: 1000,
       maxRetriesPerRequest: 1,
       enableOfflineQueue: true,
       lazyConnect: false,

@@ -1,4 +1,7 @@
-/** `GET /healthz` (the process answers) and `GET /readyz` (database, and Redis when configured). */
+/**
+ * `GET /healthz` (the process answers) and `GET /readyz` (database, and Redis when configured):
+ * 503 when the database cannot be reached; Redis is reported in `checks` only.
+ */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { CheckState } from '../../../shared/api/health';
 import { healthContract } from '../../../shared/api/health';
@@ -42,7 +45,10 @@ const health: FastifyPluginAsyncZod = async (fastify) => {
             () => 'down',
           )
         : 'disabled';
-      const ready = database === 'ok' && redis !== 'down';
+      // Redis down is reported but does not make the instance unready: rate limits then count
+      // per instance (plugins/external/rate-limit-store.ts) and the API serves on. Every instance
+      // shares that Redis, so taking them out of rotation would turn degraded into down.
+      const ready = database === 'ok';
       if (!ready) reply.code(503).header('retry-after', '5');
       return { status: ready ? ('ok' as const) : ('unavailable' as const), checks: { database, redis } };
     },
