@@ -370,7 +370,7 @@ export interface ClusterOptions {
   env?: Record<string, string>;
   /** Per-instance extra environment (index → env). */
   instanceEnv?: (index: number) => Record<string, string>;
-  /** Keep the temp directory (logs) after stop. */
+  /** Keep the temp directory (logs) after stop (default: when MIFENG_KEEP_CLUSTER=1). */
   keepDir?: boolean;
 }
 
@@ -390,10 +390,11 @@ export interface Cluster {
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const count = options.instances ?? 2;
   const dir = await mkdtemp(join(tmpdir(), 'mifeng-cluster-'));
+  if (process.env.MIFENG_KEEP_CLUSTER === '1') console.log(`# cluster files in ${dir}`);
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async () => {
     for (const fn of cleanups.reverse()) await fn().catch(() => {});
-    if (!options.keepDir) await rm(dir, { recursive: true, force: true });
+    if (!(options.keepDir ?? process.env.MIFENG_KEEP_CLUSTER === '1')) await rm(dir, { recursive: true, force: true });
   };
   try {
     let databaseUrl = options.databaseUrl;
