@@ -7,6 +7,8 @@
 //
 //   node scripts/prisma-generate.mjs             always regenerate (npm run db:generate, postinstall)
 //   node scripts/prisma-generate.mjs --if-needed only when the client is missing or older than the schema
+//   node scripts/prisma-generate.mjs --postinstall  as plain, but only a warning when the prisma CLI (a
+//                                                   devDependency) is absent, e.g. `npm ci --omit=dev`
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,10 +20,21 @@ const schemaPath = join(root, 'prisma', 'schema.prisma');
 /** A file the generator always writes; its presence and age stand for the whole client. */
 export const generatedClient = join(root, 'server', 'generated', 'prisma', 'client.ts');
 
+/** Path of the prisma CLI entry, or undefined when the package is not installed. */
+function prismaCli() {
+  try {
+    const require = createRequire(import.meta.url);
+    return join(dirname(require.resolve('prisma/package.json')), 'build', 'index.js');
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs `prisma generate`; resolves when done, rejects with the CLI's output on failure. */
 export function prismaGenerate({ quiet = false } = {}) {
-  const require = createRequire(import.meta.url);
-  const cli = join(dirname(require.resolve('prisma/package.json')), 'build', 'index.js');
+  const cli = prismaCli();
+  if (!cli)
+    return Promise.reject(new Error('prisma generate: the prisma package is not installed (npm install)'));
   const env = {
     ...process.env,
     PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY || fileURLToPath(import.meta.url),
@@ -68,7 +81,12 @@ export async function ensurePrismaClient({ quiet = true } = {}) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
-    if (process.argv.includes('--if-needed')) await ensurePrismaClient({ quiet: false });
+    if (process.argv.includes('--postinstall') && !prismaCli()) {
+      console.warn(
+        'prisma-generate: prisma CLI not installed (production install?); not generating the client. ' +
+          'Run `npm run build` where devDependencies are installed and ship server/generated/.',
+      );
+    } else if (process.argv.includes('--if-needed')) await ensurePrismaClient({ quiet: false });
     else await prismaGenerate();
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
