@@ -394,7 +394,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async () => {
     for (const fn of cleanups.reverse()) await fn().catch(() => {});
-    if (!(options.keepDir ?? process.env.MIFENG_KEEP_CLUSTER === '1')) await rm(dir, { recursive: true, force: true });
+    if (!(options.keepDir ?? process.env.MIFENG_KEEP_CLUSTER === '1'))
+      await rm(dir, { recursive: true, force: true });
   };
   try {
     let databaseUrl = options.databaseUrl;

@@ -137,13 +137,11 @@ describe('PostgreSQL outage', { skip: skip ?? false, timeout: 600_000 }, () => {
       assert.doesNotMatch(s.res.text, /at .*\.(ts|js):\d+|node_modules/, 'no stack trace');
       if (s.status === 503) {
         assert.ok(Number(s.res.headers.get('retry-after')) > 0, `${s.op}: Retry-After on 503`);
-        if (s.op !== 'readyz') assert.equal((s.res.body as { error: { code: string } }).error.code, 'unavailable');
+        if (s.op !== 'readyz')
+          assert.equal((s.res.body as { error: { code: string } }).error.code, 'unavailable');
       }
     }
-    assert.ok(
-      seen.down.filter((s) => s.status === 503).length >= 8,
-      'the outage was seen as 503s',
-    );
+    assert.ok(seen.down.filter((s) => s.status === 503).length >= 8, 'the outage was seen as 503s');
     const readyDown = seen.down.filter((s) => s.op === 'readyz' && s.status === 503);
     assert.ok(readyDown.length > 0, '/readyz reported the database down');
     assert.match(readyDown[0]!.res.text, /"database":"down"/);
