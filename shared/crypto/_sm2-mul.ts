@@ -210,35 +210,43 @@ function _finish(acc: Jacobian, negate: boolean): [bigint, bigint] {
   return negate ? [result[0], result[1] === 0n ? 0n : P - result[1]] : result;
 }
 
-/** Digit width and count for the base-point comb. */
+/** A comb: for each digit position i, the affine odd multiples of 2^(w·i)·Q. */
+export interface _Comb {
+  w: number;
+  table: bigint[];
+}
+
+/** Builds the comb of the point (x, y) for w-bit digits: (⌈256 / w⌉ + 1) · 2^(w−1) affine points. */
+export function _sm2Comb(x: bigint, y: bigint, w: number): _Comb {
+  const points: Jacobian[] = [];
+  const base: Jacobian = { X: x, Y: y, Z: 1n };
+  for (let i = 0; i <= Math.ceil(256 / w); i++) {
+    points.push(..._oddMultiples(base, w));
+    for (let j = 0; j < w; j++) _double(base);
+  }
+  return { w, table: _normalize(points) };
+}
+
+/** k·Q for 1 ≤ k < n from Q's comb: one mixed addition per digit, no doublings. */
+export function _sm2MultiplyComb(k: bigint, comb: _Comb): [bigint, bigint] {
+  if (k <= 0n || k >= N) throw new RangeError('scalar out of range');
+  const negate = (k & 1n) === 0n;
+  const digits = _recode(negate ? N - k : k, comb.w);
+  const stride = 2 << (comb.w - 1);
+  const acc: Jacobian = { X: 0n, Y: 1n, Z: 0n };
+  for (let i = digits.length - 1; i >= 0; i--) _addDigit(acc, comb.table, i * stride, digits[i]!);
+  return _finish(acc, negate);
+}
+
+/** Digit width of the base-point comb: 44 × 32 points, about 200 KB, built on first use. */
 const BASE_W = 6;
-const BASE_DIGITS = Math.ceil(256 / BASE_W);
 /** Base point G (GB/T 32918.5-2017 §2). */
 const GX = BigInt('0x32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7');
 const GY = BigInt('0xBC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0');
-/** For each digit position i, the affine odd multiples of 2^(6i)·G, 32 points each. */
-let baseTable: bigint[] | null = null;
-
-function _baseTable(): bigint[] {
-  if (baseTable !== null) return baseTable;
-  const points: Jacobian[] = [];
-  const base: Jacobian = { X: GX, Y: GY, Z: 1n };
-  for (let i = 0; i <= BASE_DIGITS; i++) {
-    points.push(..._oddMultiples(base, BASE_W));
-    for (let j = 0; j < BASE_W; j++) _double(base);
-  }
-  baseTable = _normalize(points);
-  return baseTable;
-}
+let baseComb: _Comb | null = null;
 
 /** k·G for 1 ≤ k < n, affine. */
 export function _sm2MultiplyBase(k: bigint): [bigint, bigint] {
-  if (k <= 0n || k >= N) throw new RangeError('scalar out of range');
-  const negate = (k & 1n) === 0n;
-  const digits = _recode(negate ? N - k : k, BASE_W);
-  const table = _baseTable();
-  const stride = 2 << (BASE_W - 1);
-  const acc: Jacobian = { X: 0n, Y: 1n, Z: 0n };
-  for (let i = BASE_DIGITS; i >= 0; i--) _addDigit(acc, table, i * stride, digits[i]!);
-  return _finish(acc, negate);
+  baseComb ??= _sm2Comb(GX, GY, BASE_W);
+  return _sm2MultiplyComb(k, baseComb);
 }

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { weierstrassN } from '@noble/curves/abstract/weierstrass';
 import smCrypto from 'sm-crypto';
 import { sm2 as v2 } from 'sm-crypto-v2';
-import { _sm2Multiply, _sm2MultiplyBase } from '../../../shared/crypto/_sm2-mul';
+import { _sm2Comb, _sm2Multiply, _sm2MultiplyBase, _sm2MultiplyComb } from '../../../shared/crypto/_sm2-mul';
 import {
   SM2_USER_ID,
   sm2Decrypt,
@@ -422,6 +422,11 @@ describe('variable-base scalar multiplication (internal, behind encrypt/decrypt/
     for (const k of scalars) {
       const want = Point.BASE.multiply(k).toAffine();
       assert.deepEqual(_sm2MultiplyBase(k), [want.x, want.y], `base, k = ${k.toString(16)}`);
+    }
+    const comb = _sm2Comb(points[1]!.x, points[1]!.y, 4);
+    for (const k of scalars) {
+      const want = Point.fromAffine(points[1]!).multiply(k).toAffine();
+      assert.deepEqual(_sm2MultiplyComb(k, comb), [want.x, want.y], `comb, k = ${k.toString(16)}`);
     }
     assert.throws(() => _sm2MultiplyBase(0n), RangeError);
     assert.throws(() => _sm2MultiplyBase(N), RangeError);
