@@ -29,9 +29,10 @@ import * as esbuild from 'esbuild';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
 const srcDir = join(root, 'miniprogram');
-export const outDir = join(root, 'dist', 'miniprogram');
-/** Where scripts/build-lib.mjs writes the lib, and the source file that is its entry. */
-export const libFile = join(outDir, 'lib', 'mifeng.js');
+/** Where the mini program is built (project.config.json's miniprogramRoot). */
+export const OUT_DIR = join(root, 'dist', 'miniprogram');
+/** The lib inside a build (scripts/build-lib.mjs writes it), and the source file that is its entry. */
+const LIB_PATH = join('lib', 'mifeng.js');
 const libEntry = join(srcDir, 'lib.ts');
 
 /** WeChat's main package limit (the whole package without subpackages). */
@@ -52,14 +53,14 @@ function toPosix(path) {
 }
 
 /** The require path from `fromSource`'s output file to `targetOutput` (a path inside outDir). */
-function requirePath(fromSource, targetOutput) {
+function requirePath(outDir, fromSource, targetOutput) {
   const fromOut = join(outDir, relative(srcDir, dirname(fromSource)));
   const rel = toPosix(relative(fromOut, targetOutput));
   return rel.startsWith('.') ? rel : `./${rel}`;
 }
 
 /** Keeps every import external, rewritten to the path of the compiled file WeChat will load. */
-const perFileModules = {
+const perFileModules = (outDir) => ({
   name: 'mifeng-per-file-modules',
   setup(build) {
     build.onResolve({ filter: /.*/ }, async (args) => {
@@ -78,7 +79,9 @@ const perFileModules = {
       target = candidates.find((c) => existsSync(c) && statSync(c).isFile());
       if (!target)
         return { errors: [{ text: `cannot resolve ${args.path} from ${relative(root, args.importer)}` }] };
-      if (target === libEntry) return { path: requirePath(args.importer, libFile), external: true };
+      if (target === libEntry) {
+        return { path: requirePath(outDir, args.importer, join(outDir, LIB_PATH)), external: true };
+      }
       if (!target.startsWith(srcDir + sep)) {
         return {
           errors: [
@@ -89,10 +92,10 @@ const perFileModules = {
         };
       }
       const out = join(outDir, relative(srcDir, target)).replace(/\.ts$/, '.js');
-      return { path: requirePath(args.importer, out), external: true };
+      return { path: requirePath(outDir, args.importer, out), external: true };
     });
   },
-};
+});
 
 /** Patterns WeChat's runtime refuses or lacks; any of them in the output fails the build. */
 const FORBIDDEN = [
@@ -116,29 +119,32 @@ function directorySize(dir) {
   return walk(dir).reduce((sum, f) => sum + statSync(f).size, 0);
 }
 
-async function ensureLib(quiet) {
+async function ensureLib(libFile, quiet) {
   const buildLibPath = join(root, 'scripts', 'build-lib.mjs');
   if (!existsSync(buildLibPath)) throw new Error('scripts/build-lib.mjs is missing: the lib cannot be built');
   const mod = await import(pathToFileURL(buildLibPath).href);
   const build = mod.buildLib ?? mod.default;
   if (typeof build !== 'function') throw new Error('scripts/build-lib.mjs exports no buildLib()');
-  await build({ quiet });
+  await build({ quiet, outfile: libFile });
   if (!existsSync(libFile)) throw new Error(`the lib build did not write ${relative(root, libFile)}`);
 }
 
 /**
- * Builds dist/miniprogram/ (the lib too, unless `options.lib === false` and it already exists).
- * Returns the sizes of the main package and of the lib, in bytes.
+ * Builds the mini program into `options.outDir` (default dist/miniprogram/), the lib too unless
+ * `options.lib === false` and it already exists. Tests build into a directory of their own so that
+ * parallel test processes never read a half-written build. Returns the sizes of the main package and
+ * of the lib, in bytes.
  */
 export async function buildMiniProgram(options = {}) {
-  const { lib = true, quiet = false } = options;
+  const { lib = true, quiet = false, outDir = OUT_DIR } = options;
+  const libFile = join(outDir, LIB_PATH);
   // Everything but the lib is rebuilt from scratch so deleted pages do not linger.
   if (existsSync(outDir)) {
     for (const name of readdirSync(outDir))
       if (name !== 'lib') rmSync(join(outDir, name), { recursive: true });
   }
   mkdirSync(outDir, { recursive: true });
-  if (lib || !existsSync(libFile)) await ensureLib(quiet);
+  if (lib || !existsSync(libFile)) await ensureLib(libFile, quiet);
 
   const files = walk(srcDir);
   for (const file of files) {
@@ -156,7 +162,7 @@ export async function buildMiniProgram(options = {}) {
     outbase: srcDir,
     outdir: outDir,
     bundle: true,
-    plugins: [perFileModules],
+    plugins: [perFileModules(outDir)],
     format: 'cjs',
     platform: 'neutral',
     // WeChat's runtime runs ES2017 everywhere it still supports; newer syntax is lowered here because
@@ -168,7 +174,7 @@ export async function buildMiniProgram(options = {}) {
   });
   // Node (tests) must read the CommonJS output as CommonJS despite the repo's "type": "module";
   // this file sits outside miniprogramRoot, so WeChat never sees it.
-  writeFileSync(join(root, 'dist', 'package.json'), '{ "type": "commonjs" }\n');
+  writeFileSync(join(dirname(outDir), 'package.json'), '{ "type": "commonjs" }\n');
 
   for (const file of walk(outDir)) if (file.endsWith('.js')) checkOutput(file);
   const sizes = { mainPackage: directorySize(outDir), lib: statSync(libFile).size };

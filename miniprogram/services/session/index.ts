@@ -76,6 +76,7 @@ export function currentProfile(): MeResponse | null {
 
 /** Reloads the profile from the server. */
 export async function refreshProfile(): Promise<MeResponse> {
+  if (!me) return signIn();
   me = await api.getMe();
   return me;
 }

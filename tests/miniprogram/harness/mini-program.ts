@@ -7,7 +7,6 @@
  * whose methods are the page's functions, and the harness calls the page lifecycle (onLoad with
  * the query, onShow, onReady) the way WeChat does.
  */
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { createWx, createWxState, type WxState } from './wx-double';
@@ -24,7 +23,12 @@ export interface DomElement {
   outerHTML: string;
 }
 export const ROOT = resolve(import.meta.dirname, '../../..');
-export const DIST = join(ROOT, 'dist', 'miniprogram');
+/**
+ * This test process's own build of the mini program (see harness/build.ts): test files run in
+ * parallel processes, and none may read another's half-written build, nor dist/ while
+ * `npm run build` rewrites it.
+ */
+export const DIST = join(ROOT, 'test-artifacts', `miniprogram-${process.pid}`, 'miniprogram');
 
 type Simulate = {
   load(path: string, options: Record<string, unknown>): string;
@@ -98,14 +102,6 @@ export function setupSimulator(): Simulate {
   };
   g.getApp = () => appOptions ?? {};
   return simulate;
-}
-
-export function assertBuilt(): void {
-  if (!existsSync(join(DIST, 'lib', 'mifeng.js')) || !existsSync(join(DIST, 'app.js'))) {
-    throw new Error(
-      'dist/miniprogram is not built: run `npm run build:mp` (the test suites build it in before())',
-    );
-  }
 }
 
 function distModuleKeys(): string[] {
@@ -211,6 +207,8 @@ export interface PhoneOptions {
   backupIterations?: number | null;
   /** Storage to start from (the same account on a "restarted" app). */
   storage?: Map<string, unknown>;
+  /** How long the app may stay in the background before the key is dropped. */
+  backgroundLockMs?: number;
 }
 
 /** One simulated device. */
@@ -219,6 +217,8 @@ export class Phone {
   readonly wx: Record<string, unknown>;
   private modules = new Map<string, NodeJS.Module>();
   private launched = false;
+  /** What this phone's app.js passed to App(). */
+  private app: Record<string, (...args: unknown[]) => unknown> | null = null;
 
   constructor(readonly options: PhoneOptions) {
     this.wx = createWx(this.state);
@@ -249,6 +249,7 @@ export class Phone {
     config.loginMode = this.options.loginMode ?? 'dev';
     config.backupIterations =
       this.options.backupIterations === undefined ? 10_000 : this.options.backupIterations;
+    if (this.options.backgroundLockMs !== undefined) config.backgroundLockMs = this.options.backgroundLockMs;
   }
 
   /** Runs app.js and its onLaunch/onShow, as WeChat does when the mini program starts. */
@@ -259,19 +260,20 @@ export class Phone {
     appOptions = null;
     require(join(DIST, 'app.js'));
     const app = appOptions as Record<string, (...args: unknown[]) => unknown> | null;
+    this.app = app;
     app?.onLaunch?.call(app, { path: 'pages/inbox/inbox', query: {} });
     app?.onShow?.call(app, {});
   }
 
   /** App lifecycle: the mini program goes to the background / comes back. */
   appHide(): void {
-    this.activate();
-    (appOptions as Record<string, () => void> | null)?.onHide?.();
+    this.launch();
+    this.app?.onHide?.call(this.app);
   }
 
   appShow(): void {
-    this.activate();
-    (appOptions as Record<string, () => void> | null)?.onShow?.();
+    this.launch();
+    this.app?.onShow?.call(this.app, {});
   }
 
   /**
@@ -301,6 +303,12 @@ export class Phone {
     run('onShow');
     run('onReady');
     return page;
+  }
+
+  /** Requires a built module of this phone (e.g. `services/letters/index.js`), for service tests. */
+  module<T = Record<string, unknown>>(path: string): T {
+    this.activate();
+    return require(join(DIST, path)) as T;
   }
 
   /** The last navigation the pages asked for. */

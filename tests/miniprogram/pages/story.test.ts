@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import jsQR from 'jsqr';
 import { buildOnce } from '../harness/build';
-import { type PageHandle, Phone } from '../harness/mini-program';
+import { registerThroughPage } from '../harness/flows';
+import { Phone } from '../harness/mini-program';
 import { startServer, type TestServer } from '../harness/server';
 
 const MASTER_KEYS = {
@@ -23,30 +24,6 @@ let server: TestServer;
 
 function phone(storage?: Map<string, unknown>): Phone {
   return new Phone({ apiBaseUrl: server.url, publicUrl: server.publicUrl, storage });
-}
-
-/** Registers through the register page (dev login: the phone number is typed). */
-async function register(
-  device: Phone,
-  name: string,
-  phoneNumber: string,
-  masterKey: string,
-): Promise<PageHandle> {
-  const page = device.open('/pages/register/register');
-  await page.waitFor(() => page.data.ready === true, 'the register form');
-  await page.input('.name-input', name);
-  await page.input('.phone-input', phoneNumber);
-  await page.input('.key-input', masterKey);
-  assert.equal(page.data.strengthOk, true, `${masterKey} should be strong enough`);
-  await page.input('.key2-input', masterKey);
-  await page.tap('.ack');
-  await page.tap('.submit');
-  await page.waitFor(
-    () => device.state.navigations.some((n) => n.url.startsWith('/pages/inbox/inbox')),
-    'registration',
-  );
-  assert.equal(page.data.error, '');
-  return page;
 }
 
 /** Decodes the QR code drawn on a canvas double from its pixels. */
@@ -79,9 +56,9 @@ describe('the whole story, through the built pages', () => {
   });
 
   it('A, B and C register (key generated and sealed on the phone)', async () => {
-    await register(a, A.name, A.phone, MASTER_KEYS.A);
-    await register(b, B.name, B.phone, MASTER_KEYS.B);
-    await register(c, C.name, C.phone, MASTER_KEYS.C);
+    await registerThroughPage(a, { ...A, masterKey: MASTER_KEYS.A });
+    await registerThroughPage(b, { ...B, masterKey: MASTER_KEYS.B });
+    await registerThroughPage(c, { ...C, masterKey: MASTER_KEYS.C });
   });
 
   it('A composes to B with a one-week expiry, seals, and the share page draws a QR that decodes', async () => {

@@ -1,0 +1,58 @@
+/** Steps several page tests share, done through the pages like a person would. */
+import assert from 'node:assert/strict';
+import type { PageHandle, Phone } from './mini-program';
+
+/** Registers through the register page with the dev login (the phone number is typed). */
+export async function registerThroughPage(
+  device: Phone,
+  person: { name: string; phone: string; masterKey: string },
+): Promise<PageHandle> {
+  const page = device.open('/pages/register/register');
+  await page.waitFor(() => page.data.ready === true, 'the register form');
+  await page.input('.name-input', person.name);
+  await page.input('.phone-input', person.phone);
+  await page.input('.key-input', person.masterKey);
+  assert.equal(page.data.strengthOk, true, `${person.masterKey} should be strong enough`);
+  await page.input('.key2-input', person.masterKey);
+  await page.tap('.ack');
+  await page.tap('.submit');
+  await page.waitFor(
+    () => device.state.navigations.some((n) => n.url.startsWith('/pages/inbox/inbox')),
+    'registration',
+  );
+  assert.equal(page.data.error, '');
+  return page;
+}
+
+/** Composes and seals a letter through the compose page; resolves to the share page URL. */
+export async function sendThroughPage(
+  device: Phone,
+  letter: { content: string; remark?: string; to: { name: string; phone: string }[]; expiry?: string },
+): Promise<string> {
+  const compose = device.open('/pages/compose/compose');
+  await compose.waitFor(() => compose.data.ready === true, 'the compose form');
+  await compose.input('.content-input', letter.content);
+  if (letter.remark) await compose.input('.remark-input', letter.remark);
+  for (const [i, to] of letter.to.entries()) {
+    await compose.input('.add-row .name-input', to.name);
+    await compose.input('.add-row .phone-input', to.phone);
+    await compose.tap('.add-button');
+    await compose.waitFor(
+      () => (compose.data.recipients as { status: string }[])[i]?.status === 'found',
+      `${to.name} to be found`,
+    );
+  }
+  if (letter.expiry) await compose.tap(`.expiry-${letter.expiry}`);
+  const before = device.state.navigations.length;
+  await compose.tap('.seal-button');
+  await compose.waitFor(
+    () => device.state.navigations.slice(before).some((n) => n.type === 'redirectTo'),
+    'the share page',
+  );
+  return device.state.navigations.filter((n) => n.type === 'redirectTo').at(-1)!.url;
+}
+
+/** The envelope id in a share page URL. */
+export function idOf(shareUrl: string): string {
+  return /[?&]id=([A-Za-z0-9_-]{22})/.exec(shareUrl)![1]!;
+}

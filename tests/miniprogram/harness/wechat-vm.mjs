@@ -1,0 +1,214 @@
+// Loads the BUILT mini program — the lib, app.js, every page and component — in a `vm` context
+// shaped like WeChat's JavaScript runtime, and drives a little of it. Used in-process by
+// tests/miniprogram/wechat-runtime.test.ts, and as a child under `node --jitless` (our stand-in for
+// iOS, where WeChat runs JavaScript without a JIT) for the timing figures:
+//
+//   node --jitless tests/miniprogram/harness/wechat-vm.mjs [dist/miniprogram]   → JSON on stdout
+//
+// The context has no `crypto`, `window`, `self`, `process`, `Buffer`, `TextEncoder`, `global`, and
+// code generation (eval, new Function, WebAssembly compilation) is switched off. Each file is wrapped
+// the way WeChat wraps it, `(function (module, exports, require) {…})`, with a `require` that only
+// resolves relative paths inside the package — no Node built-ins, no npm packages — and a `module`
+// object without `module.require`.
+import { webcrypto } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const DEFAULT_DIST = resolve(HERE, '../../../dist/miniprogram');
+
+function wxDouble(log) {
+  const storage = new Map();
+  const later = (fn) => setTimeout(fn, 1);
+  return {
+    getRandomValues({ length, success }) {
+      later(() => success({ randomValues: webcrypto.getRandomValues(new Uint8Array(length)).buffer }));
+    },
+    getStorageSync: (key) => (storage.has(key) ? storage.get(key) : ''),
+    setStorageSync: (key, value) => storage.set(key, value),
+    removeStorageSync: (key) => storage.delete(key),
+    setNavigationBarTitle() {},
+    getWindowInfo: () => ({ pixelRatio: 3 }),
+    createSelectorQuery() {
+      const query = {
+        in: () => query,
+        select: () => query,
+        fields: () => query,
+        exec(cb) {
+          const ctx = {
+            fillStyle: '',
+            rects: 0,
+            scaled: null,
+            scale(x, y) {
+              ctx.scaled = [x, y];
+            },
+            setTransform() {},
+            fillRect() {
+              ctx.rects++;
+            },
+          };
+          const node = { width: 0, height: 0, getContext: () => ctx, ctx };
+          log.canvas = node;
+          later(() => cb([{ node }]));
+        },
+      };
+      return query;
+    },
+    request(options) {
+      // No server here: every call fails like an offline phone.
+      later(() => options.fail({ errMsg: 'request:fail offline' }));
+    },
+  };
+}
+
+/** Builds the context, loads everything, runs the checks; resolves to a plain report object. */
+export async function runMiniProgramInWeChatRuntime(dist = DEFAULT_DIST) {
+  const log = { canvas: null };
+  const registered = { pages: [], components: 0, app: null };
+  const pageInstances = [];
+  const context = vm.createContext(
+    {
+      console,
+      setTimeout,
+      clearTimeout,
+      setInterval,
+      clearInterval,
+      wx: wxDouble(log),
+      App: (options) => {
+        registered.app = options;
+      },
+      Page: (options) => {
+        registered.pages.push(options);
+      },
+      Component: () => {
+        registered.components++;
+      },
+      getApp: () => registered.app,
+      getCurrentPages: () => pageInstances,
+    },
+    { codeGeneration: { strings: false, wasm: false } },
+  );
+  const presentGlobals = vm.runInContext(
+    `['crypto', 'window', 'self', 'require', 'module', 'process', 'Buffer', 'TextEncoder', 'TextDecoder', 'atob', 'global']
+      .filter((name) => typeof globalThis[name] !== 'undefined')`,
+    context,
+  );
+
+  const cache = new Map();
+  const loadTimes = {};
+  function load(file) {
+    if (cache.has(file)) return cache.get(file).exports;
+    if (!file.startsWith(dist) || !existsSync(file))
+      throw new Error(`require of a file outside the package: ${file}`);
+    const started = performance.now();
+    const source = readFileSync(file, 'utf8');
+    const wrapper = new vm.Script(`(function (module, exports, require) {${source}\n})`, { filename: file });
+    const module = vm.runInContext('({ exports: {} })', context);
+    cache.set(file, module);
+    const localRequire = (spec) => {
+      if (!spec.startsWith('.'))
+        throw new Error(`${relative(dist, file)} requires "${spec}": not a relative path`);
+      const target = resolve(dirname(file), spec);
+      return load(target.endsWith('.js') ? target : `${target}.js`);
+    };
+    wrapper.runInContext(context)(module, module.exports, localRequire);
+    loadTimes[relative(dist, file)] = performance.now() - started;
+    return module.exports;
+  }
+
+  // The lib first, alone, to time it; then the app and every page and component.
+  let started = performance.now();
+  const lib = load(join(dist, 'lib', 'mifeng.js'));
+  const libLoadMs = performance.now() - started;
+  started = performance.now();
+  load(join(dist, 'app.js'));
+  const appJson = JSON.parse(readFileSync(join(dist, 'app.json'), 'utf8'));
+  for (const page of appJson.pages) load(join(dist, `${page}.js`));
+  const componentFiles = ['components/state-card/state-card.js'];
+  for (const file of componentFiles) load(join(dist, file));
+  const pagesLoadMs = performance.now() - started;
+
+  // App.onLaunch fills the random pool from wx.getRandomValues; sealing before that is refused.
+  const out = {};
+  try {
+    lib.generateIdentity('early');
+    out.beforeLaunch = 'no error';
+  } catch (err) {
+    out.beforeLaunch = err?.name ?? String(err);
+  }
+  registered.app.onLaunch();
+  await new Promise((r) => setTimeout(r, 20));
+
+  // First seal, as the compose page does it (to one recipient; the sender is added by the
+  // protocol). Run inside the context, so Date and Uint8Array are the context's own.
+  context.__lib = lib;
+  const sealed = JSON.parse(
+    vm.runInContext(
+      `(() => {
+        const lib = __lib;
+        const alice = lib.generateIdentity('alice');
+        const bob = lib.generateIdentity('bob');
+        const t = Date.now();
+        const envelope = lib.sealEnvelope({
+          sender: alice,
+          recipients: [{ user: 'bob', publicKey: bob.publicKey }],
+          content: '文件密码 Xq7#9k',
+          remark: 'vm',
+          expiresAt: new Date(Date.now() + 7 * 86400000),
+        });
+        const firstSealMs = Date.now() - t;
+        const opened = lib.openEnvelope(envelope, { reader: bob, senderPublicKey: alice.publicKey }).content;
+        return JSON.stringify({ firstSealMs, opened });
+      })()`,
+      context,
+    ),
+  );
+  const firstSealMs = sealed.firstSealMs;
+  out.opened = sealed.opened;
+
+  // Drive two pages: a link that is not ours, and the QR drawn through the legacy-canvas adapter.
+  const byRoute = Object.fromEntries(appJson.pages.map((p, i) => [p, registered.pages[i]]));
+  const instance = (options) => {
+    const page = { ...options, data: JSON.parse(JSON.stringify(options.data ?? {})) };
+    page.setData = (patch) => Object.assign(page.data, patch);
+    pageInstances.push(page);
+    return page;
+  };
+  const open = instance(byRoute['pages/open/open']);
+  open.onLoad({ q: encodeURIComponent('https://evil.example/s/AAAAAAAAAAAAAAAAAAAAAA') });
+  out.openState = open.data.state;
+  const share = instance(byRoute['pages/share/share']);
+  share.onLoad({
+    id: 'AAAAAAAAAAAAAAAAAAAAAA',
+    url: encodeURIComponent('https://mifeng.example/s/AAAAAAAAAAAAAAAAAAAAAA'),
+  });
+  share.onReady();
+  const until = Date.now() + 2000;
+  while (!share.data.qrReady && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+  out.qrReady = share.data.qrReady === true;
+  out.qrCanvas = log.canvas
+    ? { width: log.canvas.width, rects: log.canvas.ctx.rects, scaled: log.canvas.ctx.scaled }
+    : null;
+
+  return {
+    ...out,
+    presentGlobals: [...presentGlobals],
+    pagesRegistered: registered.pages.length,
+    pagesListed: appJson.pages.length,
+    componentsRegistered: registered.components,
+    modulesLoaded: cache.size,
+    libLoadMs,
+    pagesLoadMs,
+    firstSealMs,
+    libLoadAndFirstSealMs: libLoadMs + firstSealMs,
+  };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const result = await runMiniProgramInWeChatRuntime(
+    process.argv[2] ? resolve(process.argv[2]) : DEFAULT_DIST,
+  );
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
