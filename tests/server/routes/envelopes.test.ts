@@ -1,0 +1,133 @@
+/** `/envelopes`: pagination, key rotation after sending, access rules, revoke, query validation. */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import type { GetEnvelopeResponse, ListEnvelopesResponse } from '../../../shared/api';
+import { ENVELOPE_PAGE_SIZE } from '../../../shared/api';
+import { base64urlEncode } from '../../../shared/encoding';
+import { generateIdentity } from '../../../shared/protocol';
+import { forEachDatabase, useDatabase } from '../databases';
+import { registerUser, sealFor, type TestUser, testConfig, uploadKeys, useServer } from '../helper';
+
+forEachDatabase((target) => {
+  describe('envelopes', () => {
+    const db = useDatabase(target);
+    const server = useServer(() => ({
+      database: db().database,
+      config: testConfig({ VERIFY_WORKERS: '1' }),
+    }));
+    let alice: TestUser;
+    let bob: TestUser;
+    const sent: string[] = [];
+
+    before(async () => {
+      alice = await registerUser(server(), { name: 'Alice' });
+      bob = await registerUser(server(), { name: 'Bob' });
+      for (let i = 0; i < ENVELOPE_PAGE_SIZE + 5; i++) {
+        const e = sealFor(alice, [bob], { now: new Date(Date.now() - 60_000 + i * 1000), expiresAt: null });
+        const r = await server().request('POST', '/api/v1/envelopes', {
+          token: alice.token,
+          body: { envelope: e },
+        });
+        assert.equal(r.status, 201, r.text);
+        sent.push(e.id);
+      }
+    });
+
+    it('lists pages newest first with a cursor, and nothing twice', async () => {
+      const first = await server().request<ListEnvelopesResponse>('GET', '/api/v1/envelopes?box=inbox', {
+        token: bob.token,
+      });
+      assert.equal(first.status, 200);
+      assert.equal(first.body.items.length, ENVELOPE_PAGE_SIZE);
+      assert.ok(first.body.nextCursor);
+      const second = await server().request<ListEnvelopesResponse>(
+        'GET',
+        `/api/v1/envelopes?box=inbox&cursor=${encodeURIComponent(first.body.nextCursor!)}`,
+        { token: bob.token },
+      );
+      assert.equal(second.body.items.length, 5);
+      assert.equal(second.body.nextCursor, null);
+      const ids = [...first.body.items, ...second.body.items].map((i) => i.id);
+      assert.deepEqual(ids, [...sent].reverse());
+      assert.deepEqual(first.body.items[0]!.recipients.map((r) => r.name).sort(), ['Alice', 'Bob']);
+      const aliceInbox = await server().request<ListEnvelopesResponse>('GET', '/api/v1/envelopes?box=inbox', {
+        token: alice.token,
+      });
+      assert.equal(aliceInbox.body.items.length, 0, 'own letters are in sent, not inbox');
+    });
+
+    it('rejects a bad box or cursor with 400 naming the field', async () => {
+      const box = await server().request('GET', '/api/v1/envelopes?box=trash', { token: bob.token });
+      assert.equal(box.status, 400);
+      assert.match((box.body as { error: { message: string } }).error.message, /^querystring\/box: /);
+      const cursor = await server().request('GET', '/api/v1/envelopes?box=sent&cursor=garbage', {
+        token: bob.token,
+      });
+      assert.equal(cursor.status, 400);
+      assert.match((cursor.body as { error: { message: string } }).error.message, /cursor/);
+      const id = await server().request('GET', '/api/v1/envelopes/short', { token: bob.token });
+      assert.equal(id.status, 400);
+      assert.match((id.body as { error: { message: string } }).error.message, /^params\/id: /);
+    });
+
+    it('after the sender rotates keys, old envelopes come with the key that signed them', async () => {
+      const old = sent[0]!;
+      const oldKey = base64urlEncode(alice.identity.publicKey);
+      await uploadKeys(server(), alice.token, 'Alice', generateIdentity(alice.id));
+      const got = await server().request<GetEnvelopeResponse>('GET', `/api/v1/envelopes/${old}`, {
+        token: bob.token,
+      });
+      assert.equal(got.status, 200);
+      assert.equal(got.body.sender.publicKey, oldKey);
+      // Sealing with the retired key is now refused.
+      const stale = sealFor(alice, [bob]);
+      const refused = await server().request('POST', '/api/v1/envelopes', {
+        token: alice.token,
+        body: { envelope: stale },
+      });
+      assert.equal(refused.status, 400);
+      assert.equal((refused.body as { error: { code: string } }).error.code, 'sender_key_mismatch');
+    });
+
+    it('records only the first open per recipient', async () => {
+      const id = sent[1]!;
+      await server().request('GET', `/api/v1/envelopes/${id}`, { token: bob.token });
+      const first = await db().prisma.envelopeRecipient.findUniqueOrThrow({
+        where: { envelopeId_userId: { envelopeId: id, userId: bob.id } },
+      });
+      await new Promise((r) => setTimeout(r, 20));
+      await server().request('GET', `/api/v1/envelopes/${id}`, { token: bob.token });
+      const again = await db().prisma.envelopeRecipient.findUniqueOrThrow({
+        where: { envelopeId_userId: { envelopeId: id, userId: bob.id } },
+      });
+      assert.ok(first.openedAt);
+      assert.equal(again.openedAt?.getTime(), first.openedAt.getTime());
+      const senderOwn = await db().prisma.envelopeRecipient.findUniqueOrThrow({
+        where: { envelopeId_userId: { envelopeId: id, userId: alice.id } },
+      });
+      assert.equal(senderOwn.openedAt, null, "the sender's own reads are not opens");
+    });
+
+    it('revoke is idempotent for the sender and 404 for anyone else', async () => {
+      const id = sent[2]!;
+      const stranger = await registerUser(server());
+      assert.equal(
+        (await server().request('DELETE', `/api/v1/envelopes/${id}`, { token: stranger.token })).status,
+        404,
+      );
+      assert.equal(
+        (await server().request('DELETE', `/api/v1/envelopes/${id}`, { token: alice.token })).status,
+        204,
+      );
+      assert.equal(
+        (await server().request('DELETE', `/api/v1/envelopes/${id}`, { token: alice.token })).status,
+        204,
+      );
+      const list = await server().request<ListEnvelopesResponse>('GET', '/api/v1/envelopes?box=sent', {
+        token: alice.token,
+      });
+      const all = list.body.items.concat();
+      assert.ok(all.some((i) => i.id === id && i.state === 'revoked') || list.body.nextCursor);
+    });
+  });
+});
