@@ -7,9 +7,14 @@ import {
   type RandomSource,
   randomBytes,
   setRandomSource,
+  sm2Decrypt,
   sm2Encrypt,
   sm2GenerateKeyPair,
   sm2Sign,
+  sm2Verify,
+  sm3,
+  sm4GcmDecrypt,
+  sm4GcmEncrypt,
 } from '../../../shared/crypto/index';
 import { isMifengError } from '../../../shared/errors';
 import { nodeRandom } from './_helpers';
@@ -63,6 +68,34 @@ describe('randomBytes()', () => {
     assert.throws(() => randomBytes(16, () => new Uint8Array(15)), TypeError);
     assert.throws(() => randomBytes(16, (() => [1, 2]) as unknown as RandomSource), TypeError);
     assert.throws(() => setRandomSource(42 as unknown as RandomSource), TypeError);
+  });
+});
+
+describe('no hidden randomness', () => {
+  it('draws nothing from the platform RNG that sm-crypto-v2 and noble would fall back on', () => {
+    // A deterministic source of our own (SM3 in counter mode), then the platform RNG made to throw.
+    let counter = 0;
+    const ours: RandomSource = (length) => {
+      const out = new Uint8Array(length);
+      for (let i = 0; i < length; i += 32)
+        out.set(sm3(Uint8Array.of(counter++ & 0xff, counter >> 8)).subarray(0, length - i), i);
+      return out;
+    };
+    const original = globalThis.crypto.getRandomValues;
+    globalThis.crypto.getRandomValues = () => {
+      throw new Error('platform RNG used');
+    };
+    try {
+      const { privateKey, publicKey } = sm2GenerateKeyPair(ours);
+      const message = sm3(new Uint8Array(1));
+      assert.ok(sm2Verify(publicKey, message, sm2Sign(privateKey, message, ours)));
+      const dek = randomBytes(16, ours);
+      assert.deepEqual(sm2Decrypt(privateKey, sm2Encrypt(publicKey, dek, ours)), dek);
+      const iv = randomBytes(12, ours);
+      assert.deepEqual(sm4GcmDecrypt(dek, iv, sm4GcmEncrypt(dek, iv, message, dek), dek), message);
+    } finally {
+      globalThis.crypto.getRandomValues = original;
+    }
   });
 });
 
