@@ -268,7 +268,8 @@ function main() {
   );
   for (const row of rows) console.log(line(row));
   console.log(`
-Medians of process CPU time per call (the machine is shared; CPU time is not inflated by other load).
+Medians of process CPU time per call: on a shared machine it is steadier than wall time, though heavy
+load (see the load average above) still inflates it by up to ~30%.
 seal/open: ${CONTENT_BYTES} B content, ${RECIPIENTS} recipients + the sender, via sealEnvelope/openEnvelope
 (shared/protocol). sm-crypto columns are the same operations built from sm-crypto 0.5.8: SM2 wraps of a
 16-byte key for every reader, a signature over as many bytes as our signed envelope, and SM4-CBC plus

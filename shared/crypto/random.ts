@@ -55,7 +55,7 @@ export function randomBytes(length: number, random?: RandomSource): Uint8Array {
 
 /** Default pool size: about fifteen seals to five recipients, one `wx.getRandomValues` call. */
 const DEFAULT_POOL_SIZE = 4096;
-/** `wx.getRandomValues` accepts at most 1 024 × 64 bytes per call (WeChat API docs); stay well below. */
+/** An upper bound on one pool (and one `getRandomValues` request): 64 KiB is hundreds of seals. */
 const MAX_POOL_SIZE = 1 << 16;
 
 /**
