@@ -78,7 +78,10 @@ Page<SentData, SentMethods>({
   },
 
   onQr(e) {
-    wx.navigateTo({ url: `${PAGES.SHARE}?id=${e.currentTarget.dataset.id}` });
+    const item = this.data.items.find((i) => i.id === e.currentTarget.dataset.id);
+    if (!item) return;
+    const expires = item.expiresAt ? `&expires=${encodeURIComponent(item.expiresAt)}` : '';
+    wx.navigateTo({ url: `${PAGES.SHARE}?id=${item.id}${expires}` });
   },
 
   async onOpens(e) {

@@ -7,6 +7,8 @@ export interface LetterRow {
   title: string;
   created: string;
   expiry: string;
+  /** The raw expiry (ISO) or null, for the share page. */
+  expiresAt: string | null;
   state: EnvelopeSummary['state'];
   stateText: string;
   /** Sent box: who opened it, filled on request. */
@@ -24,6 +26,7 @@ export function letterRow(item: EnvelopeSummary, box: Box): LetterRow {
         : t('list_to', { names: others.join('、') }),
     created: formatTime(item.createdAt),
     expiry: item.expiresAt ? t('list_expires', { date: formatTime(item.expiresAt) }) : t('list_permanent'),
+    expiresAt: item.expiresAt,
     state: item.state,
     stateText: t(`list_state_${item.state}`),
     opens: [],

@@ -173,6 +173,15 @@ describe('the whole story, through the built pages', () => {
     await sent.waitFor(() => (sent.data.items as { opensLoaded: boolean }[])[0]!.opensLoaded, 'the opens');
     assert.match(sent.text('.opens'), /Li Hua/);
 
+    // The QR again, from the list: the same URL, and the expiry carried along.
+    await sent.tap('.qr-button');
+    const again = a.lastNavigation()!;
+    assert.match(again.url, new RegExp(`^/pages/share/share\\?id=${letterId}&expires=`));
+    const share = a.open(again.url);
+    await share.waitFor(() => share.data.qrReady === true, 'the QR code');
+    assert.equal(decodeCanvas(a), qrUrl);
+    assert.match(share.text('.card-expiry'), /到期/);
+
     const modals = a.state.modals.length;
     a.state.modalAnswers.push(false); // first: a change of mind
     await sent.tap('.revoke-button');
