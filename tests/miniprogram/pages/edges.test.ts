@@ -21,9 +21,15 @@ describe('compose and open, at the edges', () => {
     await buildOnce();
     server = await startServer();
     f = new Phone({ apiBaseUrl: server.url, publicUrl: server.publicUrl });
-    g = new Phone({ apiBaseUrl: server.url, publicUrl: server.publicUrl });
+    // G alone seals the key backup with the protocol's real default iterations (100 000); every
+    // other test phone uses the minimum (10 000) to keep the suite fast.
+    g = new Phone({ apiBaseUrl: server.url, publicUrl: server.publicUrl, backupIterations: null });
     await registerThroughPage(f, F);
     await registerThroughPage(g, G);
+    const profile = g
+      .module<{ currentProfile(): { backup: { iter: number } } }>('services/session/index.js')
+      .currentProfile();
+    assert.equal(profile.backup.iter, 100_000);
   });
   after(async () => {
     await server?.close();
