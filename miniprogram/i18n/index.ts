@@ -30,6 +30,14 @@ export function setLocale(next: Locale): void {
   wx.setStorageSync(STORAGE_KEY, next);
 }
 
+/** The tab bar's labels in the current locale (app.json can only hold one language). */
+export function applyTabBarLocale(): void {
+  const keys: MessageKey[] = ['title_inbox', 'title_sent', 'title_me'];
+  keys.forEach((key, index) => {
+    wx.setTabBarItem({ index, text: t(key), fail: () => {} });
+  });
+}
+
 /** The whole table for the current locale (for page data). */
 export function messages(): Messages {
   return TABLES[getLocale()];

@@ -1,4 +1,4 @@
-import { errorText, type Messages, messages, t } from '../../i18n';
+import { applyTabBarLocale, errorText, type Messages, messages, t } from '../../i18n';
 import { listBox } from '../../services/letters';
 import { type LetterRow, letterRow } from '../../services/letters/rows';
 import { goRegister, PAGES } from '../../services/nav';
@@ -25,6 +25,7 @@ Page<InboxData, InboxMethods>({
 
   onShow() {
     wx.setNavigationBarTitle({ title: t('title_inbox') });
+    applyTabBarLocale();
     this.setData({ t: messages() });
     this.reload();
   },

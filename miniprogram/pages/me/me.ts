@@ -1,4 +1,13 @@
-import { errorText, getLocale, type Locale, type Messages, messages, setLocale, t } from '../../i18n';
+import {
+  applyTabBarLocale,
+  errorText,
+  getLocale,
+  type Locale,
+  type Messages,
+  messages,
+  setLocale,
+  t,
+} from '../../i18n';
 import { base64urlDecode, formatFingerprint } from '../../lib';
 import { changeMasterKey, isUnlocked, lock } from '../../services/keyring';
 import { goHome, goRegister, goUnlock } from '../../services/nav';
@@ -57,6 +66,7 @@ Page<MeData, MeMethods>({
 
   onShow() {
     wx.setNavigationBarTitle({ title: t('title_me') });
+    applyTabBarLocale();
     this.setData({ t: messages(), locale: getLocale(), unlocked: isUnlocked() });
     this.load();
   },
@@ -150,6 +160,7 @@ Page<MeData, MeMethods>({
     const next: Locale = getLocale() === 'zh' ? 'en' : 'zh';
     setLocale(next);
     wx.setNavigationBarTitle({ title: t('title_me') });
+    applyTabBarLocale();
     this.setData({ t: messages(), locale: next });
   },
 });

@@ -1,4 +1,4 @@
-import { errorText, formatTime, type Messages, messages, t } from '../../i18n';
+import { applyTabBarLocale, errorText, formatTime, type Messages, messages, t } from '../../i18n';
 import { listBox, opensOf, revoke } from '../../services/letters';
 import { type LetterRow, letterRow } from '../../services/letters/rows';
 import { goRegister, PAGES } from '../../services/nav';
@@ -28,6 +28,7 @@ Page<SentData, SentMethods>({
 
   onShow() {
     wx.setNavigationBarTitle({ title: t('title_sent') });
+    applyTabBarLocale();
     this.setData({ t: messages() });
     this.reload();
   },

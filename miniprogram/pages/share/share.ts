@@ -1,5 +1,5 @@
 import { errorText, formatTime, type Messages, messages, t } from '../../i18n';
-import { letterUrl } from '../../services/letters';
+import { idFromLetterUrl, letterUrl } from '../../services/letters';
 import { goHome } from '../../services/nav';
 import { type CanvasNode, drawQr } from '../../services/qr';
 import { WxError, wxCall } from '../../services/wxp';
@@ -59,7 +59,9 @@ Page<ShareData, ShareMethods>({
   onLoad(query: Record<string, string | undefined>) {
     wx.setNavigationBarTitle({ title: t('title_share') });
     const id = query.id ?? '';
-    const url = query.url ? decodeURIComponent(query.url) : letterUrl(id);
+    // Draw only a URL of our own form for this very letter, whatever the query says.
+    const given = query.url ? decodeURIComponent(query.url) : '';
+    const url = given && idFromLetterUrl(given) === id ? given : letterUrl(id);
     const expires = query.expires ? decodeURIComponent(query.expires) : '';
     this.setData({
       t: messages(),

@@ -57,6 +57,8 @@ export interface WxState {
   captureListeners: (() => void)[];
   /** The page stack as getCurrentPages() reports it (the harness pushes and pops). */
   pageStack: unknown[];
+  /** Tab bar labels set by wx.setTabBarItem, by index. */
+  tabBar: string[];
   /** wx.login codes to hand out (fake WeChat server); null = no WeChat login. */
   nextLoginCode: (() => Promise<string>) | null;
 }
@@ -79,6 +81,7 @@ export function createWxState(): WxState {
     visualEffect: null,
     captureListeners: [],
     pageStack: [],
+    tabBar: [],
     nextLoginCode: null,
   };
 }
@@ -180,6 +183,10 @@ export function createWx(state: WxState): Record<string, unknown> {
       ok(o);
     },
     setNavigationBarTitle: (o: AnyOptions) => ok(o),
+    setTabBarItem: (o: AnyOptions) => {
+      state.tabBar[Number(o.index)] = String(o.text);
+      ok(o);
+    },
     stopPullDownRefresh: () => {},
 
     // Feedback

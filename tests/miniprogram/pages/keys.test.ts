@@ -156,6 +156,7 @@ describe('keys through the pages', () => {
 
     await me.tap('.language-toggle');
     assert.match(me.text(), /My key fingerprint/);
+    assert.deepEqual(d.state.tabBar, ['Inbox', 'Sent', 'Me']);
     await me.tap('.language-toggle');
     assert.match(me.text(), /我的密钥指纹/);
 
