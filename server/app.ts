@@ -6,9 +6,10 @@
  * `buildApp(config, deps)` creates the Fastify instance around it; tests pass their own config
  * object and an already-open database. server.ts adds the logger and `listen`.
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { ERRORS } from '../shared/errors';
 import type { AppConfig } from './config';
 import type { Database } from './db/connect';
 import { errorReply } from './errors';
@@ -106,6 +107,13 @@ export function serverOptions(config: AppConfig): FastifyServerOptions {
     // A hop count is valid at runtime (proxy-addr) though Fastify's types omit it.
     trustProxy: config.TRUST_PROXY as boolean | string,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Broken percent-encoding or an over-long path parameter fail in the router, before the error
+    // handler: answer them in the API's error shape, without echoing the URL (found by fuzzing).
+    frameworkErrors: (_error, _request, reply) => {
+      (reply as FastifyReply)
+        .code(400)
+        .send({ error: { code: ERRORS.ValidationFailed.code, message: 'The URL is not valid' } });
+    },
   };
 }
 

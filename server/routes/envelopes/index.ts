@@ -111,6 +111,8 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
   fastify.route({
     method: 'GET',
     url: envelopesContract.list.path,
+    // DESIGN §4: lists are for registered users (found by tests/server/authz-matrix.test.ts).
+    onRequest: fastify.requireRegistered,
     schema: {
       ...secured,
       description: 'Metadata pages, newest first: `inbox` (addressed to you by others) or `sent`.',

@@ -1,0 +1,227 @@
+/**
+ * Authorization matrix (issue 6 §4): every route × {anonymous, unregistered, stranger, recipient,
+ * sender} and, for routes about one envelope, × {active, after revoke, after expiry}, with the
+ * status each cell must answer (DESIGN §4: 401 without a token, 403 `not_registered` where a
+ * registered user is required, 404 — never 403 — for an envelope that is not yours, so its
+ * existence does not leak, 410 for its sender and recipients once revoked or expired).
+ * The whole grid is compared at once, so a failure shows every wrong cell. Over real HTTP, on
+ * PGlite and PostgreSQL.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { base64urlEncode } from '../../shared/encoding';
+import { type Envelope, generateIdentity, sealKeyBackup } from '../../shared/protocol';
+import { forEachDatabase, useDatabase } from './databases';
+import {
+  registerUser,
+  sealFor,
+  type TestServer,
+  type TestUser,
+  testConfig,
+  uniquePhone,
+  useServer,
+} from './helper';
+
+const ROLES = ['anonymous', 'unregistered', 'stranger', 'recipient', 'sender'] as const;
+type Role = (typeof ROLES)[number];
+type State = 'active' | 'revoked' | 'expired';
+
+/** Expected status per role, for one row of the matrix. */
+type Row = Record<Role, number>;
+
+const all = (status: number): Row => ({
+  anonymous: status,
+  unregistered: status,
+  stranger: status,
+  recipient: status,
+  sender: status,
+});
+
+/** Routes that do not depend on an envelope's state. */
+const GENERAL: Record<string, Row> = {
+  'GET /api/v1/me': { ...all(200), anonymous: 401 },
+  'POST /api/v1/me/phone': { ...all(200), anonymous: 401 },
+  'POST /api/v1/recipients/lookup': { ...all(200), anonymous: 401, unregistered: 403 },
+  'GET /api/v1/users/:id/key': { ...all(200), anonymous: 401, unregistered: 403 },
+  'GET /api/v1/envelopes?box=inbox': { ...all(200), anonymous: 401, unregistered: 403 },
+  'GET /api/v1/envelopes?box=sent': { ...all(200), anonymous: 401, unregistered: 403 },
+  'POST /api/v1/envelopes (own, new)': { ...all(201), anonymous: 401, unregistered: 403 },
+  'GET /healthz': all(200),
+  'GET /readyz': all(200),
+  // Last: for the unregistered user (phone set above) this completes the registration.
+  'PUT /api/v1/me/keys (same key)': { ...all(200), anonymous: 401 },
+};
+
+/** Routes about one envelope, per state. */
+const PER_ENVELOPE: Record<string, Record<State, Row>> = {
+  'GET /api/v1/envelopes/:id': {
+    active: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 200, sender: 200 },
+    revoked: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 410, sender: 410 },
+    expired: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 410, sender: 410 },
+  },
+  'DELETE /api/v1/envelopes/:id': {
+    active: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 404, sender: 204 },
+    revoked: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 404, sender: 204 },
+    expired: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 404, sender: 204 },
+  },
+  'POST /api/v1/envelopes (same id again)': {
+    active: { anonymous: 401, unregistered: 403, stranger: 403, recipient: 403, sender: 409 },
+    revoked: { anonymous: 401, unregistered: 403, stranger: 403, recipient: 403, sender: 409 },
+    expired: { anonymous: 401, unregistered: 403, stranger: 403, recipient: 403, sender: 409 },
+  },
+  'GET /s/:id (landing page)': { active: all(200), revoked: all(200), expired: all(200) },
+};
+
+forEachDatabase((target) => {
+  describe('authorization matrix', () => {
+    const db = useDatabase(target);
+    const server = useServer(() => ({
+      database: db().database,
+      config: testConfig({ RATE_LIMIT_PER_MINUTE: '100000', LOOKUP_RATE_LIMIT_PER_MINUTE: '1000' }),
+    }));
+    const users = {} as Record<Exclude<Role, 'anonymous'>, TestUser>;
+    let unregisteredToken: string;
+
+    before(async () => {
+      users.sender = await registerUser(server(), { name: 'Sender' });
+      users.recipient = await registerUser(server(), { name: 'Recipient' });
+      users.stranger = await registerUser(server(), { name: 'Stranger' });
+      const login = await server().request<{ token: string; user: { id: string } }>(
+        'POST',
+        '/api/v1/auth/dev',
+        {
+          body: { openid: `authz-unregistered-${Date.now()}` },
+        },
+      );
+      unregisteredToken = login.body.token;
+      // An unregistered user has no key on the server; this identity exists only on its device.
+      users.unregistered = {
+        id: login.body.user.id,
+        token: unregisteredToken,
+        name: 'Unregistered',
+        phone: uniquePhone(),
+        identity: generateIdentity(login.body.user.id),
+      };
+    });
+
+    const tokenOf = (role: Role) => (role === 'anonymous' ? undefined : users[role].token);
+
+    /** A new envelope from the sender to the recipient, put in `state`. */
+    async function envelopeIn(state: State): Promise<Envelope> {
+      const envelope = sealFor(users.sender, [users.recipient]);
+      const created = await server().request('POST', '/api/v1/envelopes', {
+        token: users.sender.token,
+        body: { envelope },
+      });
+      assert.equal(created.status, 201, created.text);
+      if (state === 'revoked') {
+        const revoked = await server().request('DELETE', `/api/v1/envelopes/${envelope.id}`, {
+          token: users.sender.token,
+        });
+        assert.equal(revoked.status, 204);
+      } else if (state === 'expired') {
+        // As if its expiry had passed (the upload itself must carry a future expiry).
+        await db().prisma.envelope.update({
+          where: { id: envelope.id },
+          data: { expiresAt: new Date(Date.now() - 1000) },
+        });
+      }
+      return envelope;
+    }
+
+    async function general(route: string, role: Role, s: TestServer): Promise<number> {
+      const token = tokenOf(role);
+      const self = role === 'anonymous' ? users.stranger : users[role];
+      switch (route) {
+        case 'GET /api/v1/me':
+          return (await s.request('GET', '/api/v1/me', { token })).status;
+        case 'POST /api/v1/me/phone':
+          return (await s.request('POST', '/api/v1/me/phone', { token, body: { phone: self.phone } })).status;
+        case 'PUT /api/v1/me/keys (same key)': {
+          const backup = sealKeyBackup(self.identity, 'master', { iterations: 10_000 });
+          return (
+            await s.request('PUT', '/api/v1/me/keys', {
+              token,
+              body: { name: self.name, publicKey: base64urlEncode(self.identity.publicKey), backup },
+            })
+          ).status;
+        }
+        case 'POST /api/v1/recipients/lookup':
+          return (
+            await s.request('POST', '/api/v1/recipients/lookup', {
+              token,
+              body: { name: users.recipient.name, phone: users.recipient.phone },
+            })
+          ).status;
+        case 'GET /api/v1/users/:id/key':
+          return (await s.request('GET', `/api/v1/users/${users.recipient.id}/key`, { token })).status;
+        case 'GET /api/v1/envelopes?box=inbox':
+          return (await s.request('GET', '/api/v1/envelopes?box=inbox', { token })).status;
+        case 'GET /api/v1/envelopes?box=sent':
+          return (await s.request('GET', '/api/v1/envelopes?box=sent', { token })).status;
+        case 'POST /api/v1/envelopes (own, new)': {
+          const other = self === users.recipient ? users.sender : users.recipient;
+          const envelope = sealFor(self, [other]);
+          return (await s.request('POST', '/api/v1/envelopes', { token, body: { envelope } })).status;
+        }
+        case 'GET /healthz':
+          return (await s.request('GET', '/healthz', { token })).status;
+        case 'GET /readyz':
+          return (await s.request('GET', '/readyz', { token })).status;
+      }
+      throw new Error(`no such route ${route}`);
+    }
+
+    it('routes independent of an envelope', async () => {
+      const actual: Record<string, Row> = {};
+      for (const route of Object.keys(GENERAL)) {
+        const row = {} as Row;
+        for (const role of ROLES) row[role] = await general(route, role, server());
+        actual[route] = row;
+      }
+      print('general', actual);
+      assert.deepEqual(actual, GENERAL);
+    });
+
+    it('routes about one envelope, active / after revoke / after expiry', async () => {
+      const actual: Record<string, Record<State, Row>> = {};
+      for (const route of Object.keys(PER_ENVELOPE)) {
+        actual[route] = {} as Record<State, Row>;
+        for (const state of ['active', 'revoked', 'expired'] as const) {
+          const envelope = await envelopeIn(state);
+          const row = {} as Row;
+          // The sender last: its DELETE changes the state the other cells are about.
+          for (const role of ROLES) {
+            const token = tokenOf(role);
+            const s = server();
+            if (route.startsWith('GET /api/v1/envelopes/'))
+              row[role] = (await s.request('GET', `/api/v1/envelopes/${envelope.id}`, { token })).status;
+            else if (route.startsWith('DELETE'))
+              row[role] = (await s.request('DELETE', `/api/v1/envelopes/${envelope.id}`, { token })).status;
+            else if (route.startsWith('POST'))
+              row[role] = (
+                await s.request('POST', '/api/v1/envelopes', { token, body: { envelope } })
+              ).status;
+            else row[role] = (await s.request('GET', `/s/${envelope.id}`, { token })).status;
+          }
+          actual[route][state] = row;
+        }
+      }
+      const flat: Record<string, Row> = {};
+      for (const [route, states] of Object.entries(actual))
+        for (const [state, row] of Object.entries(states)) flat[`${route} [${state}]`] = row;
+      print('per envelope', flat);
+      assert.deepEqual(actual, PER_ENVELOPE);
+    });
+  });
+});
+
+function print(title: string, rows: Record<string, Row>): void {
+  const width = Math.max(...Object.keys(rows).map((r) => r.length));
+  const lines = [
+    `# authz matrix (${title}): ${''.padEnd(width - 20)}${ROLES.map((r) => r.padStart(13)).join('')}`,
+  ];
+  for (const [route, row] of Object.entries(rows))
+    lines.push(`#   ${route.padEnd(width)}${ROLES.map((r) => String(row[r]).padStart(13)).join('')}`);
+  console.log(lines.join('\n'));
+}
