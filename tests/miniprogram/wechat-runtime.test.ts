@@ -53,6 +53,15 @@ describe('the built mini program in a WeChat-shaped vm context', () => {
     assert.ok((report.qrCanvas?.rects ?? 0) > 500);
   });
 
+  it('runs the same with iOS WeChat’s Promise: a polyfill whose callbacks come from setTimeout', async () => {
+    const report = await runMiniProgramInWeChatRuntime(DIST, { iosPromise: true });
+    assert.equal(report.promiseIsPolyfill, true);
+    assert.equal(report.beforeLaunch, 'RandomNotReady');
+    assert.equal(report.opened, '文件密码 Xq7#9k', 'the random pool filled through the polyfilled promises');
+    assert.equal(report.openState, 'invalid_link');
+    assert.equal(report.qrReady, true, 'the QR is drawn through the polyfilled promises');
+  });
+
   it('loads the lib and seals a first letter under node --jitless', () => {
     const stdout = execFileSync(
       process.execPath,

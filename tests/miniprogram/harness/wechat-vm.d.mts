@@ -1,6 +1,10 @@
 // Types of wechat-vm.mjs: what its run in a WeChat-shaped context reports.
 export declare const DEFAULT_DIST: string;
-export declare function runMiniProgramInWeChatRuntime(dist?: string): Promise<{
+export declare function runMiniProgramInWeChatRuntime(
+  dist?: string,
+  options?: { iosPromise?: boolean },
+): Promise<{
+  promiseIsPolyfill: boolean;
   beforeLaunch: string;
   opened: string;
   openState: string;

@@ -3,7 +3,7 @@
 // tests/miniprogram/wechat-runtime.test.ts, and as a child under `node --jitless` (our stand-in for
 // iOS, where WeChat runs JavaScript without a JIT) for the timing figures:
 //
-//   node --jitless tests/miniprogram/harness/wechat-vm.mjs [dist/miniprogram]   → JSON on stdout
+//   node --jitless tests/miniprogram/harness/wechat-vm.mjs [dist/miniprogram] [--ios-promise]   → JSON on stdout
 //
 // The context has no `crypto`, `window`, `self`, `process`, `Buffer`, `TextEncoder`, `global`, and
 // code generation (eval, new Function, WebAssembly compilation) is switched off. Each file is wrapped
@@ -18,6 +18,69 @@ import vm from 'node:vm';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_DIST = resolve(HERE, '../../../dist/miniprogram');
+
+/**
+ * Runs inside the context when `iosPromise` is set: replaces the global Promise with a minimal
+ * Promises/A+ implementation whose callbacks run from setTimeout, like the polyfill WeChat installs
+ * on iOS. Code that relies on microtask ordering breaks under it; ours must not.
+ */
+const IOS_PROMISE = `
+  (() => {
+    const PENDING = 0, FULFILLED = 1, REJECTED = 2;
+    class TimerPromise {
+      constructor(executor) {
+        this._state = PENDING; this._value = undefined; this._handlers = [];
+        const settle = (state, value) => {
+          if (this._state !== PENDING) return;
+          if (state === FULFILLED && value && (typeof value === 'object' || typeof value === 'function')) {
+            let then;
+            try { then = value.then; } catch (e) { return settle(REJECTED, e); }
+            if (typeof then === 'function') {
+              let called = false;
+              try {
+                then.call(value, (v) => { if (!called) { called = true; settle(FULFILLED, v); } },
+                                 (r) => { if (!called) { called = true; settle(REJECTED, r); } });
+              } catch (e) { if (!called) settle(REJECTED, e); }
+              return;
+            }
+          }
+          this._state = state; this._value = value;
+          const handlers = this._handlers; this._handlers = [];
+          for (const h of handlers) this._run(h);
+        };
+        try { executor((v) => settle(FULFILLED, v), (r) => settle(REJECTED, r)); } catch (e) { settle(REJECTED, e); }
+      }
+      _run(h) {
+        setTimeout(() => {
+          const cb = this._state === FULFILLED ? h.onFulfilled : h.onRejected;
+          if (typeof cb !== 'function') return (this._state === FULFILLED ? h.resolve : h.reject)(this._value);
+          try { h.resolve(cb(this._value)); } catch (e) { h.reject(e); }
+        }, 0);
+      }
+      then(onFulfilled, onRejected) {
+        return new TimerPromise((resolve, reject) => {
+          const h = { onFulfilled, onRejected, resolve, reject };
+          if (this._state === PENDING) this._handlers.push(h); else this._run(h);
+        });
+      }
+      catch(onRejected) { return this.then(undefined, onRejected); }
+      finally(fn) {
+        return this.then((v) => TimerPromise.resolve(fn()).then(() => v),
+                         (r) => TimerPromise.resolve(fn()).then(() => { throw r; }));
+      }
+      static resolve(v) { return v instanceof TimerPromise ? v : new TimerPromise((r) => r(v)); }
+      static reject(r) { return new TimerPromise((_, j) => j(r)); }
+      static all(items) {
+        return new TimerPromise((resolve, reject) => {
+          const out = []; let left = items.length; if (!left) return resolve(out);
+          items.forEach((item, i) => TimerPromise.resolve(item).then((v) => { out[i] = v; if (--left === 0) resolve(out); }, reject));
+        });
+      }
+    }
+    globalThis.Promise = TimerPromise;
+    globalThis.__timerPromise = TimerPromise;
+  })();
+`;
 
 function wxDouble(log) {
   const storage = new Map();
@@ -64,7 +127,7 @@ function wxDouble(log) {
 }
 
 /** Builds the context, loads everything, runs the checks; resolves to a plain report object. */
-export async function runMiniProgramInWeChatRuntime(dist = DEFAULT_DIST) {
+export async function runMiniProgramInWeChatRuntime(dist = DEFAULT_DIST, options = {}) {
   const log = { canvas: null };
   const registered = { pages: [], components: 0, app: null };
   const pageInstances = [];
@@ -90,6 +153,7 @@ export async function runMiniProgramInWeChatRuntime(dist = DEFAULT_DIST) {
     },
     { codeGeneration: { strings: false, wasm: false } },
   );
+  if (options.iosPromise) vm.runInContext(IOS_PROMISE, context);
   const presentGlobals = vm.runInContext(
     `['crypto', 'window', 'self', 'require', 'module', 'process', 'Buffer', 'TextEncoder', 'TextDecoder', 'atob', 'global']
       .filter((name) => typeof globalThis[name] !== 'undefined')`,
@@ -194,6 +258,7 @@ export async function runMiniProgramInWeChatRuntime(dist = DEFAULT_DIST) {
 
   return {
     ...out,
+    promiseIsPolyfill: vm.runInContext('Promise === globalThis.__timerPromise', context),
     presentGlobals: [...presentGlobals],
     pagesRegistered: registered.pages.length,
     pagesListed: appJson.pages.length,
@@ -207,8 +272,10 @@ export async function runMiniProgramInWeChatRuntime(dist = DEFAULT_DIST) {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const result = await runMiniProgramInWeChatRuntime(
-    process.argv[2] ? resolve(process.argv[2]) : DEFAULT_DIST,
-  );
+  const args = process.argv.slice(2);
+  const dist = args.find((a) => !a.startsWith('--'));
+  const result = await runMiniProgramInWeChatRuntime(dist ? resolve(dist) : DEFAULT_DIST, {
+    iosPromise: args.includes('--ios-promise'),
+  });
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
