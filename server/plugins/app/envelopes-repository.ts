@@ -96,26 +96,54 @@ function toDate(value: Date | string | null): Date | null {
 export function createEnvelopesRepository(prisma: Prisma) {
   return {
     /**
-     * Stores a new envelope and its recipient rows atomically — one statement (a data-modifying
-     * CTE), one round trip. `Conflict` when the id is taken; nothing is written then.
+     * Stores a new envelope and its recipient rows atomically, in one statement (data-modifying
+     * CTEs, one round trip), and only if — checked in that same statement — `senderKeyId` is the
+     * sender's current key and every recipient's key id is their current key. When nothing was
+     * written, says why: `Conflict` (id taken), `NotRegistered`, `SenderKeyMismatch` or
+     * `RecipientKeyMismatch` naming the first bad entry.
      */
     async create(input: NewEnvelope): Promise<void> {
       const recipients = JSON.stringify(
         input.recipients.map((r, position) => ({ user_id: r.userId, key_id: r.keyId, position })),
       );
       const rows = await prisma.$queryRaw<{ envelope_id: string }[]>`
-        WITH e AS (
+        WITH wanted AS (
+          SELECT * FROM jsonb_to_recordset(${recipients}::jsonb) AS r(user_id text, key_id text, position int)
+        ),
+        keys_ok AS (
+          SELECT (SELECT count(*) FROM wanted w JOIN users u ON u.id = w.user_id AND u.current_key_id = w.key_id)
+                   = ${input.recipients.length}
+             AND EXISTS (SELECT 1 FROM users WHERE id = ${input.senderId} AND current_key_id = ${input.senderKeyId})
+             AS ok
+        ),
+        e AS (
           INSERT INTO envelopes (id, sender_id, sender_key_id, created_at, expires_at, body, size)
-          VALUES (${input.id}, ${input.senderId}, ${input.senderKeyId}, ${input.createdAt}, ${input.expiresAt},
-                  ${input.body}, ${Buffer.byteLength(input.body)})
+          SELECT ${input.id}, ${input.senderId}, ${input.senderKeyId}, ${input.createdAt}, ${input.expiresAt},
+                 ${input.body}, ${Buffer.byteLength(input.body)}
+          FROM keys_ok WHERE keys_ok.ok
           ON CONFLICT (id) DO NOTHING
           RETURNING id
         )
         INSERT INTO envelope_recipients (envelope_id, user_id, key_id, position)
-        SELECT e.id, r.user_id, r.key_id, r.position
-        FROM e, jsonb_to_recordset(${recipients}::jsonb) AS r(user_id text, key_id text, position int)
+        SELECT e.id, w.user_id, w.key_id, w.position FROM e, wanted w
         RETURNING envelope_id`;
-      if (rows.length === 0) throw new MifengError('Conflict', 'an envelope with this id exists');
+      if (rows.length > 0) return;
+
+      // Nothing written: find out why (the rare path, so extra queries are fine).
+      if ((await prisma.envelope.count({ where: { id: input.id } })) > 0) {
+        throw new MifengError('Conflict', 'an envelope with this id exists');
+      }
+      const ids = [...new Set([input.senderId, ...input.recipients.map((r) => r.userId)])];
+      const current = new Map(
+        (
+          await prisma.user.findMany({ where: { id: { in: ids } }, select: { id: true, currentKeyId: true } })
+        ).map((u) => [u.id, u.currentKeyId]),
+      );
+      const senderKey = current.get(input.senderId);
+      if (!senderKey) throw new MifengError('NotRegistered');
+      if (senderKey !== input.senderKeyId) throw new MifengError('SenderKeyMismatch');
+      const bad = input.recipients.findIndex((r) => current.get(r.userId) !== r.keyId);
+      throw new MifengError('RecipientKeyMismatch', `recipients/${Math.max(bad, 0)}`);
     },
 
     /**

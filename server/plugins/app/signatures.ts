@@ -20,17 +20,25 @@ import { keyId as keyIdOf, signedBytes } from '../../../shared/protocol';
 export const VERIFIER_CACHE_SIZE = 5000;
 
 interface CachedKey {
+  userId: string;
   publicKey: string;
-  verify: (message: Uint8Array, signature: Uint8Array) => boolean;
+  /** Built on first inline use (the workers keep their own). */
+  verify?: (message: Uint8Array, signature: Uint8Array) => boolean;
 }
+
+/** Outcome of checking an envelope's signature. */
+export type SignatureCheck = 'ok' | 'bad_signature' | 'unknown_key';
 
 declare module 'fastify' {
   interface FastifyInstance {
     signatures: {
       /** The public key (base64url) registered under `keyId`, or null. Cached. */
       publicKey(keyId: string): Promise<string | null>;
-      /** True when the envelope's `sig` verifies under its `senderKey` (a key of `senderId`). */
-      verifyEnvelope(envelope: Envelope, senderId: string): Promise<boolean>;
+      /**
+       * `ok` when the envelope's `sig` verifies under its `senderKey`; `unknown_key` when that key
+       * id is not a key of `senderId` (whether it is their *current* key is checked on insert).
+       */
+      verifyEnvelope(envelope: Envelope, senderId: string): Promise<SignatureCheck>;
     };
   }
 }
@@ -88,23 +96,20 @@ export default fp(
   async (fastify) => {
     const cache = new Map<string, CachedKey>();
 
-    async function load(keyId: string): Promise<(CachedKey & { userId: string }) | null> {
+    async function load(keyId: string): Promise<CachedKey | null> {
       const hit = cache.get(keyId);
       if (hit) {
         // Refresh its place in the LRU order.
         cache.delete(keyId);
         cache.set(keyId, hit);
-        return { ...hit, userId: '' };
+        return hit;
       }
       const key = await fastify.usersRepository.findKey(keyId);
       if (!key || keyIdOf(key.publicKey) !== keyId) return null;
-      const entry: CachedKey = {
-        publicKey: base64urlEncode(key.publicKey),
-        verify: sm2Verifier(key.publicKey),
-      };
+      const entry: CachedKey = { userId: key.userId, publicKey: base64urlEncode(key.publicKey) };
       cache.set(keyId, entry);
       if (cache.size > VERIFIER_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
-      return { ...entry, userId: key.userId };
+      return entry;
     }
 
     const pool = fastify.config.VERIFY_WORKERS > 0 ? startPool(fastify.config.VERIFY_WORKERS) : null;
@@ -114,16 +119,21 @@ export default fp(
       async publicKey(keyId: string) {
         return (await load(keyId))?.publicKey ?? null;
       },
-      async verifyEnvelope(envelope: Envelope, _senderId: string) {
-        // The caller has already checked that senderKey is the sender's current key.
+      async verifyEnvelope(envelope: Envelope, senderId: string): Promise<SignatureCheck> {
         const key = await load(envelope.senderKey);
-        if (!key) return false;
-        if (pool) return pool.verify(key.publicKey, envelope);
-        try {
-          return key.verify(signedBytes(envelope), base64urlDecode(envelope.sig));
-        } catch {
-          return false;
+        if (!key || key.userId !== senderId) return 'unknown_key';
+        let ok: boolean;
+        if (pool) {
+          ok = await pool.verify(key.publicKey, envelope);
+        } else {
+          key.verify ??= sm2Verifier(base64urlDecode(key.publicKey));
+          try {
+            ok = key.verify(signedBytes(envelope), base64urlDecode(envelope.sig));
+          } catch {
+            ok = false;
+          }
         }
+        return ok ? 'ok' : 'bad_signature';
       },
     });
   },

@@ -216,15 +216,6 @@ export function createUsersRepository(prisma: Prisma) {
         publicKey: key ? new Uint8Array(key.publicKey) : null,
       };
     },
-
-    /** userId → current keyId for each of `ids` that exists. */
-    async currentKeyIds(ids: readonly string[]): Promise<Map<string, string | null>> {
-      const rows = await prisma.user.findMany({
-        where: { id: { in: [...ids] } },
-        select: { id: true, currentKeyId: true },
-      });
-      return new Map(rows.map((r) => [r.id, r.currentKeyId]));
-    },
   };
 }
 

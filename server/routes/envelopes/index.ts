@@ -3,8 +3,9 @@
  *
  * Upload checks, in order: the body against protocol v1's schema (route validation), sender = the
  * token's user, `createdAt` within MAX_CLOCK_SKEW_MS of the server clock, `expiresAt` null or in
- * (now, now + MAX_EXPIRY_DAYS], `senderKey` = the sender's current key, every recipient exists
- * with that key as their current key, then the signature. The envelope is stored as received.
+ * (now, now + MAX_EXPIRY_DAYS], the signature under `senderKey` (a registered key of the sender),
+ * then — in the insert statement itself — `senderKey` is the sender's current key and every
+ * recipient exists with that key as their current key. The envelope is stored as received.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { DAY_MS, MAX_CLOCK_SKEW_MS } from '../../../shared/api/common';
@@ -24,8 +25,8 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
   const { MAX_EXPIRY_DAYS, PUBLIC_URL } = fastify.config;
   const secured = { security: [{ bearerAuth: [] }], tags: ['envelopes'] };
 
-  /** Every check of an upload except the signature; returns the recipient rows. */
-  async function checkUpload(envelope: Envelope, userId: string, now: number) {
+  /** The checks that need no database: sender, clock skew, expiry bounds. */
+  function checkUpload(envelope: Envelope, userId: string, now: number): void {
     if (envelope.sender !== userId) throw new MifengError('SenderMismatch');
     if (Math.abs(Date.parse(envelope.createdAt) - now) > MAX_CLOCK_SKEW_MS)
       throw new MifengError('ClockSkew');
@@ -35,17 +36,6 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
         throw new MifengError('InvalidExpiry', `at most ${MAX_EXPIRY_DAYS} days ahead`);
       }
     }
-    const users = envelope.recipients.map((r) => r.user);
-    const current = await fastify.usersRepository.currentKeyIds(
-      users.includes(userId) ? users : [...users, userId],
-    );
-    const senderKey = current.get(userId);
-    if (!senderKey) throw new MifengError('NotRegistered');
-    if (envelope.senderKey !== senderKey) throw new MifengError('SenderKeyMismatch');
-    envelope.recipients.forEach((r, index) => {
-      if (current.get(r.user) !== r.key) throw new MifengError('RecipientKeyMismatch', `recipients/${index}`);
-    });
-    return envelope.recipients.map((r) => ({ userId: r.user, keyId: r.key }));
   }
 
   fastify.route({
@@ -64,9 +54,15 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
     handler: async (request, reply) => {
       const envelope = request.body.envelope;
       const now = Date.now();
-      const recipients = await checkUpload(envelope, request.userId, now);
-      if (!(await fastify.signatures.verifyEnvelope(envelope, request.userId)))
-        throw new MifengError('BadSignature');
+      checkUpload(envelope, request.userId, now);
+      const signature = await fastify.signatures.verifyEnvelope(envelope, request.userId);
+      if (signature === 'unknown_key') {
+        // Not a key of this user at all: say whether they have one.
+        const user = await fastify.usersRepository.findById(request.userId);
+        throw new MifengError(user?.currentKeyId ? 'SenderKeyMismatch' : 'NotRegistered');
+      }
+      if (signature === 'bad_signature') throw new MifengError('BadSignature');
+      // Stored only if senderKey and every recipient key are current (checked in the same statement).
       await fastify.envelopesRepository.create({
         id: envelope.id,
         senderId: request.userId,
@@ -74,7 +70,7 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
         createdAt: new Date(envelope.createdAt),
         expiresAt: envelope.expiresAt === null ? null : new Date(envelope.expiresAt),
         body: JSON.stringify(request.rawEnvelope),
-        recipients,
+        recipients: envelope.recipients.map((r) => ({ userId: r.user, keyId: r.key })),
       });
       reply.code(201);
       return { id: envelope.id, url: `${PUBLIC_URL}/s/${envelope.id}` };
