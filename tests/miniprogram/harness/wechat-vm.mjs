@@ -203,7 +203,8 @@ export async function runMiniProgramInWeChatRuntime(dist = DEFAULT_DIST, options
     out.beforeLaunch = err?.name ?? String(err);
   }
   registered.app.onLaunch();
-  await new Promise((r) => setTimeout(r, 20));
+  // Sealing waits for the pool, as services/letters does (a thenable of the context's Promise).
+  await load(join(dist, 'services', 'random', 'index.js')).whenRandomReady();
 
   // First seal, as the compose page does it (to one recipient; the sender is added by the
   // protocol). Run inside the context, so Date and Uint8Array are the context's own.
