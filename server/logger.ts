@@ -16,7 +16,6 @@ export const REDACT_PATHS = [
   'envelope',
   '*.token',
   '*.phone',
-  '*.code',
   '*.envelope',
   '*.authorization',
 ];
