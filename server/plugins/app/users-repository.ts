@@ -198,22 +198,20 @@ export function createUsersRepository(prisma: Prisma) {
      * outcome, so lookups that miss and lookups that match take the same path.
      */
     async findByPhoneHash(phoneHash: Uint8Array): Promise<PhoneHolder | null> {
-      const row = await prisma.user.findUnique({
-        where: { phoneHash: Uint8Array.from(phoneHash) },
-        select: {
-          id: true,
-          name: true,
-          currentKeyId: true,
-          keys: { where: { retiredAt: null }, select: { keyId: true, publicKey: true } },
-        },
-      });
+      // Exactly one statement whatever is found (no follow-up relation query), so a phone that is
+      // registered and one that is not cost the same.
+      const [row] = await prisma.$queryRaw<
+        { id: string; name: string | null; key_id: string | null; public_key: Uint8Array | null }[]
+      >`
+        SELECT u.id, u.name, k.key_id, k.public_key
+        FROM users u LEFT JOIN user_keys k ON k.key_id = u.current_key_id
+        WHERE u.phone_hash = ${Uint8Array.from(phoneHash)}`;
       if (!row) return null;
-      const key = row.keys.find((k) => k.keyId === row.currentKeyId) ?? null;
       return {
         id: row.id,
         name: row.name,
-        keyId: key?.keyId ?? null,
-        publicKey: key ? new Uint8Array(key.publicKey) : null,
+        keyId: row.key_id,
+        publicKey: row.public_key ? new Uint8Array(row.public_key) : null,
       };
     },
   };
