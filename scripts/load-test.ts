@@ -123,7 +123,7 @@ async function main(): Promise<number> {
 
     // Seal before timing: the client's SM2 work must not be what the run measures.
     const sealStarted = performance.now();
-    const presealCount = Math.min(4000, Math.ceil((durationMs / 1000) * 30));
+    const presealCount = Math.min(6000, Math.ceil((durationMs / 1000) * 50));
     const pool = presealEnvelopes(users, presealCount);
     const expiring = presealEnvelopes(users, EXPIRING, new Date(Date.now() + 4000));
     log(
