@@ -19,6 +19,7 @@ import pg from 'pg';
 import {
   Api,
   postEnvelope,
+  prepareRegistration,
   presealEnvelopes,
   reconcile,
   registerUsers,
@@ -126,8 +127,12 @@ async function main(): Promise<number> {
     const presealCount = Math.min(6000, Math.ceil((durationMs / 1000) * 50));
     const pool = presealEnvelopes(users, presealCount);
     const expiring = presealEnvelopes(users, EXPIRING, new Date(Date.now() + 4000));
+    // New users signing up during the run: key pairs and backups made now, registered then.
+    const registrations = Array.from({ length: Math.min(300, Math.ceil((durationMs / 1000) * 4)) }, (_, i) =>
+      prepareRegistration(run, userCount + i),
+    );
     log(
-      `sealed ${pool.length + expiring.length} envelopes in ${Math.round(performance.now() - sealStarted)} ms`,
+      `sealed ${pool.length + expiring.length} envelopes and ${registrations.length} key backups in ${Math.round(performance.now() - sealStarted)} ms`,
     );
 
     const sent = [...expiring];
@@ -135,7 +140,7 @@ async function main(): Promise<number> {
     api.stats.statuses.clear();
     const started = performance.now();
     await Promise.all(expiring.map((e) => postEnvelope(api, e)));
-    const result = await runWorkload(api, { users, pool, sent, durationMs, concurrency });
+    const result = await runWorkload(api, { users, pool, sent, durationMs, concurrency, registrations });
     const elapsed = performance.now() - started;
     const stats = api.stats;
     const requests = stats.count();

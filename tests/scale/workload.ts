@@ -172,24 +172,53 @@ export function phoneFor(run: number, index: number): string {
   return `+86 139${String(run % 10000).padStart(4, '0')}${String(index).padStart(4, '0')}`;
 }
 
-/** Signs in with the dev login, sets the phone, generates a key pair and uploads it with its backup. */
-export async function registerUser(api: Api, run: number, index: number): Promise<SimUser> {
-  const openid = `load-${run}-${index}`;
-  const login = await api.request('register', 'POST', '/api/v1/auth/dev', { body: { openid } });
-  if (login.status !== 200) throw new Error(`dev login ${index}: ${login.status} ${login.text}`);
+/** What a new user brings: the key pair and its sealed backup are made ahead of time (client crypto). */
+export interface RegistrationKit {
+  index: number;
+  openid: string;
+  phone: string;
+  name: string;
+  /** Its `user` is a placeholder until the server assigns the id. */
+  identity: Identity;
+  backup: ReturnType<typeof sealKeyBackup>;
+}
+
+export function prepareRegistration(run: number, index: number): RegistrationKit {
+  const identity = generateIdentity('pending');
+  return {
+    index,
+    openid: `load-${run}-${index}`,
+    phone: phoneFor(run, index),
+    name: `user ${run} ${index}`,
+    identity,
+    backup: sealKeyBackup(identity, `master key ${index}`, { iterations: MIN_BACKUP_ITERATIONS }),
+  };
+}
+
+/** Signs in with the dev login, sets the phone and uploads the key with its backup; the first failure is returned. */
+export async function completeRegistration(api: Api, kit: RegistrationKit): Promise<SimUser | ApiResponse> {
+  const login = await api.request('register', 'POST', '/api/v1/auth/dev', { body: { openid: kit.openid } });
+  if (login.status !== 200) return login;
   const { token, user } = login.body as { token: string; user: { id: string } };
-  const phone = phoneFor(run, index);
-  const setPhone = await api.request('register', 'POST', '/api/v1/me/phone', { token, body: { phone } });
-  if (setPhone.status !== 200) throw new Error(`set phone ${index}: ${setPhone.status} ${setPhone.text}`);
-  const identity = generateIdentity(user.id);
-  const name = `user ${run} ${index}`;
-  const backup = sealKeyBackup(identity, `master key ${index}`, { iterations: MIN_BACKUP_ITERATIONS });
+  const setPhone = await api.request('register', 'POST', '/api/v1/me/phone', {
+    token,
+    body: { phone: kit.phone },
+  });
+  if (setPhone.status !== 200) return setPhone;
   const keys = await api.request('register', 'PUT', '/api/v1/me/keys', {
     token,
-    body: { name, publicKey: base64urlEncode(identity.publicKey), backup },
+    body: { name: kit.name, publicKey: base64urlEncode(kit.identity.publicKey), backup: kit.backup },
   });
-  if (keys.status !== 200) throw new Error(`set keys ${index}: ${keys.status} ${keys.text}`);
-  return { index, id: user.id, token, name, phone, identity };
+  if (keys.status !== 200) return keys;
+  const identity = { ...kit.identity, user: user.id };
+  return { index: kit.index, id: user.id, token, name: kit.name, phone: kit.phone, identity };
+}
+
+/** Signs in with the dev login, sets the phone, generates a key pair and uploads it with its backup. */
+export async function registerUser(api: Api, run: number, index: number): Promise<SimUser> {
+  const done = await completeRegistration(api, prepareRegistration(run, index));
+  if ('status' in done) throw new Error(`registering user ${index}: ${done.status} ${done.text}`);
+  return done;
 }
 
 /** Registers `count` users, `concurrency` at a time. */
@@ -277,6 +306,8 @@ export async function postEnvelope(api: Api, sent: SentEnvelope): Promise<ApiRes
 
 export interface WorkloadOptions {
   users: SimUser[];
+  /** New users' kits, consumed by `register` (the users then join `users`). */
+  registrations?: RegistrationKit[];
   /** Sealed, not yet uploaded envelopes; consumed by `create`. */
   pool: SentEnvelope[];
   /** Everything uploaded (acknowledged or attempted), appended to as the workload runs. */
@@ -291,9 +322,10 @@ export interface WorkloadOptions {
   onUnexpected?: (op: string, res: ApiResponse) => void;
 }
 
-export type WorkloadOp = 'create' | 'open' | 'list' | 'lookup' | 'userKey' | 'revoke' | 'me';
+export type WorkloadOp = 'register' | 'create' | 'open' | 'list' | 'lookup' | 'userKey' | 'revoke' | 'me';
 
 const DEFAULT_WEIGHTS: Record<WorkloadOp, number> = {
+  register: 3,
   create: 30,
   open: 30,
   list: 12,
@@ -305,6 +337,7 @@ const DEFAULT_WEIGHTS: Record<WorkloadOp, number> = {
 
 /** What each operation may answer in a healthy system (anything else is reported). */
 const EXPECTED: Record<WorkloadOp, number[]> = {
+  register: [200],
   create: [201],
   open: [200, 410],
   list: [200],
@@ -347,10 +380,17 @@ export async function runWorkload(api: Api, options: WorkloadOptions): Promise<W
 
   const step = async (): Promise<void> => {
     let op = choose();
+    if (op === 'register' && !options.registrations?.length) op = 'me';
     if (op === 'create' && pool.length === 0) op = 'open';
     const acked = sent.filter((s) => s.acked);
     if ((op === 'open' || op === 'revoke') && acked.length === 0) op = 'list';
     switch (op) {
+      case 'register': {
+        const done = await completeRegistration(api, options.registrations!.pop()!);
+        if ('status' in done) check(op, done);
+        else users.push(done);
+        return;
+      }
       case 'create': {
         const envelope = pool.pop()!;
         sent.push(envelope);
