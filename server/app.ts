@@ -20,6 +20,7 @@ import signatures from './plugins/app/signatures';
 import usersRepository from './plugins/app/users-repository';
 import auth from './plugins/external/auth';
 import configPlugin from './plugins/external/config';
+import deadline from './plugins/external/deadline';
 import helmet from './plugins/external/helmet';
 import prisma from './plugins/external/prisma';
 import rateLimit from './plugins/external/rate-limit';
@@ -59,6 +60,8 @@ export async function serviceApp(fastify: FastifyInstance, opts: AppOptions): Pr
 
   // External plugins.
   await fastify.register(configPlugin, { config: opts.config });
+  // First hook of every request: no request outlives REQUEST_DEADLINE_MS without an answer.
+  await fastify.register(deadline);
   await fastify.register(prisma, opts.database ? { database: opts.database } : {});
   await fastify.register(redis);
   await fastify.register(auth);

@@ -5,7 +5,7 @@
  * refuses root).
  */
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, readdirSync } from 'node:fs';
+import { chownSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +47,10 @@ export interface PrivatePostgres {
   url: string;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** SIGSTOPs the server and its backends: it stops answering without closing anything. */
+  freeze(): void;
+  /** SIGCONTs what freeze() stopped. */
+  thaw(): void;
   /** Stops it and deletes its files. */
   destroy(): Promise<void>;
 }
@@ -90,12 +94,31 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']);
   };
   await start();
+  let frozen: number[] = [];
+  const processes = (): number[] => {
+    const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const children = spawnSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+    return [postmaster, ...children];
+  };
   return {
     port,
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     start,
     stop,
+    freeze: () => {
+      frozen = processes();
+      for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+    },
+    thaw: () => {
+      for (const pid of frozen) process.kill(pid, 'SIGCONT');
+      frozen = [];
+    },
     destroy: async () => {
+      if (frozen.length > 0) for (const pid of frozen) process.kill(pid, 'SIGCONT');
       await stop();
       await rm(dir, { recursive: true, force: true });
     },

@@ -7,6 +7,9 @@
  * Retry-After, quickly (no hangs), never a 500 and never a stack trace; /readyz says the database
  * is down. After it starts again the same processes serve normally (no restart), and every
  * envelope acknowledged before or after the outage is whole and opens.
+ *
+ * A PostgreSQL that freezes (SIGSTOP: connections stay open, nothing answers) is answered 503 +
+ * Retry-After within the request deadline (server/plugins/external/deadline.ts), not a hang.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -171,5 +174,48 @@ describe('PostgreSQL outage', { skip: skip ?? false, timeout: 600_000 }, () => {
       `# reconcile: ${rec.acked} acknowledged (of ${sent.length} attempted), ${rec.decryptions} decryptions, ` +
         `${rec.storedWithoutAck} stored without an acknowledgement`,
     );
+  });
+
+  it('a frozen PostgreSQL (SIGSTOP) gets 503 + Retry-After within the request deadline, not a hang', async () => {
+    const api = new Api(cluster.url);
+    const user = users[0]!;
+    postgres.freeze();
+    const answers: { op: string; res: ApiResponse; ms: number }[] = [];
+    try {
+      // Queries on pooled connections would wait forever; new connections time out after 5 s.
+      await Promise.all(
+        ['/api/v1/me', '/api/v1/envelopes?box=inbox', '/api/v1/me', '/readyz', '/api/v1/users/x/key'].map(
+          async (path) => {
+            const started = performance.now();
+            const res = await api.once('GET', path.replace('/x/', `/${users[1]!.id}/`), {
+              token: user.token,
+              timeoutMs: 40_000,
+            });
+            answers.push({ op: path, res, ms: performance.now() - started });
+          },
+        ),
+      );
+    } finally {
+      postgres.thaw();
+    }
+    console.log(
+      `# frozen PostgreSQL: ${answers.map((a) => `${a.op} ${a.res.status || a.res.error} in ${Math.round(a.ms)} ms`).join('; ')}`,
+    );
+    for (const { op, res, ms } of answers) {
+      assert.equal(res.status, 503, `${op}: ${res.status} ${res.error ?? res.text}`);
+      assert.ok(Number(res.headers.get('retry-after')) > 0, `${op}: Retry-After`);
+      assert.doesNotMatch(res.text, /at .*\.(ts|js):\d+|node_modules/);
+      // REQUEST_DEADLINE_MS (10 s) and some slack for a loaded machine.
+      assert.ok(ms < 16_000, `${op} answered after ${Math.round(ms)} ms`);
+    }
+    // Thawed: served again by the same processes.
+    const deadline = Date.now() + 20_000;
+    let last = 0;
+    while (Date.now() < deadline) {
+      last = (await api.once('GET', '/api/v1/me', { token: user.token })).status;
+      if (last === 200) break;
+      await sleep(250);
+    }
+    assert.equal(last, 200);
   });
 });
