@@ -1,15 +1,9 @@
-import { applyTabBarLocale, errorText, type Messages, messages, t } from '../../i18n';
-import { listBox } from '../../services/letters';
-import { type LetterRow, letterRow } from '../../services/letters/rows';
-import { goRegister, PAGES } from '../../services/nav';
-import { isRegistered, signIn } from '../../services/session';
+import { applyTabBarLocale, type Messages, messages, t } from '../../i18n';
+import { type BoxData, emptyBox, loadMoreOfBox, reloadBox } from '../../services/letters/box';
+import { PAGES } from '../../services/nav';
 
-interface InboxData {
+interface InboxData extends BoxData {
   t: Messages;
-  loading: boolean;
-  items: LetterRow[];
-  nextCursor: string | null;
-  error: string;
 }
 
 interface InboxMethods {
@@ -21,7 +15,7 @@ interface InboxMethods {
 }
 
 Page<InboxData, InboxMethods>({
-  data: { t: messages(), loading: true, items: [], nextCursor: null, error: '' },
+  data: { t: messages(), ...emptyBox() },
 
   onShow() {
     wx.setNavigationBarTitle({ title: t('title_inbox') });
@@ -38,37 +32,12 @@ Page<InboxData, InboxMethods>({
     this.onMore();
   },
 
-  async reload() {
-    this.setData({ loading: true, error: '' });
-    try {
-      await signIn();
-      if (!isRegistered()) {
-        goRegister();
-        return;
-      }
-      const page = await listBox('inbox');
-      this.setData({ items: page.items.map((i) => letterRow(i, 'inbox')), nextCursor: page.nextCursor });
-    } catch (err) {
-      this.setData({ error: errorText(err) });
-    } finally {
-      this.setData({ loading: false });
-    }
+  reload() {
+    return reloadBox(this, 'inbox');
   },
 
-  async onMore() {
-    if (!this.data.nextCursor || this.data.loading) return;
-    this.setData({ loading: true });
-    try {
-      const page = await listBox('inbox', this.data.nextCursor);
-      this.setData({
-        items: [...this.data.items, ...page.items.map((i) => letterRow(i, 'inbox'))],
-        nextCursor: page.nextCursor,
-      });
-    } catch (err) {
-      this.setData({ error: errorText(err) });
-    } finally {
-      this.setData({ loading: false });
-    }
+  onMore() {
+    return loadMoreOfBox(this, 'inbox');
   },
 
   onOpen(e) {

@@ -1,16 +1,11 @@
 import { applyTabBarLocale, errorText, formatTime, type Messages, messages, t } from '../../i18n';
-import { listBox, opensOf, revoke } from '../../services/letters';
-import { type LetterRow, letterRow } from '../../services/letters/rows';
-import { goRegister, PAGES } from '../../services/nav';
-import { isRegistered, signIn } from '../../services/session';
+import { opensOf, revoke } from '../../services/letters';
+import { type BoxData, emptyBox, loadMoreOfBox, reloadBox } from '../../services/letters/box';
+import { PAGES } from '../../services/nav';
 import { wxCall } from '../../services/wxp';
 
-interface SentData {
+interface SentData extends BoxData {
   t: Messages;
-  loading: boolean;
-  items: LetterRow[];
-  nextCursor: string | null;
-  error: string;
 }
 
 interface SentMethods {
@@ -24,7 +19,7 @@ interface SentMethods {
 }
 
 Page<SentData, SentMethods>({
-  data: { t: messages(), loading: true, items: [], nextCursor: null, error: '' },
+  data: { t: messages(), ...emptyBox() },
 
   onShow() {
     wx.setNavigationBarTitle({ title: t('title_sent') });
@@ -41,37 +36,12 @@ Page<SentData, SentMethods>({
     this.onMore();
   },
 
-  async reload() {
-    this.setData({ loading: true, error: '' });
-    try {
-      await signIn();
-      if (!isRegistered()) {
-        goRegister();
-        return;
-      }
-      const page = await listBox('sent');
-      this.setData({ items: page.items.map((i) => letterRow(i, 'sent')), nextCursor: page.nextCursor });
-    } catch (err) {
-      this.setData({ error: errorText(err) });
-    } finally {
-      this.setData({ loading: false });
-    }
+  reload() {
+    return reloadBox(this, 'sent');
   },
 
-  async onMore() {
-    if (!this.data.nextCursor || this.data.loading) return;
-    this.setData({ loading: true });
-    try {
-      const page = await listBox('sent', this.data.nextCursor);
-      this.setData({
-        items: [...this.data.items, ...page.items.map((i) => letterRow(i, 'sent'))],
-        nextCursor: page.nextCursor,
-      });
-    } catch (err) {
-      this.setData({ error: errorText(err) });
-    } finally {
-      this.setData({ loading: false });
-    }
+  onMore() {
+    return loadMoreOfBox(this, 'sent');
   },
 
   onOpen(e) {
