@@ -22,6 +22,16 @@ const STATE_KIND: Record<Exclude<OpenState, 'open'>, string> = {
   error: 'error',
 };
 
+/** The page data that shows `state` on the state card, in the current language. */
+function stateCard(state: Exclude<OpenState, 'open'>) {
+  return {
+    state,
+    stateKind: STATE_KIND[state],
+    stateTitle: t(`state_${state}_title`),
+    stateText: t(`state_${state}_text`),
+  };
+}
+
 interface OpenData {
   t: Messages;
   /** `scan`: opened without a letter (offer the scanner); `loading`; or an OpenState. */
@@ -74,12 +84,7 @@ Page<OpenData, OpenMethods>({
     }
     const id = idFromQuery(query);
     if (!id) {
-      this.setData({
-        state: 'invalid_link',
-        stateKind: STATE_KIND.invalid_link,
-        stateTitle: t('state_invalid_link_title'),
-        stateText: t('state_invalid_link_text'),
-      });
+      this.setData(stateCard('invalid_link'));
       return;
     }
     this.setData({ id });
@@ -132,13 +137,7 @@ Page<OpenData, OpenMethods>({
       this.protect(true);
       return;
     }
-    this.setData({
-      state: result.state,
-      letter: null,
-      stateKind: STATE_KIND[result.state],
-      stateTitle: t(`state_${result.state}_title`),
-      stateText: t(`state_${result.state}_text`),
-    });
+    this.setData({ ...stateCard(result.state), letter: null });
   },
 
   onCopy() {
@@ -158,12 +157,7 @@ Page<OpenData, OpenMethods>({
       });
       const id = idFromLetterUrl(res.result ?? '');
       if (!id) {
-        this.setData({
-          state: 'invalid_link',
-          stateKind: STATE_KIND.invalid_link,
-          stateTitle: t('state_invalid_link_title'),
-          stateText: t('state_invalid_link_text'),
-        });
+        this.setData(stateCard('invalid_link'));
         return;
       }
       this.setData({ id });
