@@ -17,7 +17,6 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
 import { buildOnce } from '../tests/miniprogram/harness/build';
 import { idOf, registerThroughPage, sendThroughPage } from '../tests/miniprogram/harness/flows';
 import {
@@ -29,9 +28,10 @@ import {
 } from '../tests/miniprogram/harness/mini-program';
 import type { RasterCanvas } from '../tests/miniprogram/harness/raster-canvas';
 import { startServer } from '../tests/miniprogram/harness/server';
+import { chromiumUnavailable, CHROMIUM as DEFAULT_CHROMIUM, launchChromium } from './chromium';
 
 const require = createRequire(import.meta.url);
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.CHROMIUM ?? DEFAULT_CHROMIUM;
 const OUT = join(ROOT, 'docs', 'screenshots');
 const WIDTH = 375;
 /** 750rpx is the screen width. */
@@ -153,8 +153,9 @@ function showCanvas(page: PageHandle, canvas: RasterCanvas | undefined): void {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(CHROMIUM)) {
-    console.error(`preview:mp needs Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
+  const missing = chromiumUnavailable(CHROMIUM);
+  if (missing) {
+    console.error(`preview:mp: ${missing}`);
     process.exit(1);
   }
   await buildOnce();
@@ -277,19 +278,7 @@ async function main(): Promise<void> {
   }
 
   mkdirSync(OUT, { recursive: true });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium(CHROMIUM);
   try {
     const context = await browser.newContext({
       viewport: { width: WIDTH, height: 667 },

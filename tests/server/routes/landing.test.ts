@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import helmet from '@fastify/helmet';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { chromiumUnavailable, launchChromium } from '../../../scripts/chromium';
 import landingRoutes from '../../../server/routes/landing';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(import.meta.dirname, '../../../test-artifacts');
 
 /** A fresh envelope id as the mini program makes them: 16 random bytes, base64url. */
@@ -117,9 +117,7 @@ describe('GET /s/:id', () => {
   });
 });
 
-const chromiumMissing = existsSync(CHROMIUM)
-  ? false
-  : `Chromium not found at ${CHROMIUM}: apt-get install chromium`;
+const chromiumMissing = chromiumUnavailable();
 if (chromiumMissing) console.log(`# skipping the landing page browser test: ${chromiumMissing}`);
 
 describe('GET /s/:id in headless Chromium (375×812)', { skip: chromiumMissing }, () => {
@@ -131,19 +129,7 @@ describe('GET /s/:id in headless Chromium (375×812)', { skip: chromiumMissing }
     app = await buildApp({ helmet: true });
     await app.listen({ host: '127.0.0.1', port: 0 });
     origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     mkdirSync(ARTIFACTS, { recursive: true });
   });
   after(async () => {
