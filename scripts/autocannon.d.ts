@@ -15,6 +15,8 @@ declare module 'autocannon' {
       average: number;
       p50: number;
       p99: number;
+      /** Requests completed (on `requests`). */
+      total: number;
     }
     interface Result {
       requests: Histogram;

@@ -14,13 +14,15 @@
  * Options (environment): BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50),
  * BENCH_POST_AMOUNT (uploads per database, default 6000), BENCH_DATABASES (pglite,postgres),
  * BENCH_VERIFY_WORKERS (signature worker threads in the API, default 1), MIFENG_TEST_PG_URL (the
- * PostgreSQL server; a scratch database is created and dropped).
+ * PostgreSQL server; a scratch database is created and dropped), BENCH_ROUTES (get,post),
+ * BENCH_CPU_PROF (a directory: the API runs under `node --cpu-prof` and writes its profile there
+ * on exit; summarize with `node scripts/cpuprofile-top.mjs <file>`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -41,6 +43,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const POST_AMOUNT = Number(process.env.BENCH_POST_AMOUNT ?? 6000);
 const DATABASES = (process.env.BENCH_DATABASES ?? 'pglite,postgres').split(',');
 const PG_URL = process.env.MIFENG_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const ROUTES = (process.env.BENCH_ROUTES ?? 'get,post').split(',');
+const CPU_PROF = process.env.BENCH_CPU_PROF;
 
 setRandomSource((n) => new Uint8Array(nodeRandomBytes(n)));
 
@@ -109,7 +113,8 @@ async function startBare(): Promise<{ url: string; child: ChildProcess }> {
 
 async function startApi(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/server.ts'], {
+  const profile = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'server/server.ts'], {
     cwd: root,
     env: {
       ...process.env,
@@ -188,6 +193,60 @@ function prepareUploads(template: Envelope, sender: Identity, count: number): st
   return bodies;
 }
 
+/** CPU seconds (user + system) used so far by the processes `pids` (Linux /proc; 0 elsewhere). */
+function cpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    } catch {
+      // gone
+    }
+  }
+  return ticks / 100; // USER_HZ
+}
+
+/** The local PostgreSQL server's processes (postmaster and backends), if it runs on this machine. */
+function postgresPids(): number[] {
+  const pids: number[] = [];
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') pids.push(Number(entry));
+      } catch {
+        // gone
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return pids;
+}
+
+/** Runs `body` and says how much CPU the API, PostgreSQL and this (autocannon) process used. */
+async function measured<T extends autocannon.Result>(
+  apiPid: number | undefined,
+  body: () => Promise<T>,
+): Promise<{ result: T; cpu: { api: number; postgres: number; client: number } }> {
+  const pgPids = postgresPids();
+  const api0 = cpuSeconds(apiPid ? [apiPid] : []);
+  const pg0 = cpuSeconds(pgPids);
+  const client0 = process.cpuUsage();
+  const result = await body();
+  const client = process.cpuUsage(client0);
+  const perRequest = (seconds: number) => (1e6 * seconds) / Math.max(1, result.requests.total);
+  return {
+    result,
+    cpu: {
+      api: perRequest(cpuSeconds(apiPid ? [apiPid] : []) - api0),
+      postgres: perRequest(cpuSeconds(pgPids) - pg0),
+      client: perRequest((client.user + client.system) / 1e6),
+    },
+  };
+}
+
 interface Row {
   database: string;
   test: string;
@@ -196,13 +255,21 @@ interface Row {
   p99: number;
   errors: number;
   ceiling?: number;
+  /** CPU µs per request: API process, PostgreSQL (all its processes), autocannon. */
+  cpu?: { api: number; postgres: number; client: number };
 }
 
 async function run(options: autocannon.Options): Promise<autocannon.Result> {
   return autocannon({ connections: CONNECTIONS, duration: DURATION, ...options });
 }
 
-function row(database: string, test: string, result: autocannon.Result, ceiling?: number): Row {
+function row(
+  database: string,
+  test: string,
+  result: autocannon.Result,
+  ceiling?: number,
+  cpu?: Row['cpu'],
+): Row {
   const r: Row = {
     database,
     test,
@@ -212,6 +279,7 @@ function row(database: string, test: string, result: autocannon.Result, ceiling?
     errors: result.errors + result.timeouts + result.non2xx,
   };
   if (ceiling !== undefined) r.ceiling = ceiling;
+  if (cpu) r.cpu = cpu;
   return r;
 }
 
@@ -251,16 +319,22 @@ async function benchDatabase(database: string, bare: { get: number; post: number
     await call(api.url, 'GET', `/api/v1/envelopes/${letter.id}`, bob.token); // first open recorded
 
     // Warm-up, then GET.
-    await run({
-      url: `${api.url}/api/v1/envelopes/${letter.id}`,
-      headers: { authorization: `Bearer ${bob.token}` },
-      duration: 2,
-    });
-    const get = await run({
-      url: `${api.url}/api/v1/envelopes/${letter.id}`,
-      headers: { authorization: `Bearer ${bob.token}` },
-    });
-    rows.push(row(database, 'GET /envelopes/:id', get, bare.get));
+    if (ROUTES.includes('get'))
+      await run({
+        url: `${api.url}/api/v1/envelopes/${letter.id}`,
+        headers: { authorization: `Bearer ${bob.token}` },
+        duration: 2,
+      });
+    if (ROUTES.includes('get')) {
+      const get = await measured(api.child.pid, () =>
+        run({
+          url: `${api.url}/api/v1/envelopes/${letter.id}`,
+          headers: { authorization: `Bearer ${bob.token}` },
+        }),
+      );
+      rows.push(row(database, 'GET /envelopes/:id', get.result, bare.get, get.cpu));
+    }
+    if (!ROUTES.includes('post')) return rows;
 
     // POST: fresh signed envelopes, each uploaded once.
     const bodies = prepareUploads(letter, alice.identity, POST_AMOUNT + 200);
@@ -276,14 +350,16 @@ async function benchDatabase(database: string, bare: { get: number; post: number
       amount: 200,
       requests: [{ setupRequest }],
     });
-    const post = await run({
-      url: `${api.url}/api/v1/envelopes`,
-      method: 'POST',
-      headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'application/json' },
-      amount: POST_AMOUNT,
-      requests: [{ setupRequest }],
-    });
-    rows.push(row(database, 'POST /envelopes', post, bare.post));
+    const post = await measured(api.child.pid, () =>
+      run({
+        url: `${api.url}/api/v1/envelopes`,
+        method: 'POST',
+        headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'application/json' },
+        amount: POST_AMOUNT,
+        requests: [{ setupRequest }],
+      }),
+    );
+    rows.push(row(database, 'POST /envelopes', post.result, bare.post, post.cpu));
   } finally {
     await stop(api.child);
     await dropDb?.();
@@ -293,6 +369,9 @@ async function benchDatabase(database: string, bare: { get: number; post: number
 }
 
 async function main(): Promise<void> {
+  const loadBefore = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   console.log(
     `bench:api — ${CONNECTIONS} connections, ${DURATION} s per GET run, ${POST_AMOUNT} uploads per POST run`,
   );
@@ -301,14 +380,19 @@ async function main(): Promise<void> {
   let bareRows: Row[];
   try {
     await run({ url: `${bareServer.url}/bare`, duration: 2 });
-    const bareGet = await run({ url: `${bareServer.url}/bare` });
-    const barePost = await run({
-      url: `${bareServer.url}/bare`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: sampleBody,
-    });
-    bareRows = [row('—', 'bare GET', bareGet), row('—', 'bare POST', barePost)];
+    const bareGet = await measured(bareServer.child.pid, () => run({ url: `${bareServer.url}/bare` }));
+    const barePost = await measured(bareServer.child.pid, () =>
+      run({
+        url: `${bareServer.url}/bare`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: sampleBody,
+      }),
+    );
+    bareRows = [
+      row('—', 'bare GET', bareGet.result, undefined, { ...bareGet.cpu, postgres: 0 }),
+      row('—', 'bare POST', barePost.result, undefined, { ...barePost.cpu, postgres: 0 }),
+    ];
   } finally {
     await stop(bareServer.child);
   }
@@ -317,11 +401,25 @@ async function main(): Promise<void> {
   for (const database of DATABASES) rows.push(...(await benchDatabase(database, bare)));
 
   console.log('');
-  console.log('| database | route | req/s | p50 ms | p99 ms | errors | of bare |');
-  console.log('|---|---|---:|---:|---:|---:|---:|');
+  console.log(
+    `load average before: ${loadBefore}; after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log('CPU µs per request: server process / PostgreSQL (all processes) / autocannon');
+  console.log('');
+  console.log(
+    '| database | route | req/s | p50 ms | p99 ms | errors | of bare | CPU µs/req server / pg / client |',
+  );
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const ratio = r.ceiling ? `${((100 * r.rps) / r.ceiling).toFixed(1)} %` : '—';
-    console.log(`| ${r.database} | ${r.test} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${ratio} |`);
+    const cpu = r.cpu
+      ? `${Math.round(r.cpu.api)} / ${Math.round(r.cpu.postgres)} / ${Math.round(r.cpu.client)}`
+      : '—';
+    console.log(
+      `| ${r.database} | ${r.test} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${ratio} | ${cpu} |`,
+    );
   }
   const pgGet = rows.find((r) => r.database === 'postgres' && r.test.startsWith('GET'));
   const pgPost = rows.find((r) => r.database === 'postgres' && r.test.startsWith('POST'));
