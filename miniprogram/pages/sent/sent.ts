@@ -1,52 +1,17 @@
-import { applyTabBarLocale, errorText, formatTime, type Messages, messages, t } from '../../i18n';
+import { type BoxListData, type BoxListMethods, boxList } from '../../behaviors/box-list';
+import { errorText, formatTime, t } from '../../i18n';
 import { opensOf, revoke } from '../../services/letters';
-import { type BoxData, emptyBox, loadMoreOfBox, reloadBox } from '../../services/letters/box';
 import { PAGES } from '../../services/nav';
 import { wxCall } from '../../services/wxp';
 
-interface SentData extends BoxData {
-  t: Messages;
-}
-
-interface SentMethods {
-  reload(): Promise<void>;
-  onMore(): Promise<void>;
-  onOpen(e: WechatMiniprogram.TouchEvent): void;
+interface SentMethods extends BoxListMethods {
   onQr(e: WechatMiniprogram.TouchEvent): void;
   onOpens(e: WechatMiniprogram.TouchEvent): Promise<void>;
   onRevoke(e: WechatMiniprogram.TouchEvent): Promise<void>;
-  onCompose(): void;
 }
 
-Page<SentData, SentMethods>({
-  data: { t: messages(), ...emptyBox() },
-
-  onShow() {
-    wx.setNavigationBarTitle({ title: t('title_sent') });
-    applyTabBarLocale();
-    this.setData({ t: messages() });
-    this.reload();
-  },
-
-  onPullDownRefresh() {
-    this.reload().then(() => wx.stopPullDownRefresh());
-  },
-
-  onReachBottom() {
-    this.onMore();
-  },
-
-  reload() {
-    return reloadBox(this, 'sent');
-  },
-
-  onMore() {
-    return loadMoreOfBox(this, 'sent');
-  },
-
-  onOpen(e) {
-    wx.navigateTo({ url: `${PAGES.OPEN}?id=${e.currentTarget.dataset.id}` });
-  },
+Page<BoxListData, SentMethods>({
+  ...boxList('sent'),
 
   onQr(e) {
     const item = this.data.items.find((i) => i.id === e.currentTarget.dataset.id);
@@ -97,9 +62,5 @@ Page<SentData, SentMethods>({
       wx.hideLoading();
       wx.showToast({ title: errorText(err), icon: 'none' });
     }
-  },
-
-  onCompose() {
-    wx.navigateTo({ url: PAGES.COMPOSE });
   },
 });
