@@ -19,11 +19,15 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import {
+  createScratchDatabase,
+  PG_ADMIN_URL,
+  postgresUnavailable,
+  type ScratchDatabase,
+} from './postgres-admin';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const NGINX_CONF = join(ROOT, 'deploy', 'nginx', 'mifeng.conf');
-export const PG_ADMIN_URL = process.env.MIFENG_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -50,17 +54,7 @@ export function hasCommand(command: string): boolean {
 export async function clusterUnavailable(): Promise<string | undefined> {
   if (!hasCommand('nginx')) return 'nginx is not installed (apt-get install -y nginx)';
   if (!hasCommand('redis-server')) return 'redis-server is not installed';
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-  } catch (error) {
-    return `PostgreSQL not reachable at ${PG_ADMIN_URL}: ${(error as Error).message}`;
-  } finally {
-    await client.end().catch(() => {});
-  }
-  return undefined;
+  return postgresUnavailable();
 }
 
 /** Polls `url` until it answers `status` (default 200), or throws after `timeoutMs`. */
@@ -101,38 +95,11 @@ async function terminate(child: ChildProcess, signal: NodeJS.Signals, ms: number
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL
 
-export interface ClusterDatabase {
-  url: string;
-  name: string;
-  drop(): Promise<void>;
-}
-
-async function adminQuery(sql: string, adminUrl = PG_ADMIN_URL): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+export type ClusterDatabase = ScratchDatabase;
 
 /** A new, empty database on the server at `adminUrl`; the instances migrate it when they start. */
-export async function createDatabase(adminUrl = PG_ADMIN_URL): Promise<ClusterDatabase> {
-  const name = `mifeng_cluster_${randomBytes(6).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE ${name}`, adminUrl);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  let dropping: Promise<void> | undefined;
-  return {
-    url: url.toString(),
-    name,
-    drop: () => {
-      dropping ??= adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, adminUrl);
-      return dropping;
-    },
-  };
+export function createDatabase(adminUrl = PG_ADMIN_URL): Promise<ClusterDatabase> {
+  return createScratchDatabase(`mifeng_cluster_${randomBytes(6).toString('hex')}`, adminUrl);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { createScratchDatabase, PG_ADMIN_URL, postgresUnavailable } from '../../scripts/postgres-admin';
 import { connectDatabase, type Database, type DatabaseKind, pgliteDirectory } from '../../server/db/connect';
 import { MIGRATIONS_DIR, migrateDatabase, readMigrations } from '../../server/db/migrations';
 import type { PrismaClient } from '../../server/generated/prisma/client';
@@ -32,7 +33,7 @@ import type { PrismaClient } from '../../server/generated/prisma/client';
 export type { DatabaseKind };
 
 /** Server used for PostgreSQL tests; any database on it works, new ones are created beside it. */
-export const TEST_PG_URL = process.env.MIFENG_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_PG_URL = PG_ADMIN_URL;
 
 export interface DatabaseTarget {
   kind: DatabaseKind;
@@ -60,27 +61,7 @@ export interface FreshOptions {
   migrate?: boolean;
 }
 
-async function probePostgres(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: TEST_PG_URL, connectionTimeoutMillis: 2000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return undefined;
-  } catch (error) {
-    return `PostgreSQL not reachable at ${redact(TEST_PG_URL)}: ${(error as Error).message}`;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-function redact(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
-}
-
-const postgresSkip = await probePostgres();
+const postgresSkip = await postgresUnavailable();
 
 export const databases: DatabaseTarget[] = [
   { kind: 'pglite', name: 'PGlite' },
@@ -150,13 +131,11 @@ async function freshPostgres(options: FreshOptions): Promise<FreshDatabase> {
   sweep ??= dropStaleTestDatabases().catch(() => {});
   await sweep;
   const name = `${TEST_DB_PREFIX}${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(TEST_PG_URL);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
+  const scratch = await createScratchDatabase(name);
+  const databaseUrl = scratch.url;
   const dataDir = await mkdtemp(join(tmpdir(), 'mifeng-test-'));
   const drop = async () => {
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await scratch.drop();
     await rm(dataDir, { recursive: true, force: true });
   };
   let database: Database | undefined;
@@ -181,17 +160,6 @@ async function freshPostgres(options: FreshOptions): Promise<FreshDatabase> {
       return closing;
     },
   };
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: TEST_PG_URL });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 /**
