@@ -25,7 +25,6 @@ import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { setRandomSource, sm2Sign } from '../shared/crypto';
 import { base64urlEncode } from '../shared/encoding';
 import {
@@ -36,13 +35,13 @@ import {
   sealKeyBackup,
   signedBytes,
 } from '../shared/protocol';
+import { createScratchDatabase } from './postgres-admin';
 
 const root = new URL('..', import.meta.url).pathname;
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const POST_AMOUNT = Number(process.env.BENCH_POST_AMOUNT ?? 6000);
 const DATABASES = (process.env.BENCH_DATABASES ?? 'pglite,postgres').split(',');
-const PG_URL = process.env.MIFENG_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const ROUTES = (process.env.BENCH_ROUTES ?? 'get,post').split(',');
 const CPU_PROF = process.env.BENCH_CPU_PROF;
 
@@ -288,20 +287,9 @@ async function benchDatabase(database: string, bare: { get: number; post: number
   let dropDb: (() => Promise<void>) | undefined;
   const env: Record<string, string> = { DATA_DIR: dataDir };
   if (database === 'postgres') {
-    const name = `mifeng_bench_${nodeRandomBytes(4).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(PG_URL);
-    url.pathname = `/${name}`;
-    env.DATABASE_URL = url.toString();
-    dropDb = async () => {
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    };
+    const scratch = await createScratchDatabase(`mifeng_bench_${nodeRandomBytes(4).toString('hex')}`);
+    env.DATABASE_URL = scratch.url;
+    dropDb = scratch.drop;
   }
   const api = await startApi(env);
   const rows: Row[] = [];
