@@ -48,7 +48,7 @@ const urlVar = (protocols: RegExp) =>
 const EnvSchema = z.object({
   NODE_ENV: z._default(z.enum(['development', 'production', 'test']), 'development'),
   PORT: z._default(intVar(0, 65535), 3000),
-  HOST: z._default(z.string().check(z.minLength(1)), '0.0.0.0'),
+  HOST: z.optional(z.string().check(z.minLength(1))),
   PUBLIC_URL: z.optional(urlVar(/^https?:$/)),
   DATA_DIR: z._default(z.string().check(z.minLength(1)), './data'),
   DATABASE_URL: z.optional(urlVar(/^postgres(ql)?:$/)),
@@ -99,7 +99,9 @@ type Env = z.infer<typeof EnvSchema>;
 
 /** The parsed configuration, as `fastify.config`. Names follow the environment variables. */
 export interface AppConfig
-  extends Omit<Env, 'JWT_SECRET' | 'PHONE_PEPPER' | 'DEV_LOGIN' | 'PUBLIC_URL' | 'VERIFY_WORKERS'> {
+  extends Omit<Env, 'HOST' | 'JWT_SECRET' | 'PHONE_PEPPER' | 'DEV_LOGIN' | 'PUBLIC_URL' | 'VERIFY_WORKERS'> {
+  /** Default: loopback only while the dev login is on (anyone who reaches it can sign in as anyone), else all interfaces. */
+  HOST: string;
   PUBLIC_URL: string;
   JWT_SECRET: string;
   PHONE_PEPPER: string;
@@ -169,6 +171,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   return {
     ...e,
+    HOST: e.HOST ?? (devLogin ? '127.0.0.1' : '0.0.0.0'),
     DATA_DIR: dataDir,
     PUBLIC_URL: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     JWT_SECRET: secret('JWT_SECRET', 'jwt-secret'),

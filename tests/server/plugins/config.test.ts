@@ -78,6 +78,18 @@ describe('loadConfig()', () => {
     );
   });
 
+  it('listens on loopback only by default while the dev login is on', () => {
+    const secrets = { JWT_SECRET: 'j'.repeat(40), PHONE_PEPPER: 'p'.repeat(40) };
+    assert.equal(loadConfig({ DATA_DIR: dataDir() }).HOST, '127.0.0.1');
+    assert.equal(loadConfig({ DATA_DIR: dataDir(), HOST: '0.0.0.0' }).HOST, '0.0.0.0');
+    assert.equal(loadConfig({ DATA_DIR: dataDir(), DEV_LOGIN: 'off' }).HOST, '0.0.0.0');
+    assert.equal(loadConfig({ DATA_DIR: dataDir(), NODE_ENV: 'production', ...secrets }).HOST, '0.0.0.0');
+    assert.equal(
+      loadConfig({ DATA_DIR: dataDir(), NODE_ENV: 'production', DEV_LOGIN: 'on', ...secrets }).HOST,
+      '127.0.0.1',
+    );
+  });
+
   it('parses TRUST_PROXY as boolean, hop count or addresses', () => {
     assert.equal(loadConfig({ DATA_DIR: dataDir() }).TRUST_PROXY, false);
     assert.equal(loadConfig({ DATA_DIR: dataDir(), TRUST_PROXY: 'true' }).TRUST_PROXY, true);
