@@ -29,9 +29,10 @@ function cpuMs() {
 
 /**
  * Runs `fn` until it has `minRuns` samples and `budgetMs` has passed (or `maxRuns`); returns the
- * median CPU time of one call in ms. These machines are shared, so CPU time is what we compare.
+ * median CPU time of one call in ms, and leaves the samples, in the order taken, in `samples` when given. These
+ * machines are shared, so CPU time is what we compare.
  */
-function median(fn, { minRuns = 5, maxRuns = 200, budgetMs = 1500, warmup = 2 } = {}) {
+function median(fn, { minRuns = 5, maxRuns = 200, budgetMs = 1500, warmup = 2, samples: keep } = {}) {
   for (let i = 0; i < warmup; i++) fn();
   const samples = [];
   const start = cpuMs();
@@ -40,6 +41,7 @@ function median(fn, { minRuns = 5, maxRuns = 200, budgetMs = 1500, warmup = 2 } 
     fn();
     samples.push(cpuMs() - t);
   }
+  keep?.push(...samples);
   samples.sort((a, b) => a - b);
   const mid = samples.length >> 1;
   return samples.length % 2 ? samples[mid] : (samples[mid - 1] + samples[mid]) / 2;
@@ -107,12 +109,16 @@ async function child(mode) {
   r['sm4-gcm 2 KiB dec'] = { ours: median(() => crypto.sm4GcmDecrypt(key, iv, sealed, aad)) };
   const pw = new TextEncoder().encode('correct horse battery staple');
   const salt = random(16);
+  const pbkdf2Samples = [];
   r[`pbkdf2 ${ITERATIONS}`] = {
     ours: median(() => crypto.pbkdf2HmacSm3(pw, salt, ITERATIONS, 16), {
-      minRuns: 3,
+      minRuns: 5,
       maxRuns: 5,
       budgetMs: 0,
+      warmup: 1,
+      samples: pbkdf2Samples,
     }),
+    samples: pbkdf2Samples,
   };
 
   // --- sm-crypto 0.5.8: the same operations; SM4 has no GCM there, so CBC + HMAC-SM3 stands in.
@@ -267,9 +273,13 @@ function main() {
     `|${widths.map((w, i) => (i < 2 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
   );
   for (const row of rows) console.log(line(row));
+  const pbkdf2 = (mode) => results[mode][`pbkdf2 ${ITERATIONS}`].samples.map(fmt).join(', ');
+  console.log(`
+Our PBKDF2 ${ITERATIONS}, every sample in the order taken: JIT ${pbkdf2('jit')}; jitless ${pbkdf2('jitless')}.`);
   console.log(`
 Medians of process CPU time per call: on a shared machine it is steadier than wall time, though heavy
-load (see the load average above) still inflates it by up to ~30%.
+load (see the load average above) still inflates it by up to ~30%, and a virtual machine's CPU can
+change speed between samples (the PBKDF2 samples above show it when it does).
 seal/open: ${CONTENT_BYTES} B content, ${RECIPIENTS} recipients + the sender, via sealEnvelope/openEnvelope
 (shared/protocol). sm-crypto columns are the same operations built from sm-crypto 0.5.8: SM2 wraps of a
 16-byte key for every reader, a signature over as many bytes as our signed envelope, and SM4-CBC plus

@@ -1,7 +1,8 @@
 // Writes shared/crypto/_sm3-compress.ts: the SM3 compression function, unrolled for the interpreter.
 //
-//   node scripts/generate-sm3.mjs           regenerates the file
+//   npm run generate:sm3                    regenerates the file
 //   node scripts/generate-sm3.mjs --check   exits 1 if the file differs from what this script writes
+//                                           (tests/shared/crypto/generated-sm3.test.ts runs it)
 //
 // PBKDF2-HMAC-SM3 runs 200 000 compressions to unlock a key backup on iPhones, where WeChat runs
 // JavaScript without a JIT, so the compression is written for an accumulator interpreter (V8's
@@ -139,7 +140,7 @@ export function render() {
     '// SM3 compression function CF (GB/T 32905-2016 §5.3), checked against OpenSSL, sm-crypto-v2 and',
     '// sm-crypto in tests/shared/crypto.',
     '',
-    '/** `state = CF(state, block)` where the block\'s sixteen big-endian words are in `w[0..15]`. */',
+    "/** `state = CF(state, block)` where the block's sixteen big-endian words are in `w[0..15]`. */",
     'export function _sm3Compress(state: Int32Array, w: Int32Array): void {',
     '  let x: number;',
     '  let y: number;',
@@ -151,7 +152,7 @@ export function render() {
     '',
     '/**',
     ' * The PBKDF2 inner loop (RFC 8018 §5.2): `count` times U ← HMAC-SM3(P, U) and T ← T ^ U, with',
-    ' * HMAC\'s key pads already absorbed into `inner` and `outer`. U and T are eight words each. Each',
+    " * HMAC's key pads already absorbed into `inner` and `outer`. U and T are eight words each. Each",
     ' * iteration runs CF twice, on the inner then the outer pad state, over the block U || padding.',
     ' */',
     'export function _hmacSm3Chain(',
@@ -193,7 +194,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const text = render();
   if (process.argv.includes('--check')) {
     if (readFileSync(OUTPUT, 'utf8') !== text) {
-      console.error('shared/crypto/_sm3-compress.ts is out of date: run node scripts/generate-sm3.mjs');
+      console.error('shared/crypto/_sm3-compress.ts is out of date: run npm run generate:sm3');
       process.exit(1);
     }
   } else {

@@ -1,4 +1,4 @@
-// shared/crypto/_sm3-compress.ts is written by scripts/generate-sm3.mjs; an edit to either alone would
+// shared/crypto/_sm3-compress.ts is written by scripts/generate-sm3.mjs (npm run generate:sm3); an edit to either alone would
 // leave the other describing code that does not run.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
