@@ -11,7 +11,7 @@
 import { abytes, anumber, clean } from './_bytes';
 import { _hmacSm3Chain } from './_sm3-compress';
 import { _hmacSm3States } from './hmac';
-import { _SM3_BLOCK, _SM3_DIGEST, _sm3Finish, _sm3Store } from './sm3';
+import { _SM3_BLOCK, _SM3_DIGEST, _sm3Finish, _sm3Load, _sm3Store } from './sm3';
 
 /** Upper bounds for arguments; far above what the protocol uses (100 000 iterations, 16 bytes). */
 const MAX_ITERATIONS = 100_000_000;
@@ -46,10 +46,7 @@ export function pbkdf2HmacSm3(
     _sm3Finish(state, _SM3_BLOCK, block, digest, 0);
     state.set(outer);
     _sm3Finish(state, _SM3_BLOCK, digest, digest, 0);
-    for (let k = 0; k < 8; k++) {
-      u[k] =
-        (digest[4 * k]! << 24) | (digest[4 * k + 1]! << 16) | (digest[4 * k + 2]! << 8) | digest[4 * k + 3]!;
-    }
+    _sm3Load(u, digest, 0, 8);
     // U_j = HMAC(P, U_{j-1}) and T_i = U_1 ^ ... ^ U_c.
     t.set(u);
     _hmacSm3Chain(inner, outer, u, t, iterations - 1);

@@ -36,9 +36,9 @@ export function _sm3Init(s: Int32Array): void {
   s.set(IV);
 }
 
-/** Loads 16 big-endian words from `data[offset..offset+64]` into `w[0..15]`. */
-function _sm3Load(w: Int32Array, data: Uint8Array, offset: number): void {
-  for (let i = 0; i < 16; i++, offset += 4) {
+/** Loads `words` big-endian words (a block's 16 by default) from `data[offset..]` into `w[0..]`. */
+export function _sm3Load(w: Int32Array, data: Uint8Array, offset: number, words = 16): void {
+  for (let i = 0; i < words; i++, offset += 4) {
     w[i] = (data[offset]! << 24) | (data[offset + 1]! << 16) | (data[offset + 2]! << 8) | data[offset + 3]!;
   }
 }
