@@ -29,8 +29,8 @@ function cpuMs() {
 
 /**
  * Runs `fn` until it has `minRuns` samples and `budgetMs` has passed (or `maxRuns`); returns the
- * median CPU time of one call in ms, and leaves the samples, in the order taken, in `samples` when given. These
- * machines are shared, so CPU time is what we compare.
+ * median CPU time of one call in ms, and leaves the samples, in the order taken, in `samples` when
+ * given. These machines are shared, so CPU time is what we compare.
  */
 function median(fn, { minRuns = 5, maxRuns = 200, budgetMs = 1500, warmup = 2, samples: keep } = {}) {
   for (let i = 0; i < warmup; i++) fn();
