@@ -15,7 +15,7 @@
 //   with the rotated round constants T_j <<< (j mod 32) inlined: no loop counters, table loads or
 //   moves, everything in locals, which the interpreter keeps in registers and the JIT in machine
 //   registers. (Cut into functions of at most 255 arithmetic instructions, sharing the state through
-//   module variables, CF avoided the interpreter's wide-operand prefixes and ran 4–5 % faster
+//   module variables, CF avoided the interpreter's wide-operand prefixes and ran 5–8 % faster
 //   jitless, but 3× slower with the JIT, which cannot inline pieces that large.)
 // - Operand order: in `x OP expr` the interpreter uses a local `x` in place and evaluates `expr` into
 //   its accumulator, while `expr OP x` first spills `expr` to a temporary. Sums and boolean functions
