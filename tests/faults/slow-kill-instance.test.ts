@@ -15,8 +15,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { type Cluster, clusterUnavailable, startCluster } from '../../scripts/cluster';
-import { readMigrations } from '../../server/db/migrations';
+import { type Cluster, clusterUnavailable, startCluster } from '../../harness/cluster';
 import {
   Api,
   postEnvelope,
@@ -25,7 +24,8 @@ import {
   registerUsers,
   runWorkload,
   type SimUser,
-} from '../scale/workload';
+} from '../../harness/workload';
+import { readMigrations } from '../../server/db/migrations';
 
 const skip = await clusterUnavailable();
 if (skip) console.log(`# skipped: ${skip}`);

@@ -10,10 +10,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Instance, startInstance } from '../../scripts/cluster';
+import { type Instance, startInstance } from '../../harness/cluster';
+import {
+  Api,
+  presealEnvelopes,
+  registerUsers,
+  type SentEnvelope,
+  type SimUser,
+} from '../../harness/workload';
 import type { Envelope } from '../../shared/protocol';
 import { openEnvelope } from '../../shared/protocol';
-import { Api, presealEnvelopes, registerUsers, type SentEnvelope, type SimUser } from '../scale/workload';
 
 describe('kill -9 the embedded (PGlite) server during a burst of writes', { timeout: 600_000 }, () => {
   let dir: string;

@@ -13,7 +13,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Cluster, clusterUnavailable, createDatabase, startCluster } from '../../scripts/cluster';
+import { type Cluster, clusterUnavailable, createDatabase, startCluster } from '../../harness/cluster';
 import {
   Api,
   type ApiResponse,
@@ -23,7 +23,7 @@ import {
   registerUsers,
   type SentEnvelope,
   type SimUser,
-} from '../scale/workload';
+} from '../../harness/workload';
 import { type PrivatePostgres, privatePostgresUnavailable, startPrivatePostgres } from './private-postgres';
 
 const skip = (await clusterUnavailable()) ?? privatePostgresUnavailable();

@@ -11,8 +11,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Cluster, clusterUnavailable, startCluster } from '../../scripts/cluster';
-import { Api, presealEnvelopes, registerUsers, runWorkload, type SimUser } from '../scale/workload';
+import { type Cluster, clusterUnavailable, startCluster } from '../../harness/cluster';
+import { Api, presealEnvelopes, registerUsers, runWorkload, type SimUser } from '../../harness/workload';
 
 const skip = await clusterUnavailable();
 if (skip) console.log(`# skipped: ${skip}`);

@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { createScratchDatabase, PG_ADMIN_URL, postgresUnavailable } from '../../scripts/postgres-admin';
+import { createScratchDatabase, PG_ADMIN_URL, postgresUnavailable } from '../../harness/postgres-admin';
 import { connectDatabase, type Database, type DatabaseKind, pgliteDirectory } from '../../server/db/connect';
 import { MIGRATIONS_DIR, migrateDatabase, readMigrations } from '../../server/db/migrations';
 import type { PrismaClient } from '../../server/generated/prisma/client';

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import helmet from '@fastify/helmet';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
-import { chromiumUnavailable, launchChromium } from '../../../scripts/chromium';
+import { chromiumUnavailable, launchChromium } from '../../../harness/chromium';
 import landingRoutes from '../../../server/routes/landing';
 
 const ARTIFACTS = join(import.meta.dirname, '../../../test-artifacts');

@@ -17,6 +17,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
+import { chromiumUnavailable, CHROMIUM as DEFAULT_CHROMIUM, launchChromium } from '../harness/chromium';
 import { buildOnce } from '../tests/miniprogram/harness/build';
 import { idOf, registerThroughPage, sendThroughPage } from '../tests/miniprogram/harness/flows';
 import {
@@ -28,7 +29,6 @@ import {
 } from '../tests/miniprogram/harness/mini-program';
 import type { RasterCanvas } from '../tests/miniprogram/harness/raster-canvas';
 import { startServer } from '../tests/miniprogram/harness/server';
-import { chromiumUnavailable, CHROMIUM as DEFAULT_CHROMIUM, launchChromium } from './chromium';
 
 const require = createRequire(import.meta.url);
 const CHROMIUM = process.env.CHROMIUM ?? DEFAULT_CHROMIUM;

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 /**
  * Summarizes a V8 `.cpuprofile` (from `node --cpu-prof`) by self time: the top functions and the
- * top packages/files, as a share of all samples. `node scripts/cpuprofile-top.mjs <file> [n]`.
+ * top packages/files, as a share of all samples. `node bench/cpuprofile-top.mjs <file> [n]`.
  */
 import { readFileSync } from 'node:fs';
 
 const [file, n = '30'] = process.argv.slice(2);
 if (!file) {
-  console.error('usage: node scripts/cpuprofile-top.mjs <file.cpuprofile> [n]');
+  console.error('usage: node bench/cpuprofile-top.mjs <file.cpuprofile> [n]');
   process.exit(2);
 }
 const profile = JSON.parse(readFileSync(file, 'utf8'));

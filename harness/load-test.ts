@@ -1,6 +1,6 @@
 /**
  * `npm run test:load [-- --duration 30s] [--users 60] [--concurrency 16]`: two API instances +
- * nginx + PostgreSQL + Redis on loopback (scripts/cluster.ts), a mixed workload from many simulated
+ * nginx + PostgreSQL + Redis on loopback (harness/cluster.ts), a mixed workload from many simulated
  * users for a bounded time, then a reconciliation. Prints throughput and p50/p99 latencies and
  * exits non-zero when anything is off:
  *
@@ -16,6 +16,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import pg from 'pg';
+import { clusterUnavailable, createDatabase, startCluster } from './cluster';
 import {
   Api,
   postEnvelope,
@@ -24,8 +25,7 @@ import {
   reconcile,
   registerUsers,
   runWorkload,
-} from '../tests/scale/workload';
-import { clusterUnavailable, createDatabase, startCluster } from './cluster';
+} from './workload';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string): string => {

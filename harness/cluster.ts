@@ -1,10 +1,10 @@
 /**
  * A Mifeng cluster on loopback: N API instances (server/server.ts, one process each) on one
  * PostgreSQL database and one Redis, behind nginx configured by deploy/nginx/mifeng.conf, the
- * deployment docs/operations.md describes. Used by the load test (scripts/load-test.ts) and the
+ * deployment docs/operations.md describes. Used by the load test (harness/load-test.ts) and the
  * fault tests (tests/faults/), and runnable by hand:
  *
- *   node --import tsx scripts/cluster.ts [--instances 2] [--port 8080]   (Ctrl-C stops it)
+ *   node --import tsx harness/cluster.ts [--instances 2] [--port 8080]   (Ctrl-C stops it)
  *
  * Every instance gets the same JWT_SECRET, PHONE_PEPPER, DATABASE_URL and REDIS_URL. Unless told
  * otherwise, the database is a fresh one created on the PostgreSQL server at MIFENG_TEST_PG_URL

@@ -1,5 +1,5 @@
 /**
- * Simulated Mifeng users over real HTTP, shared by the load test (scripts/load-test.ts) and the
+ * Simulated Mifeng users over real HTTP, shared by the load test (harness/load-test.ts) and the
  * fault tests (tests/faults/): an API client that retries the way docs/operations.md tells clients
  * to, user registration through the dev login, envelopes sealed with shared/protocol (ahead of the
  * timed phase, so the client's crypto is not what gets measured), a bounded mixed workload, and a
@@ -8,8 +8,8 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import pg from 'pg';
-import { setRandomSource } from '../../shared/crypto';
-import { base64urlEncode } from '../../shared/encoding';
+import { setRandomSource } from '../shared/crypto';
+import { base64urlEncode } from '../shared/encoding';
 import {
   type Envelope,
   generateIdentity,
@@ -18,7 +18,7 @@ import {
   openEnvelope,
   sealEnvelope,
   sealKeyBackup,
-} from '../../shared/protocol';
+} from '../shared/protocol';
 
 // The simulated clients seal with Node's CSPRNG, as the server and the other tests do.
 setRandomSource((length) => crypto.getRandomValues(new Uint8Array(length)));

@@ -16,7 +16,7 @@
  * BENCH_VERIFY_WORKERS (signature worker threads in the API, default 1), MIFENG_TEST_PG_URL (the
  * PostgreSQL server; a scratch database is created and dropped), BENCH_ROUTES (get,post),
  * BENCH_CPU_PROF (a directory: the API runs under `node --cpu-prof` and writes its profile there
- * on exit; summarize with `node scripts/cpuprofile-top.mjs <file>`).
+ * on exit; summarize with `node bench/cpuprofile-top.mjs <file>`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
@@ -25,6 +25,7 @@ import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { createScratchDatabase } from '../harness/postgres-admin';
 import { setRandomSource, sm2Sign } from '../shared/crypto';
 import { base64urlEncode } from '../shared/encoding';
 import {
@@ -35,7 +36,6 @@ import {
   sealKeyBackup,
   signedBytes,
 } from '../shared/protocol';
-import { createScratchDatabase } from './postgres-admin';
 
 const root = new URL('..', import.meta.url).pathname;
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -100,7 +100,7 @@ async function stop(child: ChildProcess): Promise<void> {
 
 async function startBare(): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench-api.ts', '--bare'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/bench-api.ts', '--bare'], {
     cwd: root,
     env: { ...process.env, PORT: String(port) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -1,5 +1,5 @@
 /**
- * Headless Chromium for the screenshots (scripts/preview-mp.ts) and the landing page browser test
+ * Headless Chromium for the screenshots (preview/preview-mp.ts) and the landing page browser test
  * (tests/server/routes/landing.test.ts): where the browser is, why it cannot be used, and how it is
  * launched, written once. Debian's chromium package installs it at /usr/bin/chromium.
  */
