@@ -21,10 +21,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { httpRequest } from '../harness/http';
+import { freePort } from '../harness/net';
 import { createScratchDatabase } from '../harness/postgres-admin';
 import { setRandomSource, sm2Sign } from '../shared/crypto';
 import { base64urlEncode } from '../shared/encoding';
@@ -64,17 +65,6 @@ if (process.argv.includes('--bare')) {
 }
 
 // ---------------------------------------------------------------------------------------------
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 async function waitReady(url: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 120_000;
@@ -141,17 +131,12 @@ async function call<T>(
   token: string | null,
   body?: unknown,
 ): Promise<T> {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  const res = await httpRequest<T>(url, method, path, {
+    ...(token ? { token } : {}),
+    ...(body === undefined ? {} : { body }),
   });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
+  if (res.status < 200 || res.status > 299) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+  return res.body;
 }
 
 interface BenchUser {

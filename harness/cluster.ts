@@ -13,12 +13,12 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, hasCommand, sleep, waitForHttp } from './net';
 import {
   createScratchDatabase,
   PG_ADMIN_URL,
@@ -29,50 +29,11 @@ import {
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const NGINX_CONF = join(ROOT, 'deploy', 'nginx', 'mifeng.conf');
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A TCP port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Whether a command is on PATH (or an absolute path that exists). */
-export function hasCommand(command: string): boolean {
-  if (command.startsWith('/')) return existsSync(command);
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
-}
-
 /** Why nginx / PostgreSQL / redis-server cannot be used here, or undefined when they can. */
 export async function clusterUnavailable(): Promise<string | undefined> {
   if (!hasCommand('nginx')) return 'nginx is not installed (apt-get install -y nginx)';
   if (!hasCommand('redis-server')) return 'redis-server is not installed';
   return postgresUnavailable();
-}
-
-/** Polls `url` until it answers `status` (default 200), or throws after `timeoutMs`. */
-export async function waitForHttp(url: string, timeoutMs: number, status = 200): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      await res.arrayBuffer();
-      if (res.status === status) return;
-      last = `status ${res.status}`;
-    } catch (error) {
-      last = (error as Error).message;
-    }
-    await sleep(200);
-  }
-  throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms (${last})`);
 }
 
 /** Resolves when the child exits (immediately if it already has). */

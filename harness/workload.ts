@@ -19,18 +19,13 @@ import {
   sealEnvelope,
   sealKeyBackup,
 } from '../shared/protocol';
+import { type HttpReply, httpRequest } from './http';
+import { sleep } from './net';
 
 // The simulated clients seal with Node's CSPRNG, as the server and the other tests do.
 setRandomSource((length) => crypto.getRandomValues(new Uint8Array(length)));
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export interface ApiResponse {
-  status: number;
-  /** Parsed JSON, or the raw text when not JSON; undefined for an empty body. */
-  body: unknown;
-  text: string;
-  headers: Headers;
+export interface ApiResponse extends HttpReply {
   /** Network failure message, when status is 0. */
   error?: string;
 }
@@ -98,26 +93,12 @@ export class Api {
   ) {}
 
   async once(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse> {
-    const headers: Record<string, string> = {};
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
     try {
-      const res = await fetch(`${options.base ?? this.base}${path}`, {
-        method,
-        headers,
-        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-        signal: AbortSignal.timeout(options.timeoutMs ?? 40_000),
+      return await httpRequest(options.base ?? this.base, method, path, {
+        ...(options.token ? { token: options.token } : {}),
+        ...(options.body !== undefined ? { body: options.body } : {}),
+        timeoutMs: options.timeoutMs ?? 40_000,
       });
-      const text = await res.text();
-      let body: unknown;
-      if (text) {
-        try {
-          body = JSON.parse(text);
-        } catch {
-          body = text;
-        }
-      }
-      return { status: res.status, body, text, headers: res.headers };
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause;
       return {

@@ -9,7 +9,7 @@ import { chownSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../harness/cluster';
+import { freePort } from '../../harness/net';
 
 /** Directory of initdb/pg_ctl: the newest /usr/lib/postgresql/<version>/bin, or PATH. */
 function pgBin(): string | undefined {

@@ -14,6 +14,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Cluster, clusterUnavailable, createDatabase, startCluster } from '../../harness/cluster';
+import { sleep } from '../../harness/net';
 import {
   Api,
   type ApiResponse,
@@ -28,8 +29,6 @@ import { type PrivatePostgres, privatePostgresUnavailable, startPrivatePostgres 
 
 const skip = (await clusterUnavailable()) ?? privatePostgresUnavailable();
 if (skip) console.log(`# skipped: ${skip}`);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('PostgreSQL outage', { skip: skip ?? false, timeout: 600_000 }, () => {
   let postgres: PrivatePostgres;

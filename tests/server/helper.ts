@@ -1,6 +1,6 @@
 /**
  * Test helpers for the API server: a config with overrides, an app listening on loopback (real
- * HTTP) over a test database, a tiny JSON client, and fixture factories for users and envelopes.
+ * HTTP) over a test database, the JSON client of harness/http.ts, and fixture factories for users and envelopes.
  *
  *   const db = useDatabase(target);
  *   const server = useServer(() => ({ database: db().database }));
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { type HttpOptions, type HttpReply, httpRequest } from '../../harness/http';
 import { buildApp } from '../../server/app';
 import { type AppConfig, loadConfig } from '../../server/config';
 import type { Database } from '../../server/db/connect';
@@ -50,25 +51,10 @@ export function testConfig(overrides: Record<string, string | undefined> = {}): 
   });
 }
 
-export interface Reply<T = unknown> {
-  status: number;
-  headers: Headers;
-  body: T;
-  text: string;
-}
-
-export interface RequestOptions {
-  token?: string;
-  body?: unknown;
-  /** Sent as is instead of JSON.stringify(body). */
-  raw?: string;
-  headers?: Record<string, string>;
-}
-
 export interface TestServer {
   app: FastifyInstance;
   url: string;
-  request<T = unknown>(method: string, path: string, options?: RequestOptions): Promise<Reply<T>>;
+  request<T = unknown>(method: string, path: string, options?: HttpOptions): Promise<HttpReply<T>>;
   close(): Promise<void>;
 }
 
@@ -93,24 +79,8 @@ export async function startServer(options: StartOptions): Promise<TestServer> {
   return {
     app,
     url,
-    async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<Reply<T>> {
-      const headers: Record<string, string> = { ...opts.headers };
-      if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-      let body: string | undefined = opts.raw;
-      if (body === undefined && opts.body !== undefined) {
-        body = JSON.stringify(opts.body);
-        headers['content-type'] ??= 'application/json';
-      }
-      const res = await fetch(`${url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        // not JSON: keep the text
-      }
-      return { status: res.status, headers: res.headers, body: parsed as T, text };
-    },
+    request: <T>(method: string, path: string, opts: HttpOptions = {}) =>
+      httpRequest<T>(url, method, path, opts),
     close: () => app.close(),
   };
 }
