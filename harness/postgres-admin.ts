@@ -28,9 +28,12 @@ export async function adminQuery<Row extends pg.QueryResultRow = pg.QueryResultR
   }
 }
 
-/** Why the server at `adminUrl` cannot be used, or undefined when it answers. */
+/**
+ * Why the server at `adminUrl` cannot be used, or undefined when it answers. The connect timeout
+ * is generous: on a loaded machine a short one reads as a missing server.
+ */
 export async function postgresUnavailable(adminUrl = PG_ADMIN_URL): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2000 });
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 10_000 });
   client.on('error', () => {});
   try {
     await client.connect();

@@ -26,11 +26,11 @@ import {
   type SimUser,
 } from '../../harness/workload';
 import { readMigrations } from '../../server/db/migrations';
+import { requireService } from '../support/services';
 
-const skip = await clusterUnavailable();
-if (skip) console.log(`# skipped: ${skip}`);
+const skip = await requireService('cluster (nginx, redis-server, PostgreSQL)', clusterUnavailable);
 
-describe('kill -9 one instance under load', { skip: skip ?? false, timeout: 600_000 }, () => {
+describe('kill -9 one instance under load', { skip, timeout: 600_000 }, () => {
   let cluster: Cluster;
   let users: SimUser[];
 

@@ -25,12 +25,15 @@ import {
   type SentEnvelope,
   type SimUser,
 } from '../../harness/workload';
+import { requireService } from '../support/services';
 import { type PrivatePostgres, privatePostgresUnavailable, startPrivatePostgres } from './private-postgres';
 
-const skip = (await clusterUnavailable()) ?? privatePostgresUnavailable();
-if (skip) console.log(`# skipped: ${skip}`);
+const skip = await requireService(
+  'cluster (nginx, redis-server, PostgreSQL) and a private PostgreSQL (initdb)',
+  async () => (await clusterUnavailable()) ?? privatePostgresUnavailable(),
+);
 
-describe('PostgreSQL outage', { skip: skip ?? false, timeout: 600_000 }, () => {
+describe('PostgreSQL outage', { skip, timeout: 600_000 }, () => {
   let postgres: PrivatePostgres;
   let cluster: Cluster;
   let users: SimUser[];

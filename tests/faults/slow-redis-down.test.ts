@@ -13,13 +13,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Cluster, clusterUnavailable, startCluster } from '../../harness/cluster';
 import { Api, presealEnvelopes, registerUsers, runWorkload, type SimUser } from '../../harness/workload';
+import { requireService } from '../support/services';
 
-const skip = await clusterUnavailable();
-if (skip) console.log(`# skipped: ${skip}`);
+const skip = await requireService('cluster (nginx, redis-server, PostgreSQL)', clusterUnavailable);
 
 const LIMIT = 10;
 
-describe('Redis down', { skip: skip ?? false, timeout: 600_000 }, () => {
+describe('Redis down', { skip, timeout: 600_000 }, () => {
   let cluster: Cluster;
   let users: SimUser[];
   const api = new Api('');

@@ -14,7 +14,7 @@
  * - PostgreSQL: a new database `mifeng_test_<time>_<random>` on the server at MIFENG_TEST_PG_URL
  *   (default postgres://postgres@127.0.0.1:5432/postgres), migrated, dropped WITH (FORCE) on
  *   close (ones leaked by killed runs are dropped after 6 h). When no server answers, the
- *   PostgreSQL suites are skipped with the reason printed.
+ *   PostgreSQL suites are skipped with the reason (tests/support/services.ts; a failure under CI=true).
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -29,6 +29,7 @@ import { createScratchDatabase, PG_ADMIN_URL, postgresUnavailable } from '../../
 import { connectDatabase, type Database, type DatabaseKind, pgliteDirectory } from '../../server/db/connect';
 import { MIGRATIONS_DIR, migrateDatabase, readMigrations } from '../../server/db/migrations';
 import type { PrismaClient } from '../../server/generated/prisma/client';
+import { requireService } from '../support/services';
 
 export type { DatabaseKind };
 
@@ -61,7 +62,7 @@ export interface FreshOptions {
   migrate?: boolean;
 }
 
-const postgresSkip = await postgresUnavailable();
+const postgresSkip = await requireService('PostgreSQL', () => postgresUnavailable());
 
 export const databases: DatabaseTarget[] = [
   { kind: 'pglite', name: 'PGlite' },

@@ -1,26 +1,11 @@
 /** Probes, OpenAPI, security headers, unknown routes; Redis-backed rate limits shared by instances. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
+import { redisUnavailable, requireService, TEST_REDIS_URL } from '../../support/services';
 import { forEachDatabase, useDatabase } from '../databases';
 import { registerUser, startServer, type TestServer, testConfig, useServer } from '../helper';
 
-const REDIS_URL = process.env.MIFENG_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
-
-async function redisSkip(): Promise<string | undefined> {
-  const client = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.ping();
-    return undefined;
-  } catch (err) {
-    return `Redis not reachable at ${REDIS_URL}: ${(err as Error).message}`;
-  } finally {
-    client.disconnect();
-  }
-}
-const noRedis = await redisSkip();
+const noRedis = await requireService('Redis', () => redisUnavailable());
 
 forEachDatabase((target) => {
   describe('health, docs and edges', () => {
@@ -65,7 +50,7 @@ forEachDatabase((target) => {
     let one: TestServer;
     let two: TestServer;
     before(async () => {
-      const overrides = { REDIS_URL, LOOKUP_RATE_LIMIT_PER_MINUTE: '4' };
+      const overrides = { REDIS_URL: TEST_REDIS_URL, LOOKUP_RATE_LIMIT_PER_MINUTE: '4' };
       one = await startServer({ database: db().database, config: testConfig(overrides) });
       two = await startServer({ database: db().database, config: testConfig(overrides) });
     });

@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
 import { chromiumUnavailable, launchChromium } from '../../../harness/chromium';
 import landingRoutes from '../../../server/routes/landing';
+import { requireService } from '../../support/services';
 
 const ARTIFACTS = join(import.meta.dirname, '../../../test-artifacts');
 
@@ -117,8 +118,7 @@ describe('GET /s/:id', () => {
   });
 });
 
-const chromiumMissing = chromiumUnavailable();
-if (chromiumMissing) console.log(`# skipping the landing page browser test: ${chromiumMissing}`);
+const chromiumMissing = await requireService('Chromium', () => chromiumUnavailable());
 
 describe('GET /s/:id in headless Chromium (375×812)', { skip: chromiumMissing }, () => {
   let app: FastifyInstance;
