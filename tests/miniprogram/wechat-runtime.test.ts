@@ -9,11 +9,11 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { runMiniProgramInWeChatRuntime } from '../support/wechat-vm.mjs';
 import { buildOnce } from './harness/build';
 import { DIST } from './harness/mini-program';
-import { runMiniProgramInWeChatRuntime } from './harness/wechat-vm.mjs';
 
-/** Issue 5 §6: lib load + first seal without a JIT. Asserted loosely (shared CI machines); printed. */
+/** Lib load + first seal without a JIT: the target is printed; only a loose ceiling is asserted (shared CI machines). */
 const TARGET_JITLESS_MS = 150;
 const CEILING_JITLESS_MS = 3000;
 
@@ -65,7 +65,7 @@ describe('the built mini program in a WeChat-shaped vm context', () => {
   it('loads the lib and seals a first letter under node --jitless', () => {
     const stdout = execFileSync(
       process.execPath,
-      ['--jitless', join(import.meta.dirname, 'harness', 'wechat-vm.mjs'), DIST],
+      ['--jitless', join(import.meta.dirname, '..', 'support', 'wechat-vm.mjs'), 'miniprogram', DIST],
       {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'ignore'],

@@ -1,20 +1,19 @@
-// The lib the mini program loads, run the way WeChat runs it (tests/shared/wechat-runtime.harness.mjs):
+// The lib the mini program loads, run the way WeChat runs it (tests/support/wechat-vm.mjs):
 // in a vm context without Node or browser globals and without code generation, with randomness only
 // from a `wx.getRandomValues` double — with the JIT, and under `node --jitless` like iOS.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { buildLib, CORE_ENTRIES, LIB_CORE_BUDGET, LIB_ENTRIES } from '../../scripts/build-lib.mjs';
-import { runInWeChatRuntime } from './wechat-runtime.harness.mjs';
+import { buildLib, CORE_ENTRIES, LIB_CORE_BUDGET } from '../../scripts/build-lib.mjs';
+import { runLibInWeChatRuntime } from '../support/wechat-vm.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const HARNESS = fileURLToPath(new URL('./wechat-runtime.harness.mjs', import.meta.url));
+const HARNESS = fileURLToPath(new URL('../support/wechat-vm.mjs', import.meta.url));
 const VECTORS = join(root, 'tests', 'vectors', 'protocol-v1.json');
-const hasMiniProgramEntry = LIB_ENTRIES.every((entry: string) => existsSync(join(root, entry)));
 
 let dir: string;
 const libs: Record<string, { outfile: string; bytes: number }> = {};
@@ -22,23 +21,11 @@ const libs: Record<string, { outfile: string; bytes: number }> = {};
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mifeng-lib-'));
   libs.core = await buildLib({ entries: CORE_ENTRIES, outfile: join(dir, 'core.js'), quiet: true });
-  if (hasMiniProgramEntry) libs.lib = await buildLib({ outfile: join(dir, 'mifeng.js'), quiet: true });
+  libs.lib = await buildLib({ outfile: join(dir, 'mifeng.js'), quiet: true });
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-interface RuntimeResult {
-  errors: Record<string, string>;
-  opened: { content: string; remark: string };
-  vector: string;
-  unlockedMatches: boolean;
-  codegen: string[];
-  presentGlobals: string[];
-  codegenBlocked: boolean;
-  loadMs: number;
-  firstSealMs: number;
-  firstOpenMs: number;
-  backupAndUnlock10kMs: number;
-}
+type RuntimeResult = Awaited<ReturnType<typeof runLibInWeChatRuntime>>;
 
 function checkResult(result: RuntimeResult) {
   assert.deepEqual(result.presentGlobals, []);
@@ -65,25 +52,20 @@ describe('the mini program lib in a WeChat-shaped runtime', () => {
     t.diagnostic(
       `core ${(libs.core!.bytes / 1024).toFixed(1)} KB minified (budget ${LIB_CORE_BUDGET / 1024} KB)`,
     );
-    if (libs.lib) t.diagnostic(`whole lib ${(libs.lib.bytes / 1024).toFixed(1)} KB minified`);
+    t.diagnostic(`whole lib ${(libs.lib!.bytes / 1024).toFixed(1)} KB minified`);
     assert.ok(libs.core!.bytes <= LIB_CORE_BUDGET);
     assert.doesNotMatch(readFileSync(libs.core!.outfile, 'utf8'), /\beval\s*\(|\bnew\s+Function\b/);
   });
 
   for (const name of ['core', 'lib']) {
     it(`${name}: loads, refuses to seal before the pool is filled, then seals, opens and unlocks`, async (t) => {
-      if (!libs[name]) return t.skip('miniprogram/lib.ts does not exist yet');
-      const result: RuntimeResult = await runInWeChatRuntime(
-        libs[name].outfile,
-        readFileSync(VECTORS, 'utf8'),
-      );
+      const result = await runLibInWeChatRuntime(libs[name]!.outfile, readFileSync(VECTORS, 'utf8'));
       checkResult(result);
       t.diagnostic(timings(result));
     });
 
     it(`${name}: does the same under node --jitless`, (t) => {
-      if (!libs[name]) return t.skip('miniprogram/lib.ts does not exist yet');
-      const child = spawnSync(process.execPath, ['--jitless', HARNESS, libs[name].outfile, VECTORS], {
+      const child = spawnSync(process.execPath, ['--jitless', HARNESS, 'lib', libs[name]!.outfile, VECTORS], {
         encoding: 'utf8',
       });
       assert.equal(child.status, 0, child.stderr);

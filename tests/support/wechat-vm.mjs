@@ -1,15 +1,18 @@
-// Loads the BUILT mini program — the lib, app.js, every page and component — in a `vm` context
-// shaped like WeChat's JavaScript runtime, and drives a little of it. Used in-process by
-// tests/miniprogram/wechat-runtime.test.ts, and as a child under `node --jitless` (our stand-in for
-// iOS, where WeChat runs JavaScript without a JIT) for the timing figures:
+// A `vm` context shaped like WeChat's JavaScript runtime, and the two things the tests run in it:
+// the mini program lib alone (runLibInWeChatRuntime: the whole life of a letter and a key backup)
+// and the BUILT mini program, lib, app, every page and component (runMiniProgramInWeChatRuntime).
+// Used in-process by tests/shared/wechat-runtime.test.ts and tests/miniprogram/wechat-runtime.test.ts,
+// and as a child under `node --jitless` (our stand-in for iOS, where WeChat runs JavaScript without
+// a JIT) for the timing figures:
 //
-//   node --jitless tests/miniprogram/harness/wechat-vm.mjs [dist/miniprogram] [--ios-promise]   → JSON on stdout
+//   node --jitless tests/support/wechat-vm.mjs lib <lib.js> <vectors.json>                → JSON on stdout
+//   node --jitless tests/support/wechat-vm.mjs miniprogram [dist/miniprogram] [--ios-promise]  → JSON on stdout
 //
-// The context has no `crypto`, `window`, `self`, `process`, `Buffer`, `TextEncoder`, `global`, and
-// code generation (eval, new Function, WebAssembly compilation) is switched off. Each file is wrapped
-// the way WeChat wraps it, `(function (module, exports, require) {…})`, with a `require` that only
-// resolves relative paths inside the package — no Node built-ins, no npm packages — and a `module`
-// object without `module.require`.
+// The context has what WeChat's runtime has and nothing else: no `crypto`, `window`, `self`,
+// `require`/`module.require`, `process`, `Buffer`, `TextEncoder`/`TextDecoder`, `atob`, `global`;
+// code generation (eval, new Function, WebAssembly compilation) is switched off, and any attempt is
+// recorded. Each file is wrapped the way WeChat wraps it, `(function (module, exports, require) {…})`,
+// with a `require` that resolves only relative paths inside the package (none for the lib alone).
 import { webcrypto } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -17,7 +20,35 @@ import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-export const DEFAULT_DIST = resolve(HERE, '../../../dist/miniprogram');
+export const DEFAULT_DIST = resolve(HERE, '../../dist/miniprogram');
+
+/** Globals WeChat does not have; a context that shows any of them is not WeChat-shaped. */
+const NOT_IN_WECHAT = [
+  'crypto',
+  'window',
+  'self',
+  'require',
+  'module',
+  'process',
+  'Buffer',
+  'TextEncoder',
+  'TextDecoder',
+  'atob',
+  'btoa',
+  'global',
+];
+
+/** Runs inside the context: records attempts at code generation before they fail. */
+const TRAP_CODEGEN = `
+  globalThis.__codegen = [];
+  const RealFunction = Function;
+  globalThis.Function = new Proxy(RealFunction, {
+    construct(target, args) { __codegen.push('new Function'); return Reflect.construct(target, args); },
+    apply(target, self, args) { __codegen.push('Function()'); return Reflect.apply(target, self, args); },
+  });
+  const realEval = eval;
+  globalThis.eval = function (source) { __codegen.push('eval'); return realEval(source); };
+`;
 
 /**
  * Runs inside the context when `iosPromise` is set: replaces the global Promise with a minimal
@@ -82,12 +113,123 @@ const IOS_PROMISE = `
   })();
 `;
 
+/**
+ * A context with WeChat's globals (timers, console) plus `globals`, code generation off and
+ * recorded, and with `iosPromise` the timer-driven Promise of iOS WeChat.
+ */
+function createWeChatContext(globals, { iosPromise = false } = {}) {
+  const context = vm.createContext(
+    { console, setTimeout, clearTimeout, setInterval, clearInterval, ...globals },
+    { codeGeneration: { strings: false, wasm: false } },
+  );
+  vm.runInContext(TRAP_CODEGEN, context);
+  if (iosPromise) vm.runInContext(IOS_PROMISE, context);
+  return context;
+}
+
+/** Which of NOT_IN_WECHAT the context shows. */
+function presentGlobals(context) {
+  return [
+    ...vm.runInContext(
+      `${JSON.stringify(NOT_IN_WECHAT)}.filter((name) => typeof globalThis[name] !== 'undefined')`,
+      context,
+    ),
+  ];
+}
+
+/** Whether code generation is refused, through the real Function constructor and through the trap. */
+function codegenBlocked(context) {
+  const blocked = vm.runInContext(
+    `(() => { try { (0, Object.getPrototypeOf(function () {}).constructor)('return 1'); return false; } catch (e) { return e instanceof EvalError; } })()`,
+    context,
+  );
+  // The trap itself works: the global Function is recorded, then refused.
+  const trapped = vm.runInContext(
+    `(() => { try { new Function('return 1'); } catch (e) { return e instanceof EvalError && __codegen.length === 1; } return false; })()`,
+    context,
+  );
+  vm.runInContext('__codegen.length = 0', context);
+  return blocked && trapped;
+}
+
+/** A module object of the context's own (no `module.require`). */
+const newModule = (context) => vm.runInContext('({ exports: {} })', context);
+
+/** Runs `file` in the context wrapped as WeChat wraps it. */
+function runWrapped(context, file, module, require) {
+  const source = readFileSync(file, 'utf8');
+  const wrapper = new vm.Script(`(function (module, exports, require) {${source}\n})`, { filename: file });
+  wrapper.runInContext(context)(module, module.exports, require);
+}
+
+/** Runs inside the context, as the mini program would: the whole life of a letter and a backup. */
+const SCENARIO = `
+(async () => {
+  const lib = globalThis.__lib;
+  const v = JSON.parse(globalThis.__vectors);
+  const out = { errors: {} };
+  const name = (fn) => { try { fn(); return 'no error'; } catch (e) { return lib.isMifengError(e) ? e.name : String(e); } };
+  const identity = (id) => ({ user: id.user, privateKey: lib.base64urlDecode(id.privateKey), publicKey: lib.base64urlDecode(id.publicKey) });
+  const alice = identity(v.identities.alice);
+  const bob = identity(v.identities.bob);
+
+  // Like app.ts at launch: install the pool's source, then fill it from wx.getRandomValues.
+  const pool = lib.createRandomPool();
+  lib.setRandomSource(pool.source);
+  out.errors.sealBeforeFill = name(() => lib.sealEnvelope({ sender: alice, recipients: [{ user: 'bob', publicKey: bob.publicKey }], content: 'x', expiresAt: null }));
+  out.errors.keygenBeforeFill = name(() => lib.generateIdentity('carol'));
+  await pool.fill((length) => new Promise((resolve, reject) => wx.getRandomValues({
+    length,
+    success: (res) => resolve(new Uint8Array(res.randomValues)),
+    fail: reject,
+  })));
+
+  let t = Date.now();
+  const carol = lib.generateIdentity('carol');
+  out.keygenMs = Date.now() - t;
+  t = Date.now();
+  const letter = lib.sealEnvelope({
+    sender: carol,
+    recipients: [{ user: 'alice', publicKey: alice.publicKey }, { user: 'bob', publicKey: bob.publicKey }],
+    content: '第一行\\n第二行 🔐', remark: '保险柜', expiresAt: new Date(Date.now() + 86400000),
+  });
+  out.firstSealMs = Date.now() - t;
+  t = Date.now();
+  const opened = lib.openEnvelope(JSON.parse(JSON.stringify(letter)), { reader: bob, senderPublicKey: carol.publicKey });
+  out.firstOpenMs = Date.now() - t;
+  out.opened = { content: opened.content, remark: opened.remark };
+  out.errors.openAsStranger = name(() => lib.openEnvelope(letter, { reader: lib.generateIdentity('erin'), senderPublicKey: carol.publicKey }));
+  out.errors.openWithWrongSenderKey = name(() => lib.openEnvelope(letter, { reader: bob, senderPublicKey: alice.publicKey }));
+
+  const vector = v.envelopes[0];
+  out.vector = lib.openEnvelope(vector.envelope, { reader: bob, senderPublicKey: alice.publicKey, now: new Date(vector.open.now) }).content;
+
+  t = Date.now();
+  const backup = lib.sealKeyBackup(carol, '主密钥 master', { iterations: 10000 });
+  const unlocked = lib.unlockKeyBackup(JSON.parse(JSON.stringify(backup)), carol.publicKey, '主密钥 master');
+  out.backupAndUnlock10kMs = Date.now() - t;
+  out.unlockedMatches = unlocked.length === 32 && unlocked.every((b, i) => b === carol.privateKey[i]);
+  out.errors.wrongMasterKey = name(() => lib.unlockKeyBackup(backup, carol.publicKey, 'wrong'));
+  out.codegen = globalThis.__codegen.slice();
+  return JSON.stringify(out);
+})()
+`;
+
+/**
+ * The `wx` double: asynchronous like the real one; randomness from Node's CSPRNG, storage in memory,
+ * a canvas that counts what is drawn on it (into `log.canvas`), and requests that fail like an
+ * offline phone (there is no server here).
+ */
 function wxDouble(log) {
   const storage = new Map();
   const later = (fn) => setTimeout(fn, 1);
   return {
-    getRandomValues({ length, success }) {
-      later(() => success({ randomValues: webcrypto.getRandomValues(new Uint8Array(length)).buffer }));
+    getRandomValues({ length, success, fail }) {
+      later(() => {
+        if (!Number.isInteger(length) || length < 1)
+          return fail?.({ errMsg: 'getRandomValues:fail invalid length' });
+        success({ randomValues: webcrypto.getRandomValues(new Uint8Array(length)).buffer });
+      });
     },
     getStorageSync: (key) => (storage.has(key) ? storage.get(key) : ''),
     setStorageSync: (key, value) => storage.set(key, value),
@@ -126,18 +268,37 @@ function wxDouble(log) {
   };
 }
 
+/** Loads the lib alone into a fresh context and runs the letter-and-backup scenario in it. */
+export async function runLibInWeChatRuntime(libPath, vectorsText) {
+  const context = createWeChatContext({ wx: wxDouble({}) });
+  const present = presentGlobals(context);
+  const blocked = codegenBlocked(context);
+  let started = performance.now();
+  const module = newModule(context);
+  runWrapped(context, libPath, module, (spec) => {
+    throw new Error(`the lib requires "${spec}": it must be self-contained`);
+  });
+  const loadMs = performance.now() - started;
+  context.__lib = module.exports;
+  context.__vectors = vectorsText;
+  started = performance.now();
+  const result = JSON.parse(await vm.runInContext(SCENARIO, context));
+  return {
+    ...result,
+    loadMs,
+    scenarioMs: performance.now() - started,
+    presentGlobals: present,
+    codegenBlocked: blocked,
+  };
+}
+
 /** Builds the context, loads everything, runs the checks; resolves to a plain report object. */
 export async function runMiniProgramInWeChatRuntime(dist = DEFAULT_DIST, options = {}) {
   const log = { canvas: null };
   const registered = { pages: [], components: 0, app: null };
   const pageInstances = [];
-  const context = vm.createContext(
+  const context = createWeChatContext(
     {
-      console,
-      setTimeout,
-      clearTimeout,
-      setInterval,
-      clearInterval,
       wx: wxDouble(log),
       App: (options) => {
         registered.app = options;
@@ -151,14 +312,9 @@ export async function runMiniProgramInWeChatRuntime(dist = DEFAULT_DIST, options
       getApp: () => registered.app,
       getCurrentPages: () => pageInstances,
     },
-    { codeGeneration: { strings: false, wasm: false } },
+    options,
   );
-  if (options.iosPromise) vm.runInContext(IOS_PROMISE, context);
-  const presentGlobals = vm.runInContext(
-    `['crypto', 'window', 'self', 'require', 'module', 'process', 'Buffer', 'TextEncoder', 'TextDecoder', 'atob', 'global']
-      .filter((name) => typeof globalThis[name] !== 'undefined')`,
-    context,
-  );
+  const present = presentGlobals(context);
 
   const cache = new Map();
   const loadTimes = {};
@@ -167,17 +323,14 @@ export async function runMiniProgramInWeChatRuntime(dist = DEFAULT_DIST, options
     if (!file.startsWith(dist) || !existsSync(file))
       throw new Error(`require of a file outside the package: ${file}`);
     const started = performance.now();
-    const source = readFileSync(file, 'utf8');
-    const wrapper = new vm.Script(`(function (module, exports, require) {${source}\n})`, { filename: file });
-    const module = vm.runInContext('({ exports: {} })', context);
+    const module = newModule(context);
     cache.set(file, module);
-    const localRequire = (spec) => {
+    runWrapped(context, file, module, (spec) => {
       if (!spec.startsWith('.'))
         throw new Error(`${relative(dist, file)} requires "${spec}": not a relative path`);
       const target = resolve(dirname(file), spec);
       return load(target.endsWith('.js') ? target : `${target}.js`);
-    };
-    wrapper.runInContext(context)(module, module.exports, localRequire);
+    });
     loadTimes[relative(dist, file)] = performance.now() - started;
     return module.exports;
   }
@@ -260,7 +413,8 @@ export async function runMiniProgramInWeChatRuntime(dist = DEFAULT_DIST, options
   return {
     ...out,
     promiseIsPolyfill: vm.runInContext('Promise === globalThis.__timerPromise', context),
-    presentGlobals: [...presentGlobals],
+    presentGlobals: present,
+    codegen: vm.runInContext('__codegen.slice()', context),
     pagesRegistered: registered.pages.length,
     pagesListed: appJson.pages.length,
     componentsRegistered: registered.components,
@@ -273,10 +427,19 @@ export async function runMiniProgramInWeChatRuntime(dist = DEFAULT_DIST, options
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2);
-  const dist = args.find((a) => !a.startsWith('--'));
-  const result = await runMiniProgramInWeChatRuntime(dist ? resolve(dist) : DEFAULT_DIST, {
-    iosPromise: args.includes('--ios-promise'),
-  });
+  const [what, ...args] = process.argv.slice(2);
+  let result;
+  if (what === 'lib') {
+    const [libPath, vectorsPath] = args;
+    result = await runLibInWeChatRuntime(libPath, readFileSync(vectorsPath, 'utf8'));
+  } else if (what === 'miniprogram') {
+    const dist = args.find((a) => !a.startsWith('--'));
+    result = await runMiniProgramInWeChatRuntime(dist ? resolve(dist) : DEFAULT_DIST, {
+      iosPromise: args.includes('--ios-promise'),
+    });
+  } else {
+    console.error('usage: wechat-vm.mjs lib <lib.js> <vectors.json> | miniprogram [dist] [--ios-promise]');
+    process.exit(2);
+  }
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

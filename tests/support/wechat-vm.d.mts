@@ -1,5 +1,25 @@
-// Types of wechat-vm.mjs: what its run in a WeChat-shaped context reports.
+// Types of wechat-vm.mjs: what its runs in a WeChat-shaped context report.
 export declare const DEFAULT_DIST: string;
+
+export declare function runLibInWeChatRuntime(
+  libPath: string,
+  vectorsText: string,
+): Promise<{
+  errors: Record<string, string>;
+  opened: { content: string; remark: string };
+  vector: string;
+  unlockedMatches: boolean;
+  codegen: string[];
+  presentGlobals: string[];
+  codegenBlocked: boolean;
+  keygenMs: number;
+  loadMs: number;
+  scenarioMs: number;
+  firstSealMs: number;
+  firstOpenMs: number;
+  backupAndUnlock10kMs: number;
+}>;
+
 export declare function runMiniProgramInWeChatRuntime(
   dist?: string,
   options?: { iosPromise?: boolean },
@@ -11,6 +31,7 @@ export declare function runMiniProgramInWeChatRuntime(
   qrReady: boolean;
   qrCanvas: { width: number; rects: number; scaled: [number, number] | null } | null;
   presentGlobals: string[];
+  codegen: string[];
   pagesRegistered: number;
   pagesListed: number;
   componentsRegistered: number;
