@@ -12,6 +12,7 @@
  * Malformed input throws `MifengError('Malformed')`; a value of the wrong type throws TypeError.
  */
 import { MifengError } from './errors';
+import { abytes, astring } from './guards';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
@@ -25,14 +26,6 @@ const DECODE_TABLE: Int8Array = (() => {
 /** String.fromCharCode takes its arguments on the stack: convert in slices of this many units. */
 const FROM_CHAR_CODE_CHUNK = 0x2000;
 
-function assertBytes(value: unknown, name: string): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
-}
-
-function assertString(value: unknown, name: string): asserts value is string {
-  if (typeof value !== 'string') throw new TypeError(`${name} must be a string`);
-}
-
 /** The length of the unpadded base64url text of `byteLength` bytes. */
 export function base64urlLength(byteLength: number): number {
   if (!Number.isSafeInteger(byteLength) || byteLength < 0) {
@@ -43,7 +36,7 @@ export function base64urlLength(byteLength: number): number {
 
 /** Encodes bytes as base64url without padding. */
 export function base64urlEncode(bytes: Uint8Array): string {
-  assertBytes(bytes, 'bytes');
+  abytes(bytes, undefined, 'bytes');
   let out = '';
   const full = bytes.length - (bytes.length % 3);
   for (let i = 0; i < full; i += 3) {
@@ -93,7 +86,7 @@ export function isBase64url(text: unknown, byteLength?: number): text is string 
 
 /** Decodes canonical unpadded base64url; anything else throws `MifengError('Malformed')`. */
 export function base64urlDecode(text: string): Uint8Array {
-  assertString(text, 'text');
+  astring(text, 'text');
   const problem = base64urlProblem(text);
   if (problem !== null) throw new MifengError('Malformed', problem);
   const out = new Uint8Array(Math.floor((text.length * 3) / 4));
@@ -121,7 +114,7 @@ export function base64urlDecode(text: string): Uint8Array {
 
 /** True when `text` has no lone UTF-16 surrogates, i.e. it is encodable as UTF-8. */
 export function isWellFormedUnicode(text: string): boolean {
-  assertString(text, 'text');
+  astring(text, 'text');
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
     if (unit < 0xd800 || unit > 0xdfff) continue;
@@ -135,7 +128,7 @@ export function isWellFormedUnicode(text: string): boolean {
 
 /** The number of bytes `utf8Encode(text)` returns; throws like it on lone surrogates. */
 export function utf8Length(text: string): number {
-  assertString(text, 'text');
+  astring(text, 'text');
   let length = 0;
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
@@ -188,7 +181,7 @@ export function utf8Encode(text: string): Uint8Array {
  * is what excludes overlongs, surrogates and code points above U+10FFFF).
  */
 export function utf8Decode(bytes: Uint8Array): string {
-  assertBytes(bytes, 'bytes');
+  abytes(bytes, undefined, 'bytes');
   const units: number[] = [];
   let out = '';
   const flush = () => {

@@ -1,41 +1,8 @@
 /**
- * Internal byte helpers for shared/crypto: argument checks that name the argument, conversions
- * between bytes and big integers, and wiping. Modelled on `abytes`/`anumber`/`clean` in
- * noble-hashes `src/utils.ts`. Not part of the public surface.
+ * Internal byte helpers for shared/crypto: conversions between bytes, hex and big integers, and
+ * wiping. Modelled on `clean` and friends in noble-hashes `src/utils.ts`; the argument checks are
+ * in shared/guards.ts. Not part of the public surface.
  */
-
-/** Throws TypeError unless `value` is a Uint8Array, RangeError unless it has `length` bytes (when given). */
-export function abytes(value: unknown, length: number | undefined, name: string): Uint8Array {
-  if (!(value instanceof Uint8Array)) {
-    throw new TypeError(`${name} must be a Uint8Array, got ${value === null ? 'null' : typeof value}`);
-  }
-  if (length !== undefined && value.length !== length) {
-    throw new RangeError(`${name} must be ${length} bytes, got ${value.length}`);
-  }
-  return value;
-}
-
-/** Like `abytes`, but checks a minimum length. */
-export function abytesMin(value: unknown, minLength: number, name: string): Uint8Array {
-  const bytes = abytes(value, undefined, name);
-  if (bytes.length < minLength) {
-    throw new RangeError(`${name} must be at least ${minLength} bytes, got ${bytes.length}`);
-  }
-  return bytes;
-}
-
-/** Throws TypeError unless `value` is a safe integer, RangeError unless it lies in [min, max]. */
-export function anumber(value: unknown, min: number, max: number, name: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    throw new TypeError(
-      `${name} must be an integer, got ${typeof value === 'number' ? value : typeof value}`,
-    );
-  }
-  if (value < min || value > max) {
-    throw new RangeError(`${name} must be between ${min} and ${max}, got ${value}`);
-  }
-  return value;
-}
 
 /** Overwrites every given array with zeros, for temporary key material. */
 export function clean(...arrays: (Uint8Array | Int32Array | Uint32Array)[]): void {

@@ -2,7 +2,7 @@
  * Constant-time comparison of byte strings, for MACs, tags and hashes: the time taken depends only
  * on the lengths, never on where the first difference lies.
  */
-import { abytes } from './_bytes';
+import { abytes } from '../guards';
 
 /** True when `a` and `b` have the same length and bytes. Lengths are not secret. */
 export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -5,7 +5,8 @@
  * `K ^ ipad` and `K ^ opad` are computed once per key, so PBKDF2's 100 000 HMACs each cost two
  * compressions and no pad work.
  */
-import { abytes, clean } from './_bytes';
+import { abytes } from '../guards';
+import { clean } from './_bytes';
 import { _SM3_BLOCK, _sm3Absorb, _sm3Finish, _sm3Init, sm3 } from './sm3';
 
 /** RFC 2104 §2: ipad = 0x36 and opad = 0x5c repeated over the block. */

@@ -8,7 +8,8 @@
  * HMAC from the precomputed pad states, feeds each compression's output words straight into the
  * next block in local variables and never allocates, converts to bytes or touches a BigInt.
  */
-import { abytes, anumber, clean } from './_bytes';
+import { abytes, anumber } from '../guards';
+import { clean } from './_bytes';
 import { _hmacSm3Chain } from './_sm3-compress';
 import { _hmacSm3States } from './hmac';
 import { _SM3_BLOCK, _SM3_DIGEST, _sm3Finish, _sm3Load, _sm3Store } from './sm3';

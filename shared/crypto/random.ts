@@ -7,7 +7,7 @@
  * there is no fallback to `Math.random` or to sm-crypto-v2's internal generator.
  */
 import { MifengError } from '../errors';
-import { anumber } from './_bytes';
+import { anumber } from '../guards';
 
 /** Returns `length` fresh random bytes from a cryptographically secure generator. */
 export type RandomSource = (length: number) => Uint8Array;

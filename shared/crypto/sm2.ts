@@ -19,7 +19,8 @@
 import { mod } from '@noble/curves/abstract/modular';
 import { weierstrassN } from '@noble/curves/abstract/weierstrass';
 import { MifengError } from '../errors';
-import { abytes, bigIntToBytes, bytesToBigInt, clean, concatBytes } from './_bytes';
+import { abytes } from '../guards';
+import { bigIntToBytes, bytesToBigInt, clean, concatBytes } from './_bytes';
 import { _sm2Comb, _sm2Multiply, _sm2MultiplyBase, _sm2MultiplyComb } from './_sm2-mul';
 import { constantTimeEqual } from './compare';
 import { type RandomSource, randomBytes } from './random';

@@ -9,7 +9,7 @@
  *
  * Exported: `sm3(data)`. The underscore-prefixed helpers serve hmac.ts, pbkdf2.ts and sm2.ts.
  */
-import { abytes } from './_bytes';
+import { abytes } from '../guards';
 import { _sm3Compress } from './_sm3-compress';
 
 /** Initial value IV (GB/T 32905-2016 §4.1). */

@@ -10,7 +10,7 @@
  */
 import { sm4 as sm4v2 } from 'sm-crypto-v2';
 import { MifengError } from '../errors';
-import { abytes } from './_bytes';
+import { abytes } from '../guards';
 
 /** SM4 key and block size (GB/T 32907-2016 §5). */
 const SM4_KEY_LENGTH = 16;

@@ -15,6 +15,7 @@ import type { RandomSource } from '../crypto';
 import { pbkdf2HmacSm3, randomBytes, sm2PublicKey, sm4GcmDecrypt, sm4GcmEncrypt } from '../crypto';
 import { base64urlDecode, base64urlEncode, utf8Encode } from '../encoding';
 import { MifengError } from '../errors';
+import { abytes, anumber, aobject, astring, isPlainRecord } from '../guards';
 import { parseWith } from './_parse';
 import { type Identity, keyId } from './identity';
 import {
@@ -22,10 +23,10 @@ import {
   BACKUP_KEY_LENGTH,
   DEFAULT_BACKUP_ITERATIONS,
   IV_LENGTH,
+  KEY_BACKUP_VERSION,
   MAX_BACKUP_ITERATIONS,
   MIN_BACKUP_ITERATIONS,
   PRIVATE_KEY_LENGTH,
-  PROTOCOL_VERSION,
   PUBLIC_KEY_LENGTH,
   SALT_LENGTH,
 } from './limits';
@@ -38,19 +39,13 @@ export interface SealKeyBackupOptions {
   random?: RandomSource;
 }
 
-function isPlainRecord(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
 /**
  * Validates a backup's shape. `UnsupportedVersion` for a numeric `v` other than 1 or a string `kdf`
  * other than "pbkdf2-hmac-sm3"; `Malformed` for anything else wrong, `iter` out of bounds included.
  */
 export function parseKeyBackup(value: unknown): KeyBackup {
   if (!isPlainRecord(value)) throw new MifengError('Malformed', 'backup must be a JSON object');
-  if (typeof value.v === 'number' && value.v !== PROTOCOL_VERSION) {
+  if (typeof value.v === 'number' && value.v !== KEY_BACKUP_VERSION) {
     throw new MifengError('UnsupportedVersion', `backup v=${value.v}`);
   }
   if (typeof value.kdf === 'string' && value.kdf !== BACKUP_KDF) {
@@ -60,16 +55,9 @@ export function parseKeyBackup(value: unknown): KeyBackup {
 }
 
 function masterKeyBytes(masterKey: unknown): Uint8Array {
-  if (typeof masterKey !== 'string') throw new TypeError('masterKey must be a string');
-  if (masterKey.length === 0) throw new RangeError('masterKey must not be empty');
-  return utf8Encode(masterKey.normalize('NFC'));
-}
-
-function checkPublicKey(publicKey: unknown, name: string): Uint8Array {
-  if (!(publicKey instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
-  if (publicKey.length !== PUBLIC_KEY_LENGTH)
-    throw new RangeError(`${name} must be ${PUBLIC_KEY_LENGTH} bytes`);
-  return publicKey;
+  const text = astring(masterKey, 'masterKey');
+  if (text.length === 0) throw new RangeError('masterKey must not be empty');
+  return utf8Encode(text.normalize('NFC'));
 }
 
 /** Seals `identity.privateKey` under `masterKey`. */
@@ -78,16 +66,16 @@ export function sealKeyBackup(
   masterKey: string,
   options: SealKeyBackupOptions = {},
 ): KeyBackup {
-  if (typeof identity !== 'object' || identity === null) throw new TypeError('identity must be an identity');
-  const publicKey = checkPublicKey(identity.publicKey, 'identity.publicKey');
+  const publicKey = abytes(aobject(identity, 'identity').publicKey, PUBLIC_KEY_LENGTH, 'identity.publicKey');
   if (!(identity.privateKey instanceof Uint8Array) || identity.privateKey.length !== PRIVATE_KEY_LENGTH) {
     throw new TypeError(`identity.privateKey must be a Uint8Array of ${PRIVATE_KEY_LENGTH} bytes`);
   }
-  const iterations = options.iterations ?? DEFAULT_BACKUP_ITERATIONS;
-  if (!Number.isSafeInteger(iterations)) throw new TypeError('iterations must be an integer');
-  if (iterations < MIN_BACKUP_ITERATIONS || iterations > MAX_BACKUP_ITERATIONS) {
-    throw new RangeError(`iterations must be between ${MIN_BACKUP_ITERATIONS} and ${MAX_BACKUP_ITERATIONS}`);
-  }
+  const iterations = anumber(
+    options.iterations ?? DEFAULT_BACKUP_ITERATIONS,
+    MIN_BACKUP_ITERATIONS,
+    MAX_BACKUP_ITERATIONS,
+    'iterations',
+  );
   // A backup of a key that does not match its public key would unlock to something useless.
   if (base64urlEncode(sm2PublicKey(identity.privateKey)) !== base64urlEncode(publicKey)) {
     throw new MifengError('Malformed', 'identity.publicKey does not match its privateKey');
@@ -99,7 +87,7 @@ export function sealKeyBackup(
   try {
     const ct = sm4GcmEncrypt(key, iv, identity.privateKey, utf8Encode(keyId(publicKey)));
     return {
-      v: PROTOCOL_VERSION,
+      v: KEY_BACKUP_VERSION,
       kdf: BACKUP_KDF,
       iter: iterations,
       salt: base64urlEncode(salt),
@@ -117,7 +105,7 @@ export function sealKeyBackup(
  * then `WrongMasterKey` when the tag fails, `Malformed` when the key inside does not match.
  */
 export function unlockKeyBackup(backup: unknown, publicKey: Uint8Array, masterKey: string): Uint8Array {
-  checkPublicKey(publicKey, 'publicKey');
+  abytes(publicKey, PUBLIC_KEY_LENGTH, 'publicKey');
   const password = masterKeyBytes(masterKey);
   try {
     const parsed = parseKeyBackup(backup);

@@ -14,11 +14,7 @@
  * toJSON) and cycles; RangeError for NaN/±Infinity and for strings with lone surrogates.
  */
 import { isWellFormedUnicode } from '../encoding';
-
-function isPlainObject(value: object): value is Record<string, unknown> {
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
+import { isPlainRecord } from '../guards';
 
 function serializeString(text: string): string {
   if (!isWellFormedUnicode(text)) throw new RangeError('strings must not contain lone surrogates');
@@ -47,7 +43,7 @@ function serialize(value: unknown, path: object[]): string {
     const items: string[] = [];
     for (let i = 0; i < value.length; i++) items.push(serialize(value[i], path));
     out = `[${items.join(',')}]`;
-  } else if (isPlainObject(value)) {
+  } else if (isPlainRecord(value)) {
     const names = Object.keys(value).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const members: string[] = [];
     for (const name of names) members.push(`${serializeString(name)}:${serialize(value[name], path)}`);

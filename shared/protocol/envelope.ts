@@ -38,12 +38,14 @@ import {
   utf8Length,
 } from '../encoding';
 import { MifengError } from '../errors';
+import { abytes, adate, aobject, astring, isPlainRecord } from '../guards';
 import { parseWith } from './_parse';
 import { canonicalize } from './canonical';
 import { assertUserId, type Identity, keyId, type PublicIdentity } from './identity';
 import {
   DEK_LENGTH,
   ENVELOPE_ID_LENGTH,
+  ENVELOPE_VERSION,
   IV_LENGTH,
   MAX_CIPHERTEXT_BYTES,
   MAX_CONTENT_BYTES,
@@ -51,21 +53,16 @@ import {
   MAX_RECIPIENTS,
   MAX_REMARK_BYTES,
   PADDING_BLOCK,
-  PROTOCOL_VERSION,
 } from './limits';
-import { type Envelope, EnvelopeSchema, type Plaintext, PlaintextSchema } from './schema';
-
-/** The envelope without `ct`, `sig` and the recipients' `wrap`: what GCM authenticates as AAD. */
-export interface EnvelopeHeader {
-  v: typeof PROTOCOL_VERSION;
-  id: string;
-  sender: string;
-  senderKey: string;
-  createdAt: string;
-  expiresAt: string | null;
-  recipients: { user: string; key: string }[];
-  iv: string;
-}
+import {
+  ENVELOPE_HEADER_MEMBERS,
+  type Envelope,
+  type EnvelopeHeader,
+  EnvelopeSchema,
+  type Plaintext,
+  PlaintextSchema,
+  RECIPIENT_HEADER_MEMBERS,
+} from './schema';
 
 /** The envelope without `sig`: what the sender signs. */
 export type UnsignedEnvelope = Omit<Envelope, 'sig'>;
@@ -106,19 +103,13 @@ export interface OpenedLetter extends Plaintext {
   envelope: Envelope;
 }
 
-function isPlainRecord(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
 /**
  * Validates an envelope's shape (not its signature). Throws `UnsupportedVersion` for a numeric
  * `v` other than 1, `TooLarge` for too many recipients or too long a `ct`, `Malformed` otherwise.
  */
 export function parseEnvelope(value: unknown): Envelope {
   if (!isPlainRecord(value)) throw new MifengError('Malformed', 'envelope must be a JSON object');
-  if (typeof value.v === 'number' && value.v !== PROTOCOL_VERSION) {
+  if (typeof value.v === 'number' && value.v !== ENVELOPE_VERSION) {
     throw new MifengError('UnsupportedVersion', `envelope v=${value.v}`);
   }
   if (Array.isArray(value.recipients) && value.recipients.length > MAX_RECIPIENTS) {
@@ -130,18 +121,21 @@ export function parseEnvelope(value: unknown): Envelope {
   return parseWith(EnvelopeSchema, value, 'envelope');
 }
 
-/** The header (the GCM AAD's JSON value), with exactly its members and nothing else. */
+/** `source` with exactly the members `names` and nothing else. */
+function pick(source: object, names: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of names) out[name] = (source as Record<string, unknown>)[name];
+  return out;
+}
+
+/**
+ * The header (the GCM AAD's JSON value), with exactly its members (the schema's header member
+ * list) and nothing else.
+ */
 export function envelopeHeader(envelope: UnsignedEnvelope | EnvelopeHeader): EnvelopeHeader {
-  return {
-    v: envelope.v,
-    id: envelope.id,
-    sender: envelope.sender,
-    senderKey: envelope.senderKey,
-    createdAt: envelope.createdAt,
-    expiresAt: envelope.expiresAt,
-    recipients: envelope.recipients.map(({ user, key }) => ({ user, key })),
-    iv: envelope.iv,
-  };
+  const header = pick(envelope, ENVELOPE_HEADER_MEMBERS);
+  header.recipients = envelope.recipients.map((recipient) => pick(recipient, RECIPIENT_HEADER_MEMBERS));
+  return header as EnvelopeHeader;
 }
 
 /** AAD = UTF-8(JCS(header)). */
@@ -174,11 +168,11 @@ export function verifyEnvelopeSignature(envelope: Envelope, senderPublicKey: Uin
 }
 
 function checkText(value: unknown, name: string, maxBytes: number): string {
-  if (typeof value !== 'string') throw new TypeError(`${name} must be a string`);
-  if (!isWellFormedUnicode(value)) throw new MifengError('Malformed', `${name} contains a lone surrogate`);
-  if (utf8Length(value) > maxBytes)
+  const text = astring(value, name);
+  if (!isWellFormedUnicode(text)) throw new MifengError('Malformed', `${name} contains a lone surrogate`);
+  if (utf8Length(text) > maxBytes)
     throw new MifengError('TooLarge', `${name} is over ${maxBytes} UTF-8 bytes`);
-  return value;
+  return text;
 }
 
 /** Plaintext bytes: UTF-8 of the JCS form, zero-padded to the next multiple of PADDING_BLOCK. */
@@ -200,7 +194,7 @@ export function encodePlaintext(plaintext: Plaintext): Uint8Array {
  * produces: minimal zero padding, strict UTF-8, canonical JSON with only content and remark.
  */
 export function decodePlaintext(bytes: Uint8Array): Plaintext {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array');
+  abytes(bytes, undefined, 'bytes');
   if (bytes.length === 0 || bytes.length % PADDING_BLOCK !== 0 || bytes.length > MAX_PLAINTEXT_BYTES) {
     throw new MifengError('Malformed', 'plaintext length is not a padded length');
   }
@@ -226,18 +220,6 @@ export function decodePlaintext(bytes: Uint8Array): Plaintext {
   return plaintext;
 }
 
-function checkBytes(value: unknown, length: number, name: string): Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
-  if (value.length !== length) throw new RangeError(`${name} must be ${length} bytes`);
-  return value;
-}
-
-function checkDate(value: unknown, name: string): Date {
-  if (!(value instanceof Date) || Number.isNaN(value.getTime()))
-    throw new TypeError(`${name} must be a valid Date`);
-  return value;
-}
-
 /** The recipient list of a new envelope: the sender first, then the others in the given order. */
 function recipientList(sender: Identity, recipients: readonly PublicIdentity[]): PublicIdentity[] {
   if (!Array.isArray(recipients)) throw new TypeError('recipients must be an array');
@@ -246,8 +228,7 @@ function recipientList(sender: Identity, recipients: readonly PublicIdentity[]):
   const senderKey = base64urlEncode(sender.publicKey);
   for (const recipient of recipients) {
     assertUserId(recipient.user);
-    if (!(recipient.publicKey instanceof Uint8Array))
-      throw new TypeError('recipient publicKey must be a Uint8Array');
+    abytes(recipient.publicKey, undefined, `the publicKey of recipient ${recipient.user}`);
     if (recipient.user === sender.user) {
       if (base64urlEncode(recipient.publicKey) !== senderKey) {
         throw new MifengError('Malformed', "the sender is listed with a key other than the sender's");
@@ -287,11 +268,11 @@ function checkIdentity(identity: Identity, name: string): void {
 
 /** Seals a letter for its recipients and signs it as the sender. */
 export function sealEnvelope(input: SealInput, options: SealOptions = {}): Envelope {
-  if (typeof input !== 'object' || input === null) throw new TypeError('input must be an object');
+  aobject(input, 'input');
   checkIdentity(input.sender, 'sender');
   const recipients = recipientList(input.sender, input.recipients);
-  const now = checkDate(options.now ?? new Date(), 'now');
-  const expiresAt = input.expiresAt === null ? null : checkDate(input.expiresAt, 'expiresAt');
+  const now = adate(options.now ?? new Date(), 'now');
+  const expiresAt = input.expiresAt === null ? null : adate(input.expiresAt, 'expiresAt');
   if (expiresAt !== null && expiresAt.getTime() <= now.getTime()) {
     throw new MifengError('Malformed', 'expiresAt must be later than now');
   }
@@ -301,7 +282,7 @@ export function sealEnvelope(input: SealInput, options: SealOptions = {}): Envel
   const id =
     options.id === undefined
       ? randomBytes(ENVELOPE_ID_LENGTH, random)
-      : checkBytes(options.id, ENVELOPE_ID_LENGTH, 'id');
+      : abytes(options.id, ENVELOPE_ID_LENGTH, 'id');
   const dek = randomBytes(DEK_LENGTH, random);
   try {
     const iv = randomBytes(IV_LENGTH, random);
@@ -311,7 +292,7 @@ export function sealEnvelope(input: SealInput, options: SealOptions = {}): Envel
       wrap: base64urlEncode(sm2Encrypt(publicKey, dek, random)),
     }));
     const header: EnvelopeHeader = {
-      v: PROTOCOL_VERSION,
+      v: ENVELOPE_VERSION,
       id: base64urlEncode(id),
       sender: input.sender.user,
       senderKey: keyId(input.sender.publicKey),
@@ -332,12 +313,9 @@ export function sealEnvelope(input: SealInput, options: SealOptions = {}): Envel
 
 /** Verifies and decrypts a letter (checks in the order of the module comment). */
 export function openEnvelope(envelope: unknown, options: OpenOptions): OpenedLetter {
-  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
-  const { reader, senderPublicKey } = options;
-  if (typeof reader !== 'object' || reader === null || !(reader.privateKey instanceof Uint8Array)) {
-    throw new TypeError('reader must be an identity');
-  }
-  const now = checkDate(options.now ?? new Date(), 'now');
+  const { reader, senderPublicKey } = aobject(options, 'options');
+  abytes(aobject(reader, 'reader').privateKey, undefined, 'reader.privateKey');
+  const now = adate(options.now ?? new Date(), 'now');
   const parsed = parseEnvelope(envelope);
 
   if (!verifyEnvelopeSignature(parsed, senderPublicKey)) {

@@ -12,6 +12,7 @@ import type { RandomSource } from '../crypto';
 import { sm2GenerateKeyPair, sm2IsValidPublicKey, sm2PublicKey, sm3 } from '../crypto';
 import { base64urlDecode, base64urlEncode } from '../encoding';
 import { MifengError } from '../errors';
+import { abytes } from '../guards';
 import { parseWith } from './_parse';
 import { KEY_ID_LENGTH, PUBLIC_KEY_LENGTH, UNCOMPRESSED_POINT_PREFIX } from './limits';
 import {
@@ -44,8 +45,8 @@ export const FINGERPRINT_GROUP_DIGITS = 5;
 const GROUP_MODULUS = 10 ** FINGERPRINT_GROUP_DIGITS;
 
 function assertPublicKeyBytes(publicKey: unknown): asserts publicKey is Uint8Array {
-  if (!(publicKey instanceof Uint8Array)) throw new TypeError('publicKey must be a Uint8Array');
-  if (publicKey.length !== PUBLIC_KEY_LENGTH || publicKey[0] !== UNCOMPRESSED_POINT_PREFIX) {
+  const bytes = abytes(publicKey, undefined, 'publicKey');
+  if (bytes.length !== PUBLIC_KEY_LENGTH || bytes[0] !== UNCOMPRESSED_POINT_PREFIX) {
     throw new RangeError(`publicKey must be ${PUBLIC_KEY_LENGTH} bytes starting with 04`);
   }
 }

@@ -3,7 +3,6 @@ export type { SealKeyBackupOptions } from './backup';
 export { parseKeyBackup, sealKeyBackup, unlockKeyBackup } from './backup';
 export { canonicalize } from './canonical';
 export type {
-  EnvelopeHeader,
   OpenedLetter,
   OpenOptions,
   SealInput,
@@ -41,8 +40,10 @@ export {
   DEFAULT_BACKUP_ITERATIONS,
   DEK_LENGTH,
   ENVELOPE_ID_LENGTH,
+  ENVELOPE_VERSION,
   FINGERPRINT_LENGTH,
   IV_LENGTH,
+  KEY_BACKUP_VERSION,
   KEY_ID_LENGTH,
   MAX_BACKUP_ITERATIONS,
   MAX_CIPHERTEXT_BYTES,
@@ -58,7 +59,6 @@ export {
   MIN_SIGNATURE_LENGTH,
   PADDING_BLOCK,
   PRIVATE_KEY_LENGTH,
-  PROTOCOL_VERSION,
   PUBLIC_KEY_LENGTH,
   SALT_LENGTH,
   TAG_LENGTH,
@@ -67,6 +67,7 @@ export {
 } from './limits';
 export type {
   Envelope,
+  EnvelopeHeader,
   IdentityJson,
   KeyBackup,
   KeyId,

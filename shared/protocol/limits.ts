@@ -3,8 +3,13 @@
  * these names rather than repeating the numbers.
  */
 
-/** The only protocol version this code reads and writes (`v` in envelopes and key backups). */
-export const PROTOCOL_VERSION = 1;
+/** The only envelope format this code reads and writes (an envelope's `v`). */
+export const ENVELOPE_VERSION = 1;
+/**
+ * The only key backup format this code reads and writes (a backup's `v`). Versioned apart from
+ * envelopes: either format can change without the other.
+ */
+export const KEY_BACKUP_VERSION = 1;
 
 // Byte lengths of the binary fields (all carried as unpadded base64url in JSON).
 

@@ -13,7 +13,9 @@ import {
   BACKUP_CIPHERTEXT_LENGTH,
   BACKUP_KDF,
   ENVELOPE_ID_LENGTH,
+  ENVELOPE_VERSION,
   IV_LENGTH,
+  KEY_BACKUP_VERSION,
   KEY_ID_LENGTH,
   MAX_BACKUP_ITERATIONS,
   MAX_CIPHERTEXT_BYTES,
@@ -25,7 +27,6 @@ import {
   MIN_SIGNATURE_LENGTH,
   PADDING_BLOCK,
   PRIVATE_KEY_LENGTH,
-  PROTOCOL_VERSION,
   PUBLIC_KEY_LENGTH,
   SALT_LENGTH,
   TAG_LENGTH,
@@ -92,13 +93,41 @@ export type PublicKey = z.infer<typeof PublicKeySchema>;
 export const PrivateKeySchema = bytesField(PRIVATE_KEY_LENGTH, 'privateKey');
 export type PrivateKey = z.infer<typeof PrivateKeySchema>;
 
+/** The members of a recipient entry that the envelope header keeps: who, under which key. */
+const RECIPIENT_HEADER_SHAPE = { user: UserIdSchema, key: KeyIdSchema };
+
 /** One recipient entry: who, under which key, and the DEK wrapped to that key. */
 export const RecipientSchema = z.strictObject({
-  user: UserIdSchema,
-  key: KeyIdSchema,
+  ...RECIPIENT_HEADER_SHAPE,
   wrap: pointField(WRAP_LENGTH, 'wrap'),
 });
 export type Recipient = z.infer<typeof RecipientSchema>;
+
+const recipientList = <T extends z.ZodMiniType>(entry: T) =>
+  z.array(entry).check(z.minLength(1), z.maxLength(MAX_RECIPIENTS));
+
+/**
+ * The envelope header: every member but `ct` and `sig`, and the recipients without `wrap`. It is
+ * what SM4-GCM authenticates as AAD, and the envelope schema below is built on it, so the header's
+ * member list is written only here.
+ */
+const ENVELOPE_HEADER_SHAPE = {
+  v: z.literal(ENVELOPE_VERSION),
+  id: bytesField(ENVELOPE_ID_LENGTH, 'id'),
+  sender: UserIdSchema,
+  senderKey: KeyIdSchema,
+  createdAt: TimestampSchema,
+  expiresAt: z.nullable(TimestampSchema),
+  recipients: recipientList(z.strictObject(RECIPIENT_HEADER_SHAPE)),
+  iv: bytesField(IV_LENGTH, 'iv'),
+};
+const EnvelopeHeaderSchema = z.strictObject(ENVELOPE_HEADER_SHAPE);
+export type EnvelopeHeader = z.infer<typeof EnvelopeHeaderSchema>;
+
+/** The header's member names, for copying exactly the header out of an envelope. */
+export const ENVELOPE_HEADER_MEMBERS = Object.keys(ENVELOPE_HEADER_SHAPE) as (keyof EnvelopeHeader)[];
+/** The recipient members the header keeps. */
+export const RECIPIENT_HEADER_MEMBERS = Object.keys(RECIPIENT_HEADER_SHAPE) as (keyof Recipient)[];
 
 /** Envelope ciphertext: padded plaintext (1–80 blocks of 256 bytes) and the 16-byte tag. */
 const EnvelopeCiphertextSchema = z.string().check(
@@ -126,14 +155,8 @@ const SignatureSchema = z
 /** A sealed letter (docs/protocol.md §Envelope). */
 export const EnvelopeSchema = z
   .strictObject({
-    v: z.literal(PROTOCOL_VERSION),
-    id: bytesField(ENVELOPE_ID_LENGTH, 'id'),
-    sender: UserIdSchema,
-    senderKey: KeyIdSchema,
-    createdAt: TimestampSchema,
-    expiresAt: z.nullable(TimestampSchema),
-    recipients: z.array(RecipientSchema).check(z.minLength(1), z.maxLength(MAX_RECIPIENTS)),
-    iv: bytesField(IV_LENGTH, 'iv'),
+    ...ENVELOPE_HEADER_SHAPE,
+    recipients: recipientList(RecipientSchema),
     ct: EnvelopeCiphertextSchema,
     sig: SignatureSchema,
   })
@@ -177,7 +200,7 @@ export type Plaintext = z.infer<typeof PlaintextSchema>;
 
 /** A private key sealed under the owner's master key (docs/protocol.md §Key backup). */
 export const KeyBackupSchema = z.strictObject({
-  v: z.literal(PROTOCOL_VERSION),
+  v: z.literal(KEY_BACKUP_VERSION),
   kdf: z.literal(BACKUP_KDF),
   iter: z.int().check(z.gte(MIN_BACKUP_ITERATIONS), z.lte(MAX_BACKUP_ITERATIONS)),
   salt: bytesField(SALT_LENGTH, 'salt'),
