@@ -30,7 +30,6 @@ export {
   CreateEnvelopeResponseSchema,
   ErrorResponseSchema,
   EXPIRY,
-  expiresAtFor,
   GetEnvelopeResponseSchema,
   ListEnvelopesResponseSchema,
   LookupResponseSchema,

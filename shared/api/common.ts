@@ -121,12 +121,6 @@ export const MAX_EXPIRY_DAYS = 365;
 /** How far an envelope's `createdAt` may differ from the server's clock. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
-/** The `expiresAt` for an expiry choice, given the current time (time is passed in, never read). */
-export function expiresAtFor(choice: ExpiryChoice, now: Date): string | null {
-  const lifetime = EXPIRY[choice];
-  return lifetime === null ? null : new Date(now.getTime() + lifetime).toISOString();
-}
-
 /** Every error the API answers: a stable snake_case `code` (see shared/errors.ts) and a message. */
 export const ErrorResponseSchema = z.object({
   error: z.object({

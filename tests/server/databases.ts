@@ -31,11 +31,6 @@ import { MIGRATIONS_DIR, migrateDatabase, readMigrations } from '../../server/db
 import type { PrismaClient } from '../../server/generated/prisma/client';
 import { requireService } from '../support/services';
 
-export type { DatabaseKind };
-
-/** Server used for PostgreSQL tests; any database on it works, new ones are created beside it. */
-export const TEST_PG_URL = PG_ADMIN_URL;
-
 export interface DatabaseTarget {
   kind: DatabaseKind;
   /** Suite title: "PGlite" or "PostgreSQL". */
@@ -64,7 +59,7 @@ export interface FreshOptions {
 
 const postgresSkip = await requireService('PostgreSQL', () => postgresUnavailable());
 
-export const databases: DatabaseTarget[] = [
+const databases: DatabaseTarget[] = [
   { kind: 'pglite', name: 'PGlite' },
   { kind: 'postgres', name: 'PostgreSQL', ...(postgresSkip ? { skip: postgresSkip } : {}) },
 ];
@@ -110,7 +105,7 @@ let sweep: Promise<void> | undefined;
 
 /** Drops databases leaked by test processes that were killed before they could clean up. */
 async function dropStaleTestDatabases(): Promise<void> {
-  const client = new pg.Client({ connectionString: TEST_PG_URL });
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
   client.on('error', () => {});
   await client.connect();
   try {

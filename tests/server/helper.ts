@@ -34,7 +34,7 @@ setRandomSource((n) => new Uint8Array(nodeRandomBytes(n)));
 
 /** Fixed test secrets (never used outside tests). */
 export const TEST_JWT_SECRET = 'test-jwt-secret-0123456789abcdefghijklmnopqrstuvwxyz';
-export const TEST_PHONE_PEPPER = 'test-phone-pepper-0123456789abcdefghijklmnopqrstuvwxyz';
+const TEST_PHONE_PEPPER = 'test-phone-pepper-0123456789abcdefghijklmnopqrstuvwxyz';
 
 /** A validated config for tests: dev login on, sweeper off, quiet, secrets fixed. */
 export function testConfig(overrides: Record<string, string | undefined> = {}): AppConfig {

@@ -7,15 +7,16 @@
  *
  * A probe answers why the service cannot be used, or nothing when it can. It is retried, with a
  * pause, before the service counts as missing, because a probe that times out on a loaded machine
- * is not a missing service. A missing service skips the suite with a reason that starts with
- * SKIP_PREFIX, which `npm test` names in its closing summary; under CI=true it fails the test file
+ * is not a missing service. A missing service skips the suite with the reason
+ * `service unavailable: <name>: <why>`, which `npm test` names in its closing summary; under
+ * CI=true it fails the test file
  * instead, so CI cannot go green on a run that did not run.
  */
 import { Redis } from 'ioredis';
 import { hasCommand, sleep } from '../../harness/net';
 
-/** Every skip reason requireService gives starts with this (scripts/test.mjs groups by it). */
-export const SKIP_PREFIX = 'service unavailable';
+/** Every skip reason requireService gives starts with this, so a missing service reads alike everywhere. */
+const SKIP_PREFIX = 'service unavailable';
 
 /** Why the service cannot be used (a message), or undefined/false when it can. */
 export type Probe = () => Promise<string | false | undefined> | string | false | undefined;

@@ -15,7 +15,7 @@ function parseColor(style: unknown): [number, number, number, number] {
   throw new Error(`raster canvas: unsupported fillStyle ${text}`);
 }
 
-export class RasterContext2d {
+class RasterContext2d {
   fillStyle: unknown = '#000000';
   /** The transform: x' = a·x + e, y' = d·y + f (scale and translate are all the pages use). */
   private a = 1;

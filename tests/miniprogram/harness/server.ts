@@ -18,7 +18,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export const TEST_PUBLIC_URL = 'https://mifeng.example';
+const TEST_PUBLIC_URL = 'https://mifeng.example';
 
 export async function startServer(): Promise<TestServer> {
   const wechat = await startFakeWeChat();
