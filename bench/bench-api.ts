@@ -1,5 +1,5 @@
 /**
- * `npm run bench:api` (issue 4 §6): autocannon on loopback against the API server and, as the
+ * `npm run bench:api`: autocannon on loopback against the API server and, as the
  * ceiling, a bare Fastify server on the same machine — on PGlite and on PostgreSQL.
  *
  * - GET  /api/v1/envelopes/:id   a recipient re-reading a letter (JWT, rate limit, DB read)

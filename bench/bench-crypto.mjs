@@ -1,4 +1,4 @@
-// `npm run bench:crypto`: the issue 3 §6 benchmark. In one run it measures, with the JIT and under
+// `npm run bench:crypto`: the crypto benchmark. In one run it measures, with the JIT and under
 // `node --jitless` (our stand-in for iOS WeChat, which has no JIT), the medians of: seal and open
 // (2 KiB content, 5 recipients + the sender), unlock (PBKDF2-HMAC-SM3 at 100 000 iterations), sign,
 // verify, SM2 wrap/unwrap of a 16-byte key and SM4-GCM over 2 KiB. Each is measured for ours
@@ -195,7 +195,7 @@ async function child(mode) {
   r.unlock.smCrypto = smPbkdf2Ms;
 
   // --- Node's OpenSSL, where Node has the operation: PBKDF2-SM3 and HMAC-SM3. Node has no SM2
-  // encryption, its SM2 signatures use an empty ID (DESIGN §3), and this OpenSSL has no sm4-gcm.
+  // encryption, its SM2 signatures use an empty ID (ours use 1234567812345678, docs/protocol.md §1), and this OpenSSL has no sm4-gcm.
   const nodePbkdf2 = median(() => pbkdf2Sync(pw, salt, ITERATIONS, 16, 'sm3'), {
     minRuns: 3,
     maxRuns: 5,
@@ -287,7 +287,7 @@ HMAC-SM3 standing in for SM4-GCM (sm-crypto has no GCM). Its PBKDF2 is an HMAC-S
 ${BASELINE_ITERATIONS} iterations and scaled to ${ITERATIONS}. node = Node's OpenSSL: only PBKDF2-SM3 and HMAC-SM3
 exist there (no SM2 encryption, SM2 signatures only with an empty ID, no sm4-gcm in this OpenSSL);
 * native code is unaffected by --jitless. Indented rows add up ours from the rows above.
-Targets (issue 3 §6): seal ≤ 20 ms JIT / ≤ 40 ms jitless; open ≤ 7 ms / ≤ 15 ms; PBKDF2 within 1.5× of
+Targets: seal ≤ 20 ms JIT / ≤ 40 ms jitless; open ≤ 7 ms / ≤ 15 ms; PBKDF2 within 1.5× of
 Node's with the JIT; 100 000 iterations ≤ 3 s jitless.`);
 }
 

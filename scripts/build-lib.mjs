@@ -35,7 +35,7 @@ export const CORE_ENTRIES = [
 /** Where the mini program build (scripts/build-mp.mjs) expects the lib. */
 export const LIB_OUTFILE = join(root, 'dist', 'miniprogram', 'lib', 'mifeng.js');
 
-/** Size budget of the minified crypto + protocol + schemas core, in bytes (issue 3 §6). */
+/** Size budget of the minified crypto + protocol + schemas core, in bytes (docs/miniprogram.md). */
 export const LIB_CORE_BUDGET = 150 * 1024;
 
 /** Code generation WeChat refuses at run time. */

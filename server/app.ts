@@ -97,7 +97,7 @@ export async function serviceApp(fastify: FastifyInstance, opts: AppOptions): Pr
 export function serverOptions(config: AppConfig): FastifyServerOptions {
   return {
     bodyLimit: config.BODY_LIMIT,
-    // A slow client cannot hold a connection forever (issue 6 §4).
+    // A slow client cannot hold a connection forever.
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
     keepAliveTimeout: 10_000,

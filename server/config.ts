@@ -1,5 +1,5 @@
 /**
- * Server configuration: environment variables, validated once at start (DESIGN §4).
+ * Server configuration: environment variables, validated once at start (docs/api.md §Configuration).
  *
  * `loadConfig(env)` parses and checks every variable and throws a `ConfigError` naming the first
  * bad one; `server.ts` prints it and exits. `buildApp(config)` takes the parsed object, so tests

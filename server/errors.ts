@@ -1,6 +1,6 @@
 /**
  * Maps any error thrown while handling a request to the API's error answer
- * `{"error": {"code", "message"}}` (DESIGN §4). Used by the one `setErrorHandler` in app.ts.
+ * `{"error": {"code", "message"}}` (docs/api.md §Errors). Used by the one `setErrorHandler` in app.ts.
  *
  * - `MifengError`s (shared/errors.ts) answer with their own status, code and message.
  * - Fastify's own errors (body too large, wrong content type, bad JSON, schema validation) and

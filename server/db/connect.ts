@@ -1,6 +1,6 @@
 /**
  * The database connection: a Prisma 7 client over a driver adapter, on embedded PGlite by default
- * or on a PostgreSQL server when a postgres:// URL is given (DESIGN §5). No query engine binary:
+ * or on a PostgreSQL server when a postgres:// URL is given (docs/database.md). No query engine binary:
  * the generated client plans queries with its WASM compiler and the adapter runs them.
  */
 import { join } from 'node:path';

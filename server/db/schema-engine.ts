@@ -1,7 +1,7 @@
 /**
  * Prisma's schema engine compiled to WebAssembly (`@prisma/schema-engine-wasm`), the engine behind
  * `prisma migrate`, driven through a driver adapter instead of a native binary (the native engine
- * the CLI downloads on first use is unreachable from these machines; DESIGN §5).
+ * the CLI downloads on first use is unreachable from these machines; docs/database.md).
  *
  * The package's ESM entry does `import * as wasm from "./schema_engine_bg.wasm"`, which only a
  * bundler understands, so the module is instantiated here by hand: compile the bytes, link them

@@ -1,6 +1,6 @@
 /**
  * Fault: one API instance dies (`kill -9`) in the middle of a mixed workload behind nginx, and one
- * is stopped gracefully (SIGTERM) with requests in flight (issue 6 §1, §3).
+ * is stopped gracefully (SIGTERM) with requests in flight (docs/operations.md).
  *
  * - Three instances start at the same moment on a fresh PostgreSQL database: the migrations run
  *   once (advisory lock), every instance comes up.

@@ -1,5 +1,5 @@
 /**
- * Fault, embedded default (issue 6 §3): the single server on PGlite is killed (`kill -9`) during a
+ * Fault, embedded default: the single server on PGlite is killed (`kill -9`) during a
  * burst of envelope uploads. Restarted on the same DATA_DIR, every envelope whose POST was
  * answered 201 is there and opens (decrypts) for each of its readers; an upload that was cut off
  * is either absent or whole — never half-written.

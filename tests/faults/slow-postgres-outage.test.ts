@@ -1,5 +1,5 @@
 /**
- * Fault: PostgreSQL stops in the middle of a workload and starts again (issue 6 §3). Uses a
+ * Fault: PostgreSQL stops in the middle of a workload and starts again (docs/operations.md). Uses a
  * private PostgreSQL server (tests/faults/private-postgres.ts), so the shared one other tests use
  * is never touched.
  *

@@ -1,6 +1,6 @@
 /**
  * Fault: Redis (shared rate-limit counts) goes down and comes back, with two instances behind
- * nginx (issue 6 §3). Uses a private redis-server, never the shared one.
+ * nginx (docs/operations.md). Uses a private redis-server, never the shared one.
  *
  * Documented behaviour (docs/operations.md, server/plugins/external/rate-limit-store.ts):
  * - Redis up: one count across instances; alternating instances does not double an allowance.

@@ -1,7 +1,7 @@
 /**
- * Authorization matrix (issue 6 §4): every route × {anonymous, unregistered, stranger, recipient,
+ * Authorization matrix: every route × {anonymous, unregistered, stranger, recipient,
  * sender} and, for routes about one envelope, × {active, after revoke, after expiry}, with the
- * status each cell must answer (DESIGN §4: 401 without a token, 403 `not_registered` where a
+ * status each cell must answer (docs/api.md: 401 without a token, 403 `not_registered` where a
  * registered user is required, 404 — never 403 — for an envelope that is not yours, so its
  * existence does not leak, 410 for its sender and recipients once revoked or expired).
  * The whole grid is compared at once, so a failure shows every wrong cell. Over real HTTP, on

@@ -1,5 +1,5 @@
 /**
- * Property-based fuzzing of every route (issue 6 §4) with fast-check, through `inject()` on the
+ * Property-based fuzzing of every route with fast-check, through `inject()` on the
  * real app over a real (PGlite) database. For each route, random bodies (mutations of a valid
  * body, arbitrary JSON, broken JSON, oversize), query strings, path parameters and headers
  * (tokens valid, forged, expired, `alg: none`, garbage; content types; extra headers). Properties:

@@ -1,5 +1,5 @@
 /**
- * Hostile input (issue 4 §5): each attack is answered with the right status and code, and the
+ * Hostile input: each attack is answered with the right status and code, and the
  * database is unchanged (row counts before and after). Over real HTTP, on PGlite and PostgreSQL.
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * The end-to-end scenario of issue 4 §5, over real HTTP against a real database (PGlite and
+ * The end-to-end scenario, over real HTTP against a real database (PGlite and
  * PostgreSQL): two users and a stranger register through the fake WeChat server; A resolves B,
  * seals with shared/protocol and uploads; B fetches and opens it; the stranger gets 404; A sees B
  * in the opened-by list; revoke → 410; a past-due expiry → 410; the sweeper purges both and the

@@ -1,5 +1,5 @@
 /**
- * The HTTP client of the Mifeng API (DESIGN §4): one function per endpoint, each checking the
+ * The HTTP client of the Mifeng API (docs/api.md): one function per endpoint, each checking the
  * server's answer against the shared/api schema for that status before returning it. Failures are
  * `ApiError`s carrying the server's stable error `code` (or `network` / `bad_response`); the UI maps
  * codes to words (i18n), people never see them.

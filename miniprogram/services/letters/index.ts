@@ -1,6 +1,6 @@
 /**
  * Letters: resolving recipients, sealing and uploading, opening, listing and revoking — the flows
- * of DESIGN §1 steps 3–6 on top of shared/protocol and the API client. Every outcome of opening a
+ * of sending and reading a letter on top of shared/protocol and the API client. Every outcome of opening a
  * letter is a named `OpenState` the page shows in words; nothing surfaces as a raw error.
  */
 import { config } from '../../config';

@@ -1,5 +1,5 @@
 // Differential tests against OpenSSL: the `openssl` CLI verifies our SM2 signatures and signs for us
-// to verify (DESIGN §3: `pkeyutl -verify -rawin -digest sm3 -pkeyopt distid:1234567812345678`), and
+// to verify (docs/protocol.md §1: `pkeyutl -verify -rawin -digest sm3 -pkeyopt distid:1234567812345678`), and
 // Node's OpenSSL-backed sm3, HMAC-SM3, PBKDF2-SM3 and sm4-ecb agree with ours on random inputs.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

@@ -1,4 +1,4 @@
-// Differential tests against sm-crypto 0.5.8, the reference oracle of DESIGN §3, and sm-crypto-v2:
+// Differential tests against sm-crypto 0.5.8, our reference oracle, and sm-crypto-v2:
 // each verifies and decrypts what we produce, and we verify and decrypt what each produces.
 // sm-crypto writes C1 without its 04 (cipherMode 1 = C1 ‖ C3 ‖ C2) and signs with {hash, der, userId}.
 import assert from 'node:assert/strict';

@@ -85,7 +85,7 @@ describe('pbkdf2HmacSm3()', () => {
     }
   });
 
-  it('derives the protocol default: 100 000 iterations, 16 bytes (DESIGN §3 key backup)', () => {
+  it('derives the protocol default: 100 000 iterations, 16 bytes (docs/protocol.md §7 key backup)', () => {
     const password = utf8('correct horse battery staple 密钥');
     const salt = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
     assert.equal(

@@ -2,7 +2,8 @@
 // GB/T 32918.5-2017 / GM/T 0003.5-2012 (private key 3945208F…, k = 59276E27…, ID 1234567812345678,
 // messages "message digest" and "encryption standard"); each is also re-derived below from
 // independent code (sm-crypto's curve arithmetic with OpenSSL's SM3) so the numbers are not taken on
-// trust. Plus a third-party decryption known answer and the pitfalls listed in DESIGN §3.
+// trust. Plus a third-party decryption known answer and the pitfalls of the choices in
+// docs/protocol.md §1 (C1 ‖ C3 ‖ C2 order, the distinguishing ID).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
@@ -322,7 +323,7 @@ describe('sm2Encrypt()', () => {
     assert.equal(c1 + c3 + c2, expected);
   });
 
-  it('wraps a 16-byte key into 113 bytes (DESIGN §3)', () => {
+  it('wraps a 16-byte key into 113 bytes (docs/protocol.md §4)', () => {
     assert.equal(sm2Encrypt(EXAMPLE.publicKey, new Uint8Array(16), nodeRandom).length, 113);
   });
 

@@ -1,4 +1,4 @@
-// The interpreter path: iOS WeChat runs JavaScript without a JIT (DESIGN §3), and `node --jitless` is
+// The interpreter path: iOS WeChat runs JavaScript without a JIT, and `node --jitless` is
 // our stand-in. A child process runs a small keygen/sign/verify/wrap/unwrap/GCM/PBKDF2 round trip there.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

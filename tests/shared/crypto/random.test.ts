@@ -1,4 +1,4 @@
-// The injected randomness of shared/crypto (DESIGN §3 "In WeChat there is no crypto global"): no
+// The injected randomness of shared/crypto (WeChat has no `crypto` global): no
 // source means RandomNotReady, the WeChat pool refuses before it is filled, and bytes are never reused.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

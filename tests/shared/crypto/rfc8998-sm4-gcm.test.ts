@@ -1,6 +1,6 @@
 // SM4-GCM known answer from RFC 8998 Appendix A.1, OpenSSL cross-checks of the counter-mode part
-// (Node has sm4-ctr but no sm4-gcm), and the pitfalls of DESIGN §3: the tag is always required and
-// checked, IVs are 12 bytes only.
+// (Node has sm4-ctr but no sm4-gcm), and the pitfalls of docs/protocol.md §1's choices: the tag is
+// always required and checked, IVs are 12 bytes only.
 import assert from 'node:assert/strict';
 import { createCipheriv } from 'node:crypto';
 import { describe, it } from 'node:test';
