@@ -143,19 +143,7 @@ async function freshPostgres(options: FreshOptions): Promise<FreshDatabase> {
     await drop();
     throw error;
   }
-  const open = database;
-  let closing: Promise<void> | undefined;
-  return {
-    kind: 'postgres',
-    prisma: open.prisma,
-    database: open,
-    databaseUrl,
-    dataDir,
-    close: () => {
-      closing ??= open.close().finally(drop);
-      return closing;
-    },
-  };
+  return opened('postgres', database, dataDir, drop, databaseUrl);
 }
 
 /**
@@ -187,15 +175,26 @@ async function freshPglite(options: FreshOptions): Promise<FreshDatabase> {
     await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
-  const open = database;
+  return opened('pglite', database, dataDir, () => rm(dataDir, { recursive: true, force: true }));
+}
+
+/** A FreshDatabase over the open `database`; close() closes it once, then runs `cleanup`. */
+function opened(
+  kind: DatabaseKind,
+  database: Database,
+  dataDir: string,
+  cleanup: () => Promise<void>,
+  databaseUrl?: string,
+): FreshDatabase {
   let closing: Promise<void> | undefined;
   return {
-    kind: 'pglite',
-    prisma: open.prisma,
-    database: open,
+    kind,
+    prisma: database.prisma,
+    database,
+    ...(databaseUrl === undefined ? {} : { databaseUrl }),
     dataDir,
     close: () => {
-      closing ??= open.close().finally(() => rm(dataDir, { recursive: true, force: true }));
+      closing ??= database.close().finally(cleanup);
       return closing;
     },
   };
