@@ -103,8 +103,8 @@ Page<ShareData, ShareMethods>({
         const choice = await wxCall<WechatMiniprogram.ShowModalSuccessCallbackResult>(wx.showModal, {
           title: t('share_save'),
           content: t('share_denied'),
-          confirmText: t('share_open_settings'),
-          cancelText: t('cancel'),
+          confirmText: t('modal_settings'),
+          cancelText: t('modal_cancel'),
         });
         if (choice.confirm) wx.openSetting({});
       } else if (!message.includes('cancel')) {

@@ -14,6 +14,9 @@ type Callbacks = {
 };
 type AnyOptions = Record<string, unknown> & Callbacks;
 
+/** wx.showModal's longest button text ("最多 4 个字符" in its documentation). */
+const MODAL_BUTTON_MAX = 4;
+
 function later(fn: () => void): void {
   setTimeout(fn, 0);
 }
@@ -197,6 +200,13 @@ export function createWx(state: WxState): Record<string, unknown> {
     showLoading: (o: AnyOptions) => ok(o),
     hideLoading: () => {},
     showModal(o: AnyOptions) {
+      // WeChat shows no modal at all when a button's text is over 4 characters, and says so only here.
+      for (const key of ['confirmText', 'cancelText'] as const) {
+        const text = o[key];
+        if (typeof text === 'string' && Array.from(text).length > MODAL_BUTTON_MAX) {
+          return fail(o, `showModal:fail ${key} length should not larger than 4 Chinese characters`);
+        }
+      }
       state.modals.push({ title: o.title as string, content: o.content as string });
       const confirm = state.modalAnswers.length ? state.modalAnswers.shift()! : true;
       ok(o, { confirm, cancel: !confirm });
