@@ -50,6 +50,26 @@ export const en: Record<MessageKey, string> = {
   register_step_done: 'Registered',
   register_need_name: 'Please enter your name',
   register_need_phone: 'Please verify your phone first',
+  register_agree_prefix: 'I have read and agree to ',
+  register_need_agreement: 'Please read and agree to the privacy guide first',
+  phone_denied:
+    'You did not share your phone number. People find you by name + phone; tap the button again to share it.',
+  phone_privacy_refused:
+    'You declined the privacy guide, so the phone number cannot be read. Agree to it, then tap the button again.',
+  phone_undeclared:
+    'This mini program has not declared the phone number in its privacy guide, so it cannot be verified now. Please contact the operator.',
+  phone_quota: 'Phone verifications are used up for now. Please try again later.',
+  phone_not_eligible:
+    'This mini program cannot read phone numbers right now ({reason}). Please contact the operator.',
+  privacy_title: 'Privacy notice',
+  privacy_text: 'Before using this feature, please read and agree to ',
+  privacy_guide: 'the Mifeng privacy guide',
+  privacy_agree: 'Agree',
+  privacy_disagree: 'Decline',
+  share_privacy_refused:
+    'You declined the privacy guide, so the QR code cannot be saved. Agree to it, then save again.',
+  share_privacy_undeclared:
+    'This mini program has not declared the photo album in its privacy guide, so saving is not possible now. Take a screenshot of the QR code instead.',
 
   strength_empty: 'Enter a master key',
   strength_short: 'Too short: at least 8 characters',

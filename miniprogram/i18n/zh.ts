@@ -50,6 +50,21 @@ export const zh = {
   register_step_done: '注册完成',
   register_need_name: '请填写名字',
   register_need_phone: '请先验证手机号',
+  register_agree_prefix: '我已阅读并同意',
+  register_need_agreement: '请先阅读并同意隐私保护指引',
+  phone_denied: '你没有允许使用手机号。别人要靠“名字 + 手机号”找到你，可以再点一次按钮授权。',
+  phone_privacy_refused: '你拒绝了隐私保护指引，所以无法获取手机号。同意后再点一次按钮即可。',
+  phone_undeclared: '这个小程序还没有在隐私保护指引里声明手机号的用途，暂时无法验证。请联系运营者。',
+  phone_quota: '验证手机号的次数暂时用完了，请稍后再试。',
+  phone_not_eligible: '这个小程序暂时不能获取手机号（{reason}），请联系运营者。',
+  privacy_title: '隐私保护提示',
+  privacy_text: '使用这项功能前，请阅读并同意',
+  privacy_guide: '《密封隐私保护指引》',
+  privacy_agree: '同意',
+  privacy_disagree: '拒绝',
+  share_privacy_refused: '你拒绝了隐私保护指引，所以不能保存到相册。同意后再保存一次即可。',
+  share_privacy_undeclared:
+    '这个小程序还没有在隐私保护指引里声明相册的用途，暂时不能保存。可以先截屏保存二维码。',
 
   // Strength meter
   strength_empty: '请输入主密钥',
