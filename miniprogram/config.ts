@@ -1,9 +1,21 @@
 /**
  * Where this mini program finds its server, and the few numbers it decides on by itself.
- * Edit the values here (then `npm run build:mp`); docs/miniprogram.md explains each one. The app id
- * lives in project.config.json at the repository root, not here.
+ * The server, login mode and app id are build settings (`MIFENG_*` variables, checked by
+ * scripts/mp-settings.mjs and compiled in as `MIFENG_BUILD`); docs/miniprogram.md explains each one.
  */
+
+/** Injected by the build (esbuild `define`); never read at run time from anywhere else. */
+declare const MIFENG_BUILD: {
+  env: 'dev' | 'release';
+  apiBaseUrl: string;
+  publicUrl: string;
+  loginMode: 'wechat' | 'dev';
+  appId: string;
+};
+
 export interface MifengConfig {
+  /** Which build this is: `release` builds refuse http, addresses, localhost and the dev login. */
+  env: 'dev' | 'release';
   /**
    * Base URL of the Mifeng API (no trailing slash). On a phone it must be an https origin listed
    * under "request legal domains" in the mini program's admin console; DevTools can skip that
@@ -33,9 +45,10 @@ export interface MifengConfig {
 }
 
 export const config: MifengConfig = {
-  apiBaseUrl: 'http://127.0.0.1:3000',
-  publicUrl: 'http://127.0.0.1:3000',
-  loginMode: 'dev',
+  env: MIFENG_BUILD.env,
+  apiBaseUrl: MIFENG_BUILD.apiBaseUrl,
+  publicUrl: MIFENG_BUILD.publicUrl,
+  loginMode: MIFENG_BUILD.loginMode,
   backupIterations: null,
   backgroundLockMs: 5 * 60_000,
   requestTimeoutMs: 15_000,

@@ -178,6 +178,7 @@ async function main(): Promise<void> {
     const fresh = phone();
     const register = fresh.open('/pages/register/register');
     await register.waitFor(() => register.data.ready === true, 'the register form');
+    await register.tap('.agree-box');
     await register.input('.name-input', A.name);
     await register.input('.phone-input', A.phone);
     await register.input('.key-input', A.masterKey);

@@ -26,11 +26,17 @@ import {
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
+import { buildEnvFrom, miniProgramSettings } from './mp-settings.mjs';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
 const srcDir = join(root, 'miniprogram');
 /** Where the mini program is built (project.config.json's miniprogramRoot). */
 export const OUT_DIR = join(root, 'dist', 'miniprogram');
+/**
+ * A release build is a project of its own: dist/release/project.config.json (the app id, and
+ * WeChat's upload minification on) beside dist/release/miniprogram/.
+ */
+export const RELEASE_DIR = join(root, 'dist', 'release');
 /** The lib inside a build (scripts/build-lib.mjs writes it), and the source file that is its entry. */
 const LIB_PATH = join('lib', 'mifeng.js');
 const libEntry = join(srcDir, 'lib.ts');
@@ -129,14 +135,32 @@ async function ensureLib(libFile, quiet) {
   if (!existsSync(libFile)) throw new Error(`the lib build did not write ${relative(root, libFile)}`);
 }
 
+/** The project file of a release build: the repository's, with the app id and minification set. */
+function writeReleaseProjectConfig(projectDir, settings) {
+  const base = JSON.parse(readFileSync(join(root, 'project.config.json'), 'utf8'));
+  const project = {
+    ...base,
+    description:
+      'Mifeng (密封), release build: upload this folder. Made by npm run build:mp -- --env release.',
+    miniprogramRoot: 'miniprogram/',
+    appid: settings.appId,
+    setting: { ...base.setting, minified: true, minifyWXML: true, minifyWXSS: true, urlCheck: true },
+  };
+  writeFileSync(join(projectDir, 'project.config.json'), `${JSON.stringify(project, null, 2)}\n`);
+}
+
 /**
  * Builds the mini program into `options.outDir` (default dist/miniprogram/), the lib too unless
- * `options.lib === false` and it already exists. Tests build into a directory of their own so that
- * parallel test processes never read a half-written build. Returns the sizes of the main package and
- * of the lib, in bytes.
+ * `options.lib === false` and it already exists, with `options.settings` (scripts/mp-settings.mjs;
+ * default: a dev build from the environment). A release build also writes its project file beside
+ * `outDir` and minifies every file. Tests build into a directory of their own so that parallel
+ * test processes never read a half-written build. Returns the sizes of the main package and of the
+ * lib, in bytes.
  */
 export async function buildMiniProgram(options = {}) {
-  const { lib = true, quiet = false, outDir = OUT_DIR } = options;
+  const { lib = true, quiet = false, settings = miniProgramSettings('dev') } = options;
+  const release = settings.env === 'release';
+  const outDir = options.outDir ?? (release ? join(RELEASE_DIR, 'miniprogram') : OUT_DIR);
   const libFile = join(outDir, LIB_PATH);
   // Everything but the lib is rebuilt from scratch so deleted pages do not linger.
   if (existsSync(outDir)) {
@@ -171,7 +195,10 @@ export async function buildMiniProgram(options = {}) {
     charset: 'utf8',
     logLevel: 'warning',
     legalComments: 'none',
+    minify: release,
+    define: { MIFENG_BUILD: JSON.stringify(settings) },
   });
+  if (release) writeReleaseProjectConfig(dirname(outDir), settings);
   // Node (tests) must read the CommonJS output as CommonJS despite the repo's "type": "module";
   // this file sits outside miniprogramRoot, so WeChat never sees it.
   writeFileSync(join(dirname(outDir), 'package.json'), '{ "type": "commonjs" }\n');
@@ -183,7 +210,7 @@ export async function buildMiniProgram(options = {}) {
   }
   if (!quiet) {
     console.log(
-      `mini program → ${relative(root, outDir)}/: main package ${(sizes.mainPackage / 1024).toFixed(1)} KiB ` +
+      `${settings.env} mini program → ${relative(root, outDir)}/ (API ${settings.apiBaseUrl}, ${settings.loginMode} login): main package ${(sizes.mainPackage / 1024).toFixed(1)} KiB ` +
         `(limit 2048 KiB), lib ${(sizes.lib / 1024).toFixed(1)} KiB`,
     );
   }
@@ -191,8 +218,12 @@ export async function buildMiniProgram(options = {}) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  buildMiniProgram().catch((err) => {
-    console.error(err.message ?? err);
-    process.exit(1);
-  });
+  Promise.resolve()
+    .then(() =>
+      buildMiniProgram({ settings: miniProgramSettings(buildEnvFrom(process.argv.slice(2), process.env)) }),
+    )
+    .catch((err) => {
+      console.error(err.message ?? err);
+      process.exit(1);
+    });
 }

@@ -6,6 +6,11 @@ export const en: Record<MessageKey, string> = {
   loading: 'Loading…',
   retry: 'Try again',
   cancel: 'Cancel',
+  // Buttons of wx.showModal: WeChat does not show a modal whose button text is over 4 characters.
+  modal_cancel: 'No',
+  modal_revoke: 'Yes',
+  modal_logout: 'Yes',
+  modal_settings: 'Open',
   confirm: 'OK',
   back_home: 'Back to inbox',
   unlock_first: 'Unlock first',
@@ -45,6 +50,26 @@ export const en: Record<MessageKey, string> = {
   register_step_done: 'Registered',
   register_need_name: 'Please enter your name',
   register_need_phone: 'Please verify your phone first',
+  register_agree_prefix: 'I have read and agree to ',
+  register_need_agreement: 'Please read and agree to the privacy guide first',
+  phone_denied:
+    'You did not share your phone number. People find you by name + phone; tap the button again to share it.',
+  phone_privacy_refused:
+    'You declined the privacy guide, so the phone number cannot be read. Agree to it, then tap the button again.',
+  phone_undeclared:
+    'This mini program has not declared the phone number in its privacy guide, so it cannot be verified now. Please contact the operator.',
+  phone_quota: 'Phone verifications are used up for now. Please try again later.',
+  phone_not_eligible:
+    'This mini program cannot read phone numbers right now ({reason}). Please contact the operator.',
+  privacy_title: 'Privacy notice',
+  privacy_text: 'Before using this feature, please read and agree to ',
+  privacy_guide: 'the Mifeng privacy guide',
+  privacy_agree: 'Agree',
+  privacy_disagree: 'Decline',
+  share_privacy_refused:
+    'You declined the privacy guide, so the QR code cannot be saved. Agree to it, then save again.',
+  share_privacy_undeclared:
+    'This mini program has not declared the photo album in its privacy guide, so saving is not possible now. Take a screenshot of the QR code instead.',
 
   strength_empty: 'Enter a master key',
   strength_short: 'Too short: at least 8 characters',
@@ -99,7 +124,6 @@ export const en: Record<MessageKey, string> = {
   share_card_title: 'You have received a sealed letter',
   share_saved: 'Saved to album',
   share_denied: 'Saving needs permission to write to your photo album.',
-  share_open_settings: 'Open settings',
   share_save_failed: 'Could not save, try again',
   share_done: 'Done',
   share_expires: 'Expires {date}',

@@ -4,10 +4,12 @@
  * the error texts.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import jsQR from 'jsqr';
 import { buildOnce } from './harness/build';
-import { Phone } from './harness/mini-program';
+import { Phone, ROOT } from './harness/mini-program';
 import { RasterCanvas } from './harness/raster-canvas';
 
 const PUBLIC_URL = 'https://mifeng.example';
@@ -147,6 +149,32 @@ describe('services', () => {
       assert.equal(called, false);
       await new Promise((r) => setTimeout(r, 5));
       assert.equal(called, true);
+    });
+  });
+
+  describe('i18n: wx.showModal buttons', () => {
+    // WeChat silently shows no modal when a button's text is over 4 characters.
+    it('every modal button text is a modal_ key of at most 4 characters in every locale', () => {
+      const i18n = phone.module<I18n>('i18n/index.js');
+      const pages = join(ROOT, 'miniprogram', 'pages');
+      const used = new Set<string>();
+      for (const dir of readdirSync(pages)) {
+        const source = readFileSync(join(pages, dir, `${dir}.ts`), 'utf8');
+        for (const m of source.matchAll(/(confirmText|cancelText):\s*([^,\n]+)/g)) {
+          const key = /^t\('(modal_[a-z_]+)'\)$/.exec(m[2]!.trim())?.[1];
+          assert.ok(key, `${dir}.ts: ${m[1]} is ${m[2]}, not t('modal_…')`);
+          used.add(key);
+        }
+      }
+      assert.ok(used.size >= 3);
+      for (const locale of ['zh', 'en'] as const) {
+        i18n.setLocale(locale);
+        for (const key of used) {
+          const text = i18n.t(key);
+          assert.ok(Array.from(text).length <= 4, `${locale} ${key}: "${text}" is over 4 characters`);
+        }
+      }
+      i18n.setLocale('zh');
     });
   });
 

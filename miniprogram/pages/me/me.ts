@@ -148,8 +148,8 @@ Page<MeData, MeMethods>({
     const choice = await wxCall<WechatMiniprogram.ShowModalSuccessCallbackResult>(wx.showModal, {
       title: t('me_logout'),
       content: t('me_logout_confirm'),
-      confirmText: t('me_logout'),
-      cancelText: t('cancel'),
+      confirmText: t('modal_logout'),
+      cancelText: t('modal_cancel'),
     });
     if (!choice.confirm) return;
     signOut();

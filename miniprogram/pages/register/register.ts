@@ -3,7 +3,9 @@ import { errorText, type Messages, messages, t } from '../../i18n';
 import * as api from '../../services/api';
 import { type KeyStep, register } from '../../services/keyring';
 import { goHome } from '../../services/nav';
+import { openPrivacyContract, privacyContractName } from '../../services/privacy';
 import { rememberProfile, signIn } from '../../services/session';
+import { type PhoneButtonDetail, phoneFailureText } from '../../services/session/phone-failure';
 import { masterKeyStrength } from '../../services/strength';
 
 const STEPS: KeyStep[] = ['phone', 'keys', 'backup', 'upload', 'done'];
@@ -18,6 +20,9 @@ interface RegisterData {
   phone: string;
   /** The masked number once the server verified it (WeChat login). */
   phoneVerified: string;
+  /** The person ticked "I have read and agree to the privacy guide" (needed before the phone step). */
+  agreed: boolean;
+  contractName: string;
   masterKey: string;
   masterKey2: string;
   strengthScore: number;
@@ -33,7 +38,9 @@ interface RegisterData {
 interface RegisterMethods {
   onName(e: WechatMiniprogram.Input): void;
   onPhone(e: WechatMiniprogram.Input): void;
-  onGetPhoneNumber(e: { detail: { code?: string; errMsg?: string } }): Promise<void>;
+  onGetPhoneNumber(e: { detail: PhoneButtonDetail }): Promise<void>;
+  onAgreeToggle(): void;
+  onPrivacyContract(): void;
   onMasterKey(e: WechatMiniprogram.Input): void;
   onMasterKey2(e: WechatMiniprogram.Input): void;
   onAcknowledge(): void;
@@ -49,6 +56,8 @@ Page<RegisterData, RegisterMethods>({
     name: '',
     phone: '',
     phoneVerified: '',
+    agreed: false,
+    contractName: '',
     masterKey: '',
     masterKey2: '',
     strengthScore: 0,
@@ -70,6 +79,7 @@ Page<RegisterData, RegisterMethods>({
       devLogin: config.loginMode === 'dev',
       strengthText: t('strength_empty'),
     });
+    privacyContractName().then((contractName) => this.setData({ contractName }));
     try {
       const profile = await signIn();
       if (profile.user.registered) {
@@ -96,7 +106,10 @@ Page<RegisterData, RegisterMethods>({
 
   async onGetPhoneNumber(e) {
     const code = e.detail.code;
-    if (!code) return; // the person declined
+    if (!code) {
+      this.setData({ error: phoneFailureText(e.detail) });
+      return;
+    }
     this.setData({ busy: true, error: '' });
     wx.showLoading({ title: t('register_step_phone'), mask: true });
     try {
@@ -109,6 +122,16 @@ Page<RegisterData, RegisterMethods>({
       wx.hideLoading();
       this.setData({ busy: false });
     }
+  },
+
+  onAgreeToggle() {
+    this.setData({ agreed: !this.data.agreed, error: '' });
+  },
+
+  onPrivacyContract() {
+    openPrivacyContract().catch(() => {
+      // No guide configured (DevTools with the tourist app id): nothing to open.
+    });
   },
 
   onMasterKey(e) {
@@ -132,7 +155,8 @@ Page<RegisterData, RegisterMethods>({
   async onSubmit() {
     const { name, phone, phoneVerified, masterKey, masterKey2, devLogin } = this.data;
     let error = '';
-    if (!name.trim()) error = t('register_need_name');
+    if (!this.data.agreed) error = t('register_need_agreement');
+    else if (!name.trim()) error = t('register_need_name');
     else if (!phoneVerified && !(devLogin && phone.trim())) error = t('register_need_phone');
     else if (!masterKeyStrength(masterKey).acceptable) error = this.data.strengthText || t('strength_weak');
     else if (masterKey !== masterKey2) error = t('register_mismatch');

@@ -43,9 +43,9 @@ Page<BoxListData, SentMethods>({
     const choice = await wxCall<WechatMiniprogram.ShowModalSuccessCallbackResult>(wx.showModal, {
       title: t('list_revoke_confirm_title'),
       content: t('list_revoke_confirm_text'),
-      confirmText: t('list_revoke'),
+      confirmText: t('modal_revoke'),
       confirmColor: '#FA5151',
-      cancelText: t('cancel'),
+      cancelText: t('modal_cancel'),
     });
     if (!choice.confirm) return;
     wx.showLoading({ title: t('loading'), mask: true });

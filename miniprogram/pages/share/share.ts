@@ -1,6 +1,7 @@
 import { errorText, formatTime, type Messages, messages, t } from '../../i18n';
 import { idFromLetterUrl, letterUrl } from '../../services/letters';
 import { goHome } from '../../services/nav';
+import { privacyFailure } from '../../services/privacy';
 import { type CanvasNode, drawQr } from '../../services/qr';
 import { WxError, wxCall } from '../../services/wxp';
 import { DENIED_PATTERNS, QR_SIZE } from './config';
@@ -98,13 +99,19 @@ Page<ShareData, ShareMethods>({
     } catch (err) {
       wx.hideLoading();
       const message = err instanceof WxError ? err.errMsg : '';
-      if (DENIED_PATTERNS.some((p) => message.includes(p))) {
+      const privacy = err instanceof WxError ? privacyFailure(err) : null;
+      if (privacy) {
+        // The privacy guide, not a permission: the settings page cannot change it.
+        this.setData({
+          error: t(privacy === 'refused' ? 'share_privacy_refused' : 'share_privacy_undeclared'),
+        });
+      } else if (DENIED_PATTERNS.some((p) => message.includes(p))) {
         // Refused once, WeChat stops asking: the only way back is the settings page.
         const choice = await wxCall<WechatMiniprogram.ShowModalSuccessCallbackResult>(wx.showModal, {
           title: t('share_save'),
           content: t('share_denied'),
-          confirmText: t('share_open_settings'),
-          cancelText: t('cancel'),
+          confirmText: t('modal_settings'),
+          cancelText: t('modal_cancel'),
         });
         if (choice.confirm) wx.openSetting({});
       } else if (!message.includes('cancel')) {

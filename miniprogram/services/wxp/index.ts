@@ -7,10 +7,13 @@
 /** A failed wx API call. `errMsg` is WeChat's text, e.g. "saveImageToPhotosAlbum:fail auth deny". */
 export class WxError extends Error {
   readonly errMsg: string;
-  constructor(errMsg: string) {
+  /** WeChat's numeric error code, where the base library gives one (e.g. 104: privacy refused). */
+  readonly errno: number | undefined;
+  constructor(errMsg: string, errno?: number) {
     super(errMsg);
     this.name = 'WxError';
     this.errMsg = errMsg;
+    this.errno = errno;
   }
 }
 
@@ -26,7 +29,8 @@ export function wxCall<T>(
     (fn as (options: Record<string, unknown>) => unknown)({
       ...options,
       success: (res: T) => resolve(res),
-      fail: (err: { errMsg?: string } | undefined) => reject(new WxError(err?.errMsg ?? 'fail')),
+      fail: (err: { errMsg?: string; errno?: number } | undefined) =>
+        reject(new WxError(err?.errMsg ?? 'fail', err?.errno)),
     });
   });
 }

@@ -2,13 +2,19 @@
 import assert from 'node:assert/strict';
 import type { PageHandle, Phone } from './mini-program';
 
-/** Registers through the register page with the dev login (the phone number is typed). */
+/**
+ * Registers through the register page (`url`, with any redirect) with the dev login (the phone
+ * number is typed); resolves once the page navigated on to `arrivesAt`.
+ */
 export async function registerThroughPage(
   device: Phone,
   person: { name: string; phone: string; masterKey: string },
+  url = '/pages/register/register',
+  arrivesAt = '/pages/inbox/inbox',
 ): Promise<PageHandle> {
-  const page = device.open('/pages/register/register');
+  const page = device.open(url);
   await page.waitFor(() => page.data.ready === true, 'the register form');
+  await page.tap('.agree-box');
   await page.input('.name-input', person.name);
   await page.input('.phone-input', person.phone);
   await page.input('.key-input', person.masterKey);
@@ -16,10 +22,7 @@ export async function registerThroughPage(
   await page.input('.key2-input', person.masterKey);
   await page.tap('.ack');
   await page.tap('.submit');
-  await page.waitFor(
-    () => device.state.navigations.some((n) => n.url.startsWith('/pages/inbox/inbox')),
-    'registration',
-  );
+  await page.waitFor(() => device.state.navigations.some((n) => n.url.startsWith(arrivesAt)), 'registration');
   assert.equal(page.data.error, '');
   return page;
 }

@@ -14,6 +14,9 @@ type Callbacks = {
 };
 type AnyOptions = Record<string, unknown> & Callbacks;
 
+/** wx.showModal's longest button text ("最多 4 个字符" in its documentation). */
+const MODAL_BUTTON_MAX = 4;
+
 function later(fn: () => void): void {
   setTimeout(fn, 0);
 }
@@ -25,12 +28,16 @@ function ok(options: AnyOptions | undefined, res: Record<string, unknown> = {}):
   });
 }
 
-function fail(options: AnyOptions | undefined, errMsg: string): void {
+function fail(options: AnyOptions | undefined, errMsg: string, errno?: number): void {
+  const res = errno === undefined ? { errMsg } : { errMsg, errno };
   later(() => {
-    options?.fail?.({ errMsg });
-    options?.complete?.({ errMsg });
+    options?.fail?.(res);
+    options?.complete?.(res);
   });
 }
+
+/** The answer a page's privacy popup gives to WeChat's onNeedPrivacyAuthorization resolve. */
+type PrivacyResolve = (answer: { event: string; buttonId?: string }) => void;
 
 export interface Navigation {
   type: 'navigateTo' | 'redirectTo' | 'reLaunch' | 'switchTab' | 'navigateBack';
@@ -61,6 +68,46 @@ export interface WxState {
   tabBar: string[];
   /** wx.login codes to hand out (fake WeChat server); null = no WeChat login. */
   nextLoginCode: (() => Promise<string>) | null;
+  /**
+   * The person's standing with the privacy guide: `agreed` (privacy APIs run), `unasked` (the next
+   * one pauses and fires onNeedPrivacyAuthorization), or `undeclared` (the operator's guide lacks
+   * the APIs: they fail with errno 112).
+   */
+  privacy: 'agreed' | 'unasked' | 'undeclared';
+  /** The app's onNeedPrivacyAuthorization listener. */
+  privacyListener: ((resolve: PrivacyResolve, eventInfo: { referrer: string }) => void) | null;
+  /** Every resolve() answer the app gave, in order (exposure, agree, disagree). */
+  privacyAnswers: string[];
+  privacyContractOpened: number;
+}
+
+/**
+ * WeChat's gate in front of a privacy-scoped API: runs `call` when the person agreed, asks the
+ * app's listener otherwise (and remembers an agreement), and fails the way WeChat does on a refusal.
+ */
+export function privacyGate(state: WxState, api: string, o: AnyOptions | undefined, call: () => void): void {
+  const listener = state.privacyListener;
+  if (state.privacy === 'undeclared') {
+    fail(o, `${api}:fail api scope is not declared in the privacy agreement`, 112);
+  } else if (state.privacy === 'agreed') {
+    call();
+  } else if (!listener) {
+    fail(o, `${api}:fail privacy permission is not authorized`, 104);
+  } else {
+    listener(
+      (answer) => {
+        state.privacyAnswers.push(answer.event);
+        if (answer.event === 'exposureAuthorization') return;
+        if (answer.event === 'agree' && answer.buttonId) {
+          state.privacy = 'agreed';
+          call();
+        } else {
+          fail(o, `${api}:fail privacy permission is not authorized`, 104);
+        }
+      },
+      { referrer: api },
+    );
+  }
 }
 
 export function createWxState(): WxState {
@@ -83,6 +130,10 @@ export function createWxState(): WxState {
     pageStack: [],
     tabBar: [],
     nextLoginCode: null,
+    privacy: 'agreed',
+    privacyListener: null,
+    privacyAnswers: [],
+    privacyContractOpened: 0,
   };
 }
 
@@ -197,6 +248,13 @@ export function createWx(state: WxState): Record<string, unknown> {
     showLoading: (o: AnyOptions) => ok(o),
     hideLoading: () => {},
     showModal(o: AnyOptions) {
+      // WeChat shows no modal at all when a button's text is over 4 characters, and says so only here.
+      for (const key of ['confirmText', 'cancelText'] as const) {
+        const text = o[key];
+        if (typeof text === 'string' && Array.from(text).length > MODAL_BUTTON_MAX) {
+          return fail(o, `showModal:fail ${key} length should not larger than 4 Chinese characters`);
+        }
+      }
       state.modals.push({ title: o.title as string, content: o.content as string });
       const confirm = state.modalAnswers.length ? state.modalAnswers.shift()! : true;
       ok(o, { confirm, cancel: !confirm });
@@ -208,16 +266,30 @@ export function createWx(state: WxState): Record<string, unknown> {
     getSystemInfoSync: () => ({ pixelRatio: 2, windowWidth: 375, windowHeight: 812 }),
     canvasToTempFilePath: (o: AnyOptions) => ok(o, { tempFilePath: 'http://tmp/qr.png' }),
     saveImageToPhotosAlbum(o: AnyOptions) {
-      if (state.albumDenied) return fail(o, 'saveImageToPhotosAlbum:fail auth deny');
-      state.albumSaved.push(String(o.filePath));
-      ok(o);
+      privacyGate(state, 'saveImageToPhotosAlbum', o, () => {
+        if (state.albumDenied) return fail(o, 'saveImageToPhotosAlbum:fail auth deny');
+        state.albumSaved.push(String(o.filePath));
+        ok(o);
+      });
     },
     openSetting: (o: AnyOptions) => {
       state.settingsOpened++;
       ok(o, { authSetting: {} });
     },
-    setClipboardData: (o: AnyOptions) => {
-      state.clipboard = String(o.data);
+    setClipboardData: (o: AnyOptions) =>
+      privacyGate(state, 'setClipboardData', o, () => {
+        state.clipboard = String(o.data);
+        ok(o);
+      }),
+
+    // The privacy guide
+    onNeedPrivacyAuthorization: (listener: WxState['privacyListener']) => {
+      state.privacyListener = listener;
+    },
+    getPrivacySetting: (o: AnyOptions) =>
+      ok(o, { needAuthorization: state.privacy !== 'agreed', privacyContractName: '《密封隐私保护指引》' }),
+    openPrivacyContract: (o: AnyOptions) => {
+      state.privacyContractOpened++;
       ok(o);
     },
     scanCode(o: AnyOptions) {

@@ -104,23 +104,12 @@ describe('compose and open, at the edges', () => {
       nav.url,
       `/pages/register/register?redirect=${encodeURIComponent(`/pages/open/open?id=${id}`)}`,
     );
-    await registerThroughPageWithRedirect(newcomer, nav.url);
+    await registerThroughPage(
+      newcomer,
+      { name: 'Hu', phone: '13700137003', masterKey: 'Hundred hills, 3 herons' },
+      nav.url,
+      '/pages/open/open',
+    );
     assert.equal(newcomer.lastNavigation()?.url, `/pages/open/open?id=${id}`);
   });
 });
-
-/** Registers on a register page opened with a redirect; resolves when it navigates on. */
-async function registerThroughPageWithRedirect(device: Phone, url: string): Promise<void> {
-  const page = device.open(url);
-  await page.waitFor(() => page.data.ready === true, 'the register form');
-  await page.input('.name-input', 'Hu');
-  await page.input('.phone-input', '13700137003');
-  await page.input('.key-input', 'Hundred hills, 3 herons');
-  await page.input('.key2-input', 'Hundred hills, 3 herons');
-  await page.tap('.ack');
-  await page.tap('.submit');
-  await page.waitFor(
-    () => device.state.navigations.some((n) => n.url.startsWith('/pages/open/open')),
-    'the redirect',
-  );
-}

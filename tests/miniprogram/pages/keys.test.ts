@@ -44,6 +44,7 @@ describe('keys through the pages', () => {
     // Both warnings are on the page, in plain words.
     assert.match(page.text('.warning-lost'), /没有任何人能帮你找回/);
     assert.match(page.text('.warning-sealed'), /永远无法打开/);
+    await page.tap('.agree-box');
 
     await page.fire('.phone-button', 'getphonenumber', {
       code: 'phone-code-dragon',
