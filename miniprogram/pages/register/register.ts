@@ -1,10 +1,17 @@
 import { config } from '../../config';
 import { errorText, type Messages, messages, t } from '../../i18n';
 import * as api from '../../services/api';
+import { cancelKdf } from '../../services/kdf';
 import { type KeyStep, register } from '../../services/keyring';
 import { goHome } from '../../services/nav';
 import { rememberProfile, signIn } from '../../services/session';
-import { masterKeyStrength } from '../../services/strength';
+import {
+  generatePassphrase,
+  loadStrength,
+  masterKeyStrength,
+  strengthLoaded,
+  strengthMessages,
+} from '../../services/strength';
 
 const STEPS: KeyStep[] = ['phone', 'keys', 'backup', 'upload', 'done'];
 
@@ -22,7 +29,11 @@ interface RegisterData {
   masterKey2: string;
   strengthScore: number;
   strengthText: string;
+  /** Why a refused key is guessable ('' when accepted or empty). */
+  strengthHint: string;
   strengthOk: boolean;
+  /** A passphrase generated on request, shown so it can be written down. */
+  passphrase: string;
   acknowledged: boolean;
   busy: boolean;
   progress: number;
@@ -36,8 +47,11 @@ interface RegisterMethods {
   onGetPhoneNumber(e: { detail: { code?: string; errMsg?: string } }): Promise<void>;
   onMasterKey(e: WechatMiniprogram.Input): void;
   onMasterKey2(e: WechatMiniprogram.Input): void;
+  rate(): void;
+  onPassphrase(): Promise<void>;
   onAcknowledge(): void;
   onSubmit(): Promise<void>;
+  onUnload(): void;
 }
 
 Page<RegisterData, RegisterMethods>({
@@ -53,7 +67,9 @@ Page<RegisterData, RegisterMethods>({
     masterKey2: '',
     strengthScore: 0,
     strengthText: '',
+    strengthHint: '',
     strengthOk: false,
+    passphrase: '',
     acknowledged: false,
     busy: false,
     progress: 0,
@@ -70,6 +86,11 @@ Page<RegisterData, RegisterMethods>({
       devLogin: config.loginMode === 'dev',
       strengthText: t('strength_empty'),
     });
+    // The estimator is a chunk of its own: fetched while the person fills in name and phone.
+    loadStrength().then(
+      () => this.rate(),
+      (err) => this.setData({ error: errorText(err) }),
+    );
     try {
       const profile = await signIn();
       if (profile.user.registered) {
@@ -88,10 +109,12 @@ Page<RegisterData, RegisterMethods>({
 
   onName(e) {
     this.setData({ name: e.detail.value });
+    this.rate();
   },
 
   onPhone(e) {
     this.setData({ phone: e.detail.value });
+    this.rate();
   },
 
   async onGetPhoneNumber(e) {
@@ -112,13 +135,35 @@ Page<RegisterData, RegisterMethods>({
   },
 
   onMasterKey(e) {
-    const strength = masterKeyStrength(e.detail.value);
+    this.setData({ masterKey: e.detail.value, passphrase: '' });
+    this.rate();
+  },
+
+  /** Rates the typed key against what an attacker knows of this person (name, phone). */
+  rate() {
+    const { masterKey, name, phone } = this.data;
+    if (!strengthLoaded()) {
+      this.setData({ strengthOk: false, strengthText: t(masterKey ? 'strength_loading' : 'strength_empty') });
+      return;
+    }
+    const strength = masterKeyStrength(masterKey, [name, phone]);
+    const words = strengthMessages(strength);
     this.setData({
-      masterKey: e.detail.value,
       strengthScore: strength.score,
       strengthOk: strength.acceptable,
-      strengthText: t(`strength_${strength.verdict}`),
+      strengthText: t(words.text),
+      strengthHint: words.hint ? t(words.hint) : '',
     });
+  },
+
+  async onPassphrase() {
+    try {
+      const passphrase = await generatePassphrase();
+      this.setData({ masterKey: passphrase, masterKey2: passphrase, passphrase });
+      this.rate();
+    } catch (err) {
+      this.setData({ error: errorText(err) });
+    }
   },
 
   onMasterKey2(e) {
@@ -134,7 +179,8 @@ Page<RegisterData, RegisterMethods>({
     let error = '';
     if (!name.trim()) error = t('register_need_name');
     else if (!phoneVerified && !(devLogin && phone.trim())) error = t('register_need_phone');
-    else if (!masterKeyStrength(masterKey).acceptable) error = this.data.strengthText || t('strength_weak');
+    else if (!this.data.strengthOk)
+      error = this.data.strengthHint || this.data.strengthText || t('strength_weak');
     else if (masterKey !== masterKey2) error = t('register_mismatch');
     if (error || !this.data.acknowledged) {
       this.setData({ error });
@@ -150,10 +196,15 @@ Page<RegisterData, RegisterMethods>({
         });
       });
       // Forget the typed keys as soon as they are not needed.
-      this.setData({ masterKey: '', masterKey2: '' });
+      this.setData({ masterKey: '', masterKey2: '', passphrase: '' });
       goHome(this.data.redirect || undefined);
     } catch (err) {
       this.setData({ busy: false, error: errorText(err), progress: 0, stepText: '' });
     }
+  },
+
+  onUnload() {
+    // Leaving mid-registration stops the key worker; nothing was uploaded yet.
+    cancelKdf();
   },
 });

@@ -11,12 +11,10 @@ import {
   DEFAULT_BACKUP_ITERATIONS,
   generateIdentity,
   type Identity,
-  type KeyBackupJson,
   type MeResponse,
-  sealKeyBackup,
-  unlockKeyBackup,
 } from '../../lib';
 import * as api from '../api';
+import { type KdfProgress, openBackup, sealBackup } from '../kdf';
 import { whenRandomReady } from '../random';
 import { refreshProfile, rememberProfile, signIn } from '../session';
 import { pause } from '../wxp';
@@ -59,6 +57,7 @@ export function isUnlocked(): boolean {
 export async function register(
   input: { name: string; masterKey: string; phone: { code: string } | { phone: string } | null },
   onStep: (step: KeyStep) => void = () => {},
+  onKdf?: KdfProgress,
 ): Promise<MeResponse> {
   const profile = await signIn();
   onStep('phone');
@@ -69,8 +68,7 @@ export async function register(
   await pause();
   const identity = generateIdentity(profile.user.id);
   onStep('backup');
-  await pause();
-  const backup = sealKeyBackup(identity, input.masterKey, { iterations: iterations() }) as KeyBackupJson;
+  const backup = await sealBackup(identity, input.masterKey, iterations(), onKdf);
   onStep('upload');
   const updated = await api.setKeys({
     name: input.name,
@@ -86,12 +84,11 @@ export async function register(
 /**
  * Opens the key backup with the master key. A wrong key rejects with MifengError('WrongMasterKey').
  */
-export async function unlock(masterKey: string): Promise<Identity> {
+export async function unlock(masterKey: string, onKdf?: KdfProgress): Promise<Identity> {
   const profile = await refreshProfile();
   if (!profile.backup || !profile.publicKey) throw new LockedError();
-  await pause();
   const publicKey = base64urlDecode(profile.publicKey);
-  const privateKey = unlockKeyBackup(profile.backup, publicKey, masterKey);
+  const privateKey = await openBackup(profile.backup, publicKey, masterKey, onKdf);
   const identity: Identity = { user: profile.user.id, privateKey, publicKey };
   setIdentity(identity);
   return identity;
@@ -101,13 +98,12 @@ export async function unlock(masterKey: string): Promise<Identity> {
 export async function changeMasterKey(
   newMasterKey: string,
   onStep: (step: KeyStep) => void = () => {},
+  onKdf?: KdfProgress,
 ): Promise<void> {
   const identity = requireIdentity();
   const profile = await signIn();
   onStep('backup');
-  await whenRandomReady();
-  await pause();
-  const backup = sealKeyBackup(identity, newMasterKey, { iterations: iterations() }) as KeyBackupJson;
+  const backup = await sealBackup(identity, newMasterKey, iterations(), onKdf);
   onStep('upload');
   rememberProfile(
     await api.setKeys({
