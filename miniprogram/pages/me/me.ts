@@ -1,3 +1,4 @@
+import { strengthMeter } from '../../behaviors/strength-meter';
 import {
   applyTabBarLocale,
   errorText,
@@ -13,13 +14,7 @@ import { cancelKdf, KdfCancelledError } from '../../services/kdf';
 import { changeMasterKey, isUnlocked, lock } from '../../services/keyring';
 import { goHome, goRegister, goUnlock } from '../../services/nav';
 import { refreshProfile, signIn, signOut } from '../../services/session';
-import {
-  generatePassphrase,
-  loadStrength,
-  masterKeyStrength,
-  strengthLoaded,
-  strengthMessages,
-} from '../../services/strength';
+import { generatePassphrase, loadStrength } from '../../services/strength';
 import { wxCall } from '../../services/wxp';
 
 interface MeData {
@@ -32,6 +27,7 @@ interface MeData {
   changing: boolean;
   newKey: string;
   newKey2: string;
+  strengthScore: number;
   strengthText: string;
   strengthHint: string;
   strengthOk: boolean;
@@ -69,6 +65,7 @@ Page<MeData, MeMethods>({
     changing: false,
     newKey: '',
     newKey2: '',
+    strengthScore: 0,
     strengthText: '',
     strengthHint: '',
     strengthOk: false,
@@ -133,24 +130,10 @@ Page<MeData, MeMethods>({
     this.rate();
   },
 
-  /** Rates the new key against what an attacker knows of this person (name, masked phone). */
+  /** Rates the new key against what an attacker knows of this person (the name). */
   rate() {
     const { newKey, name } = this.data;
-    if (!newKey) {
-      this.setData({ strengthOk: false, strengthText: '', strengthHint: '' });
-      return;
-    }
-    if (!strengthLoaded()) {
-      this.setData({ strengthOk: false, strengthText: t('strength_loading'), strengthHint: '' });
-      return;
-    }
-    const strength = masterKeyStrength(newKey, [name]);
-    const words = strengthMessages(strength);
-    this.setData({
-      strengthOk: strength.acceptable,
-      strengthText: t(words.text),
-      strengthHint: words.hint ? t(words.hint) : '',
-    });
+    this.setData(strengthMeter(newKey, [name]));
   },
 
   async onPassphrase() {

@@ -1,3 +1,4 @@
+import { strengthMeter } from '../../behaviors/strength-meter';
 import { config } from '../../config';
 import { errorText, type Messages, messages, t } from '../../i18n';
 import * as api from '../../services/api';
@@ -5,13 +6,7 @@ import { cancelKdf } from '../../services/kdf';
 import { type KeyStep, register } from '../../services/keyring';
 import { goHome } from '../../services/nav';
 import { rememberProfile, signIn } from '../../services/session';
-import {
-  generatePassphrase,
-  loadStrength,
-  masterKeyStrength,
-  strengthLoaded,
-  strengthMessages,
-} from '../../services/strength';
+import { generatePassphrase, loadStrength } from '../../services/strength';
 
 const STEPS: KeyStep[] = ['phone', 'keys', 'backup', 'upload', 'done'];
 
@@ -142,18 +137,7 @@ Page<RegisterData, RegisterMethods>({
   /** Rates the typed key against what an attacker knows of this person (name, phone). */
   rate() {
     const { masterKey, name, phone } = this.data;
-    if (!strengthLoaded()) {
-      this.setData({ strengthOk: false, strengthText: t(masterKey ? 'strength_loading' : 'strength_empty') });
-      return;
-    }
-    const strength = masterKeyStrength(masterKey, [name, phone]);
-    const words = strengthMessages(strength);
-    this.setData({
-      strengthScore: strength.score,
-      strengthOk: strength.acceptable,
-      strengthText: t(words.text),
-      strengthHint: words.hint ? t(words.hint) : '',
-    });
+    this.setData(strengthMeter(masterKey, [name, phone]));
   },
 
   async onPassphrase() {
