@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { BACKUP_ITERATIONS } from '../miniprogram/config.ts';
 import { MAX_BACKUP_ITERATIONS, MIN_BACKUP_ITERATIONS } from '../shared/protocol/limits.ts';
 import { buildMiniProgram, OUT_DIR } from './build-mp.mjs';
+import { findJsc, KEY_WORKER_PROBE } from './jsc.mjs';
 
 /** The unlock time allowed on the slowest engine, in milliseconds. */
 const BUDGET_MS = 2500;
@@ -35,8 +36,6 @@ const WARM = 100_000;
 const COLD = 10_000;
 const SAMPLES = 5;
 const MASTER_KEY = 'bench master key';
-
-const JSC_CANDIDATES = ['/usr/bin/jsc', '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.0/jsc'];
 
 /** jsc: loads the lib as WeChat does (module/exports), times warm unlocks of arguments[1]. */
 const WARM_PROBE = `
@@ -56,27 +55,12 @@ for (var r = 0; r < ${SAMPLES}; r++) {
 print(JSON.stringify(samples));
 `;
 
-/** jsc: a fresh key worker (a global `worker` as in WeChat) answering one request, timed whole. */
-const COLD_PROBE = `
-var listeners = [];
-var replies = [];
-var worker = {
-  onMessage: function (listener) { listeners.push(listener); },
-  postMessage: function (message) { replies.push(message.type); },
-};
-var t = preciseTime();
-load(arguments[0]);
-var request = JSON.parse(arguments[1]);
-listeners.forEach(function (listener) { listener(request); });
-print(JSON.stringify({ ms: (preciseTime() - t) * 1000, replies: replies }));
-`;
-
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-const jsc = JSC_CANDIDATES.find((path) => existsSync(path));
+const jsc = findJsc();
 if (!jsc) {
   console.error('bench:iterations needs JavaScriptCore: apt-get install libjavascriptcoregtk-4.0-bin');
   process.exit(1);
@@ -111,8 +95,9 @@ try {
   const coldRequest = request(COLD);
   const cold = [];
   for (let i = 0; i < SAMPLES; i++) {
-    const answer = run(COLD_PROBE, workerFile, coldRequest);
-    if (answer.replies.at(-1) !== 'unlocked') throw new Error(`the worker answered ${answer.replies}`);
+    const answer = run(KEY_WORKER_PROBE, workerFile, coldRequest);
+    const last = answer.replies.at(-1)?.type;
+    if (last !== 'unlocked') throw new Error(`the worker answered ${JSON.stringify(answer.replies)}`);
     cold.push(answer.ms);
   }
   // What a fresh worker adds to the iterations: loading it, parsing, the cold SM2 check.

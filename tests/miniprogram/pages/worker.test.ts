@@ -6,9 +6,14 @@
  * refuses guessable keys with a hint and offers a generated passphrase.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { webcrypto } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { findJsc, KEY_WORKER_PROBE } from '../../../scripts/jsc.mjs';
 import { buildOnce } from '../harness/build';
 import { DIST, Phone } from '../harness/mini-program';
 import { startServer, type TestServer } from '../harness/server';
@@ -41,6 +46,56 @@ describe('the key worker and the strength meter through the pages', () => {
     // A worker may load nothing outside its folder: the bundle requires nothing at all.
     assert.doesNotMatch(code, /\brequire\(/);
     assert.match(code, /worker\.onMessage/);
+  });
+
+  it('the built worker seals a backup in JavaScriptCore without JIT (iOS), which the lib opens', (t) => {
+    const jsc = findJsc();
+    if (!jsc) {
+      t.skip('jsc missing: apt-get install libjavascriptcoregtk-4.0-bin');
+      return;
+    }
+    type Lib = {
+      setRandomSource(source: (n: number) => Uint8Array): void;
+      generateIdentity(user: string): { privateKey: Uint8Array; publicKey: Uint8Array };
+      base64urlEncode(bytes: Uint8Array): string;
+      unlockKeyBackup(backup: unknown, publicKey: Uint8Array, masterKey: string): Uint8Array;
+    };
+    const lib = createRequire(import.meta.url)(join(DIST, 'lib', 'mifeng.js')) as Lib;
+    lib.setRandomSource((n) => webcrypto.getRandomValues(new Uint8Array(n)));
+    const identity = lib.generateIdentity('jsc');
+    const request = {
+      id: 7,
+      op: 'seal',
+      privateKey: lib.base64urlEncode(identity.privateKey),
+      publicKey: lib.base64urlEncode(identity.publicKey),
+      masterKey: H.masterKey,
+      iterations: 10_000,
+      random: lib.base64urlEncode(webcrypto.getRandomValues(new Uint8Array(28))),
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'mifeng-jsc-worker-'));
+    try {
+      writeFileSync(join(dir, 'probe.js'), KEY_WORKER_PROBE);
+      const out = execFileSync(
+        jsc,
+        [
+          '--useJIT=false',
+          join(dir, 'probe.js'),
+          '--',
+          join(DIST, 'workers', 'kdf', 'index.js'),
+          JSON.stringify(request),
+        ],
+        { encoding: 'utf8' },
+      );
+      const { ms, replies } = JSON.parse(out) as { ms: number; replies: (Message & { backup?: unknown })[] };
+      assert.deepEqual(kinds(replies), ['progress', 'sealed']);
+      assert.deepEqual(
+        lib.unlockKeyBackup(replies[1]!.backup, identity.publicKey, H.masterKey),
+        identity.privateKey,
+      );
+      console.log(`# jsc --useJIT=false: key worker load + seal (10 000 iterations) ${ms.toFixed(0)} ms`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('register: refuses guessable keys with a hint, offers a passphrase, seals in the worker', async () => {
