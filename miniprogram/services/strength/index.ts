@@ -16,8 +16,10 @@ import type * as Estimator from './estimator';
 /** Shortest master key accepted, in characters. */
 export const MIN_MASTER_KEY_LENGTH = 8;
 /**
- * Guesses (log10) below which a key is refused: 10^12 guesses at the default iteration count cost
- * an attacker about a GPU-century (docs/miniprogram.md, "What a guess costs").
+ * Guesses (log10) below which a key is refused. The estimate is what an attacker who knows the
+ * patterns needs; 10^12 PBKDF2 guesses at BACKUP_ITERATIONS are months of a high-end GPU
+ * (docs/miniprogram.md, "What a guess costs"). zxcvbn undercounts truly random strings (ten
+ * guesses per brute-forced character), so this does not refuse random 12-character keys.
  */
 export const MIN_GUESSES_LOG10 = 12;
 /** Guesses (log10) from which the meter says "strong". */
