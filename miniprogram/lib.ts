@@ -54,6 +54,7 @@ export {
   MAX_REMARK_BYTES,
   MIN_BACKUP_ITERATIONS,
   openEnvelope,
+  PRIVATE_KEY_LENGTH,
   SALT_LENGTH,
   sealEnvelope,
   sealKeyBackup,

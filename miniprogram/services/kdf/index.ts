@@ -13,15 +13,18 @@ import {
   base64urlDecode,
   base64urlEncode,
   type ErrorName,
+  generateIdentity,
+  type Identity,
   IV_LENGTH,
   type KeyBackupJson,
   MifengError,
+  PRIVATE_KEY_LENGTH,
   randomBytes,
   SALT_LENGTH,
   sealKeyBackup,
   unlockKeyBackup,
 } from '../../lib';
-import type { KdfReply, KdfRequest } from '../../workers/kdf/messages';
+import type { KdfPhase, KdfReply, KdfRequest } from '../../workers/kdf/messages';
 import { whenRandomReady } from '../random';
 import { pause } from '../wxp';
 import { randomFromBytes } from './stream';
@@ -29,11 +32,16 @@ import { randomFromBytes } from './stream';
 /** The worker's entry, relative to the package root (app.json `workers` is "workers"). */
 export const KDF_WORKER_PATH = 'workers/kdf/index.js';
 
-/** Where the work ran: the worker, or the logic thread after a fallback. */
-export type KdfPlace = 'worker' | 'logic-thread';
+export type { KdfPhase };
 
-/** Called when the slow step starts, with where it runs. */
-export type KdfProgress = (place: KdfPlace) => void;
+/** Called as each part of the work starts (in the worker, or on the logic thread after a fallback). */
+export type KdfProgress = (phase: KdfPhase) => void;
+
+/**
+ * Random bytes for a key pair: two 32-byte draws, because the rejection sampling of the private
+ * scalar needs a second one about once in 2^32 key pairs.
+ */
+const KEYGEN_RANDOM_LENGTH = 2 * PRIVATE_KEY_LENGTH;
 
 /** The running job was cancelled (its page was left). */
 export class KdfCancelledError extends Error {
@@ -88,7 +96,7 @@ function inWorker(request: KdfRequest, onProgress: KdfProgress): Promise<KdfRepl
       const reply = message as unknown as KdfReply;
       if (running !== job || reply.id !== request.id) return;
       if (reply.type === 'progress') {
-        onProgress('worker');
+        onProgress(reply.phase);
         return;
       }
       finish();
@@ -118,7 +126,7 @@ async function run<T>(
     reply = await inWorker(request, onProgress);
   } catch (err) {
     if (!(err instanceof WorkerLostError)) throw err;
-    onProgress('logic-thread');
+    onProgress('kdf');
     // Let the progress state paint before the logic thread is busy for seconds.
     await pause();
     return fallback();
@@ -135,6 +143,44 @@ const ERROR_NAMES: Partial<Record<ErrorName, true>> = {
   Malformed: true,
   UnsupportedVersion: true,
 };
+
+/**
+ * Makes `user` a new key pair and seals it under `masterKey` (PBKDF2 with `iterations`):
+ * registration. Resolves to the identity and its backup.
+ */
+export async function createKeys(
+  user: string,
+  masterKey: string,
+  iterations: number,
+  onProgress: KdfProgress = () => {},
+): Promise<{ identity: Identity; backup: KeyBackupJson }> {
+  await whenRandomReady();
+  const random = randomBytes(KEYGEN_RANDOM_LENGTH + SALT_LENGTH + IV_LENGTH);
+  const request: KdfRequest = {
+    id: nextId++,
+    op: 'create',
+    masterKey,
+    iterations,
+    random: base64urlEncode(random),
+  };
+  return run(
+    request,
+    onProgress,
+    (reply) => {
+      if (reply.type !== 'created') throw new Error(`key worker: unexpected ${reply.type}`);
+      const privateKey = base64urlDecode(reply.privateKey);
+      const publicKey = base64urlDecode(reply.publicKey);
+      return { identity: { user, privateKey, publicKey }, backup: reply.backup };
+    },
+    () => {
+      // The same draws as the worker: the key pair's, then salt and IV.
+      const source = randomFromBytes(random);
+      const identity = generateIdentity(user, source);
+      const backup = sealKeyBackup(identity, masterKey, { iterations, random: source }) as KeyBackupJson;
+      return { identity, backup };
+    },
+  ).finally(() => random.fill(0));
+}
 
 /** Seals the private key under `masterKey` (PBKDF2 with `iterations`) into a key backup. */
 export async function sealBackup(

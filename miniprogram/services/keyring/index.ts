@@ -9,15 +9,12 @@ import {
   base64urlDecode,
   base64urlEncode,
   DEFAULT_BACKUP_ITERATIONS,
-  generateIdentity,
   type Identity,
   type MeResponse,
 } from '../../lib';
 import * as api from '../api';
-import { type KdfProgress, openBackup, sealBackup } from '../kdf';
-import { whenRandomReady } from '../random';
+import { createKeys, openBackup, sealBackup } from '../kdf';
 import { refreshProfile, rememberProfile, signIn } from '../session';
-import { pause } from '../wxp';
 import { currentIdentity, lock, setIdentity } from './state';
 
 export { currentIdentity, lock } from './state';
@@ -57,18 +54,16 @@ export function isUnlocked(): boolean {
 export async function register(
   input: { name: string; masterKey: string; phone: { code: string } | { phone: string } | null },
   onStep: (step: KeyStep) => void = () => {},
-  onKdf?: KdfProgress,
 ): Promise<MeResponse> {
   const profile = await signIn();
   onStep('phone');
   // null: the phone was already verified (the getPhoneNumber button did it).
   if (input.phone) rememberProfile(await api.setPhone(input.phone));
   onStep('keys');
-  await whenRandomReady();
-  await pause();
-  const identity = generateIdentity(profile.user.id);
-  onStep('backup');
-  const backup = await sealBackup(identity, input.masterKey, iterations(), onKdf);
+  // Key generation and the backup run in the key worker, which reports each part as it starts.
+  const { identity, backup } = await createKeys(profile.user.id, input.masterKey, iterations(), (phase) => {
+    if (phase === 'kdf') onStep('backup');
+  });
   onStep('upload');
   const updated = await api.setKeys({
     name: input.name,
@@ -84,11 +79,11 @@ export async function register(
 /**
  * Opens the key backup with the master key. A wrong key rejects with MifengError('WrongMasterKey').
  */
-export async function unlock(masterKey: string, onKdf?: KdfProgress): Promise<Identity> {
+export async function unlock(masterKey: string): Promise<Identity> {
   const profile = await refreshProfile();
   if (!profile.backup || !profile.publicKey) throw new LockedError();
   const publicKey = base64urlDecode(profile.publicKey);
-  const privateKey = await openBackup(profile.backup, publicKey, masterKey, onKdf);
+  const privateKey = await openBackup(profile.backup, publicKey, masterKey);
   const identity: Identity = { user: profile.user.id, privateKey, publicKey };
   setIdentity(identity);
   return identity;
@@ -98,12 +93,11 @@ export async function unlock(masterKey: string, onKdf?: KdfProgress): Promise<Id
 export async function changeMasterKey(
   newMasterKey: string,
   onStep: (step: KeyStep) => void = () => {},
-  onKdf?: KdfProgress,
 ): Promise<void> {
   const identity = requireIdentity();
   const profile = await signIn();
   onStep('backup');
-  const backup = await sealBackup(identity, newMasterKey, iterations(), onKdf);
+  const backup = await sealBackup(identity, newMasterKey, iterations());
   onStep('upload');
   rememberProfile(
     await api.setKeys({

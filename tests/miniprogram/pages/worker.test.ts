@@ -1,6 +1,6 @@
 /**
- * The key worker through the pages: register, unlock and the Me page's key change run PBKDF2 in the
- * BUILT worker file (workers/kdf/index.js), which the wx double runs in a real thread
+ * The key worker through the pages: register (key generation too), unlock and the Me page's key
+ * change run PBKDF2 in the BUILT worker file (workers/kdf/index.js), which the wx double runs in a real thread
  * (harness/worker-double.ts); the pages fall back to the logic thread when there is no
  * wx.createWorker or iOS reclaims the worker, and leaving a page terminates its worker. The meter
  * refuses guessable keys with a hint and offers a generated passphrase.
@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { findJsc, KEY_WORKER_PROBE } from '../../../scripts/jsc.mjs';
 import { buildOnce } from '../harness/build';
+import { registerThroughPage } from '../harness/flows';
 import { DIST, Phone } from '../harness/mini-program';
 import { startServer, type TestServer } from '../harness/server';
 import type { WorkerRecord } from '../harness/worker-double';
@@ -145,8 +146,13 @@ describe('the key worker and the strength meter through the pages', () => {
     const worker = h.state.workers[0]!;
     assert.equal(worker.path, 'workers/kdf/index.js');
     assert.deepEqual(worker.options, { useExperimentalWorker: true });
-    assert.deepEqual(kinds(worker.sent), ['seal']);
-    assert.deepEqual(kinds(worker.received), ['progress', 'sealed']);
+    // Key generation and PBKDF2 both ran there, each reported as it started.
+    assert.deepEqual(kinds(worker.sent), ['create']);
+    assert.deepEqual(kinds(worker.received), ['progress', 'progress', 'created']);
+    assert.deepEqual(
+      (worker.received as Message[]).slice(0, 2).map((m) => m.phase),
+      ['keys', 'kdf'],
+    );
     assert.equal(worker.terminated, true, 'the worker is terminated once done');
   });
 
@@ -174,7 +180,7 @@ describe('the key worker and the strength meter through the pages', () => {
     assert.equal(keyring.isUnlocked(), true);
   });
 
-  it('falls back to the logic thread without wx.createWorker, and when iOS reclaims the worker', async () => {
+  it('falls back to the logic thread without wx.createWorker (unlock, register), and when iOS reclaims the worker', async () => {
     const old = new Phone({ apiBaseUrl: server.url, publicUrl: server.publicUrl, storage: h.state.storage });
     old.state.workerApi = false;
     const unlock = old.open('/pages/unlock/unlock');
@@ -185,6 +191,21 @@ describe('the key worker and the strength meter through the pages', () => {
       'unlocking without a worker',
     );
     assert.equal(old.state.workers.length, 0);
+
+    // Registering without a worker: keys and backup made on the logic thread, and they unlock.
+    const oldToo = new Phone({ apiBaseUrl: server.url, publicUrl: server.publicUrl });
+    oldToo.state.workerApi = false;
+    const person = { name: 'Old Phone', phone: '13500135002', masterKey: 'Owls nest in 4 old chimneys' };
+    await registerThroughPage(oldToo, person);
+    assert.equal(oldToo.state.workers.length, 0);
+    const restarted = new Phone({
+      apiBaseUrl: server.url,
+      publicUrl: server.publicUrl,
+      storage: oldToo.state.storage,
+    });
+    await restarted
+      .module<{ unlock(k: string): Promise<unknown> }>('services/keyring/index.js')
+      .unlock(person.masterKey);
 
     const reclaimed = new Phone({
       apiBaseUrl: server.url,
@@ -225,7 +246,7 @@ describe('the key worker and the strength meter through the pages', () => {
     const worker = leaver.state.workers[0] as WorkerRecord;
     assert.equal(worker.terminated, true);
     await new Promise((r) => setTimeout(r, 100));
-    assert.deepEqual(kinds(worker.received), ['progress'], 'no backup came back');
+    assert.ok(!kinds(worker.received).includes('created'), 'no keys came back');
     assert.ok(!leaver.state.requests.some((r) => r.url.endsWith('/me/keys')), 'nothing was uploaded');
   });
 
