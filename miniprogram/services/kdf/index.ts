@@ -132,17 +132,17 @@ async function run<T>(
     return fallback();
   }
   if (reply.type === 'error') {
-    throw reply.name in ERROR_NAMES ? new MifengError(reply.name as ErrorName) : new Error(reply.message);
+    throw ERROR_NAMES.has(reply.name) ? new MifengError(reply.name as ErrorName) : new Error(reply.message);
   }
   return fromReply(reply);
 }
 
 /** Worker errors that come back as the registry's MifengError (the rest as plain Errors). */
-const ERROR_NAMES: Partial<Record<ErrorName, true>> = {
-  WrongMasterKey: true,
-  Malformed: true,
-  UnsupportedVersion: true,
-};
+const ERROR_NAMES: ReadonlySet<string> = new Set<ErrorName>([
+  'WrongMasterKey',
+  'Malformed',
+  'UnsupportedVersion',
+]);
 
 /**
  * Makes `user` a new key pair and seals it under `masterKey` (PBKDF2 with `iterations`):
