@@ -114,11 +114,15 @@ function inWorker(request: KdfRequest, onProgress: KdfProgress): Promise<KdfRepl
   });
 }
 
-/** Runs `request` in the worker, or `fallback` on the logic thread when the worker is lost. */
-async function run<T>(
+/**
+ * Runs `request` in the worker, expecting an `expected` reply, or `fallback` on the logic thread
+ * when the worker is lost.
+ */
+async function run<T, K extends KdfReply['type']>(
   request: KdfRequest,
+  expected: K,
   onProgress: KdfProgress,
-  fromReply: (reply: KdfReply) => T,
+  fromReply: (reply: Extract<KdfReply, { type: K }>) => T,
   fallback: () => T,
 ): Promise<T> {
   let reply: KdfReply;
@@ -134,7 +138,8 @@ async function run<T>(
   if (reply.type === 'error') {
     throw ERROR_NAMES.has(reply.name) ? new MifengError(reply.name as ErrorName) : new Error(reply.message);
   }
-  return fromReply(reply);
+  if (reply.type !== expected) throw new Error(`key worker: ${reply.type} instead of ${expected}`);
+  return fromReply(reply as Extract<KdfReply, { type: K }>);
 }
 
 /** Worker errors that come back as the registry's MifengError (the rest as plain Errors). */
@@ -165,9 +170,9 @@ export async function createKeys(
   };
   return run(
     request,
+    'created',
     onProgress,
     (reply) => {
-      if (reply.type !== 'created') throw new Error(`key worker: unexpected ${reply.type}`);
       const privateKey = base64urlDecode(reply.privateKey);
       const publicKey = base64urlDecode(reply.publicKey);
       return { identity: { user, privateKey, publicKey }, backup: reply.backup };
@@ -203,11 +208,9 @@ export async function sealBackup(
   };
   return run(
     request,
+    'sealed',
     onProgress,
-    (reply) => {
-      if (reply.type !== 'sealed') throw new Error(`key worker: unexpected ${reply.type}`);
-      return reply.backup;
-    },
+    (reply) => reply.backup,
     () =>
       sealKeyBackup({ user: '', ...identity }, masterKey, {
         iterations,
@@ -232,11 +235,9 @@ export function openBackup(
   };
   return run(
     request,
+    'unlocked',
     onProgress,
-    (reply) => {
-      if (reply.type !== 'unlocked') throw new Error(`key worker: unexpected ${reply.type}`);
-      return base64urlDecode(reply.privateKey);
-    },
+    (reply) => base64urlDecode(reply.privateKey),
     () => unlockKeyBackup(backup, publicKey, masterKey),
   );
 }
