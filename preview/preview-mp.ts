@@ -174,15 +174,16 @@ async function main(): Promise<void> {
     const a = phone();
     const b = phone();
 
-    // Register: the form filled in, meter and both warnings visible.
+    // Register: the form filled in, a guessable key refused with its hint, both warnings visible.
     const fresh = phone();
     const register = fresh.open('/pages/register/register');
     await register.waitFor(() => register.data.ready === true, 'the register form');
     await register.tap('.agree-box');
     await register.input('.name-input', A.name);
     await register.input('.phone-input', A.phone);
-    await register.input('.key-input', A.masterKey);
-    await register.input('.key2-input', A.masterKey);
+    await register.input('.key-input', 'Huawei@123');
+    await register.input('.key2-input', 'Huawei@123');
+    await register.waitFor(() => register.data.strengthHint !== '', 'the strength hint');
     await register.tap('.ack');
     shoot('register.png', register, '注册密封');
 

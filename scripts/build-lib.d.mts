@@ -9,3 +9,13 @@ export declare function buildLib(options?: {
   minify?: boolean;
   quiet?: boolean;
 }): Promise<{ outfile: string; bytes: number }>;
+export interface MiniProgramChunk {
+  entry: string;
+  out: string;
+  format: 'cjs' | 'iife';
+}
+export declare const MINIPROGRAM_CHUNKS: MiniProgramChunk[];
+export declare function buildChunk(
+  chunk: MiniProgramChunk,
+  outDir: string,
+): Promise<{ outfile: string; bytes: number }>;

@@ -5,7 +5,9 @@
 //   import { buildLib } from './build-lib.mjs'; await buildLib({ quiet: true })
 //
 // The lib re-exports everything exported by the files in LIB_ENTRIES. miniprogram/lib.ts is the
-// mini program's single door to shared/; add another door here if one is ever needed.
+// mini program's single door to shared/ for its pages and services. MINIPROGRAM_CHUNKS are the two
+// other bundles, each loaded apart from the lib for a reason of its own (see there);
+// scripts/build-mp.mjs builds them with buildChunk().
 //
 // Why these esbuild settings:
 // - platform neutral: no Node built-ins or browser globals are assumed (WeChat has neither);
@@ -38,6 +40,19 @@ export const LIB_OUTFILE = join(root, 'dist', 'miniprogram', 'lib', 'mifeng.js')
 /** Size budget of the minified crypto + protocol + schemas core, in bytes (docs/miniprogram.md). */
 export const LIB_CORE_BUDGET = 150 * 1024;
 
+/**
+ * Bundles the mini program loads apart from the lib, by source (relative to the repository root) →
+ * output (relative to the mini program root), with the module format each is loaded as:
+ * - the master key estimator (zxcvbn-ts and its ≈ 400 KB password list): required lazily by
+ *   services/strength, so only the pages that set a master key pay for it;
+ * - the key worker: WeChat runs it in a worker thread, which may only load files inside the
+ *   `workers` folder (app.json), so it carries its own copy of the crypto it needs.
+ */
+export const MINIPROGRAM_CHUNKS = [
+  { entry: 'miniprogram/services/strength/estimator.ts', out: 'lib/strength.js', format: 'cjs' },
+  { entry: 'miniprogram/workers/kdf/index.ts', out: 'workers/kdf/index.js', format: 'iife' },
+];
+
 /** Code generation WeChat refuses at run time. */
 const CODEGEN = /\beval\s*\(|\bnew\s+Function\b|\bFunction\s*\(/;
 
@@ -46,6 +61,35 @@ function entrySource(entries) {
   return entries
     .map((entry) => `export * from ${JSON.stringify(`./${entry.replace(/\\/g, '/')}`)};\n`)
     .join('');
+}
+
+/** Fails when `outfile` contains code generation WeChat forbids. */
+function checkCodegen(outfile) {
+  const match = CODEGEN.exec(readFileSync(outfile, 'utf8'));
+  if (match) throw new Error(`${relative(root, outfile)} contains "${match[0]}", which WeChat forbids`);
+}
+
+/**
+ * Builds one of MINIPROGRAM_CHUNKS into `outDir` (the mini program root). Resolves to
+ * `{ outfile, bytes }`.
+ */
+export async function buildChunk(chunk, outDir) {
+  const outfile = join(outDir, chunk.out);
+  mkdirSync(dirname(outfile), { recursive: true });
+  await esbuild.build({
+    entryPoints: [join(root, chunk.entry)],
+    outfile,
+    bundle: true,
+    platform: 'neutral',
+    format: chunk.format,
+    target: 'es2020',
+    mainFields: ['module', 'main'],
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  checkCodegen(outfile);
+  return { outfile, bytes: statSync(outfile).size };
 }
 
 /**
@@ -75,8 +119,7 @@ export async function buildLib(options = {}) {
     legalComments: 'none',
     logLevel: 'warning',
   });
-  const match = CODEGEN.exec(readFileSync(outfile, 'utf8'));
-  if (match) throw new Error(`${relative(root, outfile)} contains "${match[0]}", which WeChat forbids`);
+  checkCodegen(outfile);
   const bytes = statSync(outfile).size;
   if (!quiet) console.log(`lib: ${relative(root, outfile)} ${(bytes / 1024).toFixed(1)} KB`);
   return { outfile, bytes };

@@ -10,6 +10,11 @@
 //   lib by relative path ("../../lib/mifeng.js"). Nothing is bundled twice, and module state (the
 //   session token, the unlocked private key) exists once, because WeChat's `require` caches each file
 //   just like Node's does.
+// - the chunks of scripts/build-lib.mjs (MINIPROGRAM_CHUNKS) are bundled on their own: the master
+//   key estimator (lib/strength.js, required lazily by services/strength) and the key worker
+//   (workers/kdf/index.js, the folder app.json's `workers` names; a worker can load nothing outside
+//   it). An import of a chunk's source compiles to a require of its output; nothing else under
+//   miniprogram/workers/ is compiled (the worker's message types are types only).
 // - .json, .wxml, .wxss and images are copied as they are.
 // Code in miniprogram/ must reach shared/ and npm packages only through miniprogram/lib.ts: any
 // other non-relative import fails the build, so the lib really is the single copy.
@@ -26,6 +31,7 @@ import {
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
+import { buildChunk, MINIPROGRAM_CHUNKS } from './build-lib.mjs';
 import { buildEnvFrom, miniProgramSettings } from './mp-settings.mjs';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
@@ -40,6 +46,10 @@ export const RELEASE_DIR = join(root, 'dist', 'release');
 /** The lib inside a build (scripts/build-lib.mjs writes it), and the source file that is its entry. */
 const LIB_PATH = join('lib', 'mifeng.js');
 const libEntry = join(srcDir, 'lib.ts');
+/** The sources bundled as chunks (scripts/build-lib.mjs), → their output inside the package. */
+const chunkOutputs = new Map(MINIPROGRAM_CHUNKS.map((chunk) => [join(root, chunk.entry), chunk.out]));
+/** Source folder of worker code: bundled as chunks only, never compiled file by file. */
+const workersDir = join(srcDir, 'workers');
 
 /** WeChat's main package limit (the whole package without subpackages). */
 export const MAIN_PACKAGE_LIMIT = 2 * 1024 * 1024;
@@ -88,6 +98,8 @@ const perFileModules = (outDir) => ({
       if (target === libEntry) {
         return { path: requirePath(outDir, args.importer, join(outDir, LIB_PATH)), external: true };
       }
+      const chunk = chunkOutputs.get(target);
+      if (chunk) return { path: requirePath(outDir, args.importer, join(outDir, chunk)), external: true };
       if (!target.startsWith(srcDir + sep)) {
         return {
           errors: [
@@ -155,7 +167,7 @@ function writeReleaseProjectConfig(projectDir, settings) {
  * default: a dev build from the environment). A release build also writes its project file beside
  * `outDir` and minifies every file. Tests build into a directory of their own so that parallel
  * test processes never read a half-written build. Returns the sizes of the main package and of the
- * lib, in bytes.
+ * lib and of each chunk (by output path), in bytes.
  */
 export async function buildMiniProgram(options = {}) {
   const { lib = true, quiet = false, settings = miniProgramSettings('dev') } = options;
@@ -180,7 +192,16 @@ export async function buildMiniProgram(options = {}) {
       copyFileSync(file, out);
     }
   }
-  const entries = files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && f !== libEntry);
+  const chunks = {};
+  for (const chunk of MINIPROGRAM_CHUNKS) chunks[chunk.out] = (await buildChunk(chunk, outDir)).bytes;
+  const entries = files.filter(
+    (f) =>
+      f.endsWith('.ts') &&
+      !f.endsWith('.d.ts') &&
+      f !== libEntry &&
+      !chunkOutputs.has(f) &&
+      !f.startsWith(workersDir + sep),
+  );
   await esbuild.build({
     entryPoints: entries,
     outbase: srcDir,
@@ -204,14 +225,17 @@ export async function buildMiniProgram(options = {}) {
   writeFileSync(join(dirname(outDir), 'package.json'), '{ "type": "commonjs" }\n');
 
   for (const file of walk(outDir)) if (file.endsWith('.js')) checkOutput(file);
-  const sizes = { mainPackage: directorySize(outDir), lib: statSync(libFile).size };
+  const sizes = { mainPackage: directorySize(outDir), lib: statSync(libFile).size, chunks };
   if (sizes.mainPackage > MAIN_PACKAGE_LIMIT) {
     throw new Error(`main package is ${sizes.mainPackage} bytes, over WeChat's ${MAIN_PACKAGE_LIMIT}`);
   }
   if (!quiet) {
     console.log(
       `${settings.env} mini program → ${relative(root, outDir)}/ (API ${settings.apiBaseUrl}, ${settings.loginMode} login): main package ${(sizes.mainPackage / 1024).toFixed(1)} KiB ` +
-        `(limit 2048 KiB), lib ${(sizes.lib / 1024).toFixed(1)} KiB`,
+        `(limit 2048 KiB), lib ${(sizes.lib / 1024).toFixed(1)} KiB, ` +
+        Object.entries(chunks)
+          .map(([out, bytes]) => `${out} ${(bytes / 1024).toFixed(1)} KiB`)
+          .join(', '),
     );
   }
   return sizes;

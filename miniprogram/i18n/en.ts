@@ -74,7 +74,7 @@ export const en: Record<MessageKey, string> = {
   strength_empty: 'Enter a master key',
   strength_short: 'Too short: at least 8 characters',
   strength_common: 'Too common, easy to guess',
-  strength_weak: 'Too weak: make it longer or mix letters, digits and symbols',
+  strength_weak: 'Too easy to guess: make it longer, or use several unrelated words',
   strength_ok: 'Acceptable',
   strength_strong: 'Strong',
 
@@ -211,4 +211,20 @@ export const en: Record<MessageKey, string> = {
   err_phone_required: 'Verify your phone number first',
   err_unavailable: 'The service is unavailable right now; try again later',
   err_generic: 'Something went wrong; please try again later',
+
+  // Master key strength: what made a key guessable, and the generated passphrase
+  strength_loading: 'Checking strength…',
+  strength_hint_common: 'A common password or a variant of one: cracking tools try these first',
+  strength_hint_pinyin: 'Contains pinyin words or common names, which cracking tools try one by one',
+  strength_hint_lucky: 'Contains popular numbers such as 520, 1314 or 888',
+  strength_hint_brand: 'A brand plus something like @123: cracking tools try these first',
+  strength_hint_chinese: 'Contains common Chinese words or phrases, easy to guess',
+  strength_hint_personal: 'Contains your name or phone number: anyone who knows you would guess it',
+  strength_hint_phone: 'Contains a phone number, easy to guess',
+  strength_hint_date: 'Contains a date (a birthday?): only tens of thousands to try',
+  strength_hint_keyboard: 'Contains neighbouring keys (qwer, 1qaz)',
+  strength_hint_sequence: 'Contains a sequence (abc, 123)',
+  strength_hint_repeat: 'Contains repeated characters',
+  passphrase_generate: 'Generate a passphrase for me',
+  passphrase_note: 'Filled in above. Write it on paper and keep it safe:',
 };

@@ -70,7 +70,7 @@ export const zh = {
   strength_empty: '请输入主密钥',
   strength_short: '太短：至少 8 个字符',
   strength_common: '太常见，容易被猜到',
-  strength_weak: '太弱：加长或混合字母、数字、符号',
+  strength_weak: '太容易猜：再长一些，或用几个互不相关的词',
   strength_ok: '可以',
   strength_strong: '很强',
 
@@ -211,6 +211,22 @@ export const zh = {
   err_phone_required: '请先验证手机号',
   err_unavailable: '服务暂时不可用，请稍后再试',
   err_generic: '出了点问题，请稍后再试',
+
+  // Master key strength: what made a key guessable, and the generated passphrase
+  strength_loading: '正在检查强度…',
+  strength_hint_common: '这是常见密码或它的变形，破解工具最先尝试',
+  strength_hint_pinyin: '含有拼音词或常见姓名，破解工具会逐个尝试',
+  strength_hint_lucky: '含有 520、1314、888 这类常用数字',
+  strength_hint_brand: '“品牌名 + @123”这类组合破解工具最先尝试',
+  strength_hint_chinese: '含有常见的中文词句，很容易被猜到',
+  strength_hint_personal: '含有你的名字或手机号，认识你的人一猜就中',
+  strength_hint_phone: '含有手机号，很容易被猜到',
+  strength_hint_date: '含有日期（如生日），只有几万种可能',
+  strength_hint_keyboard: '含有键盘上连着的键（如 qwer、1qaz）',
+  strength_hint_sequence: '含有顺序字符（如 abc、123）',
+  strength_hint_repeat: '含有重复的字符',
+  passphrase_generate: '帮我生成一个密码短语',
+  passphrase_note: '已填入上面两栏。请抄在纸上妥善保存：',
 } as const;
 
 export type MessageKey = keyof typeof zh;

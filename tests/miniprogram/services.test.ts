@@ -23,7 +23,13 @@ interface Letters {
   customDateRange(now: Date): { start: string; end: string };
 }
 interface Strength {
-  masterKeyStrength(key: string): { score: number; verdict: string; acceptable: boolean };
+  loadStrength(): Promise<void>;
+  masterKeyStrength(
+    key: string,
+    personal?: string[],
+  ): { score: number; bits: number; verdict: string; pattern: string | null; acceptable: boolean };
+  generatePassphrase(): Promise<string>;
+  PASSPHRASE_WORD_COUNT: number;
 }
 interface Qr {
   drawQr(canvas: RasterCanvas, text: string, cssSize: number, ratio: number): Promise<void>;
@@ -103,28 +109,81 @@ describe('services', () => {
   });
 
   describe('strength: masterKeyStrength()', () => {
-    it('accepts long mixed keys and passphrases, in any script', () => {
-      const { masterKeyStrength } = phone.module<Strength>('services/strength/index.js');
+    let strength: Strength;
+    before(async () => {
+      strength = phone.module<Strength>('services/strength/index.js');
+      await strength.loadStrength();
+    });
+
+    it('accepts long passphrases and random keys, in any script', () => {
       for (const key of [
         'correct horse battery staple',
         'Ash tree, 7 rivers & 1 moon',
-        '我的主密钥是一棵老树',
+        'xK9#mQ2$vL7@pR',
+        '我家门前的老树上住着三只喜鹊和一只猫',
       ]) {
-        assert.equal(masterKeyStrength(key).acceptable, true, key);
+        assert.equal(strength.masterKeyStrength(key).acceptable, true, key);
       }
     });
 
     it('rejects invalid inputs: empty, short, common, repetitive, sequential', () => {
-      const { masterKeyStrength } = phone.module<Strength>('services/strength/index.js');
       const verdicts = Object.fromEntries(
         ['', 'Ab1!', 'password2026', 'woaini1314520', 'aaaaaaaaaaaa', 'abcdefghijkl', '12345678901234'].map(
-          (k) => [k, masterKeyStrength(k)],
+          (k) => [k, strength.masterKeyStrength(k)],
         ),
       );
       for (const [key, verdict] of Object.entries(verdicts)) assert.equal(verdict.acceptable, false, key);
       assert.equal(verdicts['']!.verdict, 'empty');
       assert.equal(verdicts['Ab1!']!.verdict, 'short');
       assert.equal(verdicts.password2026!.verdict, 'common');
+      assert.equal(verdicts.aaaaaaaaaaaa!.pattern, 'repeat');
+      assert.equal(verdicts.abcdefghijkl!.pattern, 'sequence');
+    });
+
+    it('refuses what Chinese users choose, naming the pattern for the hint', () => {
+      const cases: [string, string][] = [
+        ['Huawei@123', 'brand'],
+        ['Taobao2024!', 'brand'],
+        ['woaini1314', 'pinyin'],
+        ['zhangwei19900520', 'pinyin'],
+        ['5201314520', 'lucky'],
+        ['Ziyu@19881122', 'date'],
+        ['1qaz2wsx3edc4rfv', 'common'],
+        ['zxcvbnm,./asdf', 'keyboard'],
+        ['我的密码是一二三', 'chinese'],
+      ];
+      for (const [key, pattern] of cases) {
+        const result = strength.masterKeyStrength(key);
+        assert.equal(result.acceptable, false, key);
+        assert.equal(result.pattern, pattern, key);
+        assert.ok(result.score <= 2, `${key} scores ${result.score}`);
+      }
+      // 我的密码是一二三 is not "strong", nor even acceptable.
+      assert.notEqual(strength.masterKeyStrength('我的密码是一二三').verdict, 'strong');
+    });
+
+    it('counts the person’s own name and phone number as known to the attacker', () => {
+      const key = 'Lihua13912345678!';
+      const alone = strength.masterKeyStrength(key);
+      const known = strength.masterKeyStrength(key, ['Lihua', '13912345678']);
+      assert.ok(known.bits < alone.bits, `${known.bits} < ${alone.bits}`);
+      assert.equal(known.acceptable, false);
+      assert.equal(known.pattern, 'personal');
+    });
+  });
+
+  describe('strength: generatePassphrase()', () => {
+    it('draws distinct word lists from the secure random pool, each rated strong', async () => {
+      const strength = phone.module<Strength>('services/strength/index.js');
+      const seen = new Set<string>();
+      for (let i = 0; i < 5; i++) {
+        const passphrase = await strength.generatePassphrase();
+        assert.match(passphrase, /^[a-z]+(-[a-z]+){5}$/);
+        assert.equal(passphrase.split('-').length, strength.PASSPHRASE_WORD_COUNT);
+        assert.equal(strength.masterKeyStrength(passphrase).verdict, 'strong', passphrase);
+        seen.add(passphrase);
+      }
+      assert.equal(seen.size, 5);
     });
   });
 

@@ -40,4 +40,8 @@ export declare function runMiniProgramInWeChatRuntime(
   pagesLoadMs: number;
   firstSealMs: number;
   libLoadAndFirstSealMs: number;
+  /** The strength chunk: required, dictionaries ranked. */
+  strengthLoadMs: number;
+  strength: { verdict: string; pattern: string | null };
+  passphrase: string;
 }>;

@@ -1,3 +1,4 @@
+import { strengthMeter } from '../../behaviors/strength-meter';
 import {
   applyTabBarLocale,
   errorText,
@@ -9,10 +10,11 @@ import {
   t,
 } from '../../i18n';
 import { base64urlDecode, formatFingerprint } from '../../lib';
+import { cancelKdf, KdfCancelledError } from '../../services/kdf';
 import { changeMasterKey, isUnlocked, lock } from '../../services/keyring';
 import { goHome, goRegister, goUnlock } from '../../services/nav';
 import { refreshProfile, signIn, signOut } from '../../services/session';
-import { masterKeyStrength } from '../../services/strength';
+import { generatePassphrase, loadStrength } from '../../services/strength';
 import { wxCall } from '../../services/wxp';
 
 interface MeData {
@@ -25,8 +27,11 @@ interface MeData {
   changing: boolean;
   newKey: string;
   newKey2: string;
+  strengthScore: number;
   strengthText: string;
+  strengthHint: string;
   strengthOk: boolean;
+  passphrase: string;
   busy: boolean;
   stepText: string;
   error: string;
@@ -38,7 +43,11 @@ interface MeMethods {
   onToggleChange(): void;
   onNewKey(e: WechatMiniprogram.Input): void;
   onNewKey2(e: WechatMiniprogram.Input): void;
+  rate(): void;
+  onPassphrase(): Promise<void>;
   onChangeKey(): Promise<void>;
+  onHide(): void;
+  onUnload(): void;
   onUnlock(): void;
   onLock(): void;
   onLogout(): Promise<void>;
@@ -56,8 +65,11 @@ Page<MeData, MeMethods>({
     changing: false,
     newKey: '',
     newKey2: '',
+    strengthScore: 0,
     strengthText: '',
+    strengthHint: '',
     strengthOk: false,
+    passphrase: '',
     busy: false,
     stepText: '',
     error: '',
@@ -93,16 +105,45 @@ Page<MeData, MeMethods>({
   },
 
   onToggleChange() {
-    this.setData({ changing: !this.data.changing, newKey: '', newKey2: '', error: '', strengthText: '' });
+    const changing = !this.data.changing;
+    this.setData({
+      changing,
+      newKey: '',
+      newKey2: '',
+      passphrase: '',
+      error: '',
+      strengthText: '',
+      strengthHint: '',
+      strengthOk: false,
+    });
+    // The estimator chunk is fetched only when someone actually changes the key.
+    if (changing) {
+      loadStrength().then(
+        () => this.rate(),
+        (err) => this.setData({ error: errorText(err) }),
+      );
+    }
   },
 
   onNewKey(e) {
-    const strength = masterKeyStrength(e.detail.value);
-    this.setData({
-      newKey: e.detail.value,
-      strengthOk: strength.acceptable,
-      strengthText: t(`strength_${strength.verdict}`),
-    });
+    this.setData({ newKey: e.detail.value, passphrase: '' });
+    this.rate();
+  },
+
+  /** Rates the new key against what an attacker knows of this person (the name). */
+  rate() {
+    const { newKey, name } = this.data;
+    this.setData(strengthMeter(newKey, [name]));
+  },
+
+  async onPassphrase() {
+    try {
+      const passphrase = await generatePassphrase();
+      this.setData({ newKey: passphrase, newKey2: passphrase, passphrase });
+      this.rate();
+    } catch (err) {
+      this.setData({ error: errorText(err) });
+    }
   },
 
   onNewKey2(e) {
@@ -115,8 +156,8 @@ Page<MeData, MeMethods>({
       goUnlock();
       return;
     }
-    if (!masterKeyStrength(newKey).acceptable) {
-      this.setData({ error: this.data.strengthText || t('strength_weak') });
+    if (!this.data.strengthOk) {
+      this.setData({ error: this.data.strengthHint || this.data.strengthText || t('strength_weak') });
       return;
     }
     if (newKey !== newKey2) {
@@ -128,11 +169,24 @@ Page<MeData, MeMethods>({
       await changeMasterKey(newKey, (step) => {
         if (step === 'backup' || step === 'upload') this.setData({ stepText: t(`register_step_${step}`) });
       });
-      this.setData({ busy: false, changing: false, newKey: '', newKey2: '', stepText: '' });
+      this.setData({ busy: false, changing: false, newKey: '', newKey2: '', passphrase: '', stepText: '' });
       wx.showToast({ title: t('me_changed'), icon: 'success' });
     } catch (err) {
+      if (err instanceof KdfCancelledError) return;
       this.setData({ busy: false, stepText: '', error: errorText(err) });
     }
+  },
+
+  onHide() {
+    // A tab switch hides the page: stop re-sealing; the old backup stays valid on the server.
+    if (this.data.busy) {
+      cancelKdf();
+      this.setData({ busy: false, stepText: '' });
+    }
+  },
+
+  onUnload() {
+    cancelKdf();
   },
 
   onUnlock() {

@@ -1,12 +1,14 @@
+import { strengthMeter } from '../../behaviors/strength-meter';
 import { config } from '../../config';
 import { errorText, type Messages, messages, t } from '../../i18n';
 import * as api from '../../services/api';
+import { cancelKdf } from '../../services/kdf';
 import { type KeyStep, register } from '../../services/keyring';
 import { goHome } from '../../services/nav';
 import { openPrivacyContract, privacyContractName } from '../../services/privacy';
 import { rememberProfile, signIn } from '../../services/session';
 import { type PhoneButtonDetail, phoneFailureText } from '../../services/session/phone-failure';
-import { masterKeyStrength } from '../../services/strength';
+import { generatePassphrase, loadStrength } from '../../services/strength';
 
 const STEPS: KeyStep[] = ['phone', 'keys', 'backup', 'upload', 'done'];
 
@@ -27,7 +29,11 @@ interface RegisterData {
   masterKey2: string;
   strengthScore: number;
   strengthText: string;
+  /** Why a refused key is guessable ('' when accepted or empty). */
+  strengthHint: string;
   strengthOk: boolean;
+  /** A passphrase generated on request, shown so it can be written down. */
+  passphrase: string;
   acknowledged: boolean;
   busy: boolean;
   progress: number;
@@ -43,8 +49,11 @@ interface RegisterMethods {
   onPrivacyContract(): void;
   onMasterKey(e: WechatMiniprogram.Input): void;
   onMasterKey2(e: WechatMiniprogram.Input): void;
+  rate(): void;
+  onPassphrase(): Promise<void>;
   onAcknowledge(): void;
   onSubmit(): Promise<void>;
+  onUnload(): void;
 }
 
 Page<RegisterData, RegisterMethods>({
@@ -62,7 +71,9 @@ Page<RegisterData, RegisterMethods>({
     masterKey2: '',
     strengthScore: 0,
     strengthText: '',
+    strengthHint: '',
     strengthOk: false,
+    passphrase: '',
     acknowledged: false,
     busy: false,
     progress: 0,
@@ -80,6 +91,11 @@ Page<RegisterData, RegisterMethods>({
       strengthText: t('strength_empty'),
     });
     privacyContractName().then((contractName) => this.setData({ contractName }));
+    // The estimator is a chunk of its own: fetched while the person fills in name and phone.
+    loadStrength().then(
+      () => this.rate(),
+      (err) => this.setData({ error: errorText(err) }),
+    );
     try {
       const profile = await signIn();
       if (profile.user.registered) {
@@ -98,10 +114,12 @@ Page<RegisterData, RegisterMethods>({
 
   onName(e) {
     this.setData({ name: e.detail.value });
+    this.rate();
   },
 
   onPhone(e) {
     this.setData({ phone: e.detail.value });
+    this.rate();
   },
 
   async onGetPhoneNumber(e) {
@@ -135,13 +153,24 @@ Page<RegisterData, RegisterMethods>({
   },
 
   onMasterKey(e) {
-    const strength = masterKeyStrength(e.detail.value);
-    this.setData({
-      masterKey: e.detail.value,
-      strengthScore: strength.score,
-      strengthOk: strength.acceptable,
-      strengthText: t(`strength_${strength.verdict}`),
-    });
+    this.setData({ masterKey: e.detail.value, passphrase: '' });
+    this.rate();
+  },
+
+  /** Rates the typed key against what an attacker knows of this person (name, phone). */
+  rate() {
+    const { masterKey, name, phone } = this.data;
+    this.setData(strengthMeter(masterKey, [name, phone]));
+  },
+
+  async onPassphrase() {
+    try {
+      const passphrase = await generatePassphrase();
+      this.setData({ masterKey: passphrase, masterKey2: passphrase, passphrase });
+      this.rate();
+    } catch (err) {
+      this.setData({ error: errorText(err) });
+    }
   },
 
   onMasterKey2(e) {
@@ -158,7 +187,8 @@ Page<RegisterData, RegisterMethods>({
     if (!this.data.agreed) error = t('register_need_agreement');
     else if (!name.trim()) error = t('register_need_name');
     else if (!phoneVerified && !(devLogin && phone.trim())) error = t('register_need_phone');
-    else if (!masterKeyStrength(masterKey).acceptable) error = this.data.strengthText || t('strength_weak');
+    else if (!this.data.strengthOk)
+      error = this.data.strengthHint || this.data.strengthText || t('strength_weak');
     else if (masterKey !== masterKey2) error = t('register_mismatch');
     if (error || !this.data.acknowledged) {
       this.setData({ error });
@@ -174,10 +204,15 @@ Page<RegisterData, RegisterMethods>({
         });
       });
       // Forget the typed keys as soon as they are not needed.
-      this.setData({ masterKey: '', masterKey2: '' });
+      this.setData({ masterKey: '', masterKey2: '', passphrase: '' });
       goHome(this.data.redirect || undefined);
     } catch (err) {
       this.setData({ busy: false, error: errorText(err), progress: 0, stepText: '' });
     }
+  },
+
+  onUnload() {
+    // Leaving mid-registration stops the key worker; nothing was uploaded yet.
+    cancelKdf();
   },
 });

@@ -1,5 +1,6 @@
 import { errorText, type Messages, messages, t } from '../../i18n';
 import { isMifengError } from '../../lib';
+import { cancelKdf, KdfCancelledError } from '../../services/kdf';
 import { unlock } from '../../services/keyring';
 import { goBack } from '../../services/nav';
 
@@ -13,6 +14,7 @@ interface UnlockData {
 interface UnlockMethods {
   onMasterKey(e: WechatMiniprogram.Input): void;
   onSubmit(): Promise<void>;
+  onUnload(): void;
 }
 
 Page<UnlockData, UnlockMethods>({
@@ -35,8 +37,14 @@ Page<UnlockData, UnlockMethods>({
       this.setData({ masterKey: '', busy: false });
       goBack();
     } catch (err) {
+      if (err instanceof KdfCancelledError) return;
       const wrong = isMifengError(err, 'WrongMasterKey');
       this.setData({ busy: false, error: wrong ? t('unlock_wrong') : errorText(err) });
     }
+  },
+
+  onUnload() {
+    // Leaving while the backup is being opened stops the key worker.
+    cancelKdf();
   },
 });

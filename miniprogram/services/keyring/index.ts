@@ -9,17 +9,12 @@ import {
   base64urlDecode,
   base64urlEncode,
   DEFAULT_BACKUP_ITERATIONS,
-  generateIdentity,
   type Identity,
-  type KeyBackupJson,
   type MeResponse,
-  sealKeyBackup,
-  unlockKeyBackup,
 } from '../../lib';
 import * as api from '../api';
-import { whenRandomReady } from '../random';
+import { createKeys, openBackup, sealBackup } from '../kdf';
 import { refreshProfile, rememberProfile, signIn } from '../session';
-import { pause } from '../wxp';
 import { currentIdentity, lock, setIdentity } from './state';
 
 export { currentIdentity, lock } from './state';
@@ -65,12 +60,10 @@ export async function register(
   // null: the phone was already verified (the getPhoneNumber button did it).
   if (input.phone) rememberProfile(await api.setPhone(input.phone));
   onStep('keys');
-  await whenRandomReady();
-  await pause();
-  const identity = generateIdentity(profile.user.id);
-  onStep('backup');
-  await pause();
-  const backup = sealKeyBackup(identity, input.masterKey, { iterations: iterations() }) as KeyBackupJson;
+  // Key generation and the backup run in the key worker, which reports each part as it starts.
+  const { identity, backup } = await createKeys(profile.user.id, input.masterKey, iterations(), (phase) => {
+    if (phase === 'kdf') onStep('backup');
+  });
   onStep('upload');
   const updated = await api.setKeys({
     name: input.name,
@@ -89,9 +82,8 @@ export async function register(
 export async function unlock(masterKey: string): Promise<Identity> {
   const profile = await refreshProfile();
   if (!profile.backup || !profile.publicKey) throw new LockedError();
-  await pause();
   const publicKey = base64urlDecode(profile.publicKey);
-  const privateKey = unlockKeyBackup(profile.backup, publicKey, masterKey);
+  const privateKey = await openBackup(profile.backup, publicKey, masterKey);
   const identity: Identity = { user: profile.user.id, privateKey, publicKey };
   setIdentity(identity);
   return identity;
@@ -105,9 +97,7 @@ export async function changeMasterKey(
   const identity = requireIdentity();
   const profile = await signIn();
   onStep('backup');
-  await whenRandomReady();
-  await pause();
-  const backup = sealKeyBackup(identity, newMasterKey, { iterations: iterations() }) as KeyBackupJson;
+  const backup = await sealBackup(identity, newMasterKey, iterations());
   onStep('upload');
   rememberProfile(
     await api.setKeys({

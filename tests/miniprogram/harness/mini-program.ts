@@ -221,6 +221,7 @@ export class Phone {
   private app: Record<string, (...args: unknown[]) => unknown> | null = null;
 
   constructor(readonly options: PhoneOptions) {
+    this.state.packageRoot = DIST;
     this.wx = createWx(this.state);
     if (options.storage) for (const [k, v] of options.storage) this.state.storage.set(k, structuredClone(v));
   }

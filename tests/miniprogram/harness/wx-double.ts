@@ -1,11 +1,13 @@
 /**
  * A `wx` double for one simulated phone. Storage, navigation, dialogs and the canvas are kept in
  * memory and recorded for assertions; `wx.request` performs REAL HTTP against the server under test
- * (Node's fetch), and `wx.getRandomValues` draws from Node's CSPRNG. Every callback is delivered
+ * (Node's fetch), `wx.getRandomValues` draws from Node's CSPRNG, and `wx.createWorker` runs the
+ * built worker file in a real thread (worker-double.ts). Every callback is delivered
  * asynchronously, as WeChat does.
  */
 import { webcrypto } from 'node:crypto';
 import { RasterCanvas } from './raster-canvas';
+import { createWorkerDouble, type WorkerRecord } from './worker-double';
 
 type Callbacks = {
   success?: (res: unknown) => void;
@@ -79,6 +81,14 @@ export interface WxState {
   /** Every resolve() answer the app gave, in order (exposure, agree, disagree). */
   privacyAnswers: string[];
   privacyContractOpened: number;
+  /** The built package the workers load from (set by the harness); null = no wx.createWorker. */
+  packageRoot: string | null;
+  /** false: this WeChat has no wx.createWorker (an old base library), as if packageRoot were null. */
+  workerApi: boolean;
+  /** Every worker created, in order. */
+  workers: WorkerRecord[];
+  /** iOS reclaims each worker right after it posted this many messages (null: never). */
+  reclaimWorkerAfter: number | null;
 }
 
 /**
@@ -134,6 +144,10 @@ export function createWxState(): WxState {
     privacyListener: null,
     privacyAnswers: [],
     privacyContractOpened: 0,
+    packageRoot: null,
+    workerApi: true,
+    workers: [],
+    reclaimWorkerAfter: null,
   };
 }
 
@@ -305,5 +319,14 @@ export function createWx(state: WxState): Record<string, unknown> {
       state.captureListeners = listener ? state.captureListeners.filter((l) => l !== listener) : [];
     },
   };
+  // Present or absent as the test chooses, like the API on new and old base libraries.
+  Object.defineProperty(wx, 'createWorker', {
+    enumerable: true,
+    get: () =>
+      state.workerApi && state.packageRoot
+        ? (path: string, options?: Record<string, unknown>) =>
+            createWorkerDouble(state.packageRoot!, path, options, state.workers, state.reclaimWorkerAfter)
+        : undefined,
+  });
   return wx;
 }
