@@ -17,3 +17,6 @@ export declare function runInWeChatRuntime(
   firstOpenMs: number;
   backupAndUnlock10kMs: number;
 }>;
+
+/** The same scenario as one program for JavaScriptCore's shell, printing the same JSON. */
+export declare function jscProgram(libCode: string, vectorsText: string, randomHex: string): string;

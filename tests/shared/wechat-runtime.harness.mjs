@@ -1,8 +1,11 @@
 // Loads the built mini program lib in a WeChat-shaped `vm` context and drives it the way the mini
 // program does. Used by wechat-runtime.test.ts in-process, and run as a child under
-// `node --jitless` (our stand-in for iOS, where WeChat runs JavaScript without a JIT):
+// `node --jitless`:
 //
 //   node --jitless tests/shared/wechat-runtime.harness.mjs <lib.js> <vectors.json>   → JSON on stdout
+//
+// `jscProgram` writes the same scenario as one script for JavaScriptCore's shell, the engine iOS
+// WeChat runs (`jsc --useJIT=false`, as WeChat runs it there), which prints the same JSON.
 //
 // The context has what WeChat's JavaScript runtime has and nothing else: no `crypto`, `window`,
 // `self`, `require`/`module.require`, `process`, `Buffer`, `TextEncoder`/`TextDecoder`, `atob`;
@@ -77,6 +80,47 @@ const SCENARIO = `
   return JSON.stringify(out);
 })()
 `;
+
+/**
+ * The scenario as a program for `jsc` (which has no vm module: the program is the context). The lib
+ * is wrapped in a function of (module, exports) as WeChat does. jsc has no random source, so the
+ * `wx.getRandomValues` double serves `randomHex` (bytes from the caller's CSPRNG) and fails once it
+ * runs out. jsc cannot switch code generation off, so `codegenBlocked` is false there; attempts
+ * are still recorded by the trap.
+ */
+export function jscProgram(libCode, vectorsText, randomHex) {
+  return `
+// jsc has atob and btoa; WeChat's runtime does not.
+delete globalThis.atob;
+delete globalThis.btoa;
+const __random = new Uint8Array(${JSON.stringify(randomHex)}.match(/../g).map((b) => parseInt(b, 16)));
+let __randomUsed = 0;
+globalThis.wx = {
+  getRandomValues({ length, success, fail }) {
+    setTimeout(() => {
+      if (!Number.isInteger(length) || length < 1) return fail?.({ errMsg: 'getRandomValues:fail invalid length' });
+      if (__randomUsed + length > __random.length) return fail?.({ errMsg: 'getRandomValues:fail test ran out of bytes' });
+      success({ randomValues: __random.slice(__randomUsed, (__randomUsed += length)).buffer });
+    }, 1);
+  },
+};
+${TRAP_CODEGEN}
+const __absent = ['crypto', 'window', 'self', 'require', 'process', 'Buffer', 'TextEncoder', 'TextDecoder', 'atob', 'btoa', 'global']
+  .filter((name) => typeof globalThis[name] !== 'undefined');
+let __started = preciseTime();
+const __module = { exports: {} };
+(function (module, exports) {${libCode}
+})(__module, __module.exports);
+const __loadMs = (preciseTime() - __started) * 1000;
+globalThis.__lib = __module.exports;
+globalThis.__vectors = ${JSON.stringify(vectorsText)};
+__started = preciseTime();
+${SCENARIO.trim()}.then(
+  (json) => print(JSON.stringify({ ...JSON.parse(json), loadMs: __loadMs, scenarioMs: (preciseTime() - __started) * 1000, presentGlobals: __absent, codegenBlocked: false })),
+  (error) => print(JSON.stringify({ failed: String(error && error.stack || error) })),
+);
+`;
+}
 
 /** The `wx` double: only getRandomValues, asynchronous like the real one, backed by Node's CSPRNG. */
 function wxDouble() {
