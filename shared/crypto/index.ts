@@ -1,5 +1,5 @@
 /**
- * shared/crypto: the one thin crypto layer of Mifeng, over sm-crypto-v2 and @noble/curves, on the
+ * shared/crypto: the one thin crypto layer of Mifeng, over @noble/curves (SM2 points), on the
  * Chinese national algorithms. Bytes in, bytes out; randomness injected (see random.ts).
  *
  * - SM2 (GB/T 32918): key pairs, signatures (SM3 with Z_A over ID "1234567812345678", DER),
