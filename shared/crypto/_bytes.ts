@@ -15,15 +15,6 @@ export function abytes(value: unknown, length: number | undefined, name: string)
   return value;
 }
 
-/** Like `abytes`, but checks a minimum length. */
-export function abytesMin(value: unknown, minLength: number, name: string): Uint8Array {
-  const bytes = abytes(value, undefined, name);
-  if (bytes.length < minLength) {
-    throw new RangeError(`${name} must be at least ${minLength} bytes, got ${bytes.length}`);
-  }
-  return bytes;
-}
-
 /** Throws TypeError unless `value` is a safe integer, RangeError unless it lies in [min, max]. */
 export function anumber(value: unknown, min: number, max: number, name: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {

@@ -18,6 +18,7 @@
  */
 import { MifengError } from '../errors';
 import { abytes, bigIntToBytes, bytesToBigInt, clean, concatBytes } from './_bytes';
+import { _derDecode, _derEncode } from './_der';
 import {
   _invert,
   _isOnCurve,
@@ -175,45 +176,6 @@ export function sm2PublicKey(privateKey: Uint8Array): Uint8Array {
 /** True for a 65-byte 04 ‖ X ‖ Y that lies on the curve (GB/T 32918.1-2016 §6.2). Never throws. */
 export function sm2IsValidPublicKey(publicKey: Uint8Array): boolean {
   return _publicPoint(publicKey) !== null;
-}
-
-/** DER INTEGER body of a positive integer: minimal big-endian, 00-prefixed when the top bit is set. */
-function _derInteger(value: bigint): Uint8Array {
-  let bytes = bigIntToBytes(value, SCALAR_LENGTH);
-  let start = 0;
-  while (start < bytes.length - 1 && bytes[start] === 0) start++;
-  bytes = bytes.subarray(start);
-  const pad = bytes[0]! & 0x80 ? 1 : 0;
-  const out = new Uint8Array(2 + pad + bytes.length);
-  out[0] = 0x02;
-  out[1] = pad + bytes.length;
-  out.set(bytes, 2 + pad);
-  return out;
-}
-
-/** SEQUENCE { r INTEGER, s INTEGER } (GM/T 0009-2012 §7.2); at most 72 bytes, so short-form lengths. */
-function _derEncode(r: bigint, s: bigint): Uint8Array {
-  const body = concatBytes(_derInteger(r), _derInteger(s));
-  return concatBytes(new Uint8Array([0x30, body.length]), body);
-}
-
-/** Strict DER decoding of an SM2 signature: minimal lengths and integers, no trailing bytes. */
-function _derDecode(sig: Uint8Array): [bigint, bigint] | null {
-  if (sig.length < 8 || sig.length > 72 || sig[0] !== 0x30 || sig[1] !== sig.length - 2) return null;
-  let pos = 2;
-  const values: bigint[] = [];
-  for (let i = 0; i < 2; i++) {
-    if (sig[pos] !== 0x02) return null;
-    const len = sig[pos + 1]!;
-    if (len < 1 || len > 33 || pos + 2 + len > sig.length) return null;
-    const body = sig.subarray(pos + 2, pos + 2 + len);
-    if (body[0]! & 0x80) return null;
-    if (len > 1 && body[0] === 0 && !(body[1]! & 0x80)) return null;
-    values.push(bytesToBigInt(body));
-    pos += 2 + len;
-  }
-  if (pos !== sig.length) return null;
-  return [values[0]!, values[1]!];
 }
 
 /**
