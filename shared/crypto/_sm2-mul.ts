@@ -15,8 +15,8 @@
  * arithmetic is itself not constant-time in JavaScript engines; what we keep independent of the
  * scalar is the sequence of point operations. Checked against @noble/curves in tests.
  *
- * The base point G gets the same recoding with 6-bit digits and a comb table of every odd multiple
- * ±1…±63 of 2^(6i)·G (44 × 32 affine points, built once on first use): k·G is then 43 mixed
+ * The base point G gets the same recoding with 5-bit digits and a comb table of every odd multiple
+ * ±1…±31 of 2^(5i)·G (53 × 16 affine points, built once on first use): k·G is then 53 mixed
  * additions and no doublings, about twice as fast as noble's cached 8-bit wNAF with fake points.
  */
 import { _invert, GX, GY, N, P } from './_sm2-curve';
@@ -232,13 +232,33 @@ export interface _Comb {
   table: bigint[];
 }
 
-/** Builds the comb of the point (x, y) for w-bit digits: (⌈256 / w⌉ + 1) · 2^(w−1) affine points. */
+/**
+ * Builds the comb of the point (x, y) for w-bit digits: (⌈256 / w⌉ + 1) · 2^(w−1) affine points.
+ * Q_i = 2^(w·i)·Q and 2·Q_i are computed for every position first and made affine with one
+ * inversion, so that each odd multiple is the previous one plus 2·Q_i by a mixed addition (7
+ * reductions) instead of a Jacobian one (11): the base-point comb is built on the first seal.
+ */
 export function _sm2Comb(x: bigint, y: bigint, w: number): _Comb {
-  const points: _Jacobian[] = [];
+  const positions = Math.ceil(256 / w) + 1;
+  const bases: _Jacobian[] = [];
   const base: _Jacobian = { X: x, Y: y, Z: 1n };
-  for (let i = 0; i <= Math.ceil(256 / w); i++) {
-    points.push(..._oddMultiples(base, w));
-    for (let j = 0; j < w; j++) _double(base);
+  for (let i = 0; i < positions; i++) {
+    bases.push({ ...base });
+    _double(base);
+    bases.push({ ...base });
+    for (let j = 1; j < w; j++) _double(base);
+  }
+  const affine = _normalize(bases);
+  const points: _Jacobian[] = [];
+  for (let i = 0; i < positions; i++) {
+    const acc: _Jacobian = { X: affine[4 * i]!, Y: affine[4 * i + 1]!, Z: 1n };
+    const tx = affine[4 * i + 2]!;
+    const ty = affine[4 * i + 3]!;
+    points.push({ ...acc });
+    for (let j = 1; j < 1 << (w - 1); j++) {
+      _addAffine(acc, tx, ty);
+      points.push({ ...acc });
+    }
   }
   return { w, table: _normalize(points) };
 }
@@ -255,11 +275,12 @@ export function _sm2MultiplyComb(k: bigint, comb: _Comb): _Jacobian {
 }
 
 /**
- * Digit width of the base-point comb: 44 × 32 affine points (about 150 KB), built on the first
- * base-point multiplication, which therefore takes some 60–100 ms once (measured on our 2-core
- * servers, with or without JIT); 4-bit digits would halve that and cost ~0.6 ms more per seal.
+ * Digit width of the base-point comb: 53 × 16 affine points (about 90 KB), built on the first
+ * base-point multiplication, which therefore costs some 30–40 ms once in JavaScriptCore without
+ * JIT (iOS WeChat; the first seal after loading the lib pays it). 6-bit digits (44 × 32 points)
+ * took ~20 ms longer to build there, for no seal time we could measure (10 fewer additions).
  */
-const BASE_W = 6;
+const BASE_W = 5;
 let baseComb: _Comb | null = null;
 
 /** k·G for 1 ≤ k < n, Jacobian. */
