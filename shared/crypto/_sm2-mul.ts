@@ -15,47 +15,48 @@
  * arithmetic is itself not constant-time in JavaScript engines; what we keep independent of the
  * scalar is the sequence of point operations. Checked against @noble/curves in tests.
  *
- * The base point G gets the same recoding with 6-bit digits and a comb table of every odd multiple
- * ±1…±63 of 2^(6i)·G (44 × 32 affine points, built once on first use): k·G is then 43 mixed
+ * The base point G gets the same recoding with 5-bit digits and a comb table of every odd multiple
+ * ±1…±31 of 2^(5i)·G (53 × 16 affine points, built once on first use): k·G is then 53 mixed
  * additions and no doublings, about twice as fast as noble's cached 8-bit wNAF with fake points.
  */
-import { invert } from '@noble/curves/abstract/modular';
-
-/** The field prime p and the order n of the recommended curve (GB/T 32918.5-2017 §2). */
-const P = BigInt('0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFF');
-const N = BigInt('0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123');
+import { _invert, GX, GY, N, P } from './_sm2-curve';
 
 /** Window width w for variable points, and the digit count ⌈256 / w⌉ (plus a top digit). */
 const W = 4;
 const DIGITS = Math.ceil(256 / W);
 
-function _m(a: bigint): bigint {
-  const r = a % P;
-  return r < 0n ? r + P : r;
-}
+/** 8p², added before a reduction so that a difference of products stays non-negative. */
+const P2X8 = 8n * P * P;
 
-/** Jacobian point; Z = 0 is the point at infinity. */
-type Jacobian = { X: bigint; Y: bigint; Z: bigint };
+/** Jacobian point (x = X/Z², y = Y/Z³), coordinates reduced to [0, p); Z = 0 is the point at infinity. */
+export type _Jacobian = { X: bigint; Y: bigint; Z: bigint };
 
 /**
- * dbl-2001-b for a = −3: 3M + 5S. Z3 = (Y + Z)^2 − γ − δ is computed as the equal 2·Y·Z, and
- * intermediates are left unreduced or negative where only the final reduction needs them right:
- * with BigInt, every operation allocates, so fewer operations beat smaller operands.
+ * dbl-2001-b for a = −3: 3M + 5S. Z3 = (Y + Z)^2 − γ − δ is computed as the equal 2·Y·Z. BigInt
+ * costs per operation, not per bit (every operation allocates; in JavaScriptCore without JIT a
+ * reduction `% p` costs about three multiplications whatever the size up to ~768 bits), so
+ * intermediates stay unreduced wherever only a later reduction needs them (β here), and constants
+ * 8p² or p keep differences non-negative so each result is one `% P` with no sign test.
  */
-function _double(p: Jacobian): void {
+function _double(p: _Jacobian): void {
   const { X, Y, Z } = p;
   const delta = (Z * Z) % P;
   const gamma = (Y * Y) % P;
-  const beta = (X * gamma) % P;
+  const beta = X * gamma;
   const alpha = (3n * (X - delta) * (X + delta)) % P;
-  const X3 = _m(alpha * alpha - 8n * beta);
+  const X3 = (alpha * alpha + P2X8 - 8n * beta) % P;
   p.Z = (2n * Y * Z) % P;
-  p.Y = _m(alpha * (4n * beta - X3) - 8n * gamma * gamma);
+  // 4β + p − X3 > 0 and alpha ≥ 0 (a % of a possibly negative value: add p when negative).
+  const a = alpha < 0n ? alpha + P : alpha;
+  p.Y = (a * (4n * beta + P - X3) + P2X8 - 8n * gamma * gamma) % P;
   p.X = X3;
 }
 
-/** madd-2007-bl: p += (x2, y2) affine, 7M + 4S, with the exceptional cases branched out. */
-function _addAffine(p: Jacobian, x2: bigint, y2: bigint): void {
+/**
+ * madd-2007-bl: p += (x2, y2) affine, 7M + 4S, with the exceptional cases branched out; unreduced
+ * intermediates as in _double (HH, I and Z1³ are never reduced on their own).
+ */
+function _addAffine(p: _Jacobian, x2: bigint, y2: bigint): void {
   const { X, Y, Z } = p;
   if (Z === 0n) {
     p.X = x2;
@@ -64,34 +65,59 @@ function _addAffine(p: Jacobian, x2: bigint, y2: bigint): void {
     return;
   }
   const Z1Z1 = (Z * Z) % P;
-  // H and r/2 lie in (−p, p), so they are zero exactly when the points share x (or y).
+  // H and S2 − Y lie in (−p, p), so they are zero exactly when the points share x (or y).
   const H = ((x2 * Z1Z1) % P) - X;
-  const r = 2n * (((((y2 * Z) % P) * Z1Z1) % P) - Y);
+  const S = ((y2 * Z * Z1Z1) % P) - Y;
   if (H === 0n) {
-    if (r === 0n) _double(p);
+    if (S === 0n) _double(p);
     else p.Z = 0n;
     return;
   }
-  const HH = (H * H) % P;
-  const I = 4n * HH;
+  const r = 2n * (S + P); // in (0, 4p)
+  const I = 4n * H * H;
   const J = (H * I) % P;
   const V = (X * I) % P;
-  const X3 = _m(r * r - J - 2n * V);
-  p.Y = _m(r * (V - X3) - 2n * Y * J);
+  const X3 = (r * r + 3n * P - J - 2n * V) % P;
+  p.Y = (r * (V + P - X3) + P2X8 - 2n * Y * (J < 0n ? J + P : J)) % P;
   p.X = X3;
-  p.Z = _m(2n * Z * H);
+  p.Z = (2n * Z * (H + P)) % P;
 }
 
-/** Affine (x, y) of a Jacobian point, or null for infinity. */
-function _toAffine(p: Jacobian): [bigint, bigint] | null {
-  if (p.Z === 0n) return null;
-  const zi = invert(p.Z, P);
-  const zi2 = (zi * zi) % P;
-  return [(p.X * zi2) % P, (((p.Y * zi2) % P) * zi) % P];
+/**
+ * Affine coordinates of Jacobian points with one inversion for all (Montgomery's trick); null for
+ * the point at infinity.
+ */
+export function _sm2Affine(points: _Jacobian[]): ([bigint, bigint] | null)[] {
+  const prefix: bigint[] = [];
+  let prod = 1n;
+  for (const q of points) {
+    prefix.push(prod);
+    if (q.Z !== 0n) prod = (prod * q.Z) % P;
+  }
+  let inv = prod === 1n ? 1n : _invert(prod, P);
+  const out: ([bigint, bigint] | null)[] = new Array(points.length);
+  for (let i = points.length - 1; i >= 0; i--) {
+    const q = points[i]!;
+    if (q.Z === 0n) {
+      out[i] = null;
+      continue;
+    }
+    const zi = (inv * prefix[i]!) % P;
+    inv = (inv * q.Z) % P;
+    const zi2 = (zi * zi) % P;
+    out[i] = [_mod0(q.X * zi2), _mod0(q.Y * zi2 * zi)];
+  }
+  return out;
+}
+
+/** x mod p for x ≥ 0 or a value whose sign BigInt `%` keeps: into [0, p). */
+function _mod0(x: bigint): bigint {
+  const r = x % P;
+  return r < 0n ? r + P : r;
 }
 
 /** add-2007-bl: p += q, both Jacobian, 11M + 5S, with the exceptional cases branched out. */
-function _add(p: Jacobian, q: Jacobian): void {
+export function _sm2Add(p: _Jacobian, q: _Jacobian): void {
   if (q.Z === 0n) return;
   if (p.Z === 0n) {
     p.X = q.X;
@@ -105,8 +131,8 @@ function _add(p: Jacobian, q: Jacobian): void {
   const U2 = (q.X * Z1Z1) % P;
   const S1 = (((p.Y * q.Z) % P) * Z2Z2) % P;
   const S2 = (((q.Y * p.Z) % P) * Z1Z1) % P;
-  const H = _m(U2 - U1);
-  const r = _m(2n * (S2 - S1));
+  const H = _mod0(U2 - U1);
+  const r = _mod0(2n * (S2 - S1));
   if (H === 0n) {
     if (r === 0n) _double(p);
     else p.Z = 0n;
@@ -115,42 +141,30 @@ function _add(p: Jacobian, q: Jacobian): void {
   const I = (4n * H * H) % P;
   const J = (H * I) % P;
   const V = (U1 * I) % P;
-  const X3 = _m(r * r - J - 2n * V);
-  p.Y = _m(r * (V - X3) - ((2n * S1 * J) % P));
+  const X3 = _mod0(r * r - J - 2n * V);
+  p.Y = _mod0(r * (V - X3) - ((2n * S1 * J) % P));
   p.X = X3;
-  p.Z = (_m((p.Z + q.Z) * (p.Z + q.Z) - Z1Z1 - Z2Z2) * H) % P;
+  p.Z = (_mod0((p.Z + q.Z) * (p.Z + q.Z) - Z1Z1 - Z2Z2) * H) % P;
 }
 
-/** Affine coordinates [x0, y0, x1, y1, …] of Jacobian points, with one inversion (Montgomery's trick). */
-function _normalize(points: Jacobian[]): bigint[] {
-  const prefix: bigint[] = [];
-  let prod = 1n;
-  for (const q of points) {
-    if (q.Z === 0n) throw new RangeError('point at infinity in a table');
-    prefix.push(prod);
-    prod = (prod * q.Z) % P;
-  }
-  let inv = invert(prod, P);
-  const out = new Array<bigint>(2 * points.length);
-  for (let i = points.length - 1; i >= 0; i--) {
-    const q = points[i]!;
-    const zi = (inv * prefix[i]!) % P;
-    inv = (inv * q.Z) % P;
-    const zi2 = (zi * zi) % P;
-    out[2 * i] = (q.X * zi2) % P;
-    out[2 * i + 1] = (((q.Y * zi2) % P) * zi) % P;
+/** Affine coordinates [x0, y0, x1, y1, …] of a table's Jacobian points, none of them infinity. */
+function _normalize(points: _Jacobian[]): bigint[] {
+  const out: bigint[] = [];
+  for (const xy of _sm2Affine(points)) {
+    if (xy === null) throw new RangeError('point at infinity in a table');
+    out.push(xy[0], xy[1]);
   }
   return out;
 }
 
 /** Jacobian odd multiples Q, 3Q, …, (2^w − 1)Q of a Jacobian point Q. */
-function _oddMultiples(q: Jacobian, w: number): Jacobian[] {
+function _oddMultiples(q: _Jacobian, w: number): _Jacobian[] {
   const twice = { ...q };
   _double(twice);
-  const out: Jacobian[] = [{ ...q }];
+  const out: _Jacobian[] = [{ ...q }];
   for (let i = 1; i < 1 << (w - 1); i++) {
     const next = { ...out[i - 1]! };
-    _add(next, twice);
+    _sm2Add(next, twice);
     out.push(next);
   }
   return out;
@@ -176,23 +190,24 @@ function _recode(e: bigint, w: number): Int16Array {
 }
 
 /** Table entry for digit d: the affine multiple |d|·Q negated when d < 0, added into `acc`. */
-function _addDigit(acc: Jacobian, table: bigint[], offset: number, d: number): void {
+function _addDigit(acc: _Jacobian, table: bigint[], offset: number, d: number): void {
   const i = offset + 2 * (((d < 0 ? -d : d) - 1) >> 1);
   const y = table[i + 1]!;
   _addAffine(acc, table[i]!, d < 0 ? P - y : y);
 }
 
 /**
- * k·(x, y) for a point (x, y) of order n on the curve and 1 ≤ k < n; returns the affine result.
- * The caller has validated the point (on the curve, not infinity).
+ * k·(x, y) for a point (x, y) of order n on the curve and 1 ≤ k < n, in Jacobian coordinates (the
+ * caller converts, batching inversions with _sm2Affine). The caller has validated the point (on
+ * the curve, not infinity).
  */
-export function _sm2Multiply(k: bigint, x: bigint, y: bigint): [bigint, bigint] {
+export function _sm2Multiply(k: bigint, x: bigint, y: bigint): _Jacobian {
   if (k <= 0n || k >= N) throw new RangeError('scalar out of range');
   // The recoding needs an odd scalar: use n − k when k is even (n is odd) and negate the result.
   const negate = (k & 1n) === 0n;
   const digits = _recode(negate ? N - k : k, W);
   const table = _normalize(_oddMultiples({ X: x, Y: y, Z: 1n }, W));
-  const acc: Jacobian = { X: 0n, Y: 1n, Z: 0n };
+  const acc: _Jacobian = { X: 0n, Y: 1n, Z: 0n };
   _addDigit(acc, table, 0, digits[DIGITS]!);
   for (let i = DIGITS - 1; i >= 0; i--) {
     _double(acc);
@@ -204,10 +219,11 @@ export function _sm2Multiply(k: bigint, x: bigint, y: bigint): [bigint, bigint] 
   return _finish(acc, negate);
 }
 
-function _finish(acc: Jacobian, negate: boolean): [bigint, bigint] {
-  const result = _toAffine(acc);
-  if (result === null) throw new RangeError('scalar multiple is infinity');
-  return negate ? [result[0], result[1] === 0n ? 0n : P - result[1]] : result;
+/** −acc when `negate`; k·Q is never infinity for 1 ≤ k < n and Q of order n. */
+function _finish(acc: _Jacobian, negate: boolean): _Jacobian {
+  if (acc.Z === 0n) throw new RangeError('scalar multiple is infinity');
+  if (negate && acc.Y !== 0n) acc.Y = P - acc.Y;
+  return acc;
 }
 
 /** A comb: for each digit position i, the affine odd multiples of 2^(w·i)·Q. */
@@ -216,41 +232,59 @@ export interface _Comb {
   table: bigint[];
 }
 
-/** Builds the comb of the point (x, y) for w-bit digits: (⌈256 / w⌉ + 1) · 2^(w−1) affine points. */
+/**
+ * Builds the comb of the point (x, y) for w-bit digits: (⌈256 / w⌉ + 1) · 2^(w−1) affine points.
+ * Q_i = 2^(w·i)·Q and 2·Q_i are computed for every position first and made affine with one
+ * inversion, so that each odd multiple is the previous one plus 2·Q_i by a mixed addition (7
+ * reductions) instead of a Jacobian one (11): the base-point comb is built on the first seal.
+ */
 export function _sm2Comb(x: bigint, y: bigint, w: number): _Comb {
-  const points: Jacobian[] = [];
-  const base: Jacobian = { X: x, Y: y, Z: 1n };
-  for (let i = 0; i <= Math.ceil(256 / w); i++) {
-    points.push(..._oddMultiples(base, w));
-    for (let j = 0; j < w; j++) _double(base);
+  const positions = Math.ceil(256 / w) + 1;
+  const bases: _Jacobian[] = [];
+  const base: _Jacobian = { X: x, Y: y, Z: 1n };
+  for (let i = 0; i < positions; i++) {
+    bases.push({ ...base });
+    _double(base);
+    bases.push({ ...base });
+    for (let j = 1; j < w; j++) _double(base);
+  }
+  const affine = _normalize(bases);
+  const points: _Jacobian[] = [];
+  for (let i = 0; i < positions; i++) {
+    const acc: _Jacobian = { X: affine[4 * i]!, Y: affine[4 * i + 1]!, Z: 1n };
+    const tx = affine[4 * i + 2]!;
+    const ty = affine[4 * i + 3]!;
+    points.push({ ...acc });
+    for (let j = 1; j < 1 << (w - 1); j++) {
+      _addAffine(acc, tx, ty);
+      points.push({ ...acc });
+    }
   }
   return { w, table: _normalize(points) };
 }
 
 /** k·Q for 1 ≤ k < n from Q's comb: one mixed addition per digit, no doublings. */
-export function _sm2MultiplyComb(k: bigint, comb: _Comb): [bigint, bigint] {
+export function _sm2MultiplyComb(k: bigint, comb: _Comb): _Jacobian {
   if (k <= 0n || k >= N) throw new RangeError('scalar out of range');
   const negate = (k & 1n) === 0n;
   const digits = _recode(negate ? N - k : k, comb.w);
   const stride = 2 << (comb.w - 1);
-  const acc: Jacobian = { X: 0n, Y: 1n, Z: 0n };
+  const acc: _Jacobian = { X: 0n, Y: 1n, Z: 0n };
   for (let i = digits.length - 1; i >= 0; i--) _addDigit(acc, comb.table, i * stride, digits[i]!);
   return _finish(acc, negate);
 }
 
 /**
- * Digit width of the base-point comb: 44 × 32 affine points (about 150 KB), built on the first
- * base-point multiplication, which therefore takes some 60–100 ms once (measured on our 2-core
- * servers, with or without JIT); 4-bit digits would halve that and cost ~0.6 ms more per seal.
+ * Digit width of the base-point comb: 53 × 16 affine points (about 90 KB), built on the first
+ * base-point multiplication, which therefore costs some 30–40 ms once in JavaScriptCore without
+ * JIT (iOS WeChat; the first seal after loading the lib pays it). 6-bit digits (44 × 32 points)
+ * took ~20 ms longer to build there, for no seal time we could measure (10 fewer additions).
  */
-const BASE_W = 6;
-/** Base point G (GB/T 32918.5-2017 §2). */
-const GX = BigInt('0x32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7');
-const GY = BigInt('0xBC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0');
+const BASE_W = 5;
 let baseComb: _Comb | null = null;
 
-/** k·G for 1 ≤ k < n, affine. */
-export function _sm2MultiplyBase(k: bigint): [bigint, bigint] {
+/** k·G for 1 ≤ k < n, Jacobian. */
+export function _sm2MultiplyBase(k: bigint): _Jacobian {
   baseComb ??= _sm2Comb(GX, GY, BASE_W);
   return _sm2MultiplyComb(k, baseComb);
 }

@@ -1,15 +1,17 @@
 /**
- * shared/crypto: the one thin crypto layer of Mifeng, over sm-crypto-v2 and @noble/curves, on the
- * Chinese national algorithms. Bytes in, bytes out; randomness injected (see random.ts).
+ * shared/crypto: the one crypto layer of Mifeng, our own code on the Chinese national algorithms.
+ * Bytes in, bytes out; randomness injected (see random.ts).
  *
  * - SM2 (GB/T 32918): key pairs, signatures (SM3 with Z_A over ID "1234567812345678", DER),
- *   encryption C1 ‖ C3 ‖ C2 with a 65-byte C1, and `sm2Verifier` for repeated checks by one key.
+ *   encryption C1 ‖ C3 ‖ C2 with a 65-byte C1, and `sm2Verifier` for repeated checks by one key;
+ *   `isStrictDerSignature`, whether a signature is in its one strict DER form.
  * - SM3 (GB/T 32905), HMAC-SM3 (RFC 2104), PBKDF2-HMAC-SM3 (RFC 8018, GM/T 0091).
  * - SM4-GCM (GB/T 32907, RFC 8998): 16-byte key, 12-byte IV, output ciphertext ‖ 16-byte tag.
  * - Constant-time comparison.
  *
  * This file is the public surface; nothing else in shared/crypto is meant to be imported.
  */
+export { isStrictDerSignature } from './_der';
 export { constantTimeEqual } from './compare';
 export { hmacSm3 } from './hmac';
 export { pbkdf2HmacSm3 } from './pbkdf2';

@@ -2,11 +2,11 @@
  * SM2 public-key cryptography (GB/T 32918-2016, also GM/T 0003-2012) on the recommended 256-bit
  * curve (GB/T 32918.5-2017): key pairs, signatures (part 2) and public-key encryption (part 4).
  *
- * Built on @noble/curves (the curve library sm-crypto-v2 itself uses) for point decoding and
- * validation, and on _sm2-mul.ts for scalar multiplication, rather than on sm-crypto-v2's
- * `doSignature`/`doEncrypt`: those draw the nonce k from the library's own RNG pool, while here every
- * random value comes from our injected source (so WeChat never signs or encrypts before our pool is
- * filled, and fixed sources give test vectors), and they are several times slower.
+ * Our own, on BigInt (_sm2-curve.ts, _sm2-mul.ts), rather than sm-crypto-v2's `doSignature`/
+ * `doEncrypt`: those draw the nonce k from the library's own RNG pool, while here every random value
+ * comes from our injected source (so WeChat never signs or encrypts before our pool is filled, and
+ * fixed sources give test vectors), and they are several times slower; nor on @noble/curves, whose
+ * general Weierstrass code weighs ~27 KB in the mini program lib for the few checks needed here.
  * What the wrapper adds, each a pitfall of the libraries:
  * - signatures always hash Z_A (ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA) with ID "1234567812345678",
  *   and are DER-encoded (GM/T 0009-2012 §7.2), so OpenSSL and sm-crypto (`{hash: true, der: true}`)
@@ -16,12 +16,32 @@
  *   sm-crypto and sm-crypto-v2 write and expect C1 without the 04;
  * - decryption failures (bad C1, C3 mismatch, wrong key) are all `MifengError('Tampered')`.
  */
-import { mod } from '@noble/curves/abstract/modular';
-import { weierstrassN } from '@noble/curves/abstract/weierstrass';
 import { MifengError } from '../errors';
 import { abytes } from '../guards';
 import { bigIntToBytes, bytesToBigInt, clean, concatBytes } from './_bytes';
-import { _sm2Comb, _sm2Multiply, _sm2MultiplyBase, _sm2MultiplyComb } from './_sm2-mul';
+import { _derDecode, _derEncode } from './_der';
+import {
+  _invert,
+  _isOnCurve,
+  _mod,
+  A,
+  B,
+  GX,
+  GY,
+  N,
+  POINT_LENGTH,
+  SCALAR_LENGTH,
+  UNCOMPRESSED,
+} from './_sm2-curve';
+import {
+  type _Jacobian,
+  _sm2Add,
+  _sm2Affine,
+  _sm2Comb,
+  _sm2Multiply,
+  _sm2MultiplyBase,
+  _sm2MultiplyComb,
+} from './_sm2-mul';
 import { constantTimeEqual } from './compare';
 import { type RandomSource, randomBytes } from './random';
 import { _sm3Absorb, _sm3Finish, _sm3Init, sm3 } from './sm3';
@@ -29,27 +49,9 @@ import { _sm3Absorb, _sm3Finish, _sm3Init, sm3 } from './sm3';
 /** The default distinguishing identifier (GM/T 0009-2012 §10, GB/T 35276-2017 §11). */
 export const SM2_USER_ID = '1234567812345678';
 
-/** Recommended curve parameters, GB/T 32918.5-2017 §2 (identical to GM/T 0003.5-2012). */
-const CURVE = {
-  p: BigInt('0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFF'),
-  a: BigInt('0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC'),
-  b: BigInt('0x28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93'),
-  n: BigInt('0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123'),
-  h: 1n,
-  Gx: BigInt('0x32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7'),
-  Gy: BigInt('0xBC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0'),
-} as const;
+/** An affine point (x, y) of the curve. */
+type Affine = [bigint, bigint];
 
-/** The curve's points, for decoding, validation and the one addition in verification. */
-const Point = weierstrassN(CURVE);
-type SmPoint = InstanceType<typeof Point>;
-const N = CURVE.n;
-const Fn = Point.Fn;
-
-/** Byte lengths: scalars and coordinates (GB/T 32918.1 §4.2.6), uncompressed points (§4.2.8). */
-const SCALAR_LENGTH = 32;
-const POINT_LENGTH = 65;
-const UNCOMPRESSED = 0x04;
 /** C3 is an SM3 digest (GB/T 32918.4-2016 §6.1 A6). */
 const C3_LENGTH = 32;
 /** A deterministic or broken source must not spin us forever; real sources retry with p < 2^-32. */
@@ -62,10 +64,10 @@ const ZA_PREFIX = (() => {
   return concatBytes(
     new Uint8Array([entl >>> 8, entl & 0xff]),
     id,
-    bigIntToBytes(CURVE.a, 32),
-    bigIntToBytes(CURVE.b, 32),
-    bigIntToBytes(CURVE.Gx, 32),
-    bigIntToBytes(CURVE.Gy, 32),
+    bigIntToBytes(A, 32),
+    bigIntToBytes(B, 32),
+    bigIntToBytes(GX, 32),
+    bigIntToBytes(GY, 32),
   );
 })();
 /** SM3 state after the first two blocks of ZA_PREFIX (146 bytes), computed once. */
@@ -110,28 +112,34 @@ function _privateScalar(privateKey: Uint8Array): bigint {
   return d;
 }
 
-/** The public point, or null unless `bytes` is 04 ‖ X ‖ Y on the curve and not the identity. */
-function _publicPoint(bytes: unknown): SmPoint | null {
+/**
+ * The public point, or null unless `bytes` is 04 ‖ X ‖ Y with X, Y < p on the curve
+ * (GB/T 32918.1-2016 §6.2; the identity has no such encoding, and with cofactor 1 every curve
+ * point other than the identity has order n).
+ */
+function _publicPoint(bytes: unknown): Affine | null {
   if (!(bytes instanceof Uint8Array) || bytes.length !== POINT_LENGTH || bytes[0] !== UNCOMPRESSED) {
     return null;
   }
-  try {
-    const point = Point.fromBytes(bytes);
-    return point.is0() ? null : point;
-  } catch {
-    return null;
-  }
+  const x = bytesToBigInt(bytes.subarray(1, 33));
+  const y = bytesToBigInt(bytes.subarray(33));
+  return _isOnCurve(x, y) ? [x, y] : null;
 }
 
-function _requirePublicPoint(publicKey: Uint8Array): SmPoint {
+function _requirePublicPoint(publicKey: Uint8Array): Affine {
   abytes(publicKey, POINT_LENGTH, 'publicKey');
   const point = _publicPoint(publicKey);
   if (point === null) throw new RangeError('publicKey is not a valid SM2 public key');
   return point;
 }
 
+/** The affine point of k·G (1 ≤ k < n). */
+function _base(k: bigint): Affine {
+  return _sm2Affine([_sm2MultiplyBase(k)])[0]!;
+}
+
 /** 04 ‖ x ‖ y (GB/T 32918.1-2016 §4.2.8). */
-function _pointBytes([x, y]: [bigint, bigint]): Uint8Array {
+function _pointBytes([x, y]: Affine): Uint8Array {
   const out = new Uint8Array(POINT_LENGTH);
   out[0] = UNCOMPRESSED;
   out.set(bigIntToBytes(x, 32), 1);
@@ -150,7 +158,7 @@ function _signerZa(privateKey: Uint8Array, d: bigint): Uint8Array {
   const check = sm3(privateKey);
   const cached = signerCache.get(privateKey);
   if (cached !== undefined && constantTimeEqual(cached.check, check)) return cached.za;
-  const za = _za(_pointBytes(_sm2MultiplyBase(d)));
+  const za = _za(_pointBytes(_base(d)));
   signerCache.set(privateKey, { check, za });
   return za;
 }
@@ -158,56 +166,17 @@ function _signerZa(privateKey: Uint8Array, d: bigint): Uint8Array {
 /** A new key pair: d uniform in [1, n-2] (GB/T 32918.1-2016 §6.1), public key dG. */
 export function sm2GenerateKeyPair(random?: RandomSource): { privateKey: Uint8Array; publicKey: Uint8Array } {
   const d = _randomScalar(N - 2n, random);
-  return { privateKey: bigIntToBytes(d, SCALAR_LENGTH), publicKey: _pointBytes(_sm2MultiplyBase(d)) };
+  return { privateKey: bigIntToBytes(d, SCALAR_LENGTH), publicKey: _pointBytes(_base(d)) };
 }
 
 /** The public key 04 ‖ X ‖ Y of a 32-byte private key. */
 export function sm2PublicKey(privateKey: Uint8Array): Uint8Array {
-  return _pointBytes(_sm2MultiplyBase(_privateScalar(privateKey)));
+  return _pointBytes(_base(_privateScalar(privateKey)));
 }
 
 /** True for a 65-byte 04 ‖ X ‖ Y that lies on the curve (GB/T 32918.1-2016 §6.2). Never throws. */
 export function sm2IsValidPublicKey(publicKey: Uint8Array): boolean {
   return _publicPoint(publicKey) !== null;
-}
-
-/** DER INTEGER body of a positive integer: minimal big-endian, 00-prefixed when the top bit is set. */
-function _derInteger(value: bigint): Uint8Array {
-  let bytes = bigIntToBytes(value, SCALAR_LENGTH);
-  let start = 0;
-  while (start < bytes.length - 1 && bytes[start] === 0) start++;
-  bytes = bytes.subarray(start);
-  const pad = bytes[0]! & 0x80 ? 1 : 0;
-  const out = new Uint8Array(2 + pad + bytes.length);
-  out[0] = 0x02;
-  out[1] = pad + bytes.length;
-  out.set(bytes, 2 + pad);
-  return out;
-}
-
-/** SEQUENCE { r INTEGER, s INTEGER } (GM/T 0009-2012 §7.2); at most 72 bytes, so short-form lengths. */
-function _derEncode(r: bigint, s: bigint): Uint8Array {
-  const body = concatBytes(_derInteger(r), _derInteger(s));
-  return concatBytes(new Uint8Array([0x30, body.length]), body);
-}
-
-/** Strict DER decoding of an SM2 signature: minimal lengths and integers, no trailing bytes. */
-function _derDecode(sig: Uint8Array): [bigint, bigint] | null {
-  if (sig.length < 8 || sig.length > 72 || sig[0] !== 0x30 || sig[1] !== sig.length - 2) return null;
-  let pos = 2;
-  const values: bigint[] = [];
-  for (let i = 0; i < 2; i++) {
-    if (sig[pos] !== 0x02) return null;
-    const len = sig[pos + 1]!;
-    if (len < 1 || len > 33 || pos + 2 + len > sig.length) return null;
-    const body = sig.subarray(pos + 2, pos + 2 + len);
-    if (body[0]! & 0x80) return null;
-    if (len > 1 && body[0] === 0 && !(body[1]! & 0x80)) return null;
-    values.push(bytesToBigInt(body));
-    pos += 2 + len;
-  }
-  if (pos !== sig.length) return null;
-  return [values[0]!, values[1]!];
 }
 
 /**
@@ -218,12 +187,12 @@ export function sm2Sign(privateKey: Uint8Array, message: Uint8Array, random?: Ra
   const d = _privateScalar(privateKey);
   abytes(message, undefined, 'message');
   const e = _digest(_signerZa(privateKey, d), message);
-  const dInv = Fn.inv(d + 1n);
+  const dInv = _invert(d + 1n, N);
   for (let i = 0; i < MAX_DRAWS; i++) {
     const k = _randomScalar(N - 1n, random);
-    const r = mod(e + _sm2MultiplyBase(k)[0], N);
+    const r = _mod(e + _base(k)[0], N);
     if (r === 0n || r + k === N) continue;
-    const s = Fn.mul(dInv, Fn.sub(k, Fn.mul(r, d)));
+    const s = _mod(dInv * (k - r * d), N);
     if (s === 0n) continue;
     return _derEncode(r, s);
   }
@@ -232,7 +201,7 @@ export function sm2Sign(privateKey: Uint8Array, message: Uint8Array, random?: Ra
 
 /** Verification for a known point and its Z_A (GB/T 32918.2-2016 §7.1 B1–B7). */
 function _verify(
-  multiplyKey: (t: bigint) => [bigint, bigint],
+  multiplyKey: (t: bigint) => _Jacobian,
   za: Uint8Array,
   message: unknown,
   signature: unknown,
@@ -242,14 +211,15 @@ function _verify(
   if (rs === null) return false;
   const [r, s] = rs;
   if (r < 1n || r >= N || s < 1n || s >= N) return false;
-  const t = mod(r + s, N);
+  const t = (r + s) % N;
   if (t === 0n) return false;
   const e = _digest(za, message);
-  const [tx, ty] = multiplyKey(t);
-  const [sx, sy] = _sm2MultiplyBase(s);
-  const sum = Point.fromAffine({ x: sx, y: sy }).add(Point.fromAffine({ x: tx, y: ty }));
-  if (sum.is0()) return false;
-  return mod(e + sum.toAffine().x, N) === r;
+  // (x1, y1) = s·G + t·P_A, one inversion for the sum.
+  const sum = _sm2MultiplyBase(s);
+  _sm2Add(sum, multiplyKey(t));
+  const xy = _sm2Affine([sum])[0]!;
+  if (xy === null) return false;
+  return (e + xy[0]) % N === r;
 }
 
 /** Verifies a DER SM2 signature with ID "1234567812345678". Never throws: malformed input is `false`. */
@@ -257,7 +227,7 @@ export function sm2Verify(publicKey: Uint8Array, message: Uint8Array, signature:
   try {
     const point = _publicPoint(publicKey);
     if (point === null) return false;
-    return _verify((t) => _sm2Multiply(t, point.x, point.y), _za(publicKey), message, signature);
+    return _verify((t) => _sm2Multiply(t, point[0], point[1]), _za(publicKey), message, signature);
   } catch {
     return false;
   }
@@ -274,7 +244,7 @@ const VERIFIER_WINDOW = 4;
  */
 export function sm2Verifier(publicKey: Uint8Array): (message: Uint8Array, signature: Uint8Array) => boolean {
   const point = _requirePublicPoint(publicKey);
-  const comb = _sm2Comb(point.x, point.y, VERIFIER_WINDOW);
+  const comb = _sm2Comb(point[0], point[1], VERIFIER_WINDOW);
   const za = _za(publicKey);
   const multiplyKey = (t: bigint) => _sm2MultiplyComb(t, comb);
   return (message, signature) => {
@@ -305,7 +275,7 @@ function _kdf(z: Uint8Array, length: number): Uint8Array {
 }
 
 /** x ‖ y, 32 bytes each (GB/T 32918.1-2016 §4.2.6). */
-function _coordinates([x, y]: [bigint, bigint]): Uint8Array {
+function _coordinates([x, y]: Affine): Uint8Array {
   return concatBytes(bigIntToBytes(x, 32), bigIntToBytes(y, 32));
 }
 
@@ -331,8 +301,10 @@ export function sm2Encrypt(publicKey: Uint8Array, plaintext: Uint8Array, random?
   const len = plaintext.length;
   for (let i = 0; i < MAX_DRAWS; i++) {
     const k = _randomScalar(N - 1n, random);
-    const c1 = _pointBytes(_sm2MultiplyBase(k));
-    const x2y2 = _coordinates(_sm2Multiply(k, point.x, point.y));
+    // C1 = k·G and (x2, y2) = k·P_B, converted to affine with one inversion for both.
+    const [kg, kp] = _sm2Affine([_sm2MultiplyBase(k), _sm2Multiply(k, point[0], point[1])]);
+    const c1 = _pointBytes(kg!);
+    const x2y2 = _coordinates(kp!);
     const t = _kdf(x2y2, len);
     if (_allZero(t)) {
       clean(x2y2);
@@ -359,7 +331,7 @@ export function sm2Decrypt(privateKey: Uint8Array, ciphertext: Uint8Array): Uint
   }
   const c1 = _publicPoint(ciphertext.subarray(0, POINT_LENGTH));
   if (c1 === null) throw new MifengError('Tampered', 'C1 is not a point on the curve');
-  const x2y2 = _coordinates(_sm2Multiply(d, c1.x, c1.y));
+  const x2y2 = _coordinates(_sm2Affine([_sm2Multiply(d, c1[0], c1[1])])[0]!);
   const c2Offset = POINT_LENGTH + C3_LENGTH;
   const len = ciphertext.length - c2Offset;
   const t = _kdf(x2y2, len);

@@ -7,8 +7,8 @@
  * the exact bytes that were signed.
  */
 import * as z from 'zod/mini';
+import { isStrictDerSignature } from '../crypto';
 import { base64urlDecode, base64urlLength, isBase64url } from '../encoding';
-import { isStrictDerSignature } from './_der';
 import {
   BACKUP_CIPHERTEXT_LENGTH,
   BACKUP_KDF,

@@ -45,3 +45,6 @@ export declare function runMiniProgramInWeChatRuntime(
   strength: { verdict: string; pattern: string | null };
   passphrase: string;
 }>;
+
+/** The lib scenario as one program for JavaScriptCore's shell, printing the same JSON. */
+export declare function jscProgram(libCode: string, vectorsText: string, randomHex: string): string;

@@ -216,6 +216,48 @@ const SCENARIO = `
 `;
 
 /**
+ * The lib scenario as a program for JavaScriptCore's shell, the engine iOS WeChat runs (`jsc
+ * --useJIT=false`, as WeChat runs it there), printing the same JSON. jsc has no vm module, so the
+ * program is the context; the lib is wrapped in a function of (module, exports) as WeChat does. jsc
+ * has no random source, so the `wx.getRandomValues` double serves `randomHex` (bytes from the
+ * caller's CSPRNG) and fails once it runs out. jsc cannot switch code generation off, so
+ * `codegenBlocked` is false there; attempts are still recorded by the trap.
+ */
+export function jscProgram(libCode, vectorsText, randomHex) {
+  return `
+// jsc has atob and btoa; WeChat's runtime does not.
+delete globalThis.atob;
+delete globalThis.btoa;
+const __random = new Uint8Array(${JSON.stringify(randomHex)}.match(/../g).map((b) => parseInt(b, 16)));
+let __randomUsed = 0;
+globalThis.wx = {
+  getRandomValues({ length, success, fail }) {
+    setTimeout(() => {
+      if (!Number.isInteger(length) || length < 1) return fail?.({ errMsg: 'getRandomValues:fail invalid length' });
+      if (__randomUsed + length > __random.length) return fail?.({ errMsg: 'getRandomValues:fail test ran out of bytes' });
+      success({ randomValues: __random.slice(__randomUsed, (__randomUsed += length)).buffer });
+    }, 1);
+  },
+};
+${TRAP_CODEGEN}
+const __absent = ['crypto', 'window', 'self', 'require', 'process', 'Buffer', 'TextEncoder', 'TextDecoder', 'atob', 'btoa', 'global']
+  .filter((name) => typeof globalThis[name] !== 'undefined');
+let __started = preciseTime();
+const __module = { exports: {} };
+(function (module, exports) {${libCode}
+})(__module, __module.exports);
+const __loadMs = (preciseTime() - __started) * 1000;
+globalThis.__lib = __module.exports;
+globalThis.__vectors = ${JSON.stringify(vectorsText)};
+__started = preciseTime();
+${SCENARIO.trim()}.then(
+  (json) => print(JSON.stringify({ ...JSON.parse(json), loadMs: __loadMs, scenarioMs: (preciseTime() - __started) * 1000, presentGlobals: __absent, codegenBlocked: false })),
+  (error) => print(JSON.stringify({ failed: String(error && error.stack || error) })),
+);
+`;
+}
+
+/**
  * The `wx` double: asynchronous like the real one; randomness from Node's CSPRNG, storage in memory,
  * a canvas that counts what is drawn on it (into `log.canvas`), and requests that fail like an
  * offline phone (there is no server here).

@@ -7,10 +7,20 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { invert } from '@noble/curves/abstract/modular';
 import { weierstrassN } from '@noble/curves/abstract/weierstrass';
 import smCrypto from 'sm-crypto';
 import { sm2 as v2 } from 'sm-crypto-v2';
-import { _sm2Comb, _sm2Multiply, _sm2MultiplyBase, _sm2MultiplyComb } from '../../../shared/crypto/_sm2-mul';
+import { _invert, _isOnCurve, P } from '../../../shared/crypto/_sm2-curve';
+import {
+  type _Jacobian,
+  _sm2Add,
+  _sm2Affine,
+  _sm2Comb,
+  _sm2Multiply,
+  _sm2MultiplyBase,
+  _sm2MultiplyComb,
+} from '../../../shared/crypto/_sm2-mul';
 import {
   SM2_USER_ID,
   sm2Decrypt,
@@ -382,15 +392,7 @@ describe('sm2Decrypt()', () => {
 
 describe('variable-base scalar multiplication (internal, behind encrypt/decrypt/verify)', () => {
   it('agrees with @noble/curves for edge and random scalars and points', () => {
-    const Point = weierstrassN({
-      p: BigInt('0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFF'),
-      a: BigInt('0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC'),
-      b: BigInt('0x28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93'),
-      n: N,
-      h: 1n,
-      Gx: BigInt('0x32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7'),
-      Gy: BigInt('0xBC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0'),
-    });
+    const Point = noblePoint();
     const random = () => (BigInt(`0x${hex(nodeRandom(32))}`) % (N - 1n)) + 1n;
     const scalars = [
       1n,
@@ -417,21 +419,134 @@ describe('variable-base scalar multiplication (internal, behind encrypt/decrypt/
     for (const k of scalars) {
       for (const p of points) {
         const want = Point.fromAffine(p).multiply(k).toAffine();
-        assert.deepEqual(_sm2Multiply(k, p.x, p.y), [want.x, want.y], `k = ${k.toString(16)}`);
+        assert.deepEqual(affine(_sm2Multiply(k, p.x, p.y)), [want.x, want.y], `k = ${k.toString(16)}`);
       }
     }
     for (const k of scalars) {
       const want = Point.BASE.multiply(k).toAffine();
-      assert.deepEqual(_sm2MultiplyBase(k), [want.x, want.y], `base, k = ${k.toString(16)}`);
+      assert.deepEqual(affine(_sm2MultiplyBase(k)), [want.x, want.y], `base, k = ${k.toString(16)}`);
     }
     const comb = _sm2Comb(points[1]!.x, points[1]!.y, 4);
     for (const k of scalars) {
       const want = Point.fromAffine(points[1]!).multiply(k).toAffine();
-      assert.deepEqual(_sm2MultiplyComb(k, comb), [want.x, want.y], `comb, k = ${k.toString(16)}`);
+      assert.deepEqual(affine(_sm2MultiplyComb(k, comb)), [want.x, want.y], `comb, k = ${k.toString(16)}`);
     }
     assert.throws(() => _sm2MultiplyBase(0n), RangeError);
     assert.throws(() => _sm2MultiplyBase(N), RangeError);
     assert.throws(() => _sm2Multiply(0n, points[0]!.x, points[0]!.y), RangeError);
     assert.throws(() => _sm2Multiply(N, points[0]!.x, points[0]!.y), RangeError);
+    assert.throws(() => _sm2Multiply(2n ** 256n - 1n, points[0]!.x, points[0]!.y), RangeError);
+    assert.throws(() => _sm2MultiplyBase(2n ** 256n - 1n), RangeError);
+  });
+
+  it('adds Jacobian points like @noble/curves, including doubling, negatives and infinity', () => {
+    const Point = noblePoint();
+    const g = Point.BASE;
+    const q = g.multiply(0x1234567890abcdefn);
+    const jac = (p: typeof g): _Jacobian => {
+      const { x, y } = p.toAffine();
+      // A non-trivial Z: (x·z², y·z³, z) for z = 7 is the same point.
+      return { X: (x * 49n) % P, Y: (y * 343n) % P, Z: 7n };
+    };
+    const cases: [typeof g, typeof g][] = [
+      [g, q],
+      [q, q],
+      [q, q.negate()],
+      [g, g.negate()],
+      [g.multiply(N - 1n), g],
+    ];
+    for (const [a, b] of cases) {
+      const sum = jac(a);
+      _sm2Add(sum, jac(b));
+      const want = a.add(b);
+      assert.deepEqual(affine(sum), want.is0() ? null : [want.toAffine().x, want.toAffine().y]);
+    }
+    const infinity: _Jacobian = { X: 0n, Y: 1n, Z: 0n };
+    const sum = { ...infinity };
+    _sm2Add(sum, jac(q));
+    assert.deepEqual(affine(sum), [q.toAffine().x, q.toAffine().y]);
+    const same = jac(q);
+    _sm2Add(same, infinity);
+    assert.deepEqual(affine(same), [q.toAffine().x, q.toAffine().y]);
+    assert.deepEqual(_sm2Affine([infinity, jac(g), infinity]), [
+      null,
+      [g.toAffine().x, g.toAffine().y],
+      null,
+    ]);
   });
 });
+
+describe('field and scalar helpers (internal)', () => {
+  it('inverts like @noble/curves modulo p and n, on edge and random values', () => {
+    for (const m of [P, N]) {
+      const values = [1n, 2n, 3n, m - 1n, m - 2n, m + 1n, 2n ** 255n, 2n ** 256n - 1n, -1n];
+      for (let i = 0; i < 50; i++) values.push(BigInt(`0x${hex(nodeRandom(32))}`));
+      for (const v of values) {
+        if (v % m === 0n) continue;
+        assert.equal(_invert(v, m), invert(v, m), `${v.toString(16)} mod ${m.toString(16)}`);
+      }
+      assert.throws(() => _invert(0n, m), RangeError);
+      assert.throws(() => _invert(m, m), RangeError);
+    }
+  });
+
+  it('checks the curve equation like @noble/curves, with x = 0, coordinates ≥ p and random points', () => {
+    const Point = noblePoint();
+    const valid = (x: bigint, y: bigint) => {
+      try {
+        Point.fromAffine({ x, y }).assertValidity();
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const g = Point.BASE.toAffine();
+    const candidates: [bigint, bigint][] = [
+      [0n, 0n],
+      [g.x, g.y],
+      [g.x, P - g.y],
+      [g.x + P, g.y],
+      [g.x, g.y + P],
+      [g.x, g.y + 1n],
+      [P, 0n],
+      [-1n, g.y],
+    ];
+    // x = 0: y² = b, a point exactly when b is a square mod p (p ≡ 3 mod 4, so y = b^((p+1)/4)).
+    let y0 = 1n;
+    for (
+      let e = (P + 1n) / 4n,
+        base = BigInt('0x28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93');
+      e > 0n;
+      e >>= 1n, base = (base * base) % P
+    ) {
+      if (e & 1n) y0 = (y0 * base) % P;
+    }
+    candidates.push([0n, y0], [0n, P - y0]);
+    for (let i = 0; i < 20; i++) {
+      const p = Point.BASE.multiply(BigInt(`0x${hex(nodeRandom(31))}`) + 1n).toAffine();
+      candidates.push([p.x, p.y], [p.x, (p.y + 1n) % P]);
+    }
+    for (const [x, y] of candidates) {
+      const inRange = x >= 0n && x < P && y >= 0n && y < P;
+      assert.equal(_isOnCurve(x, y), inRange && valid(x, y), `(${x.toString(16)}, ${y.toString(16)})`);
+    }
+  });
+});
+
+/** Affine [x, y] of a Jacobian point, or null for infinity. */
+function affine(p: _Jacobian): [bigint, bigint] | null {
+  return _sm2Affine([p])[0]!;
+}
+
+/** @noble/curves' model of the curve (GB/T 32918.5-2017 §2), the reference in these tests. */
+function noblePoint() {
+  return weierstrassN({
+    p: P,
+    a: BigInt('0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC'),
+    b: BigInt('0x28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93'),
+    n: N,
+    h: 1n,
+    Gx: BigInt('0x32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7'),
+    Gy: BigInt('0xBC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0'),
+  });
+}

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { isStrictDerSignature } from '../../../shared/crypto';
 import { base64urlEncode } from '../../../shared/encoding';
 import {
   EnvelopeSchema,
@@ -14,7 +15,6 @@ import {
   TimestampSchema,
   UserIdSchema,
 } from '../../../shared/protocol';
-import { isStrictDerSignature } from '../../../shared/protocol/_der';
 
 const b64 = (length: number, fill = 1, first?: number) => {
   const bytes = new Uint8Array(length).fill(fill);
