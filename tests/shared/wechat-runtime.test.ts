@@ -84,7 +84,9 @@ describe('the mini program lib in a WeChat-shaped runtime', () => {
       console.log(`[wechat-runtime] ${name} jitless: ${timings(result)}`);
     });
 
-    it(`${name}: does the same in JavaScriptCore without JIT (jsc --useJIT=false)`, { skip: jscSkip }, (t) => {
+    it(`${name}: does the same in JavaScriptCore without JIT (jsc --useJIT=false)`, {
+      skip: jscSkip,
+    }, (t) => {
       const program = join(dir, `${name}-jsc.js`);
       const code = readFileSync(libs[name]!.outfile, 'utf8');
       writeFileSync(
