@@ -1,7 +1,7 @@
 /**
  * Contracts of `/api/v1/envelopes*`: upload, fetch, list and revoke sealed letters.
  *
- * The envelope itself is protocol v1 (DESIGN §3, shared/protocol): the server checks it with the
+ * The envelope itself is protocol v1 (docs/protocol.md, shared/protocol): the server checks it with the
  * protocol's own schema and signature check, stores it exactly as received and hands it back
  * unchanged.
  */
@@ -19,6 +19,7 @@ import {
   UserIdSchema,
   UserRefSchema,
 } from './common';
+import type { Contract } from './contract';
 
 /** Most recipients per envelope, the sender included (protocol v1 limit). */
 export const MAX_ENVELOPE_RECIPIENTS = MAX_RECIPIENTS;
@@ -150,4 +151,4 @@ export const envelopesContract = {
       404: ErrorResponseSchema,
     },
   },
-} as const;
+} as const satisfies Record<string, Contract>;

@@ -67,6 +67,7 @@ export {
 } from './limits';
 export type {
   Envelope,
+  EnvelopeId,
   IdentityJson,
   KeyBackup,
   KeyId,
@@ -79,6 +80,7 @@ export type {
   UserId,
 } from './schema';
 export {
+  EnvelopeIdSchema,
   EnvelopeSchema,
   IdentityJsonSchema,
   isTimestamp,

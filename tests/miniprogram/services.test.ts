@@ -11,7 +11,7 @@ import { Phone } from './harness/mini-program';
 import { RasterCanvas } from './harness/raster-canvas';
 
 const PUBLIC_URL = 'https://mifeng.example';
-const ID = 'AbCdEfGhIjKlMnOpQrStUv';
+const ID = 'AbCdEfGhIjKlMnOpQrStUg';
 
 interface Letters {
   idFromQuery(query: Record<string, string>): string | null;

@@ -8,20 +8,22 @@ import {
   type Box,
   base64urlDecode,
   type CreateEnvelopeResponse,
+  EnvelopeIdSchema,
   type EnvelopeJson,
   type EnvelopeSummary,
   EXPIRY,
   type ExpiryChoice,
   formatFingerprint,
+  idFromLetterUrl as idFromUrlOf,
   isMifengError,
-  MAX_EXPIRY_DAYS,
+  letterUrl as letterUrlOf,
   openEnvelope,
   sealEnvelope,
 } from '../../lib';
 import * as api from '../api';
 import { isUnlocked, requireIdentity } from '../keyring';
 import { whenRandomReady } from '../random';
-import { isRegistered, signIn } from '../session';
+import { isRegistered, maxExpiryDays, signIn } from '../session';
 
 /** A recipient as the compose page holds it: typed name + phone, then what the server said. */
 export interface RecipientDraft {
@@ -62,12 +64,12 @@ export function localDate(date: Date): string {
 
 /** The range the custom date picker allows: today up to the server's maximum, as `YYYY-MM-DD`. */
 export function customDateRange(now: Date): { start: string; end: string } {
-  return { start: localDate(now), end: localDate(new Date(now.getTime() + (MAX_EXPIRY_DAYS - 1) * DAY_MS)) };
+  return { start: localDate(now), end: localDate(new Date(now.getTime() + (maxExpiryDays() - 1) * DAY_MS)) };
 }
 
 /**
  * The `expiresAt` for a choice: a preset lifetime, null for permanent, or for a custom `YYYY-MM-DD`
- * the end of that local day — which must be in the future and within MAX_EXPIRY_DAYS.
+ * the end of that local day — which must be in the future and within the server's maximum.
  * Returns `undefined` for a custom date out of range.
  */
 export function expiryDate(option: ExpiryOption, now: Date, customDay?: string): Date | null | undefined {
@@ -76,7 +78,7 @@ export function expiryDate(option: ExpiryOption, now: Date, customDay?: string):
     if (!match) return undefined;
     const end = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]), 23, 59, 59, 0);
     if (end.getTime() <= now.getTime()) return undefined;
-    if (end.getTime() > now.getTime() + MAX_EXPIRY_DAYS * DAY_MS) return undefined;
+    if (end.getTime() > now.getTime() + maxExpiryDays() * DAY_MS) return undefined;
     return end;
   }
   const lifetime = EXPIRY[option as ExpiryChoice];
@@ -214,19 +216,14 @@ export async function openLetter(id: string): Promise<OpenResult> {
   }
 }
 
-const ENVELOPE_ID = /^[A-Za-z0-9_-]{22}$/;
-
 /** The envelope id of a QR URL, accepted only in exactly the form `<publicUrl>/s/<id>`. */
 export function idFromLetterUrl(url: string, publicUrl = config.publicUrl): string | null {
-  const prefix = `${publicUrl.replace(/\/+$/, '')}/s/`;
-  if (!url.startsWith(prefix)) return null;
-  const id = url.slice(prefix.length);
-  return ENVELOPE_ID.test(id) ? id : null;
+  return idFromUrlOf(url, publicUrl);
 }
 
 /** The QR URL of an envelope. */
 export function letterUrl(id: string, publicUrl = config.publicUrl): string {
-  return `${publicUrl.replace(/\/+$/, '')}/s/${id}`;
+  return letterUrlOf(publicUrl, id);
 }
 
 /**
@@ -234,7 +231,7 @@ export function letterUrl(id: string, publicUrl = config.publicUrl): string {
  * rule hands over the scanned URL percent-encoded; decoded exactly once). Null when neither is valid.
  */
 export function idFromQuery(query: Record<string, string | undefined>): string | null {
-  if (query.id !== undefined) return ENVELOPE_ID.test(query.id) ? query.id : null;
+  if (query.id !== undefined) return EnvelopeIdSchema.safeParse(query.id).success ? query.id : null;
   if (query.q !== undefined) {
     let url: string;
     try {
