@@ -66,19 +66,9 @@ export const CursorSchema = z.string().check(z.minLength(1), z.maxLength(200));
 export const DAY_MS = 86_400_000;
 
 /**
- * Expiry choices offered when composing. Values are lifetimes in milliseconds;
- * `PERMANENT` is `null` (the envelope's `expiresAt` is `null`). A custom date is any instant in the
- * future up to `MAX_EXPIRY_DAYS` days ahead.
+ * The server's default for how far a custom expiry may lie ahead, in days (`MAX_EXPIRY_DAYS`);
+ * clients take the server's actual value from `GET /me` (`maxExpiryDays`).
  */
-export const EXPIRY = {
-  THREE_DAYS: 3 * DAY_MS,
-  ONE_WEEK: 7 * DAY_MS,
-  ONE_MONTH: 30 * DAY_MS,
-  PERMANENT: null,
-} as const;
-export type ExpiryChoice = keyof typeof EXPIRY;
-
-/** The farthest a custom expiry date may lie ahead of the server's clock (the server's default). */
 export const MAX_EXPIRY_DAYS = 365;
 
 /** How far an envelope's `createdAt` may differ from the server's clock. */

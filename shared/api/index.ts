@@ -3,6 +3,7 @@ export * from './auth';
 export * from './common';
 export * from './contract';
 export * from './envelopes';
+export * from './expiry';
 export * from './fetch-transport';
 export * from './health';
 export * from './links';

@@ -8,11 +8,13 @@ import {
   type Box,
   base64urlDecode,
   type CreateEnvelopeResponse,
+  DAY_MS,
   EnvelopeIdSchema,
   type EnvelopeJson,
   type EnvelopeSummary,
-  EXPIRY,
+  EXPIRY_CHOICES,
   type ExpiryChoice,
+  expiresAtFor,
   formatFingerprint,
   idFromLetterUrl as idFromUrlOf,
   isMifengError,
@@ -51,10 +53,8 @@ export async function resolveRecipient(name: string, phone: string): Promise<Rec
 }
 
 /** The expiry choices the compose page offers, in order (`CUSTOM` opens the date picker). */
-export const EXPIRY_OPTIONS = ['THREE_DAYS', 'ONE_WEEK', 'ONE_MONTH', 'PERMANENT', 'CUSTOM'] as const;
-export type ExpiryOption = (typeof EXPIRY_OPTIONS)[number];
-
-const DAY_MS = 86_400_000;
+export const EXPIRY_OPTIONS = [...EXPIRY_CHOICES, 'CUSTOM'] as const;
+export type ExpiryOption = ExpiryChoice | 'CUSTOM';
 
 /** `YYYY-MM-DD` of a local date. */
 export function localDate(date: Date): string {
@@ -73,16 +73,7 @@ export function customDateRange(now: Date): { start: string; end: string } {
  * Returns `undefined` for a custom date out of range.
  */
 export function expiryDate(option: ExpiryOption, now: Date, customDay?: string): Date | null | undefined {
-  if (option === 'CUSTOM') {
-    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(customDay ?? '');
-    if (!match) return undefined;
-    const end = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]), 23, 59, 59, 0);
-    if (end.getTime() <= now.getTime()) return undefined;
-    if (end.getTime() > now.getTime() + maxExpiryDays() * DAY_MS) return undefined;
-    return end;
-  }
-  const lifetime = EXPIRY[option as ExpiryChoice];
-  return lifetime === null ? null : new Date(now.getTime() + lifetime);
+  return expiresAtFor(option === 'CUSTOM' ? { day: customDay ?? '' } : option, now, maxExpiryDays());
 }
 
 export interface Draft {
