@@ -283,8 +283,9 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
     const { positionals } = options(args, {});
     const id = letterId(positionals[0]);
     const session = readSession();
-    const fetched = await api(session)(envelopesContract.get, { params: { id } });
+    // Unlocked first: a wrong master key must not count as the letter being opened.
     const reader = await unlock(session);
+    const fetched = await api(session)(envelopesContract.get, { params: { id } });
     const senderPublicKey = base64urlDecode(fetched.sender.publicKey);
     const letter = openEnvelope(fetched.envelope, { reader, senderPublicKey, now: new Date() });
     print(`from         ${fetched.sender.name} (fingerprint ${formatFingerprint(senderPublicKey)})`);
