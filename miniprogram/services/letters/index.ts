@@ -7,8 +7,11 @@ import { config } from '../../config';
 import {
   type Box,
   base64urlDecode,
+  type ClosedEnvelopeState,
   type CreateEnvelopeResponse,
+  closedStateOf,
   DAY_MS,
+  ENVELOPE_STATE,
   EnvelopeIdSchema,
   type EnvelopeJson,
   type EnvelopeSummary,
@@ -121,14 +124,13 @@ export async function sealAndSend(
   return { ...created, sealMs, expiresAt: envelope.expiresAt };
 }
 
-/** The states the open page can be in. */
+/** The states the open page can be in: a closed letter's state (shared/api), or why else not. */
 export type OpenState =
   | 'open'
   | 'locked'
   | 'unregistered'
   | 'not_for_you'
-  | 'expired'
-  | 'revoked'
+  | ClosedEnvelopeState
   | 'tampered'
   | 'network'
   | 'invalid_link'
@@ -154,11 +156,11 @@ function stateOfError(err: unknown): Exclude<OpenState, 'open'> {
   if (api.isApiError(err)) {
     if (err.status === 0) return 'network';
     if (err.status === 404 || err.status === 403) return 'not_for_you';
-    if (err.status === 410) return err.code.includes('revoked') ? 'revoked' : 'expired';
+    if (err.status === 410) return closedStateOf(err.code) ?? ENVELOPE_STATE.EXPIRED;
     return 'error';
   }
   if (isMifengError(err, 'NotARecipient')) return 'not_for_you';
-  if (isMifengError(err, 'Expired')) return 'expired';
+  if (isMifengError(err, 'Expired')) return ENVELOPE_STATE.EXPIRED;
   if (
     isMifengError(err, 'BadSignature') ||
     isMifengError(err, 'Tampered') ||

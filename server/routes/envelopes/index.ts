@@ -9,7 +9,11 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { DAY_MS, MAX_CLOCK_SKEW_MS } from '../../../shared/api/common';
-import { envelopesContract, type GetEnvelopeResponse } from '../../../shared/api/envelopes';
+import {
+  CLOSED_STATE_ERROR,
+  envelopesContract,
+  type GetEnvelopeResponse,
+} from '../../../shared/api/envelopes';
 import { letterUrl } from '../../../shared/api/links';
 import { MifengError } from '../../../shared/errors';
 import type { Envelope } from '../../../shared/protocol';
@@ -85,8 +89,7 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
     handler: async (request, reply) => {
       const found = await fastify.envelopesRepository.read(request.params.id, request.userId, new Date());
       if (found.kind === 'not_found') throw new MifengError('NotFound');
-      if (found.kind === 'revoked') throw new MifengError('Revoked');
-      if (found.kind === 'expired') throw new MifengError('Expired');
+      if (found.kind !== 'ok') throw new MifengError(CLOSED_STATE_ERROR[found.kind]);
       const publicKey = await fastify.signatures.publicKey(found.senderKeyId);
       if (!publicKey) throw new MifengError('Internal', 'sender key missing');
       const sender = { user: found.senderId, name: found.senderName, publicKey, keyId: found.senderKeyId };
