@@ -4,6 +4,8 @@
  * caller can assert on any of them (a non-JSON body is kept as text rather than thrown away).
  */
 
+import { parseJsonBody } from '../shared/api';
+
 export interface HttpOptions {
   /** Sent as `authorization: Bearer <token>`. */
   token?: string;
@@ -45,13 +47,5 @@ export async function httpRequest<T = unknown>(
     ...(options.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(options.timeoutMs) }),
   });
   const text = await res.text();
-  let parsed: unknown;
-  if (text) {
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = text;
-    }
-  }
-  return { status: res.status, headers: res.headers, body: parsed as T, text };
+  return { status: res.status, headers: res.headers, body: parseJsonBody(text) as T, text };
 }

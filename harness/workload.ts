@@ -8,6 +8,15 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import pg from 'pg';
+import {
+  authContract,
+  type CallInput,
+  type Contract,
+  envelopesContract,
+  meContract,
+  recipientsContract,
+  requestFor,
+} from '../shared/api';
 import { setRandomSource } from '../shared/crypto';
 import { base64urlEncode } from '../shared/encoding';
 import {
@@ -111,6 +120,20 @@ export class Api {
     }
   }
 
+  /**
+   * `request` for a route of the API, its method and path (parameters, query) taken from the
+   * contract. The answer stays raw: the workload counts every status, not only the contract's success.
+   */
+  call<C extends Contract>(
+    op: string,
+    contract: C,
+    input: CallInput<C>,
+    options: Omit<RequestOptions, 'body'> = {},
+  ): Promise<ApiResponse> {
+    const { method, path, body } = requestFor(contract, input);
+    return this.request(op, method, path, { ...options, ...(body === undefined ? {} : { body }) });
+  }
+
   /** One logical request: recorded under `op`, retried on transient failures unless told not to. */
   async request(
     op: string,
@@ -178,18 +201,17 @@ export function prepareRegistration(run: number, index: number): RegistrationKit
 
 /** Signs in with the dev login, sets the phone and uploads the key with its backup; the first failure is returned. */
 export async function completeRegistration(api: Api, kit: RegistrationKit): Promise<SimUser | ApiResponse> {
-  const login = await api.request('register', 'POST', '/api/v1/auth/dev', { body: { openid: kit.openid } });
+  const login = await api.call('register', authContract.dev, { body: { openid: kit.openid } });
   if (login.status !== 200) return login;
   const { token, user } = login.body as { token: string; user: { id: string } };
-  const setPhone = await api.request('register', 'POST', '/api/v1/me/phone', {
-    token,
-    body: { phone: kit.phone },
-  });
+  const setPhone = await api.call('register', meContract.setPhone, { body: { phone: kit.phone } }, { token });
   if (setPhone.status !== 200) return setPhone;
-  const keys = await api.request('register', 'PUT', '/api/v1/me/keys', {
-    token,
-    body: { name: kit.name, publicKey: base64urlEncode(kit.identity.publicKey), backup: kit.backup },
-  });
+  const keys = await api.call(
+    'register',
+    meContract.setKeys,
+    { body: { name: kit.name, publicKey: base64urlEncode(kit.identity.publicKey), backup: kit.backup } },
+    { token },
+  );
   if (keys.status !== 200) return keys;
   const identity = { ...kit.identity, user: user.id };
   return { index: kit.index, id: user.id, token, name: kit.name, phone: kit.phone, identity };
@@ -267,14 +289,19 @@ export function sealFor(sender: SimUser, users: readonly SimUser[], expiresAt: D
  */
 export async function postEnvelope(api: Api, sent: SentEnvelope): Promise<ApiResponse> {
   sent.attempted = true;
-  let res = await api.request('create', 'POST', '/api/v1/envelopes', {
-    token: sent.sender.token,
-    body: { envelope: sent.envelope },
-  });
+  let res = await api.call(
+    'create',
+    envelopesContract.create,
+    { body: { envelope: sent.envelope } },
+    { token: sent.sender.token },
+  );
   if (res.status === 409) {
-    const check = await api.request('create-confirm', 'GET', `/api/v1/envelopes/${sent.envelope.id}`, {
-      token: sent.sender.token,
-    });
+    const check = await api.call(
+      'create-confirm',
+      envelopesContract.get,
+      { params: { id: sent.envelope.id } },
+      { token: sent.sender.token },
+    );
     const stored = (check.body as { envelope?: Envelope } | undefined)?.envelope;
     if (check.status === 200 && stored?.sig === sent.envelope.sig) res = { ...res, status: 201 };
   }
@@ -381,9 +408,12 @@ export async function runWorkload(api: Api, options: WorkloadOptions): Promise<W
       case 'open': {
         const target = pick(acked);
         const reader = pick([target.sender, ...target.recipients]);
-        const res = await api.request(op, 'GET', `/api/v1/envelopes/${target.envelope.id}`, {
-          token: reader.token,
-        });
+        const res = await api.call(
+          op,
+          envelopesContract.get,
+          { params: { id: target.envelope.id } },
+          { token: reader.token },
+        );
         check(op, res);
         if (res.status === 200) {
           const got = (res.body as { envelope?: Envelope }).envelope;
@@ -396,19 +426,24 @@ export async function runWorkload(api: Api, options: WorkloadOptions): Promise<W
         const user = pick(users);
         check(
           op,
-          await api.request(op, 'GET', `/api/v1/envelopes?box=${randomInt(2) ? 'inbox' : 'sent'}`, {
-            token: user.token,
-          }),
+          await api.call(
+            op,
+            envelopesContract.list,
+            { query: { box: randomInt(2) ? 'inbox' : 'sent' } },
+            { token: user.token },
+          ),
         );
         return;
       }
       case 'lookup': {
         const user = pick(users);
         const other = pick(users);
-        const res = await api.request(op, 'POST', '/api/v1/recipients/lookup', {
-          token: user.token,
-          body: { name: other.name, phone: other.phone },
-        });
+        const res = await api.call(
+          op,
+          recipientsContract.lookup,
+          { body: { name: other.name, phone: other.phone } },
+          { token: user.token },
+        );
         check(op, res);
         if (res.status === 200 && (res.body as { user?: string }).user !== other.id)
           unexpected.push({ op, status: 200, text: 'lookup found the wrong user' });
@@ -417,7 +452,10 @@ export async function runWorkload(api: Api, options: WorkloadOptions): Promise<W
       case 'userKey': {
         const user = pick(users);
         const other = pick(users);
-        check(op, await api.request(op, 'GET', `/api/v1/users/${other.id}/key`, { token: user.token }));
+        check(
+          op,
+          await api.call(op, recipientsContract.userKey, { params: { id: other.id } }, { token: user.token }),
+        );
         return;
       }
       case 'revoke': {
@@ -427,14 +465,17 @@ export async function runWorkload(api: Api, options: WorkloadOptions): Promise<W
         target.revoked = true;
         check(
           op,
-          await api.request(op, 'DELETE', `/api/v1/envelopes/${target.envelope.id}`, {
-            token: target.sender.token,
-          }),
+          await api.call(
+            op,
+            envelopesContract.revoke,
+            { params: { id: target.envelope.id } },
+            { token: target.sender.token },
+          ),
         );
         return;
       }
       case 'me': {
-        check(op, await api.request(op, 'GET', '/api/v1/me', { token: pick(users).token }));
+        check(op, await api.call(op, meContract.get, {}, { token: pick(users).token }));
         return;
       }
     }
@@ -548,9 +589,12 @@ export async function reconcile(
         let allOpened = true;
         let allGone = true;
         for (const reader of [s.sender, ...s.recipients]) {
-          const res = await api.request('reconcile', 'GET', `/api/v1/envelopes/${s.envelope.id}`, {
-            token: reader.token,
-          });
+          const res = await api.call(
+            'reconcile',
+            envelopesContract.get,
+            { params: { id: s.envelope.id } },
+            { token: reader.token },
+          );
           if (res.status === 200) {
             allGone = false;
             try {

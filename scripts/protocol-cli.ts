@@ -2,7 +2,7 @@
  * `npm run protocol -- <command>`: protocol v1 by hand, over shared/ (docs/protocol.md §CLI).
  *
  * Identity files are {"user","privateKey","publicKey"}; recipient files may hold only
- * {"user","publicKey"}. Results go to stdout as JSON; failures print the typed error's name on
+ * {"user","publicKey"}, or be what the API answers for a person (a lookup, an envelope's sender). Results go to stdout as JSON; failures print the typed error's name on
  * stderr and exit 1 (2 for usage errors).
  */
 import { webcrypto } from 'node:crypto';
@@ -81,14 +81,33 @@ function readIdentity(path: string): Identity {
   return identityFromJson(readJson(path));
 }
 
-/** A recipient from a file with user and publicKey (an identity file's private key is ignored). */
+/**
+ * A recipient from a JSON file holding `user` and `publicKey`: a public identity, an identity file
+ * (its private key is ignored), or what the API answers for a person — `POST /recipients/lookup`
+ * or the `sender` of `GET /envelopes/:id` (`name` is ignored, `keyId` must match the key).
+ */
 function readRecipient(path: string): PublicIdentity {
   const json = readJson(path);
-  if (json !== null && typeof json === 'object' && 'privateKey' in json) {
-    const { privateKey: _ignored, ...rest } = json as Record<string, unknown>;
-    return publicIdentityFromJson(rest);
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw new UsageError(`${path}: a recipient file is a JSON object with "user" and "publicKey"`);
   }
-  return publicIdentityFromJson(json);
+  const { user, publicKey, keyId: claimed } = json as Record<string, unknown>;
+  for (const [name, value] of [
+    ['user', user],
+    ['publicKey', publicKey],
+  ] as const) {
+    if (typeof value !== 'string') throw new UsageError(`${path}: "${name}" is missing or not a string`);
+  }
+  let recipient: PublicIdentity;
+  try {
+    recipient = publicIdentityFromJson({ user, publicKey });
+  } catch (err) {
+    throw new UsageError(`${path}: ${(err as Error).message}`);
+  }
+  if (claimed !== undefined && claimed !== keyId(recipient.publicKey)) {
+    throw new UsageError(`${path}: "keyId" is not the key id of "publicKey"`);
+  }
+  return recipient;
 }
 
 /** A public key given inline as base64url, or as a JSON file with a `publicKey` member. */

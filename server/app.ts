@@ -9,10 +9,9 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { ERRORS } from '../shared/errors';
 import type { AppConfig } from './config';
 import type { Database } from './db/connect';
-import { errorReply } from './errors';
+import { errorBody, errorReply } from './errors';
 import jobs from './jobs';
 import envelopesRepository from './plugins/app/envelopes-repository';
 import phones from './plugins/app/phones';
@@ -55,7 +54,7 @@ export async function serviceApp(fastify: FastifyInstance, opts: AppOptions): Pr
       request.log.info({ code: answer.code, status: answer.status }, 'request refused');
     }
     if (answer.retryAfter !== undefined) reply.header('retry-after', String(answer.retryAfter));
-    return reply.code(answer.status).send({ error: { code: answer.code, message: answer.message } });
+    return reply.code(answer.status).send(errorBody(answer));
   });
 
   // External plugins.
@@ -89,7 +88,7 @@ export async function serviceApp(fastify: FastifyInstance, opts: AppOptions): Pr
   fastify.setNotFoundHandler(
     // Unknown routes are counted too, so probing them costs the same as any request.
     { preHandler: fastify.rateLimit() },
-    (_request, reply) => reply.code(404).send({ error: { code: 'not_found', message: 'Not found' } }),
+    (_request, reply) => reply.code(404).send(errorBody('NotFound')),
   );
 }
 
@@ -113,9 +112,7 @@ export function serverOptions(config: AppConfig): FastifyServerOptions {
     // Broken percent-encoding or an over-long path parameter fail in the router, before the error
     // handler: answer them in the API's error shape, without echoing the URL (found by fuzzing).
     frameworkErrors: (_error, _request, reply) => {
-      (reply as FastifyReply)
-        .code(400)
-        .send({ error: { code: ERRORS.ValidationFailed.code, message: 'The URL is not valid' } });
+      (reply as FastifyReply).code(400).send(errorBody('ValidationFailed', 'The URL is not valid'));
     },
   };
 }

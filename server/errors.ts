@@ -10,11 +10,12 @@
  * - Anything else is a 500 `internal` whose details stay in the log, never in the answer.
  */
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { ERRORS, type ErrorName, isMifengError } from '../shared/errors';
+import type { ErrorResponse } from '../shared/api/common';
+import { ERRORS, type ErrorCode, type ErrorName, isMifengError } from '../shared/errors';
 
 export interface ErrorReply {
   status: number;
-  code: string;
+  code: ErrorCode;
   message: string;
   /** Seconds, for 429 and 503 answers. */
   retryAfter?: number;
@@ -31,6 +32,15 @@ function reply(name: ErrorName, message?: string, retryAfter?: number): ErrorRep
     internal: false,
     ...(retryAfter === undefined ? {} : { retryAfter }),
   };
+}
+
+/**
+ * The body of every error answer, `{"error": {"code", "message"}}`: from an `ErrorReply`, or from a
+ * registry entry and an optional message (the entry's own by default).
+ */
+export function errorBody(answer: ErrorReply | ErrorName, message?: string): ErrorResponse {
+  const { code, message: text } = typeof answer === 'string' ? reply(answer, message) : answer;
+  return { error: { code, message: text } };
 }
 
 interface ErrorLike {
@@ -123,8 +133,7 @@ export function errorReply(error: unknown): ErrorReply {
   if (status === 429) return reply('RateLimited', undefined, 60);
   if (status === 404) return reply('NotFound');
   if (status === 401) return reply('Unauthorized');
-  if (status >= 400 && status < 500)
-    return { status, code: 'bad_request', message: 'The request was rejected', internal: false };
+  if (status >= 400 && status < 500) return { ...reply('BadRequest'), status };
   if (isDatabaseUnavailable(err)) return { ...reply('Unavailable', undefined, 5), internal: true };
   return { ...reply('Internal'), internal: true };
 }

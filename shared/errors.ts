@@ -96,11 +96,22 @@ export const ERRORS = {
   },
   RateLimited: { code: 'rate_limited', status: 429, message: 'Too many requests; slow down' },
   Unavailable: { code: 'unavailable', status: 503, message: 'The service is temporarily unavailable' },
+  BadRequest: { code: 'bad_request', status: 400, message: 'The request was rejected' },
   Internal: { code: 'internal', status: 500, message: 'Internal server error' },
 } as const satisfies Record<string, { code: string; status: number; message: string }>;
 
 export type ErrorName = keyof typeof ERRORS;
 export type ErrorCode = (typeof ERRORS)[ErrorName]['code'];
+
+/** Every registry code, for schemas that type the API's error bodies. */
+export const ERROR_CODES = Object.values(ERRORS).map((entry) => entry.code) as [ErrorCode, ...ErrorCode[]];
+
+const CODES: ReadonlySet<unknown> = new Set(ERROR_CODES);
+
+/** True when `value` is one of the registry's codes. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return CODES.has(value);
+}
 
 /** A typed, coded error. `name` is the registry key (`BadSignature`), `code` its wire form. */
 export class MifengError extends Error {

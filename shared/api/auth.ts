@@ -1,6 +1,7 @@
 /** Contracts of `/api/v1/auth/*`: sign in with WeChat (or the dev login) and get a JWT. */
 import * as z from 'zod/mini';
 import { API_PREFIX, ErrorResponseSchema, UserSchema, WeChatCodeSchema } from './common';
+import type { Contract } from './contract';
 
 /** `POST /auth/wechat` body: the code from `wx.login`. */
 export const WeChatLoginBodySchema = z.object({ code: WeChatCodeSchema });
@@ -41,4 +42,4 @@ export const authContract = {
     body: DevLoginBodySchema,
     responses: { 200: AuthResponseSchema, 400: ErrorResponseSchema, 404: ErrorResponseSchema },
   },
-} as const;
+} as const satisfies Record<string, Contract>;

@@ -1,70 +1,33 @@
 /**
  * Reusable field schemas of the Mifeng HTTP API (`/api/v1`), shared by the server (validation,
  * OpenAPI) and the mini program (typing and checking responses). Binary values travel as
- * base64url without padding (DESIGN §3); sizes below are in bytes of the decoded value.
+ * base64url without padding (docs/protocol.md); sizes below are in bytes of the decoded value.
  *
  * Contracts know nothing of either side: this folder imports only zod/mini and other `shared/` code.
  */
 import * as z from 'zod/mini';
+import { ERROR_CODES } from '../errors';
+import { KeyIdSchema, UserIdSchema } from '../protocol';
 
 /** Prefix of every API route. */
 export const API_PREFIX = '/api/v1';
 
-/** The base64url text length of `bytes` bytes without padding. */
-export function base64urlTextLength(bytes: number): number {
-  return Math.floor(bytes / 3) * 4 + ([0, 2, 3][bytes % 3] ?? 0);
-}
-
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
-
-/** A base64url (no padding) string encoding exactly `bytes` bytes. */
-export function base64urlBytes(bytes: number, label: string) {
-  return z
-    .string()
-    .check(
-      z.length(base64urlTextLength(bytes), `${label} must be ${bytes} bytes of base64url`),
-      z.regex(BASE64URL, `${label} must be base64url without padding`),
-    );
-}
-
-/** A base64url (no padding) string encoding at most `maxBytes` bytes. */
-export function base64urlMax(maxBytes: number, label: string) {
-  return z
-    .string()
-    .check(
-      z.maxLength(base64urlTextLength(maxBytes), `${label} must be at most ${maxBytes} bytes`),
-      z.regex(BASE64URL, `${label} must be base64url without padding`),
-    );
-}
-
-/** A user id: opaque, URL-safe, assigned by the server (base64url of 16 random bytes). */
-export const UserIdSchema = z
-  .string()
-  .check(z.minLength(1), z.maxLength(64), z.regex(BASE64URL, 'user id must be URL-safe'));
-export type UserId = z.infer<typeof UserIdSchema>;
-
-/** An envelope id: 16 random bytes chosen by the sender (DESIGN §3). */
-export const EnvelopeIdSchema = base64urlBytes(16, 'envelope id');
-export type EnvelopeId = z.infer<typeof EnvelopeIdSchema>;
-
-/** A key id: the first 16 bytes of SM3(public key) (DESIGN §3). */
-export const KeyIdSchema = base64urlBytes(16, 'key id');
-export type KeyId = z.infer<typeof KeyIdSchema>;
-
-/** An SM2 public key: the uncompressed point 04‖X‖Y, 65 bytes. */
-export const PublicKeySchema = base64urlBytes(65, 'public key');
-export type PublicKey = z.infer<typeof PublicKeySchema>;
-
-/** A timestamp in exactly the 24-character form of JavaScript's `toISOString()` (UTC, ms, `Z`). */
-export const TimestampSchema = z
-  .string()
-  .check(
-    z.regex(
-      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/,
-      'timestamp must be an ISO 8601 UTC string with ms',
-    ),
-  );
-export type Timestamp = z.infer<typeof TimestampSchema>;
+/**
+ * The field schemas of protocol v1, one per fact (shared/protocol/schema.ts): exact base64url
+ * lengths, a public key's `04` prefix, timestamps that are real dates.
+ */
+export {
+  type EnvelopeId,
+  EnvelopeIdSchema,
+  type KeyId,
+  KeyIdSchema,
+  type PublicKey,
+  PublicKeySchema,
+  type Timestamp,
+  TimestampSchema,
+  type UserId,
+  UserIdSchema,
+} from '../protocol';
 
 /** Longest display name, in UTF-16 code units after trimming. */
 export const MAX_NAME_LENGTH = 32;
@@ -103,19 +66,9 @@ export const CursorSchema = z.string().check(z.minLength(1), z.maxLength(200));
 export const DAY_MS = 86_400_000;
 
 /**
- * Expiry choices offered when composing (DESIGN §1). Values are lifetimes in milliseconds;
- * `PERMANENT` is `null` (the envelope's `expiresAt` is `null`). A custom date is any instant in the
- * future up to `MAX_EXPIRY_DAYS` days ahead.
+ * The server's default for how far a custom expiry may lie ahead, in days (`MAX_EXPIRY_DAYS`);
+ * clients take the server's actual value from `GET /me` (`maxExpiryDays`).
  */
-export const EXPIRY = {
-  THREE_DAYS: 3 * DAY_MS,
-  ONE_WEEK: 7 * DAY_MS,
-  ONE_MONTH: 30 * DAY_MS,
-  PERMANENT: null,
-} as const;
-export type ExpiryChoice = keyof typeof EXPIRY;
-
-/** The farthest a custom expiry date may lie ahead of the server's clock (the server's default). */
 export const MAX_EXPIRY_DAYS = 365;
 
 /** How far an envelope's `createdAt` may differ from the server's clock. */
@@ -124,7 +77,7 @@ export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 /** Every error the API answers: a stable snake_case `code` (see shared/errors.ts) and a message. */
 export const ErrorResponseSchema = z.object({
   error: z.object({
-    code: z.string(),
+    code: z.enum(ERROR_CODES),
     message: z.string(),
   }),
 });

@@ -1,11 +1,12 @@
 /**
  * Contracts of `/api/v1/envelopes*`: upload, fetch, list and revoke sealed letters.
  *
- * The envelope itself is protocol v1 (DESIGN §3, shared/protocol): the server checks it with the
+ * The envelope itself is protocol v1 (docs/protocol.md, shared/protocol): the server checks it with the
  * protocol's own schema and signature check, stores it exactly as received and hands it back
  * unchanged.
  */
 import * as z from 'zod/mini';
+import { ERRORS, type ErrorName } from '../errors';
 import { EnvelopeSchema, MAX_RECIPIENTS } from '../protocol';
 import {
   API_PREFIX,
@@ -19,6 +20,7 @@ import {
   UserIdSchema,
   UserRefSchema,
 } from './common';
+import type { Contract } from './contract';
 
 /** Most recipients per envelope, the sender included (protocol v1 limit). */
 export const MAX_ENVELOPE_RECIPIENTS = MAX_RECIPIENTS;
@@ -78,14 +80,30 @@ export const ListEnvelopesQuerySchema = z.object({
 });
 export type ListEnvelopesQuery = z.infer<typeof ListEnvelopesQuerySchema>;
 
-/** The state of an envelope, as lists show it (purged tombstones keep their state). */
+/**
+ * The states of a letter, the one list the repository, the routes and the clients use: `active`
+ * (can be opened), `expired` (past `expiresAt`) or `revoked` (by its sender; wins over expired).
+ * Purging drops an expired or revoked letter's body after a grace period; the tombstone keeps its
+ * state.
+ */
 export const ENVELOPE_STATE = { ACTIVE: 'active', EXPIRED: 'expired', REVOKED: 'revoked' } as const;
-export const EnvelopeStateSchema = z.enum([
-  ENVELOPE_STATE.ACTIVE,
-  ENVELOPE_STATE.EXPIRED,
-  ENVELOPE_STATE.REVOKED,
-]);
+export const EnvelopeStateSchema = z.enum(Object.values(ENVELOPE_STATE));
 export type EnvelopeState = z.infer<typeof EnvelopeStateSchema>;
+export type ClosedEnvelopeState = Exclude<EnvelopeState, typeof ENVELOPE_STATE.ACTIVE>;
+
+/** The error `GET /envelopes/:id` answers for a letter that can no longer be opened (410). */
+export const CLOSED_STATE_ERROR = {
+  [ENVELOPE_STATE.EXPIRED]: 'Expired',
+  [ENVELOPE_STATE.REVOKED]: 'Revoked',
+} as const satisfies Record<ClosedEnvelopeState, ErrorName>;
+
+/** The closed state an error code of `GET /envelopes/:id` reports, or null for any other code. */
+export function closedStateOf(code: string): ClosedEnvelopeState | null {
+  for (const [state, name] of Object.entries(CLOSED_STATE_ERROR)) {
+    if (ERRORS[name].code === code) return state as ClosedEnvelopeState;
+  }
+  return null;
+}
 
 /** One list entry: metadata only, never ciphertext. */
 export const EnvelopeSummarySchema = z.object({
@@ -150,4 +168,4 @@ export const envelopesContract = {
       404: ErrorResponseSchema,
     },
   },
-} as const;
+} as const satisfies Record<string, Contract>;

@@ -1,5 +1,6 @@
 /** Contracts of the probes `GET /healthz` (liveness) and `GET /readyz` (readiness). */
 import * as z from 'zod/mini';
+import type { Contract } from './contract';
 
 /** A dependency's state in a readiness answer. */
 export const CheckStateSchema = z.enum(['ok', 'down', 'disabled']);
@@ -23,4 +24,4 @@ export const healthContract = {
     path: '/readyz',
     responses: { 200: ReadyResponseSchema, 503: ReadyResponseSchema },
   },
-} as const;
+} as const satisfies Record<string, Contract>;

@@ -1,8 +1,12 @@
 /** The Mifeng HTTP API contract (`/api/v1`): zod/mini schemas and types for both sides. */
 export * from './auth';
 export * from './common';
+export * from './contract';
 export * from './envelopes';
+export * from './expiry';
+export * from './fetch-transport';
 export * from './health';
+export * from './links';
 export * from './me';
 export * from './phone';
 export * from './recipients';

@@ -10,9 +10,10 @@ import {
   UserSchema,
   WeChatCodeSchema,
 } from './common';
+import type { Contract } from './contract';
 
 /**
- * A key backup (DESIGN §3): the private key sealed under the master key, in protocol v1's strict
+ * A key backup (docs/protocol.md): the private key sealed under the master key, in protocol v1's strict
  * form (shared/protocol). The server stores it as given and hands it back on `GET /me`; only the
  * device can open it.
  */
@@ -34,11 +35,15 @@ export const SetKeysBodySchema = z.object({
 });
 export type SetKeysBody = z.infer<typeof SetKeysBodySchema>;
 
-/** What every `/me` route answers: the profile, the current public key and its backup. */
+/**
+ * What every `/me` route answers: the profile, the current public key and its backup, and the
+ * server's limits a client must respect (the farthest custom expiry, in days).
+ */
 export const MeResponseSchema = z.object({
   user: UserSchema,
   publicKey: z.nullable(PublicKeySchema),
   backup: z.nullable(KeyBackupJsonSchema),
+  maxExpiryDays: z.int().check(z.positive()),
 });
 export type MeResponse = z.infer<typeof MeResponseSchema>;
 
@@ -70,4 +75,4 @@ export const meContract = {
     body: SetKeysBodySchema,
     responses: { 200: MeResponseSchema, 400: ErrorResponseSchema, ...authErrors, 409: ErrorResponseSchema },
   },
-} as const;
+} as const satisfies Record<string, Contract>;

@@ -9,6 +9,7 @@ import {
   PublicKeySchema,
   UserIdSchema,
 } from './common';
+import type { Contract } from './contract';
 
 /** `POST /recipients/lookup` body: the name and phone the sender typed. */
 export const LookupBodySchema = z.object({ name: NameSchema, phone: PhoneSchema });
@@ -60,4 +61,4 @@ export const recipientsContract = {
       404: ErrorResponseSchema,
     },
   },
-} as const;
+} as const satisfies Record<string, Contract>;

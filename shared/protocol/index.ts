@@ -68,6 +68,7 @@ export {
 export type {
   Envelope,
   EnvelopeHeader,
+  EnvelopeId,
   IdentityJson,
   KeyBackup,
   KeyId,
@@ -80,6 +81,7 @@ export type {
   UserId,
 } from './schema';
 export {
+  EnvelopeIdSchema,
   EnvelopeSchema,
   IdentityJsonSchema,
   isTimestamp,

@@ -81,6 +81,10 @@ export const TimestampSchema = z
   .check(z.refine(isTimestamp, 'timestamp must be the 24-character toISOString() form'));
 export type Timestamp = z.infer<typeof TimestampSchema>;
 
+/** An envelope id: base64url of 16 random bytes chosen by the sender. */
+export const EnvelopeIdSchema = bytesField(ENVELOPE_ID_LENGTH, 'id');
+export type EnvelopeId = z.infer<typeof EnvelopeIdSchema>;
+
 /** keyId: base64url of the first 16 bytes of SM3(public key). */
 export const KeyIdSchema = bytesField(KEY_ID_LENGTH, 'keyId');
 export type KeyId = z.infer<typeof KeyIdSchema>;
@@ -113,7 +117,7 @@ const recipientList = <T extends z.ZodMiniType>(entry: T) =>
  */
 const ENVELOPE_HEADER_SHAPE = {
   v: z.literal(ENVELOPE_VERSION),
-  id: bytesField(ENVELOPE_ID_LENGTH, 'id'),
+  id: EnvelopeIdSchema,
   sender: UserIdSchema,
   senderKey: KeyIdSchema,
   createdAt: TimestampSchema,

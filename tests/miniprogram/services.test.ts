@@ -13,7 +13,7 @@ import { Phone, ROOT } from './harness/mini-program';
 import { RasterCanvas } from './harness/raster-canvas';
 
 const PUBLIC_URL = 'https://mifeng.example';
-const ID = 'AbCdEfGhIjKlMnOpQrStUv';
+const ID = 'AbCdEfGhIjKlMnOpQrStUg';
 
 interface Letters {
   idFromQuery(query: Record<string, string>): string | null;

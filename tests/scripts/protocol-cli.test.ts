@@ -209,6 +209,41 @@ describe('protocol CLI', () => {
     assert.match(wrong.stderr, /^WrongMasterKey:/);
   });
 
+  it('takes what the API answers for a person as a recipient file (a lookup response)', () => {
+    const { user, publicKey } = read('bob.json');
+    const { keyId } = JSON.parse(ok(['fingerprint', '--public-key', publicKey]));
+    write('bob.lookup.json', { user, name: 'Bob', publicKey, keyId });
+    const envelope = ok([
+      'seal',
+      '--from',
+      file('alice.json'),
+      '--to',
+      file('bob.lookup.json'),
+      '--content',
+      'hi',
+    ]);
+    const opened = JSON.parse(
+      ok(['open', '--as', file('bob.json'), '--sender-key', file('alice.json'), '--envelope', '-'], envelope),
+    );
+    assert.equal(opened.content, 'hi');
+  });
+
+  it('rejects invalid recipient files, naming the file and the member', () => {
+    const { user, publicKey } = read('bob.json');
+    const { keyId } = JSON.parse(ok(['fingerprint', '--public-key', read('carol.json').publicKey]));
+    const cases: [unknown, RegExp][] = [
+      [{ user, name: 'Bob' }, /"publicKey" is missing or not a string/],
+      [{ user, publicKey, keyId }, /"keyId" is not the key id of "publicKey"/],
+      [[user, publicKey], /a recipient file is a JSON object/],
+    ];
+    for (const [value, message] of cases) {
+      write('bad.json', value);
+      const result = cli(['seal', '--from', file('alice.json'), '--to', file('bad.json'), '--content', 'x']);
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, new RegExp(`bad\\.json: ${message.source}`));
+    }
+  });
+
   it('prints the keyId and fingerprint digits', () => {
     const out = JSON.parse(ok(['fingerprint', '--public-key', read('alice.json').publicKey]));
     assert.match(out.keyId, /^[A-Za-z0-9_-]{22}$/);

@@ -1,6 +1,7 @@
 /**
  * Test helpers for the API server: a config with overrides, an app listening on loopback (real
- * HTTP) over a test database, the JSON client of harness/http.ts, and fixture factories for users and envelopes.
+ * HTTP) over a test database, the raw JSON client of harness/http.ts and the contract client
+ * (`callApi`), and fixture factories for users and envelopes.
  *
  *   const db = useDatabase(target);
  *   const server = useServer(() => ({ database: db().database }));
@@ -17,7 +18,15 @@ import { buildApp } from '../../server/app';
 import { type AppConfig, loadConfig } from '../../server/config';
 import type { Database } from '../../server/db/connect';
 import { loggerOptions } from '../../server/logger';
-import type { AuthResponse, MeResponse } from '../../shared/api';
+import {
+  authContract,
+  type CallInput,
+  type CallOutput,
+  type Contract,
+  call,
+  fetchTransport,
+  meContract,
+} from '../../shared/api';
 import { setRandomSource } from '../../shared/crypto';
 import { base64urlEncode } from '../../shared/encoding';
 import {
@@ -85,6 +94,16 @@ export async function startServer(options: StartOptions): Promise<TestServer> {
   };
 }
 
+/** Calls `contract` on `server` with the shared contract client (over fetch), as `token` if given. */
+export function callApi<C extends Contract>(
+  server: TestServer,
+  contract: C,
+  input: CallInput<C>,
+  token?: string,
+): Promise<CallOutput<C>> {
+  return call(contract, input, fetchTransport(server.url, { fetch, token: () => token }));
+}
+
 /** A server for the current suite, started before its first test and closed after its last. */
 export function useServer(options: () => StartOptions): () => TestServer {
   let server: TestServer | undefined;
@@ -127,15 +146,12 @@ export async function registerUser(
   counter += 1;
   const name = overrides.name ?? `User ${counter}`;
   const phone = overrides.phone ?? uniquePhone();
-  const login = await server.request<AuthResponse>('POST', '/api/v1/auth/dev', {
+  const { token, user } = await callApi(server, authContract.dev, {
     body: {
       openid: overrides.openid ?? `openid-${process.pid}-${counter}-${nodeRandomBytes(4).toString('hex')}`,
     },
   });
-  if (login.status !== 200) throw new Error(`dev login failed: ${login.status} ${login.text}`);
-  const { token, user } = login.body;
-  const phoneReply = await server.request('POST', '/api/v1/me/phone', { token, body: { phone } });
-  if (phoneReply.status !== 200) throw new Error(`set phone failed: ${phoneReply.status} ${phoneReply.text}`);
+  await callApi(server, meContract.setPhone, { body: { phone } }, token);
   const identity = generateIdentity(user.id);
   await uploadKeys(server, token, name, identity);
   return { id: user.id, token, name, phone, identity };
@@ -146,12 +162,12 @@ export async function uploadKeys(server: TestServer, token: string, name: string
   const backup = sealKeyBackup(identity, 'correct horse battery staple', {
     iterations: TEST_BACKUP_ITERATIONS,
   });
-  const reply = await server.request<MeResponse>('PUT', '/api/v1/me/keys', {
+  return callApi(
+    server,
+    meContract.setKeys,
+    { body: { name, publicKey: base64urlEncode(identity.publicKey), backup } },
     token,
-    body: { name, publicKey: base64urlEncode(identity.publicKey), backup },
-  });
-  if (reply.status !== 200) throw new Error(`upload keys failed: ${reply.status} ${reply.text}`);
-  return reply.body;
+  );
 }
 
 /** A signed envelope from `sender` to `recipients`, with overrides of the seal input/options. */

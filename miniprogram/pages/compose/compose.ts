@@ -1,5 +1,4 @@
 import { errorText, formatTime, type Messages, messages, t } from '../../i18n';
-import { MAX_EXPIRY_DAYS } from '../../lib';
 import { isUnlocked, requireIdentity } from '../../services/keyring';
 import {
   customDateRange,
@@ -11,7 +10,7 @@ import {
   sealAndSend,
 } from '../../services/letters';
 import { goRegister, goUnlock, PAGES } from '../../services/nav';
-import { isRegistered, signIn } from '../../services/session';
+import { isRegistered, maxExpiryDays, signIn } from '../../services/session';
 import { CONTENT_MAX_CHARS, DEFAULT_EXPIRY, REMARK_MAX_CHARS } from './config';
 
 interface RecipientRow extends RecipientDraft {
@@ -124,7 +123,7 @@ Page<ComposeData, ComposeMethods>({
     let expiryText: string;
     if (date === null) expiryText = t('compose_never_expires');
     else if (date === undefined)
-      expiryText = expiry === 'CUSTOM' && !customDay ? '' : t('compose_bad_date', { days: MAX_EXPIRY_DAYS });
+      expiryText = expiry === 'CUSTOM' && !customDay ? '' : t('compose_bad_date', { days: maxExpiryDays() });
     else expiryText = t('compose_expires_on', { date: formatTime(date.toISOString()) });
     this.setData({ expiryText });
   },
@@ -207,7 +206,7 @@ Page<ComposeData, ComposeMethods>({
     let error = '';
     if (!content.trim()) error = t('compose_need_content');
     else if (found.length === 0) error = t('compose_need_recipient');
-    else if (expiresAt === undefined) error = t('compose_bad_date', { days: MAX_EXPIRY_DAYS });
+    else if (expiresAt === undefined) error = t('compose_bad_date', { days: maxExpiryDays() });
     if (error) {
       this.setData({ error });
       return;

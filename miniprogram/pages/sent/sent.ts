@@ -1,5 +1,6 @@
 import { type BoxListData, type BoxListMethods, boxList } from '../../behaviors/box-list';
 import { errorText, formatTime, t } from '../../i18n';
+import { ENVELOPE_STATE } from '../../lib';
 import { opensOf, revoke } from '../../services/letters';
 import { PAGES } from '../../services/nav';
 import { wxCall } from '../../services/wxp';
@@ -55,7 +56,9 @@ Page<BoxListData, SentMethods>({
       wx.showToast({ title: t('list_revoked_toast'), icon: 'success' });
       this.setData({
         items: this.data.items.map((item) =>
-          item.id === id ? { ...item, state: 'revoked', stateText: t('list_state_revoked') } : item,
+          item.id === id
+            ? { ...item, state: ENVELOPE_STATE.REVOKED, stateText: t('list_state_revoked') }
+            : item,
         ),
       });
     } catch (err) {

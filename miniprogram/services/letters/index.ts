@@ -7,21 +7,28 @@ import { config } from '../../config';
 import {
   type Box,
   base64urlDecode,
+  type ClosedEnvelopeState,
   type CreateEnvelopeResponse,
+  closedStateOf,
+  DAY_MS,
+  ENVELOPE_STATE,
+  EnvelopeIdSchema,
   type EnvelopeJson,
   type EnvelopeSummary,
-  EXPIRY,
+  EXPIRY_CHOICES,
   type ExpiryChoice,
+  expiresAtFor,
   formatFingerprint,
+  idFromLetterUrl as idFromUrlOf,
   isMifengError,
-  MAX_EXPIRY_DAYS,
+  letterUrl as letterUrlOf,
   openEnvelope,
   sealEnvelope,
 } from '../../lib';
 import * as api from '../api';
 import { isUnlocked, requireIdentity } from '../keyring';
 import { whenRandomReady } from '../random';
-import { isRegistered, signIn } from '../session';
+import { isRegistered, maxExpiryDays, signIn } from '../session';
 
 /** A recipient as the compose page holds it: typed name + phone, then what the server said. */
 export interface RecipientDraft {
@@ -49,10 +56,8 @@ export async function resolveRecipient(name: string, phone: string): Promise<Rec
 }
 
 /** The expiry choices the compose page offers, in order (`CUSTOM` opens the date picker). */
-export const EXPIRY_OPTIONS = ['THREE_DAYS', 'ONE_WEEK', 'ONE_MONTH', 'PERMANENT', 'CUSTOM'] as const;
-export type ExpiryOption = (typeof EXPIRY_OPTIONS)[number];
-
-const DAY_MS = 86_400_000;
+export const EXPIRY_OPTIONS = [...EXPIRY_CHOICES, 'CUSTOM'] as const;
+export type ExpiryOption = ExpiryChoice | 'CUSTOM';
 
 /** `YYYY-MM-DD` of a local date. */
 export function localDate(date: Date): string {
@@ -62,25 +67,16 @@ export function localDate(date: Date): string {
 
 /** The range the custom date picker allows: today up to the server's maximum, as `YYYY-MM-DD`. */
 export function customDateRange(now: Date): { start: string; end: string } {
-  return { start: localDate(now), end: localDate(new Date(now.getTime() + (MAX_EXPIRY_DAYS - 1) * DAY_MS)) };
+  return { start: localDate(now), end: localDate(new Date(now.getTime() + (maxExpiryDays() - 1) * DAY_MS)) };
 }
 
 /**
  * The `expiresAt` for a choice: a preset lifetime, null for permanent, or for a custom `YYYY-MM-DD`
- * the end of that local day — which must be in the future and within MAX_EXPIRY_DAYS.
+ * the end of that local day — which must be in the future and within the server's maximum.
  * Returns `undefined` for a custom date out of range.
  */
 export function expiryDate(option: ExpiryOption, now: Date, customDay?: string): Date | null | undefined {
-  if (option === 'CUSTOM') {
-    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(customDay ?? '');
-    if (!match) return undefined;
-    const end = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]), 23, 59, 59, 0);
-    if (end.getTime() <= now.getTime()) return undefined;
-    if (end.getTime() > now.getTime() + MAX_EXPIRY_DAYS * DAY_MS) return undefined;
-    return end;
-  }
-  const lifetime = EXPIRY[option as ExpiryChoice];
-  return lifetime === null ? null : new Date(now.getTime() + lifetime);
+  return expiresAtFor(option === 'CUSTOM' ? { day: customDay ?? '' } : option, now, maxExpiryDays());
 }
 
 export interface Draft {
@@ -128,14 +124,13 @@ export async function sealAndSend(
   return { ...created, sealMs, expiresAt: envelope.expiresAt };
 }
 
-/** The states the open page can be in. */
+/** The states the open page can be in: a closed letter's state (shared/api), or why else not. */
 export type OpenState =
   | 'open'
   | 'locked'
   | 'unregistered'
   | 'not_for_you'
-  | 'expired'
-  | 'revoked'
+  | ClosedEnvelopeState
   | 'tampered'
   | 'network'
   | 'invalid_link'
@@ -161,11 +156,11 @@ function stateOfError(err: unknown): Exclude<OpenState, 'open'> {
   if (api.isApiError(err)) {
     if (err.status === 0) return 'network';
     if (err.status === 404 || err.status === 403) return 'not_for_you';
-    if (err.status === 410) return err.code.includes('revoked') ? 'revoked' : 'expired';
+    if (err.status === 410) return closedStateOf(err.code) ?? ENVELOPE_STATE.EXPIRED;
     return 'error';
   }
   if (isMifengError(err, 'NotARecipient')) return 'not_for_you';
-  if (isMifengError(err, 'Expired')) return 'expired';
+  if (isMifengError(err, 'Expired')) return ENVELOPE_STATE.EXPIRED;
   if (
     isMifengError(err, 'BadSignature') ||
     isMifengError(err, 'Tampered') ||
@@ -214,19 +209,14 @@ export async function openLetter(id: string): Promise<OpenResult> {
   }
 }
 
-const ENVELOPE_ID = /^[A-Za-z0-9_-]{22}$/;
-
 /** The envelope id of a QR URL, accepted only in exactly the form `<publicUrl>/s/<id>`. */
 export function idFromLetterUrl(url: string, publicUrl = config.publicUrl): string | null {
-  const prefix = `${publicUrl.replace(/\/+$/, '')}/s/`;
-  if (!url.startsWith(prefix)) return null;
-  const id = url.slice(prefix.length);
-  return ENVELOPE_ID.test(id) ? id : null;
+  return idFromUrlOf(url, publicUrl);
 }
 
 /** The QR URL of an envelope. */
 export function letterUrl(id: string, publicUrl = config.publicUrl): string {
-  return `${publicUrl.replace(/\/+$/, '')}/s/${id}`;
+  return letterUrlOf(publicUrl, id);
 }
 
 /**
@@ -234,7 +224,7 @@ export function letterUrl(id: string, publicUrl = config.publicUrl): string {
  * rule hands over the scanned URL percent-encoded; decoded exactly once). Null when neither is valid.
  */
 export function idFromQuery(query: Record<string, string | undefined>): string | null {
-  if (query.id !== undefined) return ENVELOPE_ID.test(query.id) ? query.id : null;
+  if (query.id !== undefined) return EnvelopeIdSchema.safeParse(query.id).success ? query.id : null;
   if (query.q !== undefined) {
     let url: string;
     try {

@@ -4,7 +4,7 @@
  * per-device openid when `config.loginMode` is `dev`.
  */
 import { config } from '../../config';
-import { type AuthResponse, base64urlEncode, type MeResponse, randomBytes } from '../../lib';
+import { type AuthResponse, base64urlEncode, MAX_EXPIRY_DAYS, type MeResponse, randomBytes } from '../../lib';
 import * as api from '../api';
 import { lock } from '../keyring/state';
 import { whenRandomReady } from '../random';
@@ -72,6 +72,14 @@ export function signIn(): Promise<MeResponse> {
 /** The profile loaded by the last signIn/refresh, or null. */
 export function currentProfile(): MeResponse | null {
   return me;
+}
+
+/**
+ * The farthest a custom expiry may lie ahead, in days: the server's own limit from `GET /me`, and
+ * its default only until a profile is loaded (the compose page is reached signed in).
+ */
+export function maxExpiryDays(): number {
+  return me?.maxExpiryDays ?? MAX_EXPIRY_DAYS;
 }
 
 /** Reloads the profile from the server. */

@@ -6,7 +6,13 @@
  * keeps the tombstone: id, sender, recipients, times and state.
  */
 import fp from 'fastify-plugin';
-import { ENVELOPE_PAGE_SIZE, type EnvelopeState, type EnvelopeSummary } from '../../../shared/api/envelopes';
+import {
+  type ClosedEnvelopeState,
+  ENVELOPE_PAGE_SIZE,
+  ENVELOPE_STATE,
+  type EnvelopeState,
+  type EnvelopeSummary,
+} from '../../../shared/api/envelopes';
 import { MifengError } from '../../../shared/errors';
 
 declare module 'fastify' {
@@ -28,11 +34,10 @@ export interface NewEnvelope {
   recipients: { userId: string; keyId: string }[];
 }
 
-/** What a reader gets from `read`. */
+/** What a reader gets from `read`: not found, a closed state (`revoked`, `expired`), or the letter. */
 export type ReadResult =
   | { kind: 'not_found' }
-  | { kind: 'revoked' }
-  | { kind: 'expired' }
+  | { kind: ClosedEnvelopeState }
   | {
       kind: 'ok';
       body: string;
@@ -48,9 +53,9 @@ export function envelopeState(
   row: { revokedAt: Date | null; expiresAt: Date | null },
   now: Date,
 ): EnvelopeState {
-  if (row.revokedAt) return 'revoked';
-  if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return 'expired';
-  return 'active';
+  if (row.revokedAt) return ENVELOPE_STATE.REVOKED;
+  if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return ENVELOPE_STATE.EXPIRED;
+  return ENVELOPE_STATE.ACTIVE;
 }
 
 /** Keyset cursor over (createdAt desc, id desc). */
@@ -148,19 +153,29 @@ export function createEnvelopesRepository(prisma: Prisma) {
 
     /**
      * Reads an envelope for `readerId` (its sender or a listed recipient; anyone else gets
-     * `not_found`, the same as a missing id). A recipient's first successful read is recorded by
-     * one conditional UPDATE that re-checks revocation and expiry, so an open is never recorded
-     * for a letter that was revoked or expired in between.
+     * `not_found`, the same as a missing id). The lookup, the state check and the recording of a
+     * recipient's first open are one statement, so one snapshot: an open is recorded exactly when
+     * the letter is handed out, never for one revoked or expired as seen by this read.
      */
     async read(id: string, readerId: string, now: Date): Promise<ReadResult> {
-      // The hot path: one query for the envelope, its sender's name and the reader's own entry.
       const [row] = await prisma.$queryRaw<ReadRow[]>`
-        SELECT e.sender_id, e.sender_key_id, e.expires_at, e.revoked_at, e.body, u.name AS sender_name,
-               (r.user_id IS NOT NULL) AS is_recipient, r.opened_at
-        FROM envelopes e
-        JOIN users u ON u.id = e.sender_id
-        LEFT JOIN envelope_recipients r ON r.envelope_id = e.id AND r.user_id = ${readerId}
-        WHERE e.id = ${id}`;
+        WITH target AS (
+          SELECT e.sender_id, e.sender_key_id, e.expires_at, e.revoked_at, e.body, u.name AS sender_name,
+                 (r.user_id IS NOT NULL) AS is_recipient, r.opened_at
+          FROM envelopes e
+          JOIN users u ON u.id = e.sender_id
+          LEFT JOIN envelope_recipients r ON r.envelope_id = e.id AND r.user_id = ${readerId}
+          WHERE e.id = ${id}
+        ),
+        opened AS (
+          UPDATE envelope_recipients r SET opened_at = ${now}
+          FROM target t
+          WHERE r.envelope_id = ${id} AND r.user_id = ${readerId} AND r.opened_at IS NULL
+            AND t.sender_id <> ${readerId} AND t.body IS NOT NULL AND t.revoked_at IS NULL
+            AND (t.expires_at IS NULL OR t.expires_at > ${now})
+          RETURNING r.opened_at
+        )
+        SELECT * FROM target`;
       if (!row) return { kind: 'not_found' };
       const isSender = row.sender_id === readerId;
       if (!isSender && !row.is_recipient) return { kind: 'not_found' };
@@ -168,29 +183,9 @@ export function createEnvelopesRepository(prisma: Prisma) {
         { revokedAt: toDate(row.revoked_at), expiresAt: toDate(row.expires_at) },
         now,
       );
-      if (state !== 'active' || row.body === null)
-        return { kind: state === 'revoked' ? 'revoked' : 'expired' };
-
-      if (!isSender && row.opened_at === null) {
-        const { count } = await prisma.envelopeRecipient.updateMany({
-          where: {
-            envelopeId: id,
-            userId: readerId,
-            openedAt: null,
-            envelope: { is: { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] } },
-          },
-          data: { openedAt: now },
-        });
-        if (count === 0) {
-          // Either a concurrent read recorded it first (fine) or the letter just became unreadable.
-          const again = await prisma.envelope.findUnique({
-            where: { id },
-            select: { revokedAt: true, expiresAt: true },
-          });
-          const stateNow = again ? envelopeState(again, new Date()) : 'revoked';
-          if (stateNow !== 'active') return { kind: stateNow === 'revoked' ? 'revoked' : 'expired' };
-        }
-      }
+      // A purged body belongs to an expired or revoked letter whose grace period is over.
+      if (state !== ENVELOPE_STATE.ACTIVE) return { kind: state };
+      if (row.body === null) return { kind: ENVELOPE_STATE.EXPIRED };
 
       const result: ReadResult = {
         kind: 'ok',

@@ -11,7 +11,7 @@
  * docs/operations.md). Tested in tests/faults/slow-postgres-outage.test.ts (SIGSTOP).
  */
 import fp from 'fastify-plugin';
-import { ERRORS } from '../../../shared/errors';
+import { errorBody } from '../../errors';
 
 /** Longer than any healthy request takes; shorter than nginx's and the server's 30 s timeouts. */
 export const REQUEST_DEADLINE_MS = 10_000;
@@ -27,7 +27,7 @@ export default fp(
           .code(503)
           .header('retry-after', '5')
           .header('connection', 'close')
-          .send({ error: { code: ERRORS.Unavailable.code, message: ERRORS.Unavailable.message } });
+          .send(errorBody('Unavailable'));
       }, REQUEST_DEADLINE_MS);
       timer.unref();
       timers.set(request, timer);

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { authContract } from '../../../shared/api/auth';
 import { MifengError } from '../../../shared/errors';
 import { toApiUser } from '../../plugins/app/users-repository';
+import { contractRoute } from '../_contract';
 
 const auth: FastifyPluginAsyncZod = async (fastify) => {
   const signIn = async (openid: string) => {
@@ -12,9 +13,7 @@ const auth: FastifyPluginAsyncZod = async (fastify) => {
   };
 
   fastify.route({
-    method: 'POST',
-    url: authContract.wechat.path,
-    schema: { tags: ['auth'], body: authContract.wechat.body, response: authContract.wechat.responses },
+    ...contractRoute(authContract.wechat, { tags: ['auth'] }),
     handler: async (request) => {
       const { openid } = await fastify.wechat.code2Session(request.body.code);
       return signIn(openid);
@@ -22,14 +21,10 @@ const auth: FastifyPluginAsyncZod = async (fastify) => {
   });
 
   fastify.route({
-    method: 'POST',
-    url: authContract.dev.path,
-    schema: {
+    ...contractRoute(authContract.dev, {
       tags: ['auth'],
       description: 'Only when DEV_LOGIN is on: sign in as any openid, without WeChat.',
-      body: authContract.dev.body,
-      response: authContract.dev.responses,
-    },
+    }),
     handler: async (request) => {
       if (!fastify.config.DEV_LOGIN) throw new MifengError('NotFound');
       return signIn(`dev:${request.body.openid}`);

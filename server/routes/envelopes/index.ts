@@ -9,9 +9,15 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { DAY_MS, MAX_CLOCK_SKEW_MS } from '../../../shared/api/common';
-import { envelopesContract, type GetEnvelopeResponse } from '../../../shared/api/envelopes';
+import {
+  CLOSED_STATE_ERROR,
+  envelopesContract,
+  type GetEnvelopeResponse,
+} from '../../../shared/api/envelopes';
+import { letterUrl } from '../../../shared/api/links';
 import { MifengError } from '../../../shared/errors';
 import type { Envelope } from '../../../shared/protocol';
+import { contractRoute } from '../_contract';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -39,14 +45,10 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
   }
 
   fastify.route({
-    method: 'POST',
-    url: envelopesContract.create.path,
-    schema: {
+    ...contractRoute(envelopesContract.create, {
       ...secured,
       description: 'Upload a sealed envelope (protocol v1). Answers the QR URL.',
-      body: envelopesContract.create.body,
-      response: envelopesContract.create.responses,
-    },
+    }),
     preValidation: async (request) => {
       const body = request.body as { envelope?: unknown } | null;
       request.rawEnvelope = body && typeof body === 'object' ? body.envelope : undefined;
@@ -73,26 +75,21 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
         recipients: envelope.recipients.map((r) => ({ userId: r.user, keyId: r.key })),
       });
       reply.code(201);
-      return { id: envelope.id, url: `${PUBLIC_URL}/s/${envelope.id}` };
+      return { id: envelope.id, url: letterUrl(PUBLIC_URL, envelope.id) };
     },
   });
 
   fastify.route({
-    method: 'GET',
-    url: envelopesContract.get.path,
-    schema: {
+    ...contractRoute(envelopesContract.get, {
       ...secured,
       description:
         'The envelope as uploaded, with the key that signed it. 404 unless you are its sender or a recipient; ' +
         '410 once expired (`expired`) or revoked (`revoked`). The sender also gets who opened it.',
-      params: envelopesContract.get.params,
-      response: envelopesContract.get.responses,
-    },
+    }),
     handler: async (request, reply) => {
       const found = await fastify.envelopesRepository.read(request.params.id, request.userId, new Date());
       if (found.kind === 'not_found') throw new MifengError('NotFound');
-      if (found.kind === 'revoked') throw new MifengError('Revoked');
-      if (found.kind === 'expired') throw new MifengError('Expired');
+      if (found.kind !== 'ok') throw new MifengError(CLOSED_STATE_ERROR[found.kind]);
       const publicKey = await fastify.signatures.publicKey(found.senderKeyId);
       if (!publicKey) throw new MifengError('Internal', 'sender key missing');
       const sender = { user: found.senderId, name: found.senderName, publicKey, keyId: found.senderKeyId };
@@ -105,16 +102,12 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
   });
 
   fastify.route({
-    method: 'GET',
-    url: envelopesContract.list.path,
-    // DESIGN §4: lists are for registered users (found by tests/server/authz-matrix.test.ts).
-    onRequest: fastify.requireRegistered,
-    schema: {
+    ...contractRoute(envelopesContract.list, {
       ...secured,
       description: 'Metadata pages, newest first: `inbox` (addressed to you by others) or `sent`.',
-      querystring: envelopesContract.list.querystring,
-      response: envelopesContract.list.responses,
-    },
+    }),
+    // Lists are for registered users (found by tests/server/authz-matrix.test.ts).
+    onRequest: fastify.requireRegistered,
     handler: async (request) => {
       const { box, cursor } = request.query;
       return fastify.envelopesRepository.list(box, request.userId, cursor, new Date());
@@ -122,14 +115,10 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
   });
 
   fastify.route({
-    method: 'DELETE',
-    url: envelopesContract.revoke.path,
-    schema: {
+    ...contractRoute(envelopesContract.revoke, {
       ...secured,
       description: 'Revoke (sender only): recipients then get 410 `revoked`. Idempotent.',
-      params: envelopesContract.revoke.params,
-      response: envelopesContract.revoke.responses,
-    },
+    }),
     handler: async (request, reply) => {
       const revoked = await fastify.envelopesRepository.revoke(request.params.id, request.userId, new Date());
       if (!revoked) throw new MifengError('NotFound');

@@ -5,6 +5,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { CheckState } from '../../../shared/api/health';
 import { healthContract } from '../../../shared/api/health';
+import { contractRoute } from '../_contract';
 
 /** How long a readiness probe waits for each dependency. */
 const PROBE_TIMEOUT_MS = 2000;
@@ -19,18 +20,14 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 const health: FastifyPluginAsyncZod = async (fastify) => {
   fastify.route({
-    method: 'GET',
-    url: healthContract.health.path,
+    ...contractRoute(healthContract.health, { tags: ['health'] }),
     config: { rateLimit: false },
-    schema: { tags: ['health'], response: healthContract.health.responses },
     handler: async () => ({ status: 'ok' as const }),
   });
 
   fastify.route({
-    method: 'GET',
-    url: healthContract.ready.path,
+    ...contractRoute(healthContract.ready, { tags: ['health'] }),
     config: { rateLimit: false },
-    schema: { tags: ['health'], response: healthContract.ready.responses },
     handler: async (_request, reply) => {
       const database: CheckState = await withTimeout(
         fastify.prisma.$queryRaw`SELECT 1`,

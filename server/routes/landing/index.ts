@@ -1,5 +1,5 @@
 /**
- * `GET /s/:id`: the landing page behind a letter's QR URL (`<PUBLIC_URL>/s/<id>`, DESIGN §4).
+ * `GET /s/:id`: the landing page behind a letter's QR URL (`<PUBLIC_URL>/s/<id>`, shared/api/links.ts).
  *
  * Inside WeChat the QR opens the mini program; this page is only for people who scanned it with an
  * ordinary camera, and tells them to open it in WeChat.
@@ -16,6 +16,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { EnvelopeIdSchema } from '../../../shared/api/common';
+import { LETTER_LINK_PATH } from '../../../shared/api/links';
 import { invalidLinkPage, landingPage, PAGE_HEADERS } from './page';
 
 // The pages never change, so they are rendered once.
@@ -25,7 +26,7 @@ const INVALID_HTML = invalidLinkPage();
 export default async function landingRoutes(fastify: FastifyInstance): Promise<void> {
   // No params schema: the app's validator answers JSON errors, and a person holding a phone should get
   // the HTML page whatever they scanned.
-  fastify.get<{ Params: { id: string } }>('/s/:id', async (request, reply) => {
+  fastify.get<{ Params: { id: string } }>(LETTER_LINK_PATH, async (request, reply) => {
     const valid = EnvelopeIdSchema.safeParse(request.params.id).success;
     return reply
       .code(valid ? 200 : 404)
@@ -33,5 +34,7 @@ export default async function landingRoutes(fastify: FastifyInstance): Promise<v
       .send(valid ? LANDING_HTML : INVALID_HTML);
   });
   // A mangled scan can add path segments (`/s/abc/def`); it still deserves the page, not a JSON 404.
-  fastify.get('/s/*', async (_request, reply) => reply.code(404).headers(PAGE_HEADERS).send(INVALID_HTML));
+  fastify.get(LETTER_LINK_PATH.replace(':id', '*'), async (_request, reply) =>
+    reply.code(404).headers(PAGE_HEADERS).send(INVALID_HTML),
+  );
 }

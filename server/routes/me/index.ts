@@ -8,9 +8,11 @@ import { base64urlDecode, base64urlEncode } from '../../../shared/encoding';
 import { MifengError } from '../../../shared/errors';
 import { keyId, parseKeyBackup } from '../../../shared/protocol';
 import { toApiUser, type UserRecord } from '../../plugins/app/users-repository';
+import { contractRoute } from '../_contract';
 
 const me: FastifyPluginAsyncZod = async (fastify) => {
   fastify.addHook('onRequest', fastify.authenticate);
+  const secured = { tags: ['me'], security: [{ bearerAuth: [] }] };
 
   const profile = async (user: UserRecord | null): Promise<MeResponse> => {
     if (!user) throw new MifengError('Unauthorized');
@@ -19,26 +21,20 @@ const me: FastifyPluginAsyncZod = async (fastify) => {
       user: toApiUser(user),
       publicKey: key ? base64urlEncode(key.publicKey) : null,
       backup: key ? key.backup : null,
+      maxExpiryDays: fastify.config.MAX_EXPIRY_DAYS,
     };
   };
 
   fastify.route({
-    method: 'GET',
-    url: meContract.get.path,
-    schema: { tags: ['me'], security: [{ bearerAuth: [] }], response: meContract.get.responses },
+    ...contractRoute(meContract.get, secured),
     handler: async (request) => profile(await fastify.usersRepository.findById(request.userId)),
   });
 
   fastify.route({
-    method: 'POST',
-    url: meContract.setPhone.path,
-    schema: {
-      tags: ['me'],
-      security: [{ bearerAuth: [] }],
+    ...contractRoute(meContract.setPhone, {
+      ...secured,
       description: '`{code}` from the getPhoneNumber button; `{phone}` only when DEV_LOGIN is on.',
-      body: meContract.setPhone.body,
-      response: meContract.setPhone.responses,
-    },
+    }),
     handler: async (request) => {
       const body = request.body;
       let phone: string;
@@ -58,15 +54,10 @@ const me: FastifyPluginAsyncZod = async (fastify) => {
   });
 
   fastify.route({
-    method: 'PUT',
-    url: meContract.setKeys.path,
-    schema: {
-      tags: ['me'],
-      security: [{ bearerAuth: [] }],
+    ...contractRoute(meContract.setKeys, {
+      ...secured,
       description: 'Completes registration, or rotates the key pair (old public keys are kept).',
-      body: meContract.setKeys.body,
-      response: meContract.setKeys.responses,
-    },
+    }),
     handler: async (request) => {
       const { name, publicKey, backup } = request.body;
       const key = base64urlDecode(publicKey);

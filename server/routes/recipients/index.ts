@@ -12,6 +12,7 @@ import { recipientsContract } from '../../../shared/api/recipients';
 import { constantTimeEqual } from '../../../shared/crypto';
 import { base64urlEncode } from '../../../shared/encoding';
 import { MifengError } from '../../../shared/errors';
+import { contractRoute } from '../_contract';
 
 /** Names match when equal after NFKC, trimming, collapsing spaces and lower-casing. */
 export function normalizeName(name: string): string {
@@ -30,16 +31,9 @@ const recipients: FastifyPluginAsyncZod = async (fastify) => {
   fastify.addHook('onRequest', fastify.requireRegistered);
 
   fastify.route({
-    method: 'POST',
-    url: recipientsContract.lookup.path,
+    ...contractRoute(recipientsContract.lookup, { tags: ['recipients'], security: [{ bearerAuth: [] }] }),
     config: {
       rateLimit: { max: fastify.config.LOOKUP_RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 },
-    },
-    schema: {
-      tags: ['recipients'],
-      security: [{ bearerAuth: [] }],
-      body: recipientsContract.lookup.body,
-      response: recipientsContract.lookup.responses,
     },
     handler: async (request) => {
       const { name, phone } = request.body;

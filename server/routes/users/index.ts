@@ -3,20 +3,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { recipientsContract } from '../../../shared/api/recipients';
 import { base64urlEncode } from '../../../shared/encoding';
 import { MifengError } from '../../../shared/errors';
+import { contractRoute } from '../_contract';
 
 const users: FastifyPluginAsyncZod = async (fastify) => {
   fastify.addHook('onRequest', fastify.authenticate);
   fastify.addHook('onRequest', fastify.requireRegistered);
 
   fastify.route({
-    method: 'GET',
-    url: recipientsContract.userKey.path,
-    schema: {
-      tags: ['recipients'],
-      security: [{ bearerAuth: [] }],
-      params: recipientsContract.userKey.params,
-      response: recipientsContract.userKey.responses,
-    },
+    ...contractRoute(recipientsContract.userKey, { tags: ['recipients'], security: [{ bearerAuth: [] }] }),
     handler: async (request) => {
       const key = await fastify.usersRepository.currentKey(request.params.id);
       if (!key) throw new MifengError('NotFound');

@@ -1,0 +1,49 @@
+/**
+ * A `Transport` over the Fetch API, for Node (the tests, the load workload, the CLI) and browsers.
+ * `fetch` is passed in because shared/ compiles without platform typings; only the few members
+ * used here are typed.
+ */
+import type { HttpResponse, Transport } from './contract';
+
+/** The part of the Fetch API the transport uses. */
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+) => Promise<{ status: number; text(): Promise<string> }>;
+
+export interface FetchTransportOptions {
+  fetch: FetchLike;
+  /** The bearer token to send, read at every request (none when it answers null/undefined). */
+  token?: () => string | null | undefined;
+}
+
+/** The JSON of `text`, undefined when empty, the text itself when it is not JSON. */
+export function parseJsonBody(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Requests to `baseUrl` (scheme, host, port; no trailing slash needed) with JSON bodies. */
+export function fetchTransport(baseUrl: string, options: FetchTransportOptions): Transport {
+  const base = baseUrl.replace(/\/+$/, '');
+  return async (request): Promise<HttpResponse> => {
+    const headers: Record<string, string> = {};
+    const token = options.token?.();
+    if (token) headers.authorization = `Bearer ${token}`;
+    let body: string | undefined;
+    if (request.body !== undefined) {
+      body = JSON.stringify(request.body);
+      headers['content-type'] = 'application/json';
+    }
+    const res = await options.fetch(`${base}${request.path}`, {
+      method: request.method,
+      headers,
+      ...(body === undefined ? {} : { body }),
+    });
+    return { status: res.status, body: parseJsonBody(await res.text()) };
+  };
+}
