@@ -1,7 +1,8 @@
 /**
  * Bearer-token auth with @fastify/jwt: HS256 only (no `alg: none`, no other algorithm), subject =
  * user id, expiry `JWT_EXPIRES_IN_DAYS`. Decorates `fastify.issueToken(userId)` and the hooks
- * `fastify.authenticate` (any valid token) used by the route folders' autohooks.
+ * `fastify.authenticate` (any valid token) used by the route folders' autohooks. A verified
+ * request is counted against its user's rate limit at once, before anything else is done for it.
  */
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -40,11 +41,12 @@ export default fp(
     });
     fastify.decorateRequest('userId', '');
     fastify.decorate('issueToken', (userId: string) => fastify.jwt.sign({ sub: userId }));
-    fastify.decorate('authenticate', async (request: FastifyRequest) => {
+    fastify.decorate('authenticate', async (request: FastifyRequest, reply: FastifyReply) => {
       const payload = await request.jwtVerify<TokenPayload>();
       if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new MifengError('Unauthorized');
       request.userId = payload.sub;
+      await fastify.limitUser(request, reply);
     });
   },
-  { name: 'auth', dependencies: ['config'] },
+  { name: 'auth', dependencies: ['config', 'rate-limit'] },
 );
