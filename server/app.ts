@@ -16,6 +16,7 @@ import { errorReply } from './errors';
 import jobs from './jobs';
 import envelopesRepository from './plugins/app/envelopes-repository';
 import phones from './plugins/app/phones';
+import quotas from './plugins/app/quotas';
 import signatures from './plugins/app/signatures';
 import usersRepository from './plugins/app/users-repository';
 import audit from './plugins/external/audit';
@@ -80,6 +81,7 @@ export async function serviceApp(fastify: FastifyInstance, opts: AppOptions): Pr
   await fastify.register(usersRepository);
   await fastify.register(envelopesRepository);
   await fastify.register(phones);
+  await fastify.register(quotas);
   await fastify.register(signatures);
   await fastify.register(jobs);
 
