@@ -4,5 +4,4 @@ export * from './common';
 export * from './envelopes';
 export * from './health';
 export * from './me';
-export * from './phone';
 export * from './recipients';

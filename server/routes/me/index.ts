@@ -2,11 +2,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { MeResponse } from '../../../shared/api/me';
 import { meContract } from '../../../shared/api/me';
-import { phoneFromWeChat } from '../../../shared/api/phone';
 import { sm2IsValidPublicKey } from '../../../shared/crypto';
 import { base64urlDecode, base64urlEncode } from '../../../shared/encoding';
 import { MifengError } from '../../../shared/errors';
 import { keyId, parseKeyBackup } from '../../../shared/protocol';
+import { phoneFromWeChat } from '../../phone';
 import { toApiUser, type UserRecord } from '../../plugins/app/users-repository';
 
 const me: FastifyPluginAsyncZod = async (fastify) => {
