@@ -15,7 +15,6 @@ export type AuditEvent =
   | 'login'
   | 'phone_set'
   | 'key_set'
-  | 'key_rotated'
   | 'envelope_revoked'
   | 'quota_exceeded'
   | 'rate_limited';

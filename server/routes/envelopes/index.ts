@@ -138,6 +138,7 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
     handler: async (request, reply) => {
       const revoked = await fastify.envelopesRepository.revoke(request.params.id, request.userId, new Date());
       if (!revoked) throw new MifengError('NotFound');
+      fastify.audit(request, 'envelope_revoked', { envelopeId: request.params.id });
       return reply.code(204).send();
     },
   });

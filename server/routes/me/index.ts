@@ -53,7 +53,9 @@ const me: FastifyPluginAsyncZod = async (fastify) => {
         phone = body.phone;
       }
       const hashed = fastify.phones.hash(phone);
-      return profile(await fastify.usersRepository.setPhone(request.userId, hashed.hash, hashed.masked));
+      const user = await fastify.usersRepository.setPhone(request.userId, hashed.hash, hashed.masked);
+      fastify.audit(request, 'phone_set');
+      return profile(user);
     },
   });
 
@@ -77,6 +79,7 @@ const me: FastifyPluginAsyncZod = async (fastify) => {
         publicKey: key,
         backup: parseKeyBackup(backup),
       });
+      fastify.audit(request, 'key_set', { keyId: user.currentKeyId ?? '' });
       return profile(user);
     },
   });
