@@ -7,6 +7,9 @@
  *                                re-signed under a new id each, so every upload is distinct and
  *                                its SM2 signature is verified by the server)
  * - bare GET / bare POST         Fastify with one trivial route each (JSON parse for POST)
+ * - bare pg GET                  (PostgreSQL) Fastify running the read query of GET /envelopes/:id
+ *                                through `pg` directly: the ceiling for a route that asks the
+ *                                database once, with no auth, limits, validation or ORM
  *
  * Each server runs in its own process (`node --import tsx`), autocannon in this one. Prints a
  * table of req/s, p50/p99 latency and the ratio to the bare ceiling, and the targets.
@@ -64,6 +67,35 @@ if (process.argv.includes('--bare')) {
   await new Promise(() => {});
 }
 
+if (process.argv.includes('--bare-pg')) {
+  const { default: Fastify } = await import('fastify');
+  const { default: pg } = await import('pg');
+  // The same pool size and the same statement as the API's read (envelopes-repository.ts).
+  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
+  const reader = process.env.BENCH_READER ?? '';
+  const app = Fastify();
+  app.get<{ Params: { id: string } }>('/bare/envelopes/:id', async (request, reply) => {
+    const { rows } = await pool.query({
+      name: 'read',
+      text: `SELECT e.sender_id, e.sender_key_id, e.expires_at, e.revoked_at, e.body, u.name AS sender_name,
+                    (r.user_id IS NOT NULL) AS is_recipient, r.opened_at
+             FROM envelopes e
+             JOIN users u ON u.id = e.sender_id
+             LEFT JOIN envelope_recipients r ON r.envelope_id = e.id AND r.user_id = $1
+             WHERE e.id = $2`,
+      values: [reader, request.params.id],
+    });
+    const row = rows[0];
+    if (!row) return reply.code(404).send({ error: 'not found' });
+    reply.type('application/json; charset=utf-8');
+    return reply.send(
+      `{"envelope":${row.body},"sender":${JSON.stringify({ user: row.sender_id, name: row.sender_name })}}`,
+    );
+  });
+  await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) });
+  await new Promise(() => {});
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function waitReady(url: string, child: ChildProcess): Promise<void> {
@@ -100,6 +132,23 @@ async function startBare(): Promise<{ url: string; child: ChildProcess }> {
   return { url, child };
 }
 
+/** The bare pg server on `databaseUrl`, reading envelopes as `reader`; ready once `probe` answers. */
+async function startBarePg(
+  databaseUrl: string,
+  reader: string,
+  probe: string,
+): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench-api.ts', '--bare-pg'], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, BENCH_READER: reader },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(`${url}${probe}`, child);
+  return { url, child };
+}
+
 async function startApi(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const profile = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [];
@@ -114,6 +163,11 @@ async function startApi(env: Record<string, string>): Promise<{ url: string; chi
       LOG_LEVEL: 'warn',
       PURGE_INTERVAL_SECONDS: '0',
       RATE_LIMIT_PER_MINUTE: '1000000',
+      RATE_LIMIT_IP_PER_MINUTE: '1000000',
+      // Every upload of the POST run comes from one sender: quotas on, but out of reach.
+      QUOTA_ACTIVE_LETTERS: '1000000',
+      QUOTA_LETTERS_PER_DAY: '1000000',
+      QUOTA_STORED_BYTES: String(2 ** 40),
       VERIFY_WORKERS: process.env.BENCH_VERIFY_WORKERS ?? '1',
       ...env,
     },
@@ -299,6 +353,17 @@ async function benchDatabase(database: string, bare: { get: number; post: number
         duration: 2,
       });
     if (ROUTES.includes('get')) {
+      if (env.DATABASE_URL) {
+        const barePg = await startBarePg(env.DATABASE_URL, bob.id, `/bare/envelopes/${letter.id}`);
+        try {
+          const url = `${barePg.url}/bare/envelopes/${letter.id}`;
+          await run({ url, duration: 2 });
+          const ceiling = await measured(barePg.child.pid, () => run({ url }));
+          rows.push(row(database, 'bare pg GET', ceiling.result, bare.get, ceiling.cpu));
+        } finally {
+          await stop(barePg.child);
+        }
+      }
       const get = await measured(api.child.pid, () =>
         run({
           url: `${api.url}/api/v1/envelopes/${letter.id}`,
@@ -395,6 +460,15 @@ async function main(): Promise<void> {
     );
   }
   const pgGet = rows.find((r) => r.database === 'postgres' && r.test.startsWith('GET'));
+  const pgCeiling = rows.find((r) => r.database === 'postgres' && r.test === 'bare pg GET');
+  if (pgGet && pgCeiling) {
+    const share = (100 * pgGet.rps) / pgCeiling.rps;
+    console.log('');
+    console.log(
+      `target (PostgreSQL): GET /envelopes/:id ≥ 50 % of bare pg GET: ${share >= 50 ? 'met' : 'NOT met'} ` +
+        `(${share.toFixed(1)} %: ${pgGet.rps} vs ${pgCeiling.rps} req/s; p99 ${pgGet.p99} vs ${pgCeiling.p99} ms)`,
+    );
+  }
   const pgPost = rows.find((r) => r.database === 'postgres' && r.test.startsWith('POST'));
   if (pgGet && pgPost) {
     const getOk = pgGet.rps >= 0.2 * bare.get && pgGet.p99 <= 25;

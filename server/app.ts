@@ -15,12 +15,15 @@ import { errorBody, errorReply } from './errors';
 import jobs from './jobs';
 import envelopesRepository from './plugins/app/envelopes-repository';
 import phones from './plugins/app/phones';
+import quotas from './plugins/app/quotas';
 import signatures from './plugins/app/signatures';
 import usersRepository from './plugins/app/users-repository';
+import audit from './plugins/external/audit';
 import auth from './plugins/external/auth';
 import configPlugin from './plugins/external/config';
 import deadline from './plugins/external/deadline';
 import helmet from './plugins/external/helmet';
+import metrics from './plugins/external/metrics';
 import prisma from './plugins/external/prisma';
 import rateLimit from './plugins/external/rate-limit';
 import redis from './plugins/external/redis';
@@ -31,6 +34,7 @@ import envelopesRoutes from './routes/envelopes';
 import healthRoutes from './routes/health';
 import landingRoutes from './routes/landing';
 import meRoutes from './routes/me';
+import metricsRoutes from './routes/metrics';
 import recipientsRoutes from './routes/recipients';
 import usersRoutes from './routes/users';
 
@@ -61,10 +65,13 @@ export async function serviceApp(fastify: FastifyInstance, opts: AppOptions): Pr
   await fastify.register(configPlugin, { config: opts.config });
   // First hook of every request: no request outlives REQUEST_DEADLINE_MS without an answer.
   await fastify.register(deadline);
+  await fastify.register(metrics);
+  await fastify.register(audit);
   await fastify.register(prisma, opts.database ? { database: opts.database } : {});
   await fastify.register(redis);
-  await fastify.register(auth);
+  // Before auth: every request is counted against its address first, then against its user.
   await fastify.register(rateLimit);
+  await fastify.register(auth);
   await fastify.register(helmet);
   await fastify.register(wechat);
   await fastify.register(swagger);
@@ -73,6 +80,7 @@ export async function serviceApp(fastify: FastifyInstance, opts: AppOptions): Pr
   await fastify.register(usersRepository);
   await fastify.register(envelopesRepository);
   await fastify.register(phones);
+  await fastify.register(quotas);
   await fastify.register(signatures);
   await fastify.register(jobs);
 
@@ -84,12 +92,10 @@ export async function serviceApp(fastify: FastifyInstance, opts: AppOptions): Pr
   await fastify.register(usersRoutes);
   await fastify.register(envelopesRoutes);
   await fastify.register(landingRoutes);
+  await fastify.register(metricsRoutes);
 
-  fastify.setNotFoundHandler(
-    // Unknown routes are counted too, so probing them costs the same as any request.
-    { preHandler: fastify.rateLimit() },
-    (_request, reply) => reply.code(404).send(errorBody('NotFound')),
-  );
+  // Unknown routes are counted against the address like any request (plugins/external/rate-limit.ts).
+  fastify.setNotFoundHandler((_request, reply) => reply.code(404).send(errorBody('NotFound')));
 }
 
 /** Fastify server options that belong with the app (limits, timeouts), for server.ts and tests. */
@@ -105,9 +111,9 @@ export function serverOptions(config: AppConfig): FastifyServerOptions {
     // PGlite's initdb on a slow disk: far longer than Fastify's 10 s default per plugin.
     pluginTimeout: 180_000,
     forceCloseConnections: 'idle',
-    // Behind a load balancer the client address comes from X-Forwarded-For.
-    // A hop count is valid at runtime (proxy-addr) though Fastify's types omit it.
-    trustProxy: config.TRUST_PROXY as boolean | string,
+    // Behind a load balancer the client address comes from X-Forwarded-For, believed only when
+    // the connection comes from one of the listed proxies (never from any client).
+    trustProxy: config.TRUST_PROXY ?? false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // Broken percent-encoding or an over-long path parameter fail in the router, before the error
     // handler: answer them in the API's error shape, without echoing the URL (found by fuzzing).

@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import * as z from 'zod/mini';
 import { MAX_EXPIRY_DAYS } from '../shared/api/common';
@@ -45,6 +46,55 @@ const urlVar = (protocols: RegExp) =>
     ),
   );
 
+/** `10.0.0.5`, `10.0.0.0/8`, `::1` or `fd00::/8`. */
+function isAddressOrCidr(text: string): boolean {
+  const [address = '', bits, ...rest] = text.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Limits, quotas, proxies and metrics: what protects the API from one client (docs/operations.md).
+ * Every request counts against its address first, then against its user once the token verifies.
+ */
+const LimitsEnv = {
+  /** Requests per minute per client address, counted before authentication (every request). */
+  RATE_LIMIT_IP_PER_MINUTE: z._default(intVar(1, 1_000_000), 1200),
+  /** Requests per minute per signed-in user, counted as soon as the token verifies. */
+  RATE_LIMIT_PER_MINUTE: z._default(intVar(1, 1_000_000), 600),
+  /** Recipient lookups per minute per user. */
+  LOOKUP_RATE_LIMIT_PER_MINUTE: z._default(intVar(1, 100_000), 20),
+  /**
+   * The proxies whose X-Forwarded-For is believed: comma-separated addresses or CIDRs (unset: none,
+   * the client address is the socket's). `true` or a hop count would believe any client's header.
+   */
+  TRUST_PROXY: z.optional(
+    z.pipe(
+      z
+        .string()
+        .check(
+          z.refine(
+            (v) => v.split(',').every((part) => isAddressOrCidr(part.trim())),
+            'must be the addresses or CIDRs of your proxies, comma-separated (not true or a hop count)',
+          ),
+        ),
+      z.transform((v: string) => v.split(',').map((part) => part.trim())),
+    ),
+  ),
+  /** Letters a user may have active (neither expired nor revoked) at once. */
+  QUOTA_ACTIVE_LETTERS: z._default(intVar(1, 10_000_000), 1000),
+  /** Bytes of letters a user may have stored (until purged). */
+  QUOTA_STORED_BYTES: z._default(intVar(1024, Number.MAX_SAFE_INTEGER), 64 * 1024 * 1024),
+  /** Letters a user may send in any 24 hours. */
+  QUOTA_LETTERS_PER_DAY: z._default(intVar(1, 10_000_000), 200),
+  /** Bearer token for `GET /metrics`; unset: /metrics answers 404. */
+  METRICS_TOKEN: z.optional(
+    z.string().check(z.minLength(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`)),
+  ),
+};
+
 const EnvSchema = z.object({
   NODE_ENV: z._default(z.enum(['development', 'production', 'test']), 'development'),
   PORT: z._default(intVar(0, 65535), 3000),
@@ -73,26 +123,9 @@ const EnvSchema = z.object({
   PURGE_INTERVAL_SECONDS: z._default(intVar(0, 86400), 300),
   /** Largest request body, in bytes. */
   BODY_LIMIT: z._default(intVar(1024, 16 * 1024 * 1024), 256 * 1024),
-  /** Requests per minute per client (user when signed in, else IP) across the API. */
-  RATE_LIMIT_PER_MINUTE: z._default(intVar(1, 1_000_000), 600),
-  /** Recipient lookups per minute per user. */
-  LOOKUP_RATE_LIMIT_PER_MINUTE: z._default(intVar(1, 100_000), 20),
-  /** Trust X-Forwarded-* from a proxy: `true`, a hop count, or comma-separated addresses/CIDRs. */
-  TRUST_PROXY: z._default(
-    z.pipe(
-      z
-        .string()
-        .check(
-          z.regex(/^(true|false|\d+|[0-9a-fA-F.:/, ]+)$/, 'must be true, false, a hop count or addresses'),
-        ),
-      z.transform((v: string): boolean | number | string =>
-        v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v,
-      ),
-    ),
-    false,
-  ),
   /** Worker threads verifying envelope signatures (0 = verify on the main thread). */
   VERIFY_WORKERS: z.optional(intVar(0, 64)),
+  ...LimitsEnv,
 });
 
 type Env = z.infer<typeof EnvSchema>;
@@ -146,7 +179,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const issue = result.error.issues[0]!;
     const name = String(issue.path[0] ?? 'environment');
     const shown =
-      name in input && !/SECRET|PEPPER|URL/.test(name) ? ` (got ${JSON.stringify(input[name])})` : '';
+      name in input && !/SECRET|PEPPER|TOKEN|URL/.test(name) ? ` (got ${JSON.stringify(input[name])})` : '';
     throw new ConfigError(`Invalid environment variable ${name}${shown}: ${issue.message}`);
   }
   const e = result.data;

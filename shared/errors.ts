@@ -95,6 +95,21 @@ export const ERRORS = {
     message: 'Send the body as application/json',
   },
   RateLimited: { code: 'rate_limited', status: 429, message: 'Too many requests; slow down' },
+  QuotaActiveLetters: {
+    code: 'quota_active_letters',
+    status: 429,
+    message: 'You have as many active letters as allowed; revoke one or wait for one to expire',
+  },
+  QuotaLettersPerDay: {
+    code: 'quota_letters_per_day',
+    status: 429,
+    message: 'You have sent as many letters in the last 24 hours as allowed',
+  },
+  QuotaStoredBytes: {
+    code: 'quota_stored_bytes',
+    status: 413,
+    message: 'Your active letters take up as much space as allowed; revoke some first',
+  },
   Unavailable: { code: 'unavailable', status: 503, message: 'The service is temporarily unavailable' },
   BadRequest: { code: 'bad_request', status: 400, message: 'The request was rejected' },
   Internal: { code: 'internal', status: 500, message: 'Internal server error' },

@@ -200,6 +200,9 @@ export const en: Record<MessageKey, string> = {
 
   err_network: 'Network error, please try again',
   err_rate_limited: 'Too many attempts; wait a moment',
+  err_quota_active: 'You have the most unexpired letters allowed; revoke some or wait for them to expire',
+  err_quota_daily: 'You have sent the most letters allowed in 24 hours; try again tomorrow',
+  err_quota_storage: 'Your unexpired letters use all the space allowed; revoke some first',
   err_wechat: 'WeChat is unavailable right now; try again later',
   err_phone_taken: 'This phone number belongs to another account',
   err_unauthorized: 'Your session expired; please reopen',

@@ -200,6 +200,9 @@ export const zh = {
   // Errors (mapped from codes; never shown raw)
   err_network: '网络连接失败，请重试',
   err_rate_limited: '操作太频繁，请稍后再试',
+  err_quota_active: '未过期的信件已达上限，请先撤回一些或等它们过期',
+  err_quota_daily: '24 小时内发信数量已达上限，请明天再发',
+  err_quota_storage: '未过期信件占用的空间已达上限，请先撤回一些',
   err_wechat: '微信暂时不可用，请稍后再试',
   err_phone_taken: '这个手机号已被其他账号使用',
   err_unauthorized: '登录已失效，请重新进入',

@@ -35,6 +35,8 @@ export interface ConnectOptions {
 export interface Database {
   prisma: PrismaClient;
   kind: DatabaseKind;
+  /** PostgreSQL only: the connection pool, whose counts /metrics reports. */
+  pool?: Pick<pg.Pool, 'totalCount' | 'idleCount' | 'waitingCount'>;
   /** Disconnects Prisma and closes the pool or the PGlite instance. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -108,6 +110,7 @@ async function connectPostgres(databaseUrl: string, options: ConnectOptions): Pr
   const database: Database = {
     prisma,
     kind: 'postgres',
+    pool,
     close: () => {
       closing ??= prisma.$disconnect().finally(() => pool.end());
       return closing;

@@ -44,7 +44,7 @@ export type Name = z.infer<typeof NameSchema>;
 
 /**
  * A phone number as typed: digits with optional `+`, spaces, dashes, dots and parentheses.
- * The server normalizes it with `normalizePhone` (shared/api/phone.ts) before use.
+ * The server normalizes it to E.164 before use.
  */
 export const PhoneSchema = z
   .string()

@@ -8,5 +8,4 @@ export * from './fetch-transport';
 export * from './health';
 export * from './links';
 export * from './me';
-export * from './phone';
 export * from './recipients';

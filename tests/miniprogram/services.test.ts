@@ -243,6 +243,9 @@ describe('services', () => {
       const codes = [
         'network',
         'rate_limited',
+        'quota_active_letters',
+        'quota_letters_per_day',
+        'quota_stored_bytes',
         'phone_taken',
         'wechat_busy',
         'some_new_code',

@@ -43,9 +43,12 @@ setRandomSource((n) => new Uint8Array(nodeRandomBytes(n)));
 
 /** Fixed test secrets (never used outside tests). */
 export const TEST_JWT_SECRET = 'test-jwt-secret-0123456789abcdefghijklmnopqrstuvwxyz';
-const TEST_PHONE_PEPPER = 'test-phone-pepper-0123456789abcdefghijklmnopqrstuvwxyz';
+export const TEST_PHONE_PEPPER = 'test-phone-pepper-0123456789abcdefghijklmnopqrstuvwxyz';
 
-/** A validated config for tests: dev login on, sweeper off, quiet, secrets fixed. */
+/**
+ * A validated config for tests: dev login on, sweeper off, quiet, secrets fixed. Every test client
+ * is 127.0.0.1, so the per-address limit is lifted unless a test sets it (its own tests do).
+ */
 export function testConfig(overrides: Record<string, string | undefined> = {}): AppConfig {
   return loadConfig({
     NODE_ENV: 'test',
@@ -56,6 +59,7 @@ export function testConfig(overrides: Record<string, string | undefined> = {}): 
     DEV_LOGIN: 'on',
     PURGE_INTERVAL_SECONDS: '0',
     LOG_LEVEL: 'silent',
+    RATE_LIMIT_IP_PER_MINUTE: '1000000',
     ...overrides,
   });
 }

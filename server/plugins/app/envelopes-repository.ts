@@ -6,6 +6,7 @@
  * keeps the tombstone: id, sender, recipients, times and state.
  */
 import fp from 'fastify-plugin';
+import { DAY_MS } from '../../../shared/api/common';
 import {
   type ClosedEnvelopeState,
   ENVELOPE_PAGE_SIZE,
@@ -13,7 +14,8 @@ import {
   type EnvelopeState,
   type EnvelopeSummary,
 } from '../../../shared/api/envelopes';
-import { MifengError } from '../../../shared/errors';
+import { type ErrorName, MifengError } from '../../../shared/errors';
+import { sql } from '../external/prisma';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,6 +27,8 @@ type Prisma = import('fastify').FastifyInstance['prisma'];
 
 export interface NewEnvelope {
   id: string;
+  /** The server's clock when the upload arrived: the daily quota counts by it. */
+  receivedAt: Date;
   senderId: string;
   senderKeyId: string;
   createdAt: Date;
@@ -33,6 +37,44 @@ export interface NewEnvelope {
   body: string;
   recipients: { userId: string; keyId: string }[];
 }
+
+/** Per-sender limits on uploads (QUOTA_* in server/config.ts). */
+export interface QuotaLimits {
+  /** Letters neither expired nor revoked. */
+  activeLetters: number;
+  /** Bytes of those letters' bodies. */
+  storedBytes: number;
+  /** Letters received from the sender in the last 24 hours. */
+  lettersPerDay: number;
+}
+
+/** A sender's usage, as `usageQuery` reads it. */
+interface Usage {
+  active: bigint | number;
+  stored: bigint | number;
+  today: bigint | number;
+}
+
+/** One pass over the sender's envelopes (index on sender_id) counting what the quotas limit. */
+function usageQuery(senderId: string, now: Date, dayAgo: Date) {
+  return sql`
+    SELECT count(*) FILTER (WHERE active) AS active,
+           coalesce(sum(size) FILTER (WHERE active), 0) AS stored,
+           count(*) FILTER (WHERE received_at > ${dayAgo}) AS today
+    FROM (SELECT size, received_at,
+                 revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ${now}) AS active
+          FROM envelopes WHERE sender_id = ${senderId}) mine`;
+}
+
+/** The quota an upload of `size` bytes would exceed, or null. */
+export function quotaExceeded(usage: Usage, size: number, quota: QuotaLimits): ErrorName | null {
+  if (Number(usage.today) >= quota.lettersPerDay) return 'QuotaLettersPerDay';
+  if (Number(usage.active) >= quota.activeLetters) return 'QuotaActiveLetters';
+  if (Number(usage.stored) + size > quota.storedBytes) return 'QuotaStoredBytes';
+  return null;
+}
+
+/** What a reader gets from `read`. */
 
 /** What a reader gets from `read`: not found, a closed state (`revoked`, `expired`), or the letter. */
 export type ReadResult =
@@ -103,11 +145,17 @@ export function createEnvelopesRepository(prisma: Prisma) {
     /**
      * Stores a new envelope and its recipient rows atomically, in one statement (data-modifying
      * CTEs, one round trip), and only if — checked in that same statement — `senderKeyId` is the
-     * sender's current key and every recipient's key id is their current key. When nothing was
-     * written, says why: `Conflict` (id taken), `NotRegistered`, `SenderKeyMismatch` or
-     * `RecipientKeyMismatch` naming the first bad entry.
+     * sender's current key, every recipient's key id is their current key and the sender stays
+     * within `quota`. When nothing was written, says why: `Conflict` (id taken), `NotRegistered`,
+     * `SenderKeyMismatch`, `RecipientKeyMismatch` naming the first bad entry, or the quota.
+     *
+     * The quota is read in the same statement as the insert, so concurrent uploads of one sender
+     * may each see the usage before the others: the limits can be passed by at most the uploads
+     * in flight at once (which the per-user rate limit bounds).
      */
-    async create(input: NewEnvelope): Promise<void> {
+    async create(input: NewEnvelope, quota: QuotaLimits, retried = false): Promise<void> {
+      const size = Buffer.byteLength(input.body);
+      const dayAgo = new Date(input.receivedAt.getTime() - DAY_MS);
       const recipients = JSON.stringify(
         input.recipients.map((r, position) => ({ user_id: r.userId, key_id: r.keyId, position })),
       );
@@ -115,16 +163,19 @@ export function createEnvelopesRepository(prisma: Prisma) {
         WITH wanted AS (
           SELECT * FROM jsonb_to_recordset(${recipients}::jsonb) AS r(user_id text, key_id text, position int)
         ),
+        usage AS (${usageQuery(input.senderId, input.receivedAt, dayAgo)}),
         keys_ok AS (
           SELECT (SELECT count(*) FROM wanted w JOIN users u ON u.id = w.user_id AND u.current_key_id = w.key_id)
                    = ${input.recipients.length}
              AND EXISTS (SELECT 1 FROM users WHERE id = ${input.senderId} AND current_key_id = ${input.senderKeyId})
+             AND (SELECT active < ${quota.activeLetters} AND stored + ${size} <= ${quota.storedBytes}
+                         AND today < ${quota.lettersPerDay} FROM usage)
              AS ok
         ),
         e AS (
-          INSERT INTO envelopes (id, sender_id, sender_key_id, created_at, expires_at, body, size)
+          INSERT INTO envelopes (id, sender_id, sender_key_id, created_at, expires_at, received_at, body, size)
           SELECT ${input.id}, ${input.senderId}, ${input.senderKeyId}, ${input.createdAt}, ${input.expiresAt},
-                 ${input.body}, ${Buffer.byteLength(input.body)}
+                 ${input.receivedAt}, ${input.body}, ${size}
           FROM keys_ok WHERE keys_ok.ok
           ON CONFLICT (id) DO NOTHING
           RETURNING id
@@ -148,7 +199,15 @@ export function createEnvelopesRepository(prisma: Prisma) {
       if (!senderKey) throw new MifengError('NotRegistered');
       if (senderKey !== input.senderKeyId) throw new MifengError('SenderKeyMismatch');
       const bad = input.recipients.findIndex((r) => current.get(r.userId) !== r.keyId);
-      throw new MifengError('RecipientKeyMismatch', `recipients/${Math.max(bad, 0)}`);
+      if (bad >= 0) throw new MifengError('RecipientKeyMismatch', `recipients/${bad}`);
+      const [usage] = await prisma.$queryRaw<
+        Usage[]
+      >`${usageQuery(input.senderId, input.receivedAt, dayAgo)}`;
+      const over = quotaExceeded(usage!, size, quota);
+      if (over) throw new MifengError(over);
+      // Everything holds now: a letter expired or was revoked in between and freed the quota.
+      if (retried) throw new MifengError('Conflict', 'the letter could not be stored; send it again');
+      return this.create(input, quota, true);
     },
 
     /**

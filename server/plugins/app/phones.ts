@@ -1,11 +1,14 @@
 /**
  * `fastify.phones`: turns a phone number into what the database may hold — HMAC-SM3(PHONE_PEPPER,
- * E.164 form) and the masked display form. The number itself is never stored or logged.
+ * E.164 form) and the masked display form keeping the last four digits (server/phone.ts). The
+ * number itself is never stored or logged. HMAC-SM3 is shared/crypto's, the same code the
+ * protocol uses, so there is one SM3 in the project.
  */
-import { createHmac } from 'node:crypto';
 import fp from 'fastify-plugin';
-import { maskPhone, normalizePhone } from '../../../shared/api/phone';
+import { hmacSm3 } from '../../../shared/crypto';
+import { utf8Encode } from '../../../shared/encoding';
 import { MifengError } from '../../../shared/errors';
+import { maskPhone, normalizePhone } from '../../phone';
 
 export interface HashedPhone {
   hash: Uint8Array;
@@ -21,9 +24,9 @@ declare module 'fastify' {
   }
 }
 
-/** HMAC-SM3 (GB/T 32905 with RFC 2104) of the normalized number under the pepper. */
+/** HMAC-SM3 (GB/T 32905 with RFC 2104) of the normalized number under the pepper (UTF-8 both). */
 export function phoneHash(pepper: string, e164: string): Uint8Array {
-  return new Uint8Array(createHmac('sm3', pepper).update(e164, 'utf8').digest());
+  return hmacSm3(utf8Encode(pepper), utf8Encode(e164));
 }
 
 export default fp(

@@ -9,7 +9,10 @@
 import fp from 'fastify-plugin';
 import { connectDatabase, type Database } from '../../db/connect';
 import { migrateDatabase } from '../../db/migrations';
-import type { PrismaClient } from '../../generated/prisma/client';
+import { Prisma, type PrismaClient } from '../../generated/prisma/client';
+
+/** Prisma's SQL template tag, for query fragments that repositories reuse inside `$queryRaw`. */
+export const sql = Prisma.sql;
 
 declare module 'fastify' {
   interface FastifyInstance {

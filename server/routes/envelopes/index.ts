@@ -4,8 +4,9 @@
  * Upload checks, in order: the body against protocol v1's schema (route validation), sender = the
  * token's user, `createdAt` within MAX_CLOCK_SKEW_MS of the server clock, `expiresAt` null or in
  * (now, now + MAX_EXPIRY_DAYS], the signature under `senderKey` (a registered key of the sender),
- * then — in the insert statement itself — `senderKey` is the sender's current key and every
- * recipient exists with that key as their current key. The envelope is stored as received.
+ * then — in the insert statement itself — `senderKey` is the sender's current key, every
+ * recipient exists with that key as their current key, and the sender is within their quotas
+ * (plugins/app/quotas.ts). The envelope is stored as received.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { DAY_MS, MAX_CLOCK_SKEW_MS } from '../../../shared/api/common';
@@ -65,15 +66,19 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
       }
       if (signature === 'bad_signature') throw new MifengError('BadSignature');
       // Stored only if senderKey and every recipient key are current (checked in the same statement).
-      await fastify.envelopesRepository.create({
-        id: envelope.id,
-        senderId: request.userId,
-        senderKeyId: envelope.senderKey,
-        createdAt: new Date(envelope.createdAt),
-        expiresAt: envelope.expiresAt === null ? null : new Date(envelope.expiresAt),
-        body: JSON.stringify(request.rawEnvelope),
-        recipients: envelope.recipients.map((r) => ({ userId: r.user, keyId: r.key })),
-      });
+      await fastify.envelopesRepository.create(
+        {
+          id: envelope.id,
+          receivedAt: new Date(now),
+          senderId: request.userId,
+          senderKeyId: envelope.senderKey,
+          createdAt: new Date(envelope.createdAt),
+          expiresAt: envelope.expiresAt === null ? null : new Date(envelope.expiresAt),
+          body: JSON.stringify(request.rawEnvelope),
+          recipients: envelope.recipients.map((r) => ({ userId: r.user, keyId: r.key })),
+        },
+        fastify.quotas,
+      );
       reply.code(201);
       return { id: envelope.id, url: letterUrl(PUBLIC_URL, envelope.id) };
     },
@@ -122,6 +127,7 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
     handler: async (request, reply) => {
       const revoked = await fastify.envelopesRepository.revoke(request.params.id, request.userId, new Date());
       if (!revoked) throw new MifengError('NotFound');
+      fastify.audit(request, 'envelope_revoked', { envelopeId: request.params.id });
       return reply.code(204).send();
     },
   });

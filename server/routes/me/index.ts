@@ -2,11 +2,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { MeResponse } from '../../../shared/api/me';
 import { meContract } from '../../../shared/api/me';
-import { phoneFromWeChat } from '../../../shared/api/phone';
 import { sm2IsValidPublicKey } from '../../../shared/crypto';
 import { base64urlDecode, base64urlEncode } from '../../../shared/encoding';
 import { MifengError } from '../../../shared/errors';
 import { keyId, parseKeyBackup } from '../../../shared/protocol';
+import { phoneFromWeChat } from '../../phone';
 import { toApiUser, type UserRecord } from '../../plugins/app/users-repository';
 import { contractRoute } from '../_contract';
 
@@ -49,7 +49,9 @@ const me: FastifyPluginAsyncZod = async (fastify) => {
         phone = body.phone;
       }
       const hashed = fastify.phones.hash(phone);
-      return profile(await fastify.usersRepository.setPhone(request.userId, hashed.hash, hashed.masked));
+      const user = await fastify.usersRepository.setPhone(request.userId, hashed.hash, hashed.masked);
+      fastify.audit(request, 'phone_set');
+      return profile(user);
     },
   });
 
@@ -68,6 +70,7 @@ const me: FastifyPluginAsyncZod = async (fastify) => {
         publicKey: key,
         backup: parseKeyBackup(backup),
       });
+      fastify.audit(request, 'key_set', { keyId: user.currentKeyId ?? '' });
       return profile(user);
     },
   });

@@ -6,11 +6,10 @@
  * fixed-length name digests) so the answer's timing does not tell them apart either. Rate-limited
  * per user (`LOOKUP_RATE_LIMIT_PER_MINUTE`).
  */
-import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { recipientsContract } from '../../../shared/api/recipients';
-import { constantTimeEqual } from '../../../shared/crypto';
-import { base64urlEncode } from '../../../shared/encoding';
+import { constantTimeEqual, sm3 } from '../../../shared/crypto';
+import { base64urlEncode, utf8Encode } from '../../../shared/encoding';
 import { MifengError } from '../../../shared/errors';
 import { contractRoute } from '../_contract';
 
@@ -20,7 +19,7 @@ export function normalizeName(name: string): string {
 }
 
 function nameDigest(name: string): Uint8Array {
-  return new Uint8Array(createHash('sm3').update(normalizeName(name), 'utf8').digest());
+  return sm3(utf8Encode(normalizeName(name)));
 }
 
 /** Compared against when no user holds the phone, so both paths hash and compare once. */

@@ -20,7 +20,8 @@ export interface TestServer {
 
 const TEST_PUBLIC_URL = 'https://mifeng.example';
 
-export async function startServer(): Promise<TestServer> {
+/** Starts it; `overrides` are environment variables on top of the page tests' defaults. */
+export async function startServer(overrides: Record<string, string> = {}): Promise<TestServer> {
   const wechat = await startFakeWeChat();
   const config = testConfig({
     PUBLIC_URL: TEST_PUBLIC_URL,
@@ -30,6 +31,7 @@ export async function startServer(): Promise<TestServer> {
     // Several people register and look each other up within a second here.
     RATE_LIMIT_PER_MINUTE: '100000',
     LOOKUP_RATE_LIMIT_PER_MINUTE: '100000',
+    ...overrides,
   });
   const database = await connectDatabase({ dataDir: IN_MEMORY });
   await migrateDatabase({ database });

@@ -90,10 +90,21 @@ describe('loadConfig()', () => {
     );
   });
 
-  it('parses TRUST_PROXY as boolean, hop count or addresses', () => {
-    assert.equal(loadConfig({ DATA_DIR: dataDir() }).TRUST_PROXY, false);
-    assert.equal(loadConfig({ DATA_DIR: dataDir(), TRUST_PROXY: 'true' }).TRUST_PROXY, true);
-    assert.equal(loadConfig({ DATA_DIR: dataDir(), TRUST_PROXY: '1' }).TRUST_PROXY, 1);
-    assert.equal(loadConfig({ DATA_DIR: dataDir(), TRUST_PROXY: '127.0.0.1' }).TRUST_PROXY, '127.0.0.1');
+  it('parses TRUST_PROXY as a list of proxy addresses and CIDRs, and nothing that trusts any client', () => {
+    assert.equal(loadConfig({ DATA_DIR: dataDir() }).TRUST_PROXY, undefined);
+    assert.deepEqual(loadConfig({ DATA_DIR: dataDir(), TRUST_PROXY: '127.0.0.1' }).TRUST_PROXY, [
+      '127.0.0.1',
+    ]);
+    assert.deepEqual(
+      loadConfig({ DATA_DIR: dataDir(), TRUST_PROXY: '10.0.0.0/8, ::1,fd00::/8' }).TRUST_PROXY,
+      ['10.0.0.0/8', '::1', 'fd00::/8'],
+    );
+    for (const bad of ['true', '1', '10.0.0.0/33', 'fd00::/129', 'proxy.local', '10.0.0.1/8/1']) {
+      assert.throws(
+        () => loadConfig({ DATA_DIR: dataDir(), TRUST_PROXY: bad }),
+        /TRUST_PROXY.*addresses or CIDRs/,
+        bad,
+      );
+    }
   });
 });

@@ -7,7 +7,9 @@
  * `+86 138-0013-8000` and `0086 13800138000` are all `+8613800138000`. Anything else that is not
  * 8–15 digits after the `+` is rejected (`null`).
  *
- * The server keeps only HMAC-SM3(pepper, normal form) and `maskPhone(normal form)`.
+ * The server keeps only HMAC-SM3(pepper, normal form) and `maskPhone(normal form)`, which shows
+ * the last four digits and nothing else (plugins/app/phones.ts). The mini program sends numbers as
+ * typed (PhoneSchema in shared/api/common.ts); only the server normalizes them.
  */
 
 /** The default country calling code for numbers typed without one (mainland China). */
@@ -43,15 +45,19 @@ export function phoneFromWeChat(countryCode: string, purePhoneNumber: string): s
   return normalizePhone(`+${countryCode}${purePhoneNumber}`);
 }
 
+/** Digits a masked number keeps, at its end. */
+export const MASK_KEEP_DIGITS = 4;
+
 /**
- * The display form of a normalized number: mainland numbers as `138****5678`, others as
- * `+44 770****0123` (country code kept, all but the first 3 and last 4 digits hidden).
+ * The display form of a normalized number: every digit but the last four hidden, mainland numbers
+ * without their +86 (`*******5678`), others with their `+` (`+********0123`). With the pepper, a
+ * mask that kept more (the prefix, the country code) narrows the numbers to try down to a few
+ * thousand; four digits leave every number of that length but those four.
  */
 export function maskPhone(e164: string): string {
   const digits = e164.replace(/^\+/, '');
   const cn = digits.startsWith(DEFAULT_COUNTRY_CODE) && digits.length === 13;
-  const national = cn ? digits.slice(2) : digits;
-  const hidden = Math.max(national.length - 7, 1);
-  const masked = `${national.slice(0, 3)}${'*'.repeat(hidden)}${national.slice(3 + hidden)}`;
+  const shown = cn ? digits.slice(DEFAULT_COUNTRY_CODE.length) : digits;
+  const masked = '*'.repeat(shown.length - MASK_KEEP_DIGITS) + shown.slice(-MASK_KEEP_DIGITS);
   return cn ? masked : `+${masked}`;
 }
