@@ -4,6 +4,7 @@
  * the generated client plans queries with its WASM compiler and the adapter runs them.
  */
 import { join } from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
@@ -42,7 +43,10 @@ export interface Database {
 /** What migrateDatabase needs from an open Database, kept off its public shape. */
 export interface DatabaseInternals {
   factory: SqlMigrationAwareDriverAdapterFactory;
+  /** PostgreSQL: the URL, for connections of the migration runner's own. */
   databaseUrl?: string;
+  /** PGlite: the instance itself, which the migration runner drives directly. */
+  pglite?: PGlite;
 }
 
 const internals = new WeakMap<Database, DatabaseInternals>();
@@ -87,7 +91,7 @@ async function connectPglite(options: ConnectOptions): Promise<Database> {
       return closing;
     },
   };
-  internals.set(database, { factory });
+  internals.set(database, { factory, pglite: opened.pglite });
   return database;
 }
 
