@@ -9,7 +9,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client';
-import { IN_MEMORY, openPglite } from './pglite';
+import { IN_MEMORY, type OpenPglite, openPglite } from './pglite';
 import { pgliteAdapterFactory } from './pglite-adapter';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -36,6 +36,8 @@ export interface ConnectOptions {
 export interface Database {
   prisma: PrismaClient;
   kind: DatabaseKind;
+  /** PGlite: whether this start ran initdb, copied the build's template, or opened an existing directory. */
+  origin: OpenPglite['origin'] | 'server';
   /** Disconnects Prisma and closes the pool or the PGlite instance. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -86,6 +88,7 @@ async function connectPglite(options: ConnectOptions): Promise<Database> {
   const database: Database = {
     prisma,
     kind: 'pglite',
+    origin: opened.origin,
     close: () => {
       closing ??= prisma.$disconnect().finally(() => opened.close());
       return closing;
@@ -112,6 +115,7 @@ async function connectPostgres(databaseUrl: string, options: ConnectOptions): Pr
   const database: Database = {
     prisma,
     kind: 'postgres',
+    origin: 'server',
     close: () => {
       closing ??= prisma.$disconnect().finally(() => pool.end());
       return closing;
