@@ -1,17 +1,17 @@
 /**
- * Entry point (`npm start`): validates the environment, builds the app with a logger that redacts
+ * Entry point (`npm start`): validates the environment (and `.env`), builds the app with a logger that redacts
  * credentials and bodies, listens, and closes gracefully on SIGINT/SIGTERM (stop accepting, finish
  * in-flight requests, stop jobs, close the database).
  */
 import { loadavg } from 'node:os';
 import { buildApp } from './app';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, readEnvironment } from './config';
 import { loggerOptions } from './logger';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
   try {
-    config = loadConfig();
+    config = loadConfig(readEnvironment());
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`mifeng: ${err.message}`);
