@@ -5,7 +5,7 @@
  * running initdb.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { cp, mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -124,6 +124,8 @@ async function copyTemplate(pgDir: string): Promise<boolean> {
   const partial = `${pgDir}.partial`;
   await rm(partial, { recursive: true, force: true });
   await cp(join(PGLITE_TEMPLATE_DIR, 'pgdata'), partial, { recursive: true });
+  // The template is world-readable; the database is its owner's alone, as initdb makes it.
+  await chmod(partial, 0o700);
   // An empty directory (a freshly mounted volume, say) may already stand where the database goes.
   await rmdir(pgDir).catch(() => {});
   await rename(partial, pgDir);
@@ -138,6 +140,11 @@ export async function writePgliteTemplate(target: string = PGLITE_TEMPLATE_DIR):
   const pglite = await PGlite.create(join(scratch, 'pgdata'), await pgliteAssets());
   await pglite.close();
   await writeFile(join(scratch, 'version'), `${pgliteVersion()}\n`);
+  // initdb leaves its files readable by their owner only; the template holds no secret, and
+  // the server may run as another user than the build (the container image's uid 1000).
+  for (const entry of await readdir(scratch, { recursive: true, withFileTypes: true })) {
+    await chmod(join(entry.parentPath, entry.name), entry.isDirectory() ? 0o755 : 0o644);
+  }
   await rm(target, { recursive: true, force: true });
   await rename(scratch, target);
 }
