@@ -106,6 +106,9 @@ const EnvSchema = z.object({
 
 type Env = z.infer<typeof EnvSchema>;
 
+/** Every variable the server reads (besides ENV_FILE), as `.env.example` must list them. */
+export const ENV_VARIABLES = Object.keys(EnvSchema.shape);
+
 /** The parsed configuration, as `fastify.config`. Names follow the environment variables. */
 export interface AppConfig
   extends Omit<Env, 'HOST' | 'JWT_SECRET' | 'PHONE_PEPPER' | 'DEV_LOGIN' | 'PUBLIC_URL' | 'VERIFY_WORKERS'> {
@@ -146,7 +149,7 @@ function persistedSecret(dataDir: string, file: string): string {
 /** Validates the environment (default `process.env`) into an `AppConfig`; throws `ConfigError`. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const input: Record<string, string> = {};
-  for (const key of Object.keys(EnvSchema.shape)) {
+  for (const key of ENV_VARIABLES) {
     const value = env[key];
     if (value !== undefined && value !== '') input[key] = value;
   }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   ConfigError,
+  ENV_VARIABLES,
   estimatedEntropyBits,
   loadConfig,
   readEnvironment,
@@ -210,5 +211,23 @@ describe('readEnvironment()', () => {
       () => readEnvironment({ env: { ENV_FILE: 'nope.env' }, cwd: dir }),
       /ENV_FILE: .*does not exist/,
     );
+  });
+});
+
+describe('.env.example', () => {
+  const example = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8');
+
+  it('lists every variable the server reads', () => {
+    for (const name of ENV_VARIABLES) assert.match(example, new RegExp(`^#?${name}=`, 'm'), name);
+  });
+
+  it('is a valid production configuration once its secrets are filled in', () => {
+    const dir = dataDir();
+    writeFileSync(join(dir, '.env'), example);
+    const env = readEnvironment({
+      env: { JWT_SECRET: randomSecret(), PHONE_PEPPER: randomSecret(), DATA_DIR: dataDir() },
+      cwd: dir,
+    });
+    assert.equal(loadConfig(env).NODE_ENV, 'production');
   });
 });
