@@ -40,6 +40,8 @@ describe('Dockerfile, run outside a container on a fresh clone', { timeout: 20 *
     WECHAT_API_BASE: wechat.url,
     HOST: '127.0.0.1',
     PORT: String(port),
+    // Signatures checked in a worker thread: the built worker (dist/server/verify-worker.mjs).
+    VERIFY_WORKERS: '1',
   });
   const secrets = { jwt: randomBytes(32).toString('base64'), pepper: randomBytes(32).toString('base64') };
 
