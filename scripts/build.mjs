@@ -2,6 +2,7 @@
 // script, so a step can also be run alone.
 import { buildLib } from './build-lib.mjs';
 import { buildMiniProgram } from './build-mp.mjs';
+import { buildServer } from './build-server.mjs';
 import { prismaGenerate } from './prisma-generate.mjs';
 
 const steps = [
@@ -12,6 +13,9 @@ const steps = [
   // The mini program itself (dist/miniprogram/, what project.config.json points DevTools at),
   // requiring the lib built by the step above.
   ['mini program', () => buildMiniProgram({ lib: false })],
+  // The API server as JavaScript (dist/server/), with the generated client inlined, and the
+  // embedded database's template (dist/pglite-template/): what `NODE_ENV=production npm start` runs.
+  ['server', () => buildServer()],
 ];
 
 for (const [name, run] of steps) {

@@ -5,11 +5,16 @@
  * bad one; `server.ts` prints it and exits. `buildApp(config)` takes the parsed object, so tests
  * build it with overrides. In development, `JWT_SECRET` and `PHONE_PEPPER` default to random
  * values generated once and kept in `DATA_DIR` (mode 0600); production requires them.
+ *
+ * `readEnvironment()` is where the values come from: the process environment over a `.env` file
+ * (a variable set in the environment wins). `NODE_ENV=production` adds the checks of
+ * `productionProblems()`: what is merely convenient in development is refused there.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import * as z from 'zod/mini';
 import { MAX_EXPIRY_DAYS } from '../shared/api/common';
 
@@ -106,10 +111,14 @@ const EnvSchema = z.object({
   JWT_SECRET: z.optional(
     z.string().check(z.minLength(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`)),
   ),
+  /** File holding JWT_SECRET (e.g. a container secret under /run/secrets), instead of the value itself. */
+  JWT_SECRET_FILE: z.optional(z.string().check(z.minLength(1))),
   JWT_EXPIRES_IN_DAYS: z._default(intVar(1, 365), 30),
   PHONE_PEPPER: z.optional(
     z.string().check(z.minLength(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`)),
   ),
+  /** File holding PHONE_PEPPER; in production it may not lie inside DATA_DIR. */
+  PHONE_PEPPER_FILE: z.optional(z.string().check(z.minLength(1))),
   WECHAT_APPID: z.optional(z.string().check(z.minLength(1))),
   WECHAT_SECRET: z.optional(z.string().check(z.minLength(1))),
   WECHAT_API_BASE: z._default(urlVar(/^https?:$/), WECHAT_API_DEFAULT),
@@ -129,6 +138,9 @@ const EnvSchema = z.object({
 });
 
 type Env = z.infer<typeof EnvSchema>;
+
+/** Every variable the server reads (besides ENV_FILE), as `.env.example` must list them. */
+export const ENV_VARIABLES = Object.keys(EnvSchema.shape);
 
 /** The parsed configuration, as `fastify.config`. Names follow the environment variables. */
 export interface AppConfig
@@ -170,10 +182,11 @@ function persistedSecret(dataDir: string, file: string): string {
 /** Validates the environment (default `process.env`) into an `AppConfig`; throws `ConfigError`. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const input: Record<string, string> = {};
-  for (const key of Object.keys(EnvSchema.shape)) {
+  for (const key of ENV_VARIABLES) {
     const value = env[key];
     if (value !== undefined && value !== '') input[key] = value;
   }
+  for (const name of SECRET_NAMES) readSecretFile(input, name);
   const result = EnvSchema.safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0]!;
@@ -186,13 +199,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const production = e.NODE_ENV === 'production';
   const dataDir = resolve(e.DATA_DIR);
 
-  const secret = (name: 'JWT_SECRET' | 'PHONE_PEPPER', file: string): string => {
-    const value = e[name];
-    if (value) return value;
-    if (production)
-      throw new ConfigError(`Invalid environment variable ${name}: required when NODE_ENV=production`);
-    return persistedSecret(dataDir, file);
-  };
+  // Production has its secrets (checked below); development generates them once into DATA_DIR.
+  const secret = (name: 'JWT_SECRET' | 'PHONE_PEPPER', file: string): string =>
+    e[name] ?? persistedSecret(dataDir, file);
+
+  if (production) {
+    const problem = productionProblems(e, dataDir)[0];
+    if (problem) throw new ConfigError(`Invalid environment variable ${problem.name}: ${problem.message}`);
+  }
 
   const wechatConfigured = Boolean(e.WECHAT_APPID && e.WECHAT_SECRET);
   if (Boolean(e.WECHAT_APPID) !== Boolean(e.WECHAT_SECRET)) {
@@ -213,4 +227,151 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     VERIFY_WORKERS: e.VERIFY_WORKERS ?? 0,
     wechatConfigured,
   };
+}
+
+/** The environment: `process.env` over the `.env` file. */
+export interface EnvironmentSource {
+  env?: Record<string, string | undefined>;
+  /** Directory whose `.env` is read unless ENV_FILE names another file (default: the working directory). */
+  cwd?: string;
+}
+
+/**
+ * The variables the server reads: those of the environment, over those of a `.env` file — the
+ * file named by `ENV_FILE`, else `.env` in the working directory if there is one. A variable set
+ * in the environment, even to the empty string, wins over the file (as with `node --env-file`).
+ */
+export function readEnvironment({
+  env = process.env,
+  cwd = process.cwd(),
+}: EnvironmentSource = {}): Record<string, string | undefined> {
+  const named = env.ENV_FILE;
+  const path = resolve(cwd, named || '.env');
+  if (!existsSync(path)) {
+    if (named) throw new ConfigError(`Invalid environment variable ENV_FILE: ${path} does not exist`);
+    return env;
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(
+      `Invalid environment variable ENV_FILE: cannot read ${path} (${(err as Error).message})`,
+    );
+  }
+  return { ...parseEnv(text), ...env };
+}
+
+const SECRET_NAMES = ['JWT_SECRET', 'PHONE_PEPPER'] as const;
+
+/** Moves the content of `<name>_FILE` into `input[name]` (trailing newline dropped). */
+function readSecretFile(input: Record<string, string>, name: (typeof SECRET_NAMES)[number]): void {
+  const file = input[`${name}_FILE`];
+  if (!file) return;
+  if (input[name])
+    throw new ConfigError(`Invalid environment variable ${name}_FILE: set ${name} or ${name}_FILE, not both`);
+  try {
+    input[name] = readFileSync(resolve(file), 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    throw new ConfigError(
+      `Invalid environment variable ${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`,
+    );
+  }
+}
+
+/** Least estimated entropy of a production secret, in bits. */
+const MIN_SECRET_BITS = 128;
+
+/**
+ * A secret's entropy as its length times the Shannon entropy of its own character frequencies:
+ * 0 for 32 spaces, about 215 bits for `openssl rand -base64 32`, about 115 for 32 random hex
+ * digits. A lower bound it is not (a long dictionary phrase scores well), but it refuses the
+ * placeholder, repeated and short-alphabet secrets people actually deploy.
+ */
+export function estimatedEntropyBits(secret: string): number {
+  const chars = [...secret];
+  const counts = new Map<string, number>();
+  for (const c of chars) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let perChar = 0;
+  for (const count of counts.values()) {
+    const p = count / chars.length;
+    perChar -= p * Math.log2(p);
+  }
+  return chars.length * perChar;
+}
+
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+
+/** Whether `path` is `parent` or lies inside it, symlinks followed where the paths exist. */
+function isInside(path: string, parent: string): boolean {
+  const real = (p: string): string => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  const rel = relative(real(parent), real(path));
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * What `NODE_ENV=production` refuses, each with the variable to fix: the dev login (it signs
+ * anyone in as anyone), missing or guessable secrets, plain-http public URLs (tokens and
+ * ciphertext in clear), and secrets kept inside DATA_DIR (a backup or a leaked volume of the
+ * database would carry the key to its phone hashes or to its sessions along with it).
+ */
+export function productionProblems(e: Env, dataDir: string): { name: string; message: string }[] {
+  const problems: { name: string; message: string }[] = [];
+  if (e.DEV_LOGIN === 'on') {
+    problems.push({
+      name: 'DEV_LOGIN',
+      message: 'the dev login signs anyone in as anyone; it cannot be on when NODE_ENV=production',
+    });
+  }
+  for (const name of SECRET_NAMES) {
+    const value = e[name];
+    if (!value) {
+      problems.push({ name, message: `required when NODE_ENV=production (or ${name}_FILE)` });
+      continue;
+    }
+    const bits = Math.floor(estimatedEntropyBits(value));
+    if (bits < MIN_SECRET_BITS) {
+      problems.push({
+        name,
+        message: `too predictable for production (about ${bits} bits of entropy, at least ${MIN_SECRET_BITS} needed); generate one with \`openssl rand -base64 32\``,
+      });
+    }
+    const file = e[`${name}_FILE`];
+    if (file && isInside(file, dataDir)) {
+      problems.push({
+        name: `${name}_FILE`,
+        message: `${file} lies inside DATA_DIR (${dataDir}); keep secrets apart from the data they protect (e.g. /run/secrets)`,
+      });
+    }
+  }
+  const storedPepper = join(dataDir, 'phone-pepper');
+  if (existsSync(storedPepper)) {
+    problems.push({
+      name: 'PHONE_PEPPER',
+      message: `DATA_DIR holds a phone pepper (${storedPepper}, made by a development start); move it out of DATA_DIR and name it in PHONE_PEPPER_FILE (the phone hashes stored so far need that value), or delete it if PHONE_PEPPER already holds it`,
+    });
+  }
+  if (!e.PUBLIC_URL) {
+    problems.push({
+      name: 'PUBLIC_URL',
+      message: 'required when NODE_ENV=production: the https:// address clients reach (QR codes point there)',
+    });
+  } else if (new URL(e.PUBLIC_URL).protocol !== 'https:') {
+    problems.push({ name: 'PUBLIC_URL', message: 'must be an https:// URL when NODE_ENV=production' });
+  }
+  const wechat = new URL(e.WECHAT_API_BASE);
+  if (wechat.protocol !== 'https:' && !LOOPBACK_HOST.test(wechat.hostname)) {
+    problems.push({
+      name: 'WECHAT_API_BASE',
+      message:
+        'must be an https:// URL when NODE_ENV=production (http:// only to a loopback address, for a local stand-in)',
+    });
+  }
+  return problems;
 }

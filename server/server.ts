@@ -1,16 +1,17 @@
 /**
- * Entry point (`npm start`): validates the environment, builds the app with a logger that redacts
+ * Entry point (`npm start`): validates the environment (and `.env`), builds the app with a logger that redacts
  * credentials and bodies, listens, and closes gracefully on SIGINT/SIGTERM (stop accepting, finish
  * in-flight requests, stop jobs, close the database).
  */
+import { loadavg } from 'node:os';
 import { buildApp } from './app';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, readEnvironment } from './config';
 import { loggerOptions } from './logger';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
   try {
-    config = loadConfig();
+    config = loadConfig(readEnvironment());
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`mifeng: ${err.message}`);
@@ -37,7 +38,17 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   await app.listen({ port: config.PORT, host: config.HOST });
-  app.log.info(`Mifeng API on ${config.PUBLIC_URL} (database: ${app.database.kind}); OpenAPI at /docs`);
+  // Time since the process started (performance.now() counts from there), the CPU time that
+  // took, and the machine's load: on a busy machine the first grows, the second does not.
+  const cpu = process.cpuUsage();
+  app.log.info(
+    {
+      readyMs: Math.round(performance.now()),
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      loadAverage: loadavg().map((n) => Math.round(n * 100) / 100),
+    },
+    `Mifeng API on ${config.PUBLIC_URL} (database: ${app.database.kind}); OpenAPI at /docs`,
+  );
 }
 
 main().catch((err) => {

@@ -4,11 +4,12 @@
  * the generated client plans queries with its WASM compiler and the adapter runs them.
  */
 import { join } from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client';
-import { IN_MEMORY, openPglite } from './pglite';
+import { IN_MEMORY, type OpenPglite, openPglite } from './pglite';
 import { pgliteAdapterFactory } from './pglite-adapter';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -37,6 +38,8 @@ export interface Database {
   kind: DatabaseKind;
   /** PostgreSQL only: the connection pool, whose counts /metrics reports. */
   pool?: Pick<pg.Pool, 'totalCount' | 'idleCount' | 'waitingCount'>;
+  /** PGlite: whether this start ran initdb, copied the build's template, or opened an existing directory. */
+  origin: OpenPglite['origin'] | 'server';
   /** Disconnects Prisma and closes the pool or the PGlite instance. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -44,7 +47,10 @@ export interface Database {
 /** What migrateDatabase needs from an open Database, kept off its public shape. */
 export interface DatabaseInternals {
   factory: SqlMigrationAwareDriverAdapterFactory;
+  /** PostgreSQL: the URL, for connections of the migration runner's own. */
   databaseUrl?: string;
+  /** PGlite: the instance itself, which the migration runner drives directly. */
+  pglite?: PGlite;
 }
 
 const internals = new WeakMap<Database, DatabaseInternals>();
@@ -84,12 +90,13 @@ async function connectPglite(options: ConnectOptions): Promise<Database> {
   const database: Database = {
     prisma,
     kind: 'pglite',
+    origin: opened.origin,
     close: () => {
       closing ??= prisma.$disconnect().finally(() => opened.close());
       return closing;
     },
   };
-  internals.set(database, { factory });
+  internals.set(database, { factory, pglite: opened.pglite });
   return database;
 }
 
@@ -111,6 +118,7 @@ async function connectPostgres(databaseUrl: string, options: ConnectOptions): Pr
     prisma,
     kind: 'postgres',
     pool,
+    origin: 'server',
     close: () => {
       closing ??= prisma.$disconnect().finally(() => pool.end());
       return closing;

@@ -6,12 +6,8 @@ export type { Envelope, EnvelopeRecipient, User, UserKey } from '../generated/pr
 export { Prisma, PrismaClient } from '../generated/prisma/client';
 export type { ConnectOptions, Database, DatabaseKind, DatabaseLog } from './connect';
 export { connectDatabase, databaseKind, pgliteDirectory } from './connect';
-export type { DiffOptions, MigrateOptions, MigrateResult, NewMigration } from './migrations';
-export {
-  diffToNewMigration,
-  MIGRATIONS_DIR,
-  migrateDatabase,
-  readMigrations,
-  SCHEMA_PATH,
-} from './migrations';
+export type { MigrateOptions, MigrateResult } from './migrations';
+export { MIGRATIONS_DIR, migrateDatabase, readMigrations, SCHEMA_PATH } from './migrations';
+export type { DiffOptions, NewMigration } from './new-migration';
+export { diffToNewMigration } from './new-migration';
 export { IN_MEMORY } from './pglite';

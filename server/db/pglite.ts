@@ -1,13 +1,16 @@
 /**
- * Embedded PostgreSQL (PGlite) on a data directory, with the two things PGlite itself leaves out:
- * an exclusive lock on the directory (PGlite lets two processes open one directory and both write
- * to it, which corrupts it) and a per-process cache of its compiled WebAssembly.
+ * Embedded PostgreSQL (PGlite) on a data directory, with what PGlite itself leaves out: an
+ * exclusive lock on the directory (server/db/directory-lock.ts), a per-process cache of its
+ * compiled WebAssembly, and a first start that copies a template made at build time instead of
+ * running initdb.
  */
-import { readFileSync } from 'node:fs';
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, cp, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import { lockDirectory } from './directory-lock';
 import { type WasmModule, wasm } from './wasm';
 
 /** dataDir value that keeps the database in memory (tests, experiments). */
@@ -47,77 +50,101 @@ function pgliteAssets(): Promise<PgliteAssets> {
 
 export interface OpenPglite {
   pglite: PGlite;
+  /** How the database came to be: made by initdb, copied from the build's template, or opened as it was. */
+  origin: 'initdb' | 'template' | 'existing' | 'memory';
   /** Closes the database and releases the directory lock. */
   close(): Promise<void>;
 }
 
 /**
  * Opens (creating on first use) the PGlite database in `pgDir`, or an in-memory one when `pgDir`
- * is {@link IN_MEMORY}. Throws when another live process holds the directory.
+ * is {@link IN_MEMORY}. A new directory starts as a copy of the build's template when there is
+ * one for this PGlite version (`npm run build`), else PGlite runs initdb (several seconds).
+ * Throws when another live process holds the directory.
  */
 export async function openPglite(pgDir: string): Promise<OpenPglite> {
   const options = await pgliteAssets();
   if (pgDir === IN_MEMORY) {
     const pglite = await PGlite.create(IN_MEMORY, options);
-    return { pglite, close: () => pglite.close() };
+    return { pglite, origin: 'memory', close: () => pglite.close() };
   }
-  const release = await lockDirectory(pgDir);
+  const lock = await lockDirectory(dirname(pgDir), LOCK_FILE, `PGlite data directory ${pgDir}`).catch(
+    (error: Error) => {
+      throw /in use/.test(error.message)
+        ? new Error(
+            `${error.message}; PGlite allows one process per directory (run several instances on PostgreSQL via DATABASE_URL instead)`,
+          )
+        : error;
+    },
+  );
   try {
+    const origin = existsSync(join(pgDir, 'PG_VERSION'))
+      ? 'existing'
+      : (await copyTemplate(pgDir))
+        ? 'template'
+        : 'initdb';
     const pglite = await PGlite.create(pgDir, options);
     return {
       pglite,
+      origin,
       close: async () => {
         try {
           if (!pglite.closed) await pglite.close();
         } finally {
-          await release();
+          await lock.release();
         }
       },
     };
   } catch (error) {
-    await release();
+    await lock.release();
     throw error;
   }
 }
 
 /**
- * Takes `<parent of pgDir>/pglite.lock` with O_EXCL, recording our pid. A lock left by a process
- * that no longer exists (kill -9, power loss) is taken over; PostgreSQL's own crash recovery
- * then runs on open.
+ * The build's template: a PGlite data directory fresh from initdb (`pgdata/`) and the PGlite
+ * version that made it (`version`). Two levels up from this file, and equally from the built
+ * server (dist/server/server.mjs).
  */
-async function lockDirectory(pgDir: string): Promise<() => Promise<void>> {
-  const parent = dirname(pgDir);
-  await mkdir(parent, { recursive: true });
-  const lockPath = join(parent, LOCK_FILE);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const handle = await open(lockPath, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return () => rm(lockPath, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const holder = Number.parseInt(await readFile(lockPath, 'utf8').catch(() => ''), 10);
-    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
-      throw new Error(
-        `PGlite data directory ${pgDir} is in use by process ${holder}; PGlite allows one process per ` +
-          'directory (run several instances on PostgreSQL via DATABASE_URL instead)',
-      );
-    }
-    if (holder === process.pid) {
-      throw new Error(`PGlite data directory ${pgDir} is already open in this process`);
-    }
-    await rm(lockPath, { force: true });
-  }
-  throw new Error(`could not lock PGlite data directory ${pgDir}`);
+export const PGLITE_TEMPLATE_DIR = fileURLToPath(new URL('../../dist/pglite-template/', import.meta.url));
+
+/** The installed PGlite's version (its package.json is not among the package's exports: read the file). */
+function pgliteVersion(): string {
+  const dist = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+  return (JSON.parse(readFileSync(join(dist, '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+/**
+ * Copies the template into `pgDir` (through a temporary sibling renamed into place, so a start
+ * killed mid-copy leaves no half database behind). False when there is no usable template.
+ */
+async function copyTemplate(pgDir: string): Promise<boolean> {
+  const version = await readFile(join(PGLITE_TEMPLATE_DIR, 'version'), 'utf8').catch(() => null);
+  if (version?.trim() !== pgliteVersion()) return false;
+  const partial = `${pgDir}.partial`;
+  await rm(partial, { recursive: true, force: true });
+  await cp(join(PGLITE_TEMPLATE_DIR, 'pgdata'), partial, { recursive: true });
+  // The template is world-readable; the database is its owner's alone, as initdb makes it.
+  await chmod(partial, 0o700);
+  // An empty directory (a freshly mounted volume, say) may already stand where the database goes.
+  await rmdir(pgDir).catch(() => {});
+  await rename(partial, pgDir);
+  return true;
+}
+
+/** Writes the template (`npm run build`): initdb on a scratch directory, closed cleanly, then moved into place. */
+export async function writePgliteTemplate(target: string = PGLITE_TEMPLATE_DIR): Promise<void> {
+  const scratch = `${target.replace(/\/+$/, '')}.partial`;
+  await rm(scratch, { recursive: true, force: true });
+  await mkdir(scratch, { recursive: true });
+  const pglite = await PGlite.create(join(scratch, 'pgdata'), await pgliteAssets());
+  await pglite.close();
+  await writeFile(join(scratch, 'version'), `${pgliteVersion()}\n`);
+  // initdb leaves its files readable by their owner only; the template holds no secret, and
+  // the server may run as another user than the build (the container image's uid 1000).
+  for (const entry of await readdir(scratch, { recursive: true, withFileTypes: true })) {
+    await chmod(join(entry.parentPath, entry.name), entry.isDirectory() ? 0o755 : 0o644);
   }
+  await rm(target, { recursive: true, force: true });
+  await rename(scratch, target);
 }

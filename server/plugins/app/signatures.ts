@@ -45,10 +45,14 @@ declare module 'fastify' {
 
 /** A round-robin pool of verify workers; a worker that dies is replaced. */
 function startPool(size: number) {
-  const workerUrl = new URL('./verify-worker.ts', import.meta.url).href;
-  // The worker is TypeScript: register tsx's loader in it first (execArgv --import is not
-  // applied to worker entry points on Node 20), then load it.
-  const bootstrap = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(workerUrl)}); });`;
+  // Built (dist/server/*.mjs), the worker is JavaScript beside this code. From source it is
+  // TypeScript: register tsx's loader in it first (execArgv --import is not applied to worker
+  // entry points on Node 20), then load it.
+  const built = import.meta.url.endsWith('.mjs');
+  const workerUrl = new URL(built ? './verify-worker.mjs' : './verify-worker.ts', import.meta.url).href;
+  const bootstrap = built
+    ? `import(${JSON.stringify(workerUrl)});`
+    : `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(workerUrl)}); });`;
   let nextId = 0;
   let turn = 0;
   let closing = false;

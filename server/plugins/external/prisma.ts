@@ -35,6 +35,7 @@ export default fp<PrismaPluginOptions>(
         error: (m: string) => fastify.log.error(m),
       };
       const { DATABASE_URL, DATA_DIR } = fastify.config;
+      const started = performance.now();
       database = await connectDatabase({
         ...(DATABASE_URL ? { databaseUrl: DATABASE_URL } : {}),
         dataDir: DATA_DIR,
@@ -42,8 +43,18 @@ export default fp<PrismaPluginOptions>(
       });
       const opened = database;
       fastify.addHook('onClose', async () => opened.close());
+      const connected = performance.now();
       await migrateDatabase({ database, log });
-      fastify.log.info({ database: database.kind }, 'database ready');
+      // Start-up figures for the log (docs/operations.md quotes them).
+      fastify.log.info(
+        {
+          database: database.kind,
+          origin: database.origin,
+          openMs: Math.round(connected - started),
+          migrateMs: Math.round(performance.now() - connected),
+        },
+        'database ready',
+      );
     }
     fastify.decorate('database', database);
     fastify.decorate('prisma', database.prisma);

@@ -3,18 +3,20 @@ import { appendFile, cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
-import { connectDatabase } from '../../../server/db/connect';
+import { connectDatabase, databaseInternals } from '../../../server/db/connect';
 import {
-  diffToNewMigration,
   MIGRATION_LOCK_KEY,
   MIGRATIONS_DIR,
   migrateDatabase,
-  migrationSlug,
   readMigrations,
   SCHEMA_PATH,
 } from '../../../server/db/migrations';
-import { forEachDatabase, freshDatabase } from '../databases';
+import { diffToNewMigration, migrationSlug, NO_FILTERS } from '../../../server/db/new-migration';
+import { type SchemaEngine, startSchemaEngine } from '../../../server/db/schema-engine';
+import { type FreshDatabase, forEachDatabase, freshDatabase } from '../databases';
 
 const history = (await readMigrations()).migrationDirectories.map((m) => m.path);
 
@@ -165,6 +167,103 @@ forEachDatabase((target) => {
     });
   });
 });
+
+forEachDatabase((target) => {
+  describe("migrateDatabase() keeps Prisma's migration history", () => {
+    it("leaves a database that Prisma's schema engine sees as up to date, checksums and all", async () => {
+      const db = await freshDatabase(target.kind, { migrate: false });
+      try {
+        await migrateDatabase({ database: db.database });
+        const migrationsList = await readMigrations();
+        await withEngine(db, async (engine) => {
+          assert.deepEqual(
+            await engine.diagnoseMigrationHistory({
+              migrationsList,
+              optInToShadowDatabase: false,
+              filters: NO_FILTERS,
+            }),
+            { editedMigrationNames: [], failedMigrationNames: [], hasMigrationsTable: true, history: null },
+          );
+          assert.deepEqual(
+            (await engine.applyMigrations({ migrationsList, filters: NO_FILTERS })).appliedMigrationNames,
+            [],
+          );
+        });
+      } finally {
+        await db.close();
+      }
+    });
+
+    it('records what the engine records: same table, same checksums, and takes over its history', async () => {
+      const ours = await freshDatabase(target.kind, { migrate: false });
+      const theirs = await freshDatabase(target.kind, { migrate: false });
+      try {
+        await migrateDatabase({ database: ours.database });
+        const migrationsList = await readMigrations();
+        await withEngine(theirs, async (engine) => {
+          const { appliedMigrationNames } = await engine.applyMigrations({
+            migrationsList,
+            filters: NO_FILTERS,
+          });
+          assert.deepEqual(appliedMigrationNames, history);
+        });
+        const columns = (db: FreshDatabase) => db.prisma.$queryRaw`
+          SELECT column_name, data_type, character_maximum_length, is_nullable, column_default
+          FROM information_schema.columns WHERE table_name = '_prisma_migrations' ORDER BY ordinal_position`;
+        assert.deepEqual(await columns(ours), await columns(theirs));
+        const history_ = (db: FreshDatabase) => db.prisma.$queryRaw`
+          SELECT migration_name, checksum, logs, rolled_back_at, applied_steps_count,
+                 finished_at IS NOT NULL AS finished
+          FROM _prisma_migrations ORDER BY migration_name`;
+        assert.deepEqual(await history_(ours), await history_(theirs));
+        // A database the engine migrated is up to date for ours too.
+        assert.deepEqual(await migrateDatabase({ database: theirs.database }), { applied: [], edited: [] });
+      } finally {
+        await ours.close();
+        await theirs.close();
+      }
+    });
+
+    it('leaves a failed migration as the engine reports failed ones', async () => {
+      const db = await freshDatabase(target.kind);
+      const dir = await copyOfMigrations();
+      try {
+        await mkdirWith(dir, '29991231000000_broken', 'ALTER TABLE "no_such_table" ADD COLUMN "x" TEXT;');
+        await assert.rejects(migrateDatabase({ database: db.database, migrationsDir: dir }), /no_such_table/);
+        const migrationsList = await readMigrations(dir);
+        await withEngine(db, async (engine) => {
+          const diagnosis = await engine.diagnoseMigrationHistory({
+            migrationsList,
+            optInToShadowDatabase: false,
+            filters: NO_FILTERS,
+          });
+          assert.deepEqual(diagnosis.failedMigrationNames, ['29991231000000_broken']);
+        });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+        await db.close();
+      }
+    });
+  });
+});
+
+/**
+ * Runs Prisma's schema engine on a test database. On PostgreSQL it gets a pool of its own, ended
+ * afterwards: the engine takes Prisma's advisory lock on a connection and leaves it to the
+ * connection's end to release it.
+ */
+async function withEngine(db: FreshDatabase, fn: (engine: SchemaEngine) => Promise<void>): Promise<void> {
+  let factory: SqlMigrationAwareDriverAdapterFactory = databaseInternals(db.database).factory;
+  const pool = db.databaseUrl ? new pg.Pool({ connectionString: db.databaseUrl, max: 2 }) : undefined;
+  if (pool) factory = new PrismaPg(pool);
+  const engine = await startSchemaEngine(factory);
+  try {
+    await fn(engine);
+  } finally {
+    engine.free();
+    await pool?.end();
+  }
+}
 
 describe('diffToNewMigration()', () => {
   it('finds nothing to write: schema.prisma and prisma/migrations agree', async () => {
