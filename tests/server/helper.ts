@@ -24,6 +24,7 @@ import {
   type CallOutput,
   type Contract,
   call,
+  envelopesContract,
   fetchTransport,
   meContract,
 } from '../../shared/api';
@@ -192,6 +193,11 @@ export function sealFor(
     },
     { now: options.now ?? new Date() },
   );
+}
+
+/** Uploads `envelope` as `sender` through the contract client (a refusal throws its ApiError). */
+export function sendLetter(server: TestServer, sender: TestUser, envelope: Envelope) {
+  return callApi(server, envelopesContract.create, { body: { envelope } }, sender.token);
 }
 
 /** Row counts of every table, to show a refused request changed nothing. */

@@ -9,6 +9,7 @@ import { forEachDatabase, useDatabase } from '../databases';
 import {
   registerUser,
   sealFor,
+  sendLetter,
   startServer,
   TEST_JWT_SECRET,
   TEST_PHONE_PEPPER,
@@ -31,15 +32,7 @@ forEachDatabase((target) => {
         const alice = await registerUser(server, { name: 'Alice Audit', phone: '138 0013 8001' });
         const bob = await registerUser(server, { name: 'Bob Audit' });
         const letter = sealFor(alice, [bob]);
-        assert.equal(
-          (
-            await server.request('POST', '/api/v1/envelopes', {
-              token: alice.token,
-              body: { envelope: letter },
-            })
-          ).status,
-          201,
-        );
+        await sendLetter(server, alice, letter);
         assert.equal(
           (await server.request('DELETE', `/api/v1/envelopes/${letter.id}`, { token: alice.token })).status,
           204,

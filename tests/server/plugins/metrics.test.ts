@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PROMETHEUS_CONTENT_TYPE } from '../../../server/metrics';
 import { forEachDatabase, useDatabase } from '../databases';
-import { registerUser, sealFor, startServer, testConfig } from '../helper';
+import { registerUser, sealFor, sendLetter, startServer, testConfig } from '../helper';
 
 const METRICS_TOKEN = 'metrics-token-0123456789abcdefghijklmnop';
 
@@ -43,15 +43,7 @@ forEachDatabase((target) => {
         const alice = await registerUser(server);
         const bob = await registerUser(server);
         const letter = sealFor(alice, [bob]);
-        assert.equal(
-          (
-            await server.request('POST', '/api/v1/envelopes', {
-              token: alice.token,
-              body: { envelope: letter },
-            })
-          ).status,
-          201,
-        );
+        await sendLetter(server, alice, letter);
         // Alice's allowance of 3 is spent (phone, keys, upload): the next two are refused.
         for (let i = 0; i < 2; i++)
           assert.equal(
