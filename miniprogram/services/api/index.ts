@@ -64,7 +64,7 @@ function wxTransport(request: HttpRequest): Promise<HttpResponse> {
       header,
       dataType: 'json',
       timeout: config.requestTimeoutMs,
-      // WeChat hands an empty body (204) over as '': the contracts say no body.
+      // An empty body (204) arrives as '' even with dataType json; the contract client expects undefined.
       success: (res) => resolve({ status: res.statusCode, body: res.data === '' ? undefined : res.data }),
       fail: (err) => reject(new ApiError(CLIENT_CODES.NETWORK, 0, err.errMsg)),
     });
