@@ -12,12 +12,12 @@
  * decrypts but does not belong to the public key gives `Malformed`.
  */
 import type { RandomSource } from '../crypto';
-import { pbkdf2HmacSm3, randomBytes, sm2PublicKey, sm4GcmDecrypt, sm4GcmEncrypt } from '../crypto';
+import { pbkdf2HmacSm3, randomBytes, sm4GcmDecrypt, sm4GcmEncrypt } from '../crypto';
 import { base64urlDecode, base64urlEncode, utf8Encode } from '../encoding';
 import { MifengError } from '../errors';
 import { abytes, anumber, aobject, astring, isPlainRecord } from '../guards';
 import { parseWith } from './_parse';
-import { type Identity, keyId } from './identity';
+import { type Identity, keyId, keyPairMatches } from './identity';
 import {
   BACKUP_KDF,
   BACKUP_KEY_LENGTH,
@@ -77,7 +77,7 @@ export function sealKeyBackup(
     'iterations',
   );
   // A backup of a key that does not match its public key would unlock to something useless.
-  if (base64urlEncode(sm2PublicKey(identity.privateKey)) !== base64urlEncode(publicKey)) {
+  if (!keyPairMatches(identity.privateKey, publicKey)) {
     throw new MifengError('Malformed', 'identity.publicKey does not match its privateKey');
   }
   const password = masterKeyBytes(masterKey);
@@ -124,13 +124,7 @@ export function unlockKeyBackup(backup: unknown, publicKey: Uint8Array, masterKe
       key.fill(0);
     }
     // The tag proves the master key; a mismatch here means whoever held it sealed the wrong key.
-    let matches = false;
-    try {
-      matches = base64urlEncode(sm2PublicKey(privateKey)) === base64urlEncode(publicKey);
-    } catch {
-      // Not a valid SM2 scalar at all.
-    }
-    if (!matches) {
+    if (!keyPairMatches(privateKey, publicKey)) {
       privateKey.fill(0);
       throw new MifengError('Malformed', 'the backup holds a key that does not belong to publicKey');
     }

@@ -22,7 +22,6 @@ import {
   sm2Decrypt,
   sm2Encrypt,
   sm2IsValidPublicKey,
-  sm2PublicKey,
   sm2Sign,
   sm2Verify,
   sm4GcmDecrypt,
@@ -41,7 +40,7 @@ import { MifengError } from '../errors';
 import { abytes, adate, aobject, astring, isPlainRecord } from '../guards';
 import { parseWith } from './_parse';
 import { canonicalize } from './canonical';
-import { assertUserId, type Identity, keyId, type PublicIdentity } from './identity';
+import { assertUserId, type Identity, keyId, keyPairMatches, type PublicIdentity } from './identity';
 import {
   DEK_LENGTH,
   ENVELOPE_ID_LENGTH,
@@ -255,14 +254,11 @@ function checkIdentity(identity: Identity, name: string): void {
   if (!(identity.privateKey instanceof Uint8Array) || !(identity.publicKey instanceof Uint8Array)) {
     throw new TypeError(`${name} keys must be Uint8Arrays`);
   }
-  let derived: Uint8Array;
-  try {
-    derived = sm2PublicKey(identity.privateKey);
-  } catch (cause) {
-    throw new MifengError('Malformed', `${name}.privateKey is not an SM2 private key`, { cause });
-  }
-  if (base64urlEncode(derived) !== base64urlEncode(identity.publicKey)) {
-    throw new MifengError('Malformed', `${name}.publicKey does not match its privateKey`);
+  if (!keyPairMatches(identity.privateKey, identity.publicKey)) {
+    throw new MifengError(
+      'Malformed',
+      `${name}.publicKey does not match its privateKey (or that is no SM2 key)`,
+    );
   }
 }
 

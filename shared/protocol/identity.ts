@@ -100,19 +100,28 @@ export function identityToJson(identity: Identity): IdentityJson {
   };
 }
 
+/**
+ * Whether `publicKey` is the public key of `privateKey` (false too when `privateKey` is no valid
+ * SM2 scalar): the one key-pair check of the protocol's parsers and sealers.
+ */
+export function keyPairMatches(privateKey: Uint8Array, publicKey: Uint8Array): boolean {
+  try {
+    return base64urlEncode(sm2PublicKey(privateKey)) === base64urlEncode(publicKey);
+  } catch {
+    return false;
+  }
+}
+
 /** Parses an identity file; `Malformed` unless the public key belongs to the private key. */
 export function identityFromJson(json: unknown): Identity {
   const parsed = parseWith(IdentityJsonSchema, json, 'identity');
   const privateKey = base64urlDecode(parsed.privateKey);
   const publicKey = base64urlDecode(parsed.publicKey);
-  let derived: Uint8Array;
-  try {
-    derived = sm2PublicKey(privateKey);
-  } catch (cause) {
-    throw new MifengError('Malformed', 'identity: privateKey is not a valid SM2 scalar', { cause });
-  }
-  if (base64urlEncode(derived) !== parsed.publicKey) {
-    throw new MifengError('Malformed', 'identity: publicKey does not match privateKey');
+  if (!keyPairMatches(privateKey, publicKey)) {
+    throw new MifengError(
+      'Malformed',
+      'identity: publicKey does not match privateKey (or privateKey is no SM2 scalar)',
+    );
   }
   return { user: parsed.user, privateKey, publicKey };
 }
