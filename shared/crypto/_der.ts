@@ -12,8 +12,8 @@ const INTEGER = 0x02;
 /** r and s are below the 256-bit group order n: 32 bytes, plus one 00 byte when the top bit is set. */
 const MAX_INTEGER_LENGTH = 33;
 /** Shortest and longest encodings: two 1-byte integers, two 33-byte ones (2 + 2·(2 + 33) = 72). */
-const MIN_DER_LENGTH = 8;
-const MAX_DER_LENGTH = 72;
+export const MIN_DER_LENGTH = 8;
+export const MAX_DER_LENGTH = 72;
 
 /** INTEGER of a positive integer below 2^256: minimal big-endian, 00-prefixed when the top bit is set. */
 function _integer(value: bigint): Uint8Array {

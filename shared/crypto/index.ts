@@ -11,7 +11,11 @@
  *
  * This file is the public surface; nothing else in shared/crypto is meant to be imported.
  */
-export { isStrictDerSignature } from './_der';
+export {
+  isStrictDerSignature,
+  MAX_DER_LENGTH as MAX_SIGNATURE_LENGTH,
+  MIN_DER_LENGTH as MIN_SIGNATURE_LENGTH,
+} from './_der';
 export { constantTimeEqual } from './compare';
 export { hmacSm3 } from './hmac';
 export { pbkdf2HmacSm3 } from './pbkdf2';

@@ -33,10 +33,8 @@ export const FINGERPRINT_LENGTH = 32;
 export const KEY_ID_LENGTH = 16;
 /** SM2 encryption of the DEK: C1 (65, uncompressed point) ‖ C3 (32, SM3) ‖ C2 (16, = DEK length). */
 export const WRAP_LENGTH = PUBLIC_KEY_LENGTH + FINGERPRINT_LENGTH + DEK_LENGTH;
-/** DER SEQUENCE of two INTEGERs of at most 33 bytes each (GM/T 0009 §7.2): 2 + 2 × (2 + 33). */
-export const MAX_SIGNATURE_LENGTH = 72;
-/** The smallest DER signature: 30 06 02 01 r 02 01 s. */
-export const MIN_SIGNATURE_LENGTH = 8;
+/** Signature lengths: the strict DER module's (two INTEGERs of 1 to 33 bytes: 8 to 72 bytes). */
+export { MAX_SIGNATURE_LENGTH, MIN_SIGNATURE_LENGTH } from '../crypto';
 
 // Envelope limits.
 
