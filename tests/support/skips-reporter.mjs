@@ -3,9 +3,10 @@
 // tests that were registered: a suite skipped as a whole (a missing service) hides its tests from
 // `ℹ tests N`, so without this list a run without PostgreSQL looks like a smaller, green run.
 //
-// An event's `file` is where the suite was declared (tests/server/databases.ts for every
-// PostgreSQL suite), so skips are held until the test file they ran in completes: node reports
-// each file's results together and then that file's own `test:complete` (named by its path).
+// An event's `file` is where the suite was declared: a test file itself, named at once, or a helper
+// (tests/server/databases.ts for every PostgreSQL suite), whose skips are held until the next test
+// file completes (its own `test:complete`, named by its path). With two files running at once that
+// last attribution can name the neighbour; the reason and the count stay right.
 export default async function* skipsReporter(source) {
   let pending = [];
   for await (const event of source) {
@@ -16,12 +17,14 @@ export default async function* skipsReporter(source) {
     }
     if (event.type !== 'test:pass' && event.type !== 'test:fail') continue;
     if (data.skip === undefined || data.skip === false) continue;
-    pending.push({
+    const skip = {
       file: data.file,
       name: data.name,
       suite: data.details?.type === 'suite',
       reason: data.skip === true ? '' : data.skip,
-    });
+    };
+    if (String(data.file).endsWith('.test.ts')) yield `${JSON.stringify(skip)}\n`;
+    else pending.push(skip);
   }
   for (const skip of pending) yield `${JSON.stringify(skip)}\n`;
 }
