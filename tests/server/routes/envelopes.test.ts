@@ -73,7 +73,14 @@ forEachDatabase((target) => {
     it('after the sender rotates keys, old envelopes come with the key that signed them', async () => {
       const old = sent[0]!;
       const oldKey = base64urlEncode(alice.identity.publicKey);
-      await uploadKeys(server(), alice.token, 'Alice', generateIdentity(alice.id));
+      const changed = await uploadKeys(
+        server(),
+        alice.token,
+        'Alice',
+        generateIdentity(alice.id),
+        alice.identity,
+      );
+      alice.token = changed.token;
       const got = await server().request<GetEnvelopeResponse>('GET', `/api/v1/envelopes/${old}`, {
         token: bob.token,
       });
