@@ -56,7 +56,7 @@ export { createRandomPool, randomBytes, setRandomSource } from '../shared/crypto
 export { base64urlDecode, base64urlEncode } from '../shared/encoding';
 export type { ErrorName } from '../shared/errors';
 export { isMifengError, MifengError } from '../shared/errors';
-export type { Identity } from '../shared/protocol';
+export type { Identity, KeyChange } from '../shared/protocol';
 export {
   DEFAULT_BACKUP_ITERATIONS,
   formatFingerprint,
@@ -70,5 +70,6 @@ export {
   SALT_LENGTH,
   sealEnvelope,
   sealKeyBackup,
+  signKeyChange,
   unlockKeyBackup,
 } from '../shared/protocol';

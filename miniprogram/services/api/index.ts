@@ -23,6 +23,7 @@ import {
   type HttpResponse,
   isApiError,
   type KeyBackupJson,
+  type KeyChange,
   type ListEnvelopesResponse,
   type LookupResponse,
   type MeResponse,
@@ -108,11 +109,15 @@ export function setPhone(body: { code: string } | { phone: string }): Promise<Me
   return send(meContract.setPhone, { body });
 }
 
-/** `PUT /me/keys`: completes registration, or replaces the key backup. */
+/**
+ * `PUT /me/keys`: completes registration, or — with a statement signed by the current key —
+ * replaces the key, the key backup or the name.
+ */
 export function setKeys(body: {
   name: string;
   publicKey: string;
   backup: KeyBackupJson;
+  statement?: KeyChange;
 }): Promise<MeResponse> {
   return send(meContract.setKeys, { body });
 }

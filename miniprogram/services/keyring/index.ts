@@ -11,6 +11,7 @@ import {
   DEFAULT_BACKUP_ITERATIONS,
   type Identity,
   type MeResponse,
+  signKeyChange,
 } from '../../lib';
 import * as api from '../api';
 import { createKeys, openBackup, sealBackup } from '../kdf';
@@ -104,6 +105,8 @@ export async function changeMasterKey(
       name: profile.user.name ?? '',
       publicKey: base64urlEncode(identity.publicKey),
       backup,
+      // The key vouches for itself: a token alone cannot replace a backup.
+      statement: signKeyChange({ old: identity, newPublicKey: identity.publicKey }),
     }),
   );
   onStep('done');
