@@ -19,6 +19,7 @@ import {
   KEY_ID_LENGTH,
   MAX_BACKUP_ITERATIONS,
   MAX_CIPHERTEXT_BYTES,
+  MAX_CONTACTS,
   MAX_RECIPIENTS,
   MAX_SIGNATURE_LENGTH,
   MAX_USER_ID_LENGTH,
@@ -224,3 +225,33 @@ export type IdentityJson = z.infer<typeof IdentityJsonSchema>;
 /** The public half of an identity: enough to address a letter to someone. */
 export const PublicIdentityJsonSchema = z.strictObject({ user: UserIdSchema, publicKey: PublicKeySchema });
 export type PublicIdentityJson = z.infer<typeof PublicIdentityJsonSchema>;
+
+/**
+ * One contact: a user and the key pinned for them (docs/protocol.md §Contact book). `verifiedAt`
+ * is present exactly when `verified` is true.
+ */
+export const ContactSchema = z
+  .strictObject({
+    user: UserIdSchema,
+    keyId: KeyIdSchema,
+    publicKey: PublicKeySchema,
+    firstSeen: TimestampSchema,
+    verified: z.boolean(),
+    verifiedAt: z.optional(TimestampSchema),
+  })
+  .check(
+    z.refine((c) => c.verified === (c.verifiedAt !== undefined), 'verifiedAt is set exactly when verified'),
+  );
+export type Contact = z.infer<typeof ContactSchema>;
+
+/** The contact book's plaintext: contacts sorted by user id, each user once. */
+export const ContactListSchema = z.strictObject({
+  contacts: z.array(ContactSchema).check(
+    z.maxLength(MAX_CONTACTS),
+    z.refine(
+      (list) => list.every((c, i) => i === 0 || list[i - 1]!.user < c.user),
+      'contacts must be sorted by user id, each user once',
+    ),
+  ),
+});
+export type ContactList = z.infer<typeof ContactListSchema>;
