@@ -117,6 +117,16 @@ export function setKeys(body: {
   return send(meContract.setKeys, { body });
 }
 
+/** `GET /me/contacts`: the sealed contact book (base64url, null before the first write) and its counter. */
+export function getContacts(): Promise<{ blob: string | null; counter: number }> {
+  return send(meContract.contacts, {});
+}
+
+/** `PUT /me/contacts`: stores the next copy; 409 unless `counter` is the stored one plus 1. */
+export async function putContacts(blob: string, counter: number): Promise<void> {
+  await send(meContract.putContacts, { body: { blob, counter } });
+}
+
 /** `POST /recipients/lookup`: the user behind a name + phone, or null (one answer for every miss). */
 export async function lookupRecipient(name: string, phone: string): Promise<LookupResponse | null> {
   try {
