@@ -26,6 +26,8 @@ export type {
   HttpRequest,
   HttpResponse,
   KeyBackupJson,
+  KeyHistory,
+  KeysSetResponse,
   ListEnvelopesResponse,
   LookupResponse,
   MeResponse,
@@ -59,6 +61,7 @@ export { isMifengError, MifengError } from '../shared/errors';
 export type {
   ContactBook,
   Identity,
+  KeyChange,
   KeyTrust,
   PublicIdentity,
   TrustState,
@@ -71,6 +74,7 @@ export {
   formatFingerprint,
   generateIdentity,
   IV_LENGTH,
+  keyChangeKind,
   keyId,
   keyQrPayload,
   keyTrust,
@@ -86,6 +90,7 @@ export {
   sealContactBook,
   sealEnvelope,
   sealKeyBackup,
+  signKeyChange,
   unlockKeyBackup,
   verifyContact,
 } from '../shared/protocol';

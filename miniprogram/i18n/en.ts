@@ -128,6 +128,10 @@ export const en: Record<MessageKey, string> = {
     'The key the server gave for {name} is not the one this phone remembers. They may have changed their key; or someone (the server included) may be posing as them to read what you send them. Check the new fingerprint below with them in person or on a call, and accept it only if it matches.',
   keychange_verified_dropped:
     'You verified their old key in person. Accepting the new key removes the Verified mark; verify again afterwards.',
+  keychange_signed:
+    'Their old key signed this change: most likely they changed their key themselves (a new phone, say). Check with them anyway.',
+  keychange_reset:
+    'Nothing vouches for this change: their old key was lost (reset after a forgotten master key), or someone reset it through their WeChat account. Check with them in person or on a call before accepting.',
   keychange_old: 'Previous fingerprint',
   keychange_new: 'New fingerprint',
   keychange_accept: 'Checked — accept the new key',

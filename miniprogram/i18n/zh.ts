@@ -123,6 +123,9 @@ export const zh = {
   keychange_text:
     '服务器给出的 {name} 的密钥，和这部手机记住的不一样。可能是对方换了密钥；也可能是有人（包括服务器）在冒充 TA，想读到写给 TA 的信。请当面或打电话和 TA 核对下面的新指纹，一致再接受。',
   keychange_verified_dropped: '你曾当面核验过 TA 的旧密钥。接受新密钥后，“已核验”标记会取消，需要重新核验。',
+  keychange_signed: '这次更换由 TA 的旧密钥签了名：多半是 TA 自己换了密钥（比如换了手机）。仍请和 TA 核对。',
+  keychange_reset:
+    '这次更换没有旧密钥的签名：TA 的旧密钥丢了（忘记主密钥后重设），或者有人用 TA 的微信账号重设了密钥。请务必当面或电话核对后再接受。',
   keychange_old: '原来的指纹',
   keychange_new: '新的指纹',
   keychange_accept: '已核对，接受新密钥',

@@ -17,7 +17,8 @@
  *
  * Trust in a key the server hands out is its state against the book: `new` (no contact yet),
  * `pinned` (the pinned key), `verified` (pinned and compared in person) or `changed` (another key
- * than the pinned one). Verifying in person compares the fingerprint a contact's "my key" QR code
+ * than the pinned one); a change is `signed` when the key history links the two keys by statements
+ * each signed by the key before, else `reset`. Verifying in person compares the fingerprint a contact's "my key" QR code
  * carries, `mifeng-key:1:<user>:<base64url fingerprint>`, with the pinned key's.
  */
 import type { RandomSource } from '../crypto';
@@ -29,6 +30,7 @@ import { padJson, unpadJson } from './_padding';
 import { parseWith } from './_parse';
 import { canonicalize } from './canonical';
 import { fingerprint, type Identity, keyId, keyPairMatches, type PublicIdentity } from './identity';
+import { verifyKeyChange } from './key-change';
 import {
   CONTACT_BOOK_COUNTER_LENGTH,
   CONTACT_BOOK_HEADER_LENGTH,
@@ -46,7 +48,7 @@ import {
   PUBLIC_KEY_LENGTH,
   TAG_LENGTH,
 } from './limits';
-import { type Contact, type ContactList, ContactListSchema, UserIdSchema } from './schema';
+import { type Contact, type ContactList, ContactListSchema, type KeyChange, UserIdSchema } from './schema';
 
 /** An opened (or new) contact book: its contacts and the counter of the copy it came from (0: none yet). */
 export interface ContactBook {
@@ -222,6 +224,32 @@ export function keyTrust(book: ContactBook, user: string, publicKey: Uint8Array)
     return { state: 'changed', contact };
   }
   return { state: contact.verified ? 'verified' : 'pinned', contact };
+}
+
+/**
+ * How a changed key came to be, by the key history the server served with it: `signed` when every
+ * step from the pinned key to `publicKey` is a key-change statement by the key before it (each
+ * checked here, not taken from the server's word), `reset` otherwise — a reset after a lost key, a
+ * step without a valid statement, or a pinned key the history does not show.
+ */
+export function keyChangeKind(
+  user: string,
+  pinnedPublicKey: string,
+  publicKey: string,
+  history: readonly { publicKey: string; statement: KeyChange | null }[],
+): 'signed' | 'reset' {
+  const from = history.map((e) => e.publicKey).lastIndexOf(pinnedPublicKey);
+  if (from < 0 || history.at(-1)?.publicKey !== publicKey || from === history.length - 1) return 'reset';
+  for (let i = from + 1; i < history.length; i++) {
+    const step = history[i]!;
+    const expected = {
+      user,
+      oldPublicKey: base64urlDecode(history[i - 1]!.publicKey),
+      newPublicKey: base64urlDecode(step.publicKey),
+    };
+    if (!step.statement || !verifyKeyChange(step.statement, expected)) return 'reset';
+  }
+  return 'signed';
 }
 
 function withContact(book: ContactBook, contact: Contact): ContactBook {

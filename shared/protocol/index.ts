@@ -9,6 +9,7 @@ export {
   contactBookKey,
   emptyContactBook,
   findContact,
+  keyChangeKind,
   keyQrPayload,
   keyTrust,
   openContactBook,
@@ -48,6 +49,8 @@ export {
   publicIdentityFromJson,
   publicIdentityToJson,
 } from './identity';
+export type { KeyChangeExpectation, KeyChangeInput, SignKeyChangeOptions } from './key-change';
+export { keyChangeSignedBytes, parseKeyChange, signKeyChange, verifyKeyChange } from './key-change';
 export {
   BACKUP_CIPHERTEXT_LENGTH,
   BACKUP_KDF,
@@ -64,6 +67,8 @@ export {
   FINGERPRINT_LENGTH,
   IV_LENGTH,
   KEY_BACKUP_VERSION,
+  KEY_CHANGE_TYPE,
+  KEY_CHANGE_VERSION,
   KEY_ID_LENGTH,
   MAX_BACKUP_ITERATIONS,
   MAX_CIPHERTEXT_BYTES,
@@ -97,6 +102,7 @@ export type {
   EnvelopeId,
   IdentityJson,
   KeyBackup,
+  KeyChange,
   KeyId,
   Plaintext,
   PrivateKey,
@@ -104,6 +110,7 @@ export type {
   PublicKey,
   Recipient,
   Timestamp,
+  UnsignedKeyChange,
   UserId,
 } from './schema';
 export {
@@ -114,12 +121,15 @@ export {
   IdentityJsonSchema,
   isTimestamp,
   KeyBackupSchema,
+  KeyChangeSchema,
   KeyIdSchema,
   PlaintextSchema,
   PrivateKeySchema,
   PublicIdentityJsonSchema,
   PublicKeySchema,
   RecipientSchema,
+  SignatureSchema,
   TimestampSchema,
+  UnsignedKeyChangeSchema,
   UserIdSchema,
 } from './schema';

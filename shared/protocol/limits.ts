@@ -11,6 +11,11 @@ export const ENVELOPE_VERSION = 1;
  */
 export const KEY_BACKUP_VERSION = 1;
 
+/** The only key-change statement format this code reads and writes (a statement's `v`). */
+export const KEY_CHANGE_VERSION = 1;
+/** A key-change statement's `type`: what makes its signed bytes unlike any other signed object's. */
+export const KEY_CHANGE_TYPE = 'mifeng-key-change';
+
 // Byte lengths of the binary fields (all carried as unpadded base64url in JSON).
 
 /** Envelope `id`: random bytes. */

@@ -16,6 +16,8 @@ import {
   ENVELOPE_VERSION,
   IV_LENGTH,
   KEY_BACKUP_VERSION,
+  KEY_CHANGE_TYPE,
+  KEY_CHANGE_VERSION,
   KEY_ID_LENGTH,
   MAX_BACKUP_ITERATIONS,
   MAX_CIPHERTEXT_BYTES,
@@ -144,7 +146,7 @@ const EnvelopeCiphertextSchema = z.string().check(
 );
 
 /** A DER-encoded SM2 signature in its one minimal form. */
-const SignatureSchema = z
+export const SignatureSchema = z
   .string()
   .check(
     z.refine(
@@ -225,6 +227,29 @@ export type IdentityJson = z.infer<typeof IdentityJsonSchema>;
 /** The public half of an identity: enough to address a letter to someone. */
 export const PublicIdentityJsonSchema = z.strictObject({ user: UserIdSchema, publicKey: PublicKeySchema });
 export type PublicIdentityJson = z.infer<typeof PublicIdentityJsonSchema>;
+
+/**
+ * The members of a key-change statement that its signature covers: everything but `sig`
+ * (docs/protocol.md §10). `type` separates the signed bytes from an envelope's, which has no such
+ * member.
+ */
+const KEY_CHANGE_SHAPE = {
+  v: z.literal(KEY_CHANGE_VERSION),
+  type: z.literal(KEY_CHANGE_TYPE),
+  user: UserIdSchema,
+  oldKey: KeyIdSchema,
+  newKey: KeyIdSchema,
+  newPublicKey: PublicKeySchema,
+  at: TimestampSchema,
+};
+
+/** A key-change statement without its signature: what the old key signs. */
+export const UnsignedKeyChangeSchema = z.strictObject(KEY_CHANGE_SHAPE);
+export type UnsignedKeyChange = z.infer<typeof UnsignedKeyChangeSchema>;
+
+/** A key-change statement: the user's old key vouches for their new one (docs/protocol.md §10). */
+export const KeyChangeSchema = z.strictObject({ ...KEY_CHANGE_SHAPE, sig: SignatureSchema });
+export type KeyChange = z.infer<typeof KeyChangeSchema>;
 
 /**
  * One contact: a user and the key pinned for them (docs/protocol.md §Contact book). `verifiedAt`

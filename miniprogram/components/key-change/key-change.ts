@@ -12,6 +12,8 @@ Component({
     newFingerprint: { type: String, value: '' },
     /** The old key was verified in person: say that the mark goes with it. */
     wasVerified: { type: Boolean, value: false },
+    /** `signed` (the old key vouched for the new one) or `reset` (nothing did: the stronger warning). */
+    kind: { type: String, value: 'reset' },
   },
   data: { t: {} as Messages, title: '', text: '' },
   observers: {

@@ -273,7 +273,7 @@ Page<MeData, MeMethods>({
       cancelText: t('modal_cancel'),
     });
     if (!choice.confirm) return;
-    signOut();
+    await signOut();
     goHome();
   },
 

@@ -25,7 +25,9 @@ import {
   formatFingerprint,
   idFromLetterUrl as idFromUrlOf,
   isMifengError,
+  type KeyHistory,
   type KeyTrust,
+  keyChangeKind,
   letterUrl as letterUrlOf,
   openEnvelope,
   sealEnvelope,
@@ -51,6 +53,8 @@ export interface RecipientDraft {
   /** For `changed`: the pinned key, and whether it was verified in person. */
   pinnedKey?: string;
   wasVerified?: boolean;
+  /** The key history the server served with the key (to tell a signed change from a reset). */
+  keyHistory?: KeyHistory;
 }
 
 /** A key the contact book knows another key for, as the key-change screen shows it. */
@@ -61,6 +65,8 @@ export interface KeyChange {
   newFingerprint: string;
   /** The old key was verified in person: the mark is dropped with it. */
   wasVerified: boolean;
+  /** `signed`: the old key vouched for the new one; `reset`: nothing did (a stronger warning). */
+  kind: 'signed' | 'reset';
   /** The new key, to pin when the person accepts it. */
   publicKey: string;
 }
@@ -92,6 +98,7 @@ export async function resolveRecipient(name: string, phone: string): Promise<Rec
     user: found.user,
     publicKey: found.publicKey,
     keyId: found.keyId,
+    keyHistory: found.keyHistory,
   });
 }
 
@@ -104,6 +111,7 @@ export function recipientKeyChange(draft: RecipientDraft): KeyChange | null {
     oldFingerprint: formatFingerprint(base64urlDecode(draft.pinnedKey)),
     newFingerprint: formatFingerprint(base64urlDecode(draft.publicKey)),
     wasVerified: draft.wasVerified === true,
+    kind: keyChangeKind(draft.user, draft.pinnedKey, draft.publicKey, draft.keyHistory ?? []),
     publicKey: draft.publicKey,
   };
 }
@@ -282,6 +290,7 @@ export async function openLetter(id: string): Promise<OpenResult> {
           oldFingerprint: formatFingerprint(base64urlDecode(trust.contact.publicKey)),
           newFingerprint: formatFingerprint(senderPublicKey),
           wasVerified: trust.contact.verified,
+          kind: keyChangeKind(sender.user, trust.contact.publicKey, sender.publicKey, sender.keyHistory),
           publicKey: sender.publicKey,
         },
       };

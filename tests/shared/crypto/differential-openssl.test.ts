@@ -5,10 +5,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createCipheriv, createHash, createHmac, hkdfSync, pbkdf2Sync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
   hkdfSm3,
@@ -22,49 +21,7 @@ import {
 } from '../../../shared/crypto/index';
 import { _sm4EncryptBlock } from '../../../shared/crypto/sm4';
 import { hex, nodeRandom, utf8 } from './_helpers';
-
-const dir = mkdtempSync(join(tmpdir(), 'mifeng-openssl-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** SubjectPublicKeyInfo prefix for an SM2 key: id-ecPublicKey with the SM2 curve OID 1.2.156.10197.1.301. */
-const SPKI_PREFIX = '3059301306072a8648ce3d020106082a811ccf5501822d034200';
-
-function publicKeyPem(publicKey: Uint8Array): string {
-  const der = Buffer.concat([Buffer.from(SPKI_PREFIX, 'hex'), publicKey]);
-  const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n');
-  return `-----BEGIN PUBLIC KEY-----\n${b64}\n-----END PUBLIC KEY-----\n`;
-}
-
-function openssl(args: string[]): string {
-  return execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-function opensslVerifies(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  writeFileSync(join(dir, 'pub.pem'), publicKeyPem(publicKey));
-  writeFileSync(join(dir, 'msg'), message);
-  writeFileSync(join(dir, 'sig'), signature);
-  try {
-    const out = openssl([
-      'pkeyutl',
-      '-verify',
-      '-pubin',
-      '-inkey',
-      join(dir, 'pub.pem'),
-      '-rawin',
-      '-in',
-      join(dir, 'msg'),
-      '-sigfile',
-      join(dir, 'sig'),
-      '-digest',
-      'sm3',
-      '-pkeyopt',
-      `distid:${SM2_USER_ID}`,
-    ]);
-    return out.includes('Signature Verified Successfully');
-  } catch {
-    return false;
-  }
-}
+import { opensslDir as dir, openssl, opensslVerifies, SPKI_PREFIX } from './_openssl';
 
 describe('sm2Sign() / sm2Verify() against the openssl CLI', () => {
   it('openssl verifies our signatures, and refuses a flipped one', () => {

@@ -15,6 +15,7 @@ import {
   fingerprint,
   generateIdentity,
   type Identity,
+  keyChangeKind,
   keyId,
   keyQrPayload,
   keyTrust,
@@ -23,6 +24,7 @@ import {
   parseKeyQr,
   pinContact,
   sealContactBook,
+  signKeyChange,
   verifyContact,
 } from '../../../shared/protocol';
 
@@ -275,5 +277,47 @@ describe('keyQrPayload() / parseKeyQr() / verifyContact()', () => {
     const swapped = verifyContact(book, parseKeyQr(keyQrPayload(mallory))!, LATER);
     assert.equal(swapped.result, 'mismatch');
     assert.equal(verifyContact(book, parseKeyQr(keyQrPayload(carol))!, LATER).result, 'unknown');
+  });
+});
+
+describe('keyChangeKind()', () => {
+  const b64 = (identity: Identity) => base64urlEncode(identity.publicKey);
+
+  it('is signed only when every step from the pinned key is a statement by the key before', () => {
+    const bob2 = generateIdentity('bob');
+    const bob3 = generateIdentity('bob');
+    const history = [
+      { publicKey: b64(bob), statement: null },
+      { publicKey: b64(bob2), statement: signKeyChange({ old: bob, newPublicKey: bob2.publicKey }) },
+      { publicKey: b64(bob3), statement: signKeyChange({ old: bob2, newPublicKey: bob3.publicKey }) },
+    ];
+    assert.equal(keyChangeKind('bob', b64(bob), b64(bob3), history), 'signed');
+    assert.equal(keyChangeKind('bob', b64(bob2), b64(bob3), history), 'signed');
+    // A reset in between, a statement for another key, another user's statement: reset.
+    assert.equal(
+      keyChangeKind('bob', b64(bob), b64(bob3), [
+        history[0]!,
+        { ...history[1]!, statement: null },
+        history[2]!,
+      ]),
+      'reset',
+    );
+    const forged = {
+      publicKey: b64(bob3),
+      statement: signKeyChange({ old: mallory, newPublicKey: bob3.publicKey }),
+    };
+    assert.equal(keyChangeKind('bob', b64(bob2), b64(bob3), [history[0]!, history[1]!, forged]), 'reset');
+    const carols = {
+      publicKey: b64(bob2),
+      statement: signKeyChange({ old: carol, newPublicKey: bob2.publicKey }),
+    };
+    assert.equal(
+      keyChangeKind('bob', b64(carol), b64(bob2), [{ publicKey: b64(carol), statement: null }, carols]),
+      'reset',
+    );
+    // The pinned key missing from the history, or a history that does not end at the key served.
+    assert.equal(keyChangeKind('bob', b64(mallory), b64(bob3), history), 'reset');
+    assert.equal(keyChangeKind('bob', b64(bob), b64(mallory), history), 'reset');
+    assert.equal(keyChangeKind('bob', b64(bob), b64(bob3), []), 'reset');
   });
 });
