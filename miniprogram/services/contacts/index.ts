@@ -15,7 +15,6 @@ import {
   isApiError,
   isMifengError,
   type KeyTrust,
-  keyId,
   keyTrust,
   openContactBook,
   type PublicIdentity,
@@ -49,21 +48,20 @@ export class ContactBookError extends Error {
   }
 }
 
-let cached: { owner: string; key: string; book: ContactBook } | null = null;
+/**
+ * The opened book, for as long as this very unlock lasts: each unlock makes a new identity object,
+ * so the book is fetched and checked again after locking, and never outlives the key in memory.
+ */
+let cached: { owner: Identity; book: ContactBook } | null = null;
 
 function cacheFor(owner: Identity): ContactBook | null {
-  return cached && cached.owner === owner.user && cached.key === keyId(owner.publicKey) ? cached.book : null;
+  return cached?.owner === owner ? cached.book : null;
 }
 
 function remember(owner: Identity, book: ContactBook): void {
-  cached = { owner: owner.user, key: keyId(owner.publicKey), book };
+  cached = { owner, book };
   const seen = readStorage<number>(counterKey(owner.user)) ?? 0;
   if (book.counter > seen) writeStorage(counterKey(owner.user), book.counter);
-}
-
-/** Forgets the opened book (lock, sign-out): it is reopened from the server with the key. */
-export function forgetContacts(): void {
-  cached = null;
 }
 
 /** Fetches and opens the book; `Rollback` when the server's copy is older than one seen here. */
@@ -117,7 +115,7 @@ export async function updateContacts(change: (book: ContactBook) => ContactBook)
       await api.putContacts(base64urlEncode(sealContactBook(owner, next.contacts, counter)), counter);
     } catch (err) {
       if (attempt === 0 && isApiError(err, 409)) {
-        forgetContacts();
+        cached = null;
         continue;
       }
       throw err;
