@@ -220,6 +220,8 @@ export interface OpenedLetter {
   content: string;
   remark: string;
   senderName: string;
+  /** The sender's masked phone (empty when they have none), beside the name. */
+  senderPhone: string;
   /** The sender's key fingerprint in groups of digits, to compare aloud. */
   senderFingerprint: string;
   /** The sender's key is pinned and was verified in person. */
@@ -304,6 +306,7 @@ export async function openLetter(id: string): Promise<OpenResult> {
         content,
         remark,
         senderName: sender.name,
+        senderPhone: sender.phoneMasked ?? '',
         senderFingerprint: formatFingerprint(senderPublicKey),
         senderVerified: trust?.state === 'verified',
         createdAt: fetched.envelope.createdAt,

@@ -16,6 +16,8 @@ export interface LetterRow {
   opensLoaded: boolean;
   /** Inbox: the sender is a contact verified in person. */
   verified: boolean;
+  /** Inbox: the sender's masked phone, so two senders of one name are told apart. */
+  senderPhone: string;
 }
 
 /** A name with the verified mark when `user` is a contact verified in person. */
@@ -39,6 +41,7 @@ export function letterRow(
         ? t('list_from', { name: item.sender.name })
         : t('list_to', { names: others.join('、') }),
     verified: box === 'inbox' && verified.has(item.sender.user),
+    senderPhone: box === 'inbox' ? (item.sender.phoneMasked ?? '') : '',
     created: formatTime(item.createdAt),
     expiry: item.expiresAt ? t('list_expires', { date: formatTime(item.expiresAt) }) : t('list_permanent'),
     expiresAt: item.expiresAt,

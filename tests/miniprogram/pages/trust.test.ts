@@ -146,6 +146,8 @@ describe('trust in keys, against a malicious server', () => {
     const open = await openLetter(b, firstLetter);
     assert.equal(open.data.state, 'open');
     assert.equal((open.data.letter as { content: string }).content, '保险柜密码 8841-2207');
+    // The name as A had it when sending, with A's masked phone, so two people of one name differ.
+    assert.match(open.text('.sender-name'), /王小明\*{7}8001/);
 
     const again = a.open('/pages/compose/compose');
     await again.waitFor(() => again.data.ready === true, 'the compose form');
@@ -271,7 +273,7 @@ describe('trust in keys, against a malicious server', () => {
       () => inbox.data.loading === false && (inbox.data.items as unknown[]).length > 0,
       'the inbox',
     );
-    assert.match(inbox.text('.letter-row'), /✓ 已核验/);
+    assert.match(inbox.text('.letter-row'), /王小明\*{7}8001✓ 已核验/);
   });
 
   it("a verified contact's key changes: the warning says the mark goes, and after accepting it is gone", async () => {
