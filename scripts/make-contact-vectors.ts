@@ -1,6 +1,6 @@
 /**
  * Generates tests/vectors/contacts-v1.json, the published test vectors of the contact book and the
- * key QR code (docs/protocol.md §13 and §3), from the fixed keys and randomness stream of
+ * key QR code (docs/protocol.md §14 and §3), from the fixed keys and randomness stream of
  * scripts/make-vectors.ts.
  *
  *   npx tsx scripts/make-contact-vectors.ts           writes the file
@@ -150,7 +150,7 @@ function buildVectors() {
   ];
   return {
     description:
-      'Mifeng contact book and key QR code test vectors (docs/protocol.md §13, §3). Identities and the randomness stream as in protocol-v1.json.',
+      'Mifeng contact book and key QR code test vectors (docs/protocol.md §14, §3). Identities and the randomness stream as in protocol-v1.json.',
     label: CONTACT_BOOK_LABEL,
     books,
     negative,

@@ -108,7 +108,10 @@ export const MyKeysResponseSchema = z.object({
 });
 export type MyKeysResponse = z.infer<typeof MyKeysResponseSchema>;
 
-/** Largest sealed contact book, in bytes (the format is the phone's; the server stores bytes). */
+/**
+ * Largest sealed contact book, in bytes (the protocol's limit; the server stores bytes). As
+ * base64url in a JSON body it stays under the server's default body limit (256 KiB).
+ */
 export const MAX_CONTACT_BOOK_BYTES = MAX_SEALED_CONTACT_BOOK_BYTES;
 
 /** A sealed contact book: base64url of 1 to MAX_CONTACT_BOOK_BYTES bytes the server cannot read. */

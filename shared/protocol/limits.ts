@@ -99,10 +99,13 @@ export const CONTACT_BOOK_COUNTER_LENGTH = 4;
 export const MAX_CONTACT_BOOK_COUNTER = 2 ** 31 - 1;
 /** Sealed book header: version byte, counter, IV. */
 export const CONTACT_BOOK_HEADER_LENGTH = 1 + CONTACT_BOOK_COUNTER_LENGTH + IV_LENGTH;
-/** Largest padded contact book plaintext (1020 blocks of 256 bytes). */
-export const MAX_CONTACT_BOOK_PLAINTEXT_BYTES = 1020 * PADDING_BLOCK;
-/** Largest sealed contact book: header, padded plaintext, tag (261 153 bytes, under 256 KiB). */
+/** Largest padded contact book plaintext (639 blocks of 256 bytes). */
+export const MAX_CONTACT_BOOK_PLAINTEXT_BYTES = 639 * PADDING_BLOCK;
+/**
+ * Largest sealed contact book: header, padded plaintext, tag (163 617 bytes, under 160 KiB, so its
+ * base64url fits a 256 KiB request body).
+ */
 export const MAX_SEALED_CONTACT_BOOK_BYTES =
   CONTACT_BOOK_HEADER_LENGTH + MAX_CONTACT_BOOK_PLAINTEXT_BYTES + TAG_LENGTH;
 /** Most contacts in a book: a full book of the longest entries (≈ 307 bytes each) fits the plaintext. */
-export const MAX_CONTACTS = 800;
+export const MAX_CONTACTS = 500;

@@ -68,10 +68,11 @@ function isTokenPayload(payload: unknown): payload is TokenPayload {
 
 export default fp(
   async (fastify) => {
-    const lifetimeMs = fastify.config.JWT_EXPIRES_IN_MINUTES * 60_000;
+    const minutes = fastify.config.JWT_EXPIRES_IN_MINUTES;
+    const lifetimeMs = minutes * 60_000;
     await fastify.register(fastifyJwt, {
       secret: fastify.config.JWT_SECRET,
-      sign: { algorithm: 'HS256', expiresIn: lifetimeMs },
+      sign: { algorithm: 'HS256', expiresIn: `${minutes}m` },
       // Verified tokens are cached (by the whole token string, so a changed signature is a miss;
       // never past the token's own exp/nbf): a returning client skips the HMAC and the parse.
       // Revocation is checked below, outside the cache.
