@@ -15,6 +15,7 @@ import { _invert, _isOnCurve, P } from '../../../shared/crypto/_sm2-curve';
 import {
   type _Jacobian,
   _sm2Add,
+  _sm2AddAffine,
   _sm2Affine,
   _sm2Comb,
   _sm2Multiply,
@@ -439,7 +440,7 @@ describe('variable-base scalar multiplication (internal, behind encrypt/decrypt/
     assert.throws(() => _sm2MultiplyBase(2n ** 256n - 1n), RangeError);
   });
 
-  it('adds Jacobian points like @noble/curves, including doubling, negatives and infinity', () => {
+  it('adds Jacobian and affine points like @noble/curves, including doubling, negatives and infinity', () => {
     const Point = noblePoint();
     const g = Point.BASE;
     const q = g.multiply(0x1234567890abcdefn);
@@ -447,6 +448,11 @@ describe('variable-base scalar multiplication (internal, behind encrypt/decrypt/
       const { x, y } = p.toAffine();
       // A non-trivial Z: (x·z², y·z³, z) for z = 7 is the same point.
       return { X: (x * 49n) % P, Y: (y * 343n) % P, Z: 7n };
+    };
+    // Coordinates are signed representatives in (−p, p): the same point with every one negative.
+    const negative = (p: typeof g): _Jacobian => {
+      const { X, Y, Z } = jac(p);
+      return { X: X - P, Y: Y - P, Z: Z - P };
     };
     const cases: [typeof g, typeof g][] = [
       [g, q],
@@ -456,10 +462,30 @@ describe('variable-base scalar multiplication (internal, behind encrypt/decrypt/
       [g.multiply(N - 1n), g],
     ];
     for (const [a, b] of cases) {
-      const sum = jac(a);
-      _sm2Add(sum, jac(b));
       const want = a.add(b);
-      assert.deepEqual(affine(sum), want.is0() ? null : [want.toAffine().x, want.toAffine().y]);
+      for (const [ja, jb] of [
+        [jac, jac],
+        [negative, jac],
+        [jac, negative],
+      ] as const) {
+        const sum = ja(a);
+        _sm2Add(sum, jb(b));
+        assert.deepEqual(affine(sum), want.is0() ? null : [want.toAffine().x, want.toAffine().y]);
+      }
+    }
+    // Mixed additions where the Jacobian side's coordinates differ from the affine ones by ±p.
+    const { x, y } = q.toAffine();
+    for (const [X, Y] of [
+      [x - P, y],
+      [x, y - P],
+      [x - P, y - P],
+    ]) {
+      const doubled: _Jacobian = { X: X!, Y: Y!, Z: 1n };
+      _sm2AddAffine(doubled, x, y);
+      assert.deepEqual(affine(doubled), [q.double().toAffine().x, q.double().toAffine().y]);
+      const cancelled: _Jacobian = { X: X!, Y: Y!, Z: 1n };
+      _sm2AddAffine(cancelled, x, P - y);
+      assert.equal(cancelled.Z, 0n);
     }
     const infinity: _Jacobian = { X: 0n, Y: 1n, Z: 0n };
     const sum = { ...infinity };
