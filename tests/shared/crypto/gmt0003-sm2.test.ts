@@ -26,6 +26,7 @@ import {
   SM2_USER_ID,
   sm2Decrypt,
   sm2Encrypt,
+  sm2EncryptToSelf,
   sm2GenerateKeyPair,
   sm2IsValidPublicKey,
   sm2PublicKey,
@@ -347,6 +348,32 @@ describe('sm2Encrypt()', () => {
       () => sm2Encrypt(EXAMPLE.publicKey, utf8('m'), () => new Uint8Array(32)),
       (err) => isMifengError(err, 'RandomNotReady'),
     );
+  });
+});
+
+describe('sm2EncryptToSelf()', () => {
+  it('produces the example ciphertext from the private key alone', () => {
+    const ct = sm2EncryptToSelf(EXAMPLE.privateKey, EXAMPLE.encryptMessage, fixedRandom(EXAMPLE.k));
+    assert.equal(hex(ct), EXAMPLE.c1 + EXAMPLE.c3 + EXAMPLE.c2);
+  });
+
+  it('equals sm2Encrypt to the own public key for the same k, on random and edge keys', () => {
+    const keys = [unhex('00'.repeat(31) + '01'), unhex((N - 2n).toString(16)), EXAMPLE.privateKey];
+    for (let i = 0; i < 10; i++) keys.push(sm2GenerateKeyPair(nodeRandom).privateKey);
+    for (const privateKey of keys) {
+      const k = nodeRandom(32);
+      const m = nodeRandom(16);
+      const ct = sm2EncryptToSelf(privateKey, m, fixedRandom(k));
+      assert.deepEqual(ct, sm2Encrypt(sm2PublicKey(privateKey), m, fixedRandom(k)));
+      assert.deepEqual(sm2Decrypt(privateKey, ct), m);
+    }
+  });
+
+  it('rejects invalid inputs', () => {
+    assert.throws(() => sm2EncryptToSelf(new Uint8Array(32), utf8('m'), nodeRandom), RangeError);
+    assert.throws(() => sm2EncryptToSelf(unhex(N.toString(16)), utf8('m'), nodeRandom), RangeError);
+    assert.throws(() => sm2EncryptToSelf(EXAMPLE.privateKey.subarray(1), utf8('m'), nodeRandom), RangeError);
+    assert.throws(() => sm2EncryptToSelf(EXAMPLE.privateKey, new Uint8Array(0), nodeRandom), RangeError);
   });
 });
 
