@@ -358,7 +358,7 @@ describe('sm2EncryptToSelf()', () => {
   });
 
   it('equals sm2Encrypt to the own public key for the same k, on random and edge keys', () => {
-    const keys = [unhex('00'.repeat(31) + '01'), unhex((N - 2n).toString(16)), EXAMPLE.privateKey];
+    const keys = [unhex(`${'00'.repeat(31)}01`), unhex((N - 2n).toString(16)), EXAMPLE.privateKey];
     for (let i = 0; i < 10; i++) keys.push(sm2GenerateKeyPair(nodeRandom).privateKey);
     for (const privateKey of keys) {
       const k = nodeRandom(32);
