@@ -1,7 +1,7 @@
 /**
  * Embedded PostgreSQL (PGlite) on a data directory, with what PGlite itself leaves out: an
  * exclusive lock on the directory (server/db/directory-lock.ts), a per-process cache of its
- * compiled WebAssembly, and a first start that copies a template made at build time instead of
+ * compiled WebAssembly, start settings for one embedded connection, and a first start that copies a template made at build time instead of
  * running initdb.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,33 +19,55 @@ export const IN_MEMORY = 'memory://';
 /** Name of the lock file kept next to the PGlite directory while it is open. */
 const LOCK_FILE = 'pglite.lock';
 
-interface PgliteAssets {
-  pgliteWasmModule: WasmModule;
-  initdbWasmModule: WasmModule;
-  fsBundle: Blob;
+/**
+ * PGlite compiles ~9 MB of wasm on every open unless handed the compiled module; tests open many
+ * databases per process, so compile once. initdb's module is compiled only when a database is
+ * made (in memory, or a directory with no template): a restart never runs initdb.
+ */
+const compiled = new Map<'pglite' | 'initdb', Promise<WasmModule>>();
+let fsBundle: Blob | undefined;
+
+function pgliteDist(): string {
+  return dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
 }
 
-let assets: Promise<PgliteAssets> | undefined;
+function compileOnce(name: 'pglite' | 'initdb'): Promise<WasmModule> {
+  let module = compiled.get(name);
+  if (!module) {
+    module = wasm.compile(readFileSync(join(pgliteDist(), `${name}.wasm`)));
+    compiled.set(name, module);
+  }
+  return module;
+}
 
 /**
- * PGlite compiles ~9 MB of wasm on every open unless handed the compiled modules; tests open many
- * databases per process, so compile once.
+ * Starts compiling PGlite's wasm in the background (V8 compiles off the main thread), so a
+ * start that calls this first overlaps the compilation with loading the rest of the server.
  */
-function pgliteAssets(): Promise<PgliteAssets> {
-  assets ??= (async () => {
-    const require = createRequire(import.meta.url);
-    const dist = dirname(require.resolve('@electric-sql/pglite'));
-    const [pgliteWasmModule, initdbWasmModule] = await Promise.all([
-      wasm.compile(readFileSync(join(dist, 'pglite.wasm'))),
-      wasm.compile(readFileSync(join(dist, 'initdb.wasm'))),
-    ]);
-    return {
-      pgliteWasmModule,
-      initdbWasmModule,
-      fsBundle: new Blob([readFileSync(join(dist, 'pglite.data'))]),
-    };
-  })();
-  return assets;
+export function precompilePglite(): void {
+  void compileOnce('pglite').catch(() => {});
+}
+
+/**
+ * Settings passed on PGlite's command line, over those in the data directory's postgresql.conf
+ * (initdb's defaults, written for a server with many connections). PostgreSQL zeroes its shared
+ * buffers at every start, which in WebAssembly took about 0.6 s of CPU for the default 128 MB;
+ * one embedded connection reads through the operating system's file cache anyway.
+ */
+const START_SETTINGS = ['shared_buffers=16MB'];
+
+async function pgliteOptions(withInitdb: boolean) {
+  fsBundle ??= new Blob([readFileSync(join(pgliteDist(), 'pglite.data'))]);
+  const [pgliteWasmModule, initdbWasmModule] = await Promise.all([
+    compileOnce('pglite'),
+    withInitdb ? compileOnce('initdb') : undefined,
+  ]);
+  return {
+    pgliteWasmModule,
+    ...(initdbWasmModule ? { initdbWasmModule } : {}),
+    fsBundle,
+    startParams: [...PGlite.defaultStartParams, ...START_SETTINGS.flatMap((setting) => ['-c', setting])],
+  };
 }
 
 export interface OpenPglite {
@@ -63,9 +85,8 @@ export interface OpenPglite {
  * Throws when another live process holds the directory.
  */
 export async function openPglite(pgDir: string): Promise<OpenPglite> {
-  const options = await pgliteAssets();
   if (pgDir === IN_MEMORY) {
-    const pglite = await PGlite.create(IN_MEMORY, options);
+    const pglite = await PGlite.create(IN_MEMORY, await pgliteOptions(true));
     return { pglite, origin: 'memory', close: () => pglite.close() };
   }
   const lock = await lockDirectory(dirname(pgDir), LOCK_FILE, `PGlite data directory ${pgDir}`).catch(
@@ -83,7 +104,7 @@ export async function openPglite(pgDir: string): Promise<OpenPglite> {
       : (await copyTemplate(pgDir))
         ? 'template'
         : 'initdb';
-    const pglite = await PGlite.create(pgDir, options);
+    const pglite = await PGlite.create(pgDir, await pgliteOptions(origin === 'initdb'));
     return {
       pglite,
       origin,
@@ -110,8 +131,8 @@ export const PGLITE_TEMPLATE_DIR = fileURLToPath(new URL('../../dist/pglite-temp
 
 /** The installed PGlite's version (its package.json is not among the package's exports: read the file). */
 function pgliteVersion(): string {
-  const dist = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
-  return (JSON.parse(readFileSync(join(dist, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(join(pgliteDist(), '..', 'package.json'), 'utf8')) as { version: string })
+    .version;
 }
 
 /**
@@ -137,7 +158,7 @@ export async function writePgliteTemplate(target: string = PGLITE_TEMPLATE_DIR):
   const scratch = `${target.replace(/\/+$/, '')}.partial`;
   await rm(scratch, { recursive: true, force: true });
   await mkdir(scratch, { recursive: true });
-  const pglite = await PGlite.create(join(scratch, 'pgdata'), await pgliteAssets());
+  const pglite = await PGlite.create(join(scratch, 'pgdata'), await pgliteOptions(true));
   await pglite.close();
   await writeFile(join(scratch, 'version'), `${pgliteVersion()}\n`);
   // initdb leaves its files readable by their owner only; the template holds no secret, and
