@@ -16,7 +16,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
+import type pg from 'pg';
 import {
   type ConnectOptions,
   connectDatabase,
@@ -248,7 +248,8 @@ async function withAdvisoryLock<T>(
   fn: (client: pg.Client) => Promise<T>,
 ): Promise<T> {
   // A session lock must be released on the session that took it, so not a pooled connection.
-  const client = new pg.Client({ connectionString: databaseUrl });
+  const { default: pgModule } = await import('pg');
+  const client = new pgModule.Client({ connectionString: databaseUrl });
   client.on('error', () => {});
   await client.connect();
   try {
