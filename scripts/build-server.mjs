@@ -91,9 +91,11 @@ export async function buildServer({ quiet = false } = {}) {
     .reduce((sum, [, output]) => sum + output.bytes, 0);
   if (!quiet) console.log(`build-server: dist/server/ ${(bytes / 1024).toFixed(0)} KB of JavaScript`);
 
-  // The template comes from the TypeScript source that opens databases, so both agree on PGlite's options.
+  // The template comes from the TypeScript source that opens databases, so both agree on
+  // PGlite's options, and it holds the migrations as the server's own runner applies them.
   const { writePgliteTemplate } = await tsImport('../server/db/pglite.ts', import.meta.url);
-  await writePgliteTemplate();
+  const { migratePglite } = await tsImport('../server/db/migrations.ts', import.meta.url);
+  await writePgliteTemplate((pglite) => migratePglite(pglite));
   return { bytes };
 }
 
