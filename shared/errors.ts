@@ -24,6 +24,11 @@ export const ERRORS = {
     message: 'The secure random pool is not filled yet; refusing to use anything weaker',
   },
   TooLarge: { code: 'too_large', status: 413, message: 'The content is larger than the protocol allows' },
+  Rollback: {
+    code: 'rollback',
+    status: 409,
+    message: 'This copy is older than one already seen (an old copy was served again)',
+  },
 
   // WeChat (server/wechat): what the WeChat API answered, as the API reports it to the mini program
   WeChatInvalidCode: {

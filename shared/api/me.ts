@@ -1,7 +1,12 @@
 /** Contracts of `/api/v1/me*`: the signed-in user's profile, phone and key pair. */
 import * as z from 'zod/mini';
 import { base64urlLength, isBase64url } from '../encoding';
-import { KeyBackupSchema, KeyChangeSchema } from '../protocol';
+import {
+  KeyBackupSchema,
+  KeyChangeSchema,
+  MAX_CONTACT_BOOK_COUNTER,
+  MAX_SEALED_CONTACT_BOOK_BYTES,
+} from '../protocol';
 import {
   API_PREFIX,
   ErrorResponseSchema,
@@ -104,11 +109,10 @@ export const MyKeysResponseSchema = z.object({
 export type MyKeysResponse = z.infer<typeof MyKeysResponseSchema>;
 
 /**
- * Largest sealed contact book, in bytes (the format is the phone's; the server stores bytes). As
- * base64url in a JSON body it stays under the server's default body limit (256 KiB); at about
- * 250 bytes per contact it holds some 600 contacts.
+ * Largest sealed contact book, in bytes (the protocol's limit; the server stores bytes). As
+ * base64url in a JSON body it stays under the server's default body limit (256 KiB).
  */
-export const MAX_CONTACT_BOOK_BYTES = 160 * 1024;
+export const MAX_CONTACT_BOOK_BYTES = MAX_SEALED_CONTACT_BOOK_BYTES;
 
 /** A sealed contact book: base64url of 1 to MAX_CONTACT_BOOK_BYTES bytes the server cannot read. */
 export const ContactBookBlobSchema = z
@@ -121,7 +125,7 @@ export const ContactBookBlobSchema = z
   );
 
 /** The contact book's version: 0 before the first write, then +1 per write. */
-export const ContactBookCounterSchema = z.int().check(z.gte(0), z.lte(2 ** 31 - 1));
+export const ContactBookCounterSchema = z.int().check(z.gte(0), z.lte(MAX_CONTACT_BOOK_COUNTER));
 
 /** `GET /me/contacts` 200: the stored blob (null before the first write) and its counter. */
 export const ContactBookSchema = z.object({
@@ -136,7 +140,7 @@ export type ContactBook = z.infer<typeof ContactBookSchema>;
  */
 export const PutContactBookBodySchema = z.object({
   blob: ContactBookBlobSchema,
-  counter: z.int().check(z.gte(1), z.lte(2 ** 31 - 1)),
+  counter: z.int().check(z.gte(1), z.lte(MAX_CONTACT_BOOK_COUNTER)),
 });
 export type PutContactBookBody = z.infer<typeof PutContactBookBodySchema>;
 

@@ -2,6 +2,22 @@
 export type { SealKeyBackupOptions } from './backup';
 export { parseKeyBackup, sealKeyBackup, unlockKeyBackup } from './backup';
 export { canonicalize } from './canonical';
+export type { ContactBook, KeyTrust, TrustState, VerifyOutcome } from './contacts';
+export {
+  acceptKeyChange,
+  contactBookCounter,
+  contactBookKey,
+  emptyContactBook,
+  findContact,
+  keyChangeKind,
+  keyQrPayload,
+  keyTrust,
+  openContactBook,
+  parseKeyQr,
+  pinContact,
+  sealContactBook,
+  verifyContact,
+} from './contacts';
 export type {
   OpenedLetter,
   OpenOptions,
@@ -39,6 +55,11 @@ export {
   BACKUP_CIPHERTEXT_LENGTH,
   BACKUP_KDF,
   BACKUP_KEY_LENGTH,
+  CONTACT_BOOK_COUNTER_LENGTH,
+  CONTACT_BOOK_HEADER_LENGTH,
+  CONTACT_BOOK_KEY_LENGTH,
+  CONTACT_BOOK_LABEL,
+  CONTACT_BOOK_VERSION,
   DEFAULT_BACKUP_ITERATIONS,
   DEK_LENGTH,
   ENVELOPE_ID_LENGTH,
@@ -51,11 +72,15 @@ export {
   KEY_ID_LENGTH,
   MAX_BACKUP_ITERATIONS,
   MAX_CIPHERTEXT_BYTES,
+  MAX_CONTACT_BOOK_COUNTER,
+  MAX_CONTACT_BOOK_PLAINTEXT_BYTES,
+  MAX_CONTACTS,
   MAX_CONTENT_BYTES,
   MAX_ENVELOPE_JSON_BYTES,
   MAX_PLAINTEXT_BYTES,
   MAX_RECIPIENTS,
   MAX_REMARK_BYTES,
+  MAX_SEALED_CONTACT_BOOK_BYTES,
   MAX_SIGNATURE_LENGTH,
   MAX_USER_ID_LENGTH,
   MIN_BACKUP_ITERATIONS,
@@ -70,6 +95,8 @@ export {
   WRAP_LENGTH,
 } from './limits';
 export type {
+  Contact,
+  ContactList,
   Envelope,
   EnvelopeHeader,
   EnvelopeId,
@@ -87,6 +114,8 @@ export type {
   UserId,
 } from './schema';
 export {
+  ContactListSchema,
+  ContactSchema,
   EnvelopeIdSchema,
   EnvelopeSchema,
   IdentityJsonSchema,

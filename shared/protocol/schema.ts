@@ -21,6 +21,7 @@ import {
   KEY_ID_LENGTH,
   MAX_BACKUP_ITERATIONS,
   MAX_CIPHERTEXT_BYTES,
+  MAX_CONTACTS,
   MAX_RECIPIENTS,
   MAX_SIGNATURE_LENGTH,
   MAX_USER_ID_LENGTH,
@@ -249,3 +250,33 @@ export type UnsignedKeyChange = z.infer<typeof UnsignedKeyChangeSchema>;
 /** A key-change statement: the user's old key vouches for their new one (docs/protocol.md §10). */
 export const KeyChangeSchema = z.strictObject({ ...KEY_CHANGE_SHAPE, sig: SignatureSchema });
 export type KeyChange = z.infer<typeof KeyChangeSchema>;
+
+/**
+ * One contact: a user and the key pinned for them (docs/protocol.md §Contact book). `verifiedAt`
+ * is present exactly when `verified` is true.
+ */
+export const ContactSchema = z
+  .strictObject({
+    user: UserIdSchema,
+    keyId: KeyIdSchema,
+    publicKey: PublicKeySchema,
+    firstSeen: TimestampSchema,
+    verified: z.boolean(),
+    verifiedAt: z.optional(TimestampSchema),
+  })
+  .check(
+    z.refine((c) => c.verified === (c.verifiedAt !== undefined), 'verifiedAt is set exactly when verified'),
+  );
+export type Contact = z.infer<typeof ContactSchema>;
+
+/** The contact book's plaintext: contacts sorted by user id, each user once. */
+export const ContactListSchema = z.strictObject({
+  contacts: z.array(ContactSchema).check(
+    z.maxLength(MAX_CONTACTS),
+    z.refine(
+      (list) => list.every((c, i) => i === 0 || list[i - 1]!.user < c.user),
+      'contacts must be sorted by user id, each user once',
+    ),
+  ),
+});
+export type ContactList = z.infer<typeof ContactListSchema>;

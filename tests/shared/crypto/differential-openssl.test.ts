@@ -1,14 +1,16 @@
 // Differential tests against OpenSSL: the `openssl` CLI verifies our SM2 signatures and signs for us
 // to verify (docs/protocol.md §1: `pkeyutl -verify -rawin -digest sm3 -pkeyopt distid:1234567812345678`), and
-// Node's OpenSSL-backed sm3, HMAC-SM3, PBKDF2-SM3 and sm4-ecb agree with ours on random inputs.
+// Node's OpenSSL-backed sm3, HMAC-SM3, PBKDF2-SM3, HKDF-SM3 and sm4-ecb agree with ours on random inputs
+// (HKDF-SM3 also against `openssl kdf … HKDF`).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createCipheriv, createHash, createHmac, pbkdf2Sync } from 'node:crypto';
+import { createCipheriv, createHash, createHmac, hkdfSync, pbkdf2Sync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
+  hkdfSm3,
   hmacSm3,
   pbkdf2HmacSm3,
   SM2_USER_ID,
@@ -64,7 +66,7 @@ describe('sm2Sign() / sm2Verify() against the openssl CLI', () => {
   });
 });
 
-describe('SM3, HMAC-SM3, PBKDF2-HMAC-SM3 and SM4 against Node (OpenSSL)', () => {
+describe('SM3, HMAC-SM3, PBKDF2-HMAC-SM3, HKDF-SM3 and SM4 against Node (OpenSSL)', () => {
   it('sm3() agrees with createHash("sm3")', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 2000 }), (data) => {
@@ -99,6 +101,52 @@ describe('SM3, HMAC-SM3, PBKDF2-HMAC-SM3 and SM4 against Node (OpenSSL)', () => 
       ),
       { numRuns: 200 },
     );
+  });
+
+  it('hkdfSm3() agrees with hkdfSync("sm3") (RFC 5869), up to 255 × 32 bytes', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 100 }),
+        fc.uint8Array({ maxLength: 100 }),
+        fc.uint8Array({ maxLength: 100 }),
+        fc.integer({ min: 1, max: 255 * 32 }),
+        (ikm, salt, info, length) => {
+          assert.equal(
+            hex(hkdfSm3(ikm, salt, info, length)),
+            Buffer.from(hkdfSync('sm3', ikm, salt, info, length)).toString('hex'),
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("hkdfSm3() agrees with `openssl kdf … HKDF` with the contact book's label", () => {
+    const ikm = nodeRandom(32);
+    const out = openssl([
+      'kdf',
+      '-keylen',
+      '16',
+      '-kdfopt',
+      'digest:SM3',
+      '-kdfopt',
+      `hexkey:${hex(ikm)}`,
+      '-kdfopt',
+      'salt:mifeng contacts v1',
+      '-kdfopt',
+      'info:alice',
+      'HKDF',
+    ]);
+    assert.equal(
+      out.trim().replaceAll(':', '').toLowerCase(),
+      hex(hkdfSm3(ikm, utf8('mifeng contacts v1'), utf8('alice'), 16)),
+    );
+  });
+
+  it('hkdfSm3() rejects invalid inputs', () => {
+    assert.throws(() => hkdfSm3('x' as never, utf8(''), utf8(''), 16), TypeError);
+    assert.throws(() => hkdfSm3(utf8('k'), utf8(''), utf8(''), 0), RangeError);
+    assert.throws(() => hkdfSm3(utf8('k'), utf8(''), utf8(''), 255 * 32 + 1), RangeError);
   });
 
   it('SM4 block encryption agrees with createCipheriv("sm4-ecb")', () => {
