@@ -36,6 +36,9 @@ export const SetPhoneBodySchema = z.union([
 ]);
 export type SetPhoneBody = z.infer<typeof SetPhoneBodySchema>;
 
+/** What every key upload carries: the name, the public key and its backup. */
+const KEY_UPLOAD_SHAPE = { name: NameSchema, publicKey: PublicKeySchema, backup: KeyBackupJsonSchema };
+
 /**
  * `PUT /me/keys` body: registers the first key, or — once the user has one — changes the key, the
  * backup or the name, which needs `statement`: a key-change statement (docs/protocol.md §10) by the
@@ -43,9 +46,7 @@ export type SetPhoneBody = z.infer<typeof SetPhoneBodySchema>;
  * MAX_CLOCK_SKEW_MS of the server's clock and later than the last one recorded.
  */
 export const SetKeysBodySchema = z.object({
-  name: NameSchema,
-  publicKey: PublicKeySchema,
-  backup: KeyBackupJsonSchema,
+  ...KEY_UPLOAD_SHAPE,
   statement: z.optional(KeyChangeSchema),
 });
 export type SetKeysBody = z.infer<typeof SetKeysBodySchema>;
@@ -60,11 +61,7 @@ export const KEY_RESET_WINDOW_MS = 5 * 60_000;
  * `POST /me/keys/reset` body: a new key when the old one is lost (forgotten master key). Recorded
  * as an unsigned reset in the key history, which others' phones show as a strong warning.
  */
-export const ResetKeysBodySchema = z.object({
-  name: NameSchema,
-  publicKey: PublicKeySchema,
-  backup: KeyBackupJsonSchema,
-});
+export const ResetKeysBodySchema = z.object(KEY_UPLOAD_SHAPE);
 export type ResetKeysBody = z.infer<typeof ResetKeysBodySchema>;
 
 /**
@@ -150,6 +147,14 @@ export type ContactBookWritten = z.infer<typeof ContactBookWrittenSchema>;
 
 const authErrors = { 401: ErrorResponseSchema } as const;
 
+const keysSetResponses = {
+  200: KeysSetResponseSchema,
+  400: ErrorResponseSchema,
+  ...authErrors,
+  403: ErrorResponseSchema,
+  409: ErrorResponseSchema,
+} as const;
+
 export const meContract = {
   get: {
     method: 'GET',
@@ -174,25 +179,13 @@ export const meContract = {
     method: 'PUT',
     path: `${API_PREFIX}/me/keys`,
     body: SetKeysBodySchema,
-    responses: {
-      200: KeysSetResponseSchema,
-      400: ErrorResponseSchema,
-      ...authErrors,
-      403: ErrorResponseSchema,
-      409: ErrorResponseSchema,
-    },
+    responses: keysSetResponses,
   },
   resetKeys: {
     method: 'POST',
     path: `${API_PREFIX}/me/keys/reset`,
     body: ResetKeysBodySchema,
-    responses: {
-      200: KeysSetResponseSchema,
-      400: ErrorResponseSchema,
-      ...authErrors,
-      403: ErrorResponseSchema,
-      409: ErrorResponseSchema,
-    },
+    responses: keysSetResponses,
   },
   keys: {
     method: 'GET',

@@ -18,7 +18,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
 import { base64urlEncode } from '../../shared/encoding';
-import { type Envelope, generateIdentity, sealKeyBackup } from '../../shared/protocol';
+import { type Envelope, generateIdentity, type Identity, sealKeyBackup } from '../../shared/protocol';
 import { type FreshDatabase, freshDatabase } from './databases';
 import { type FakeWeChat, startFakeWeChat } from './fake-wechat';
 import {
@@ -34,6 +34,15 @@ import {
 const RUNS = Number(process.env.MIFENG_FUZZ_RUNS || 2000);
 /** Replays a failure: the seed fast-check printed. */
 const SEED = process.env.MIFENG_FUZZ_SEED ? Number(process.env.MIFENG_FUZZ_SEED) : undefined;
+
+/** A valid key upload: a name, the public key and its backup. */
+function keyBody(name: string, identity: Identity) {
+  return {
+    name,
+    publicKey: base64urlEncode(identity.publicKey),
+    backup: sealKeyBackup(identity, 'master', { iterations: 10_000 }),
+  };
+}
 
 /** A JWT signed by hand with any header, payload and secret (null: no signature). */
 function jwt(header: object, payload: object, secret: string | null): string {
@@ -557,12 +566,7 @@ describe('fuzzing every route (fast-check, inject)', { timeout: 900_000 }, () =>
 
   it('PUT /api/v1/me/keys', () => {
     // A valid body: a key for the unregistered user (Alice's and Bob's keys stay as they are).
-    const identity = generateIdentity('fuzz-keys');
-    const body = {
-      name: 'Fuzz',
-      publicKey: base64urlEncode(identity.publicKey),
-      backup: sealKeyBackup(identity, 'master', { iterations: 10_000 }),
-    };
+    const body = keyBody('Fuzz', generateIdentity('fuzz-keys'));
     return fuzz(
       'PUT /api/v1/me/keys',
       route(
@@ -576,12 +580,7 @@ describe('fuzzing every route (fast-check, inject)', { timeout: 900_000 }, () =>
 
   it('POST /api/v1/me/keys/reset', () => {
     // Carol's session: a valid body resets her key once (and revokes her token), then 401.
-    const identity = generateIdentity(carol.id);
-    const body = {
-      name: 'Carol',
-      publicKey: base64urlEncode(identity.publicKey),
-      backup: sealKeyBackup(identity, 'master', { iterations: 10_000 }),
-    };
+    const body = keyBody('Carol', generateIdentity(carol.id));
     return fuzz(
       'POST /api/v1/me/keys/reset',
       route(

@@ -13,7 +13,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { MAX_CLOCK_SKEW_MS } from '../../../shared/api/common';
 import { KEY_EVENT } from '../../../shared/api/keys';
-import type { KeysSetResponse, MeResponse } from '../../../shared/api/me';
+import type { KeysSetResponse, MeResponse, ResetKeysBody } from '../../../shared/api/me';
 import { KEY_RESET_WINDOW_MS, meContract } from '../../../shared/api/me';
 import { sm2IsValidPublicKey } from '../../../shared/crypto';
 import { base64urlDecode, base64urlEncode } from '../../../shared/encoding';
@@ -23,11 +23,11 @@ import { phoneFromWeChat } from '../../phone';
 import { type KeyUpdate, toApiUser, type UserRecord } from '../../plugins/app/users-repository';
 import { contractRoute } from '../_contract';
 
-/** The new key of a `PUT /me/keys` or reset body, checked: a point on the curve. */
-function newKey(publicKey: string): { keyId: string; publicKey: Uint8Array } {
-  const key = base64urlDecode(publicKey);
+/** The key a `PUT /me/keys` or reset body uploads, checked: a point on the curve, a valid backup. */
+function keyUpload(body: ResetKeysBody): Pick<KeyUpdate, 'name' | 'keyId' | 'publicKey' | 'backup'> {
+  const key = base64urlDecode(body.publicKey);
   if (!sm2IsValidPublicKey(key)) throw new MifengError('InvalidPublicKey');
-  return { keyId: keyId(key), publicKey: key };
+  return { name: body.name, keyId: keyId(key), publicKey: key, backup: parseKeyBackup(body.backup) };
 }
 
 const me: FastifyPluginAsyncZod = async (fastify) => {
@@ -50,6 +50,12 @@ const me: FastifyPluginAsyncZod = async (fastify) => {
     if (!user) throw new MifengError('Unauthorized');
     return user;
   };
+
+  /** The signed-in user and the key their body uploads. */
+  const upload = async (request: FastifyRequest, body: ResetKeysBody) => ({
+    key: keyUpload(body),
+    user: await me(request),
+  });
 
   /** Records the update and answers the profile with a token under the (maybe bumped) version. */
   const applyKeys = async (request: FastifyRequest, update: KeyUpdate): Promise<KeysSetResponse> => {
@@ -120,9 +126,8 @@ const me: FastifyPluginAsyncZod = async (fastify) => {
         'key-change statement signed by the current key. A new key revokes older tokens.',
     }),
     handler: async (request) => {
-      const { name, backup, statement } = request.body;
-      const key = newKey(request.body.publicKey);
-      const user = await me(request);
+      const { statement } = request.body;
+      const { user, key } = await upload(request, request.body);
       if (user.currentKeyId) await checkStatement(user, statement, key.publicKey);
       else if (statement) throw new MifengError('KeyChangeInvalid', 'there is no key yet to sign a change');
       const event = !user.currentKeyId
@@ -130,14 +135,7 @@ const me: FastifyPluginAsyncZod = async (fastify) => {
         : user.currentKeyId === key.keyId
           ? null
           : KEY_EVENT.SIGNED_CHANGE;
-      return applyKeys(request, {
-        name,
-        ...key,
-        backup: parseKeyBackup(backup),
-        statement: statement ?? null,
-        event,
-        replaces: user.currentKeyId,
-      });
+      return applyKeys(request, { ...key, statement: statement ?? null, event, replaces: user.currentKeyId });
     },
   });
 
@@ -152,16 +150,12 @@ const me: FastifyPluginAsyncZod = async (fastify) => {
       if (Date.now() - request.session.loginAt.getTime() > KEY_RESET_WINDOW_MS) {
         throw new MifengError('FreshLoginRequired');
       }
-      const { name, backup } = request.body;
-      const key = newKey(request.body.publicKey);
-      const user = await me(request);
+      const { user, key } = await upload(request, request.body);
       if (user.currentKeyId === key.keyId) {
         throw new MifengError('Conflict', 'this is already your key: a reset needs a new one');
       }
       return applyKeys(request, {
-        name,
         ...key,
-        backup: parseKeyBackup(backup),
         statement: null,
         event: user.currentKeyId ? KEY_EVENT.RESET : KEY_EVENT.REGISTER,
         replaces: user.currentKeyId,
