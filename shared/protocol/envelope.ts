@@ -21,6 +21,7 @@ import {
   randomBytes,
   sm2Decrypt,
   sm2Encrypt,
+  sm2EncryptToSelf,
   sm2IsValidPublicKey,
   sm2Sign,
   sm2Verify,
@@ -256,10 +257,14 @@ export function sealEnvelope(input: SealInput, options: SealOptions = {}): Envel
   const dek = randomBytes(DEK_LENGTH, random);
   try {
     const iv = randomBytes(IV_LENGTH, random);
-    const entries = recipients.map(({ user, publicKey }) => ({
+    // The sender's own wrap needs no variable-base multiplication: checkIdentity has tied the
+    // private key to this public key, and the list starts with the sender.
+    const entries = recipients.map(({ user, publicKey }, i) => ({
       user,
       key: keyId(publicKey),
-      wrap: base64urlEncode(sm2Encrypt(publicKey, dek, random)),
+      wrap: base64urlEncode(
+        i === 0 ? sm2EncryptToSelf(input.sender.privateKey, dek, random) : sm2Encrypt(publicKey, dek, random),
+      ),
     }));
     const header: EnvelopeHeader = {
       v: ENVELOPE_VERSION,
