@@ -280,6 +280,18 @@ async function main() {
   }
 }
 
+/** A Markdown table: the first two columns left-aligned, the figures right-aligned. */
+function printTable(head, rows) {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells) =>
+    `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  console.log(line(head));
+  console.log(
+    `|${widths.map((w, i) => (i < 2 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+  );
+  for (const row of rows) console.log(line(row));
+}
+
 function print(results, engines, sizes) {
   const load = loadavg().map((l) => l.toFixed(1));
   console.log(`load average when done: ${load.join(' ')} on ${cpus().length} CPUs`);
@@ -312,14 +324,7 @@ function print(results, engines, sizes) {
       ]);
     }
   }
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells) =>
-    `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
-  console.log(line(head));
-  console.log(
-    `|${widths.map((w, i) => (i < 2 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
-  );
-  for (const row of rows) console.log(line(row));
+  printTable(head, rows);
   console.log(`
 Medians. V8: process CPU time per call, steadier than wall time on a shared machine (heavy load still
 inflates it by up to ~30%). JSC: wall time (its shell has no CPU clock), so load counts fully there.
@@ -344,14 +349,7 @@ function printComparison(results, engines, rev, rounds) {
       rows.push([op, ENGINES[engine].label, fmt(before), fmt(after), (after / before).toFixed(2)]);
     }
   }
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells) =>
-    `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
-  console.log(line(head));
-  console.log(
-    `|${widths.map((w, i) => (i < 2 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
-  );
-  for (const row of rows) console.log(line(row));
+  printTable(head, rows);
   console.log(`
 Medians of ${rounds} rounds, each calling both builds in one process in alternating order. V8: CPU
 time; JSC: wall time. seal/open as in the full run (${CONTENT_BYTES} B, ${RECIPIENTS} recipients + the sender);
