@@ -50,6 +50,10 @@ export {
   MAX_NAME_LENGTH,
   meContract,
   recipientsContract,
+  retryAfterSeconds,
+  retryDelayMs,
+  UploadConflictError,
+  uploadEnvelope,
 } from '../shared/api';
 export type { RandomPool } from '../shared/crypto';
 export { createRandomPool, randomBytes, setRandomSource } from '../shared/crypto';

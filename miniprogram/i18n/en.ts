@@ -11,6 +11,10 @@ export const en: Record<MessageKey, string> = {
   modal_revoke: 'Yes',
   modal_logout: 'Yes',
   modal_settings: 'Open',
+  modal_ok: 'OK',
+  modal_restart: 'Yes',
+  modal_send_anyway: 'Send',
+  modal_go_back: 'Back',
   confirm: 'OK',
   back_home: 'Back to inbox',
   unlock_first: 'Unlock first',
@@ -116,6 +120,15 @@ export const en: Record<MessageKey, string> = {
   compose_sealing: 'Encrypting on your phone…',
   compose_need_content: 'Write the secret first',
   compose_need_recipient: 'Add at least one recipient who was found',
+  compose_waiting_lookups: 'Finding recipients…',
+  compose_left_out_title: 'Some will not receive it',
+  compose_left_out_body: '{names} will not receive this letter. Send it only to the {count} found?',
+  compose_left_out_missing: '“{name}” (not found)',
+  compose_left_out_failed: '“{name}” (lookup failed)',
+  outbox_queued_title: 'Saved, sent later',
+  outbox_queued_body:
+    'No network: the letter is sealed and kept on this phone. It is sent when the network is back; see Sent.',
+  list_separator: ', ',
   compose_too_long: 'The content is too long',
 
   share_intro: 'Only the recipients you named can open it, on their own phone, after unlocking.',
@@ -230,4 +243,11 @@ export const en: Record<MessageKey, string> = {
   strength_hint_repeat: 'Contains repeated characters',
   passphrase_generate: 'Generate a passphrase for me',
   passphrase_note: 'Filled in above. Write it on paper and keep it safe:',
+
+  platform_old_title: 'WeChat too old',
+  platform_old_body:
+    'This WeChat has base library {version}; Mifeng needs {min} or later. Please update WeChat and open Mifeng again.',
+  update_title: 'New version ready',
+  update_ready: 'Restart Mifeng to use the new version? A letter being sent is not lost.',
+  update_failed: 'The new version did not download; it will be tried again next time',
 };

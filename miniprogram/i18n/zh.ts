@@ -9,6 +9,10 @@ export const zh = {
   modal_revoke: '撤回',
   modal_logout: '退出',
   modal_settings: '去设置',
+  modal_ok: '知道了',
+  modal_restart: '重启',
+  modal_send_anyway: '仍然发送',
+  modal_go_back: '返回修改',
   confirm: '确定',
   back_home: '返回收件箱',
   unlock_first: '先解锁',
@@ -113,6 +117,14 @@ export const zh = {
   compose_sealing: '正在手机上加密…',
   compose_need_content: '请填写密信内容',
   compose_need_recipient: '请至少添加一位已找到的收信人',
+  compose_waiting_lookups: '正在查找收信人…',
+  compose_left_out_title: '有人收不到这封密信',
+  compose_left_out_body: '{names}收不到这封密信。仍然只发给找到的 {count} 人吗？',
+  compose_left_out_missing: '“{name}”（没有找到）',
+  compose_left_out_failed: '“{name}”（查找失败）',
+  outbox_queued_title: '密信已保存，稍后发送',
+  outbox_queued_body: '网络不通，密信已在本机加密保存。网络恢复后会自动发送，可在“已发送”里查看。',
+  list_separator: '、',
   compose_too_long: '内容太长了',
 
   // Share
@@ -230,6 +242,13 @@ export const zh = {
   strength_hint_repeat: '含有重复的字符',
   passphrase_generate: '帮我生成一个密码短语',
   passphrase_note: '已填入上面两栏。请抄在纸上妥善保存：',
+
+  // WeChat version and app updates
+  platform_old_title: '微信版本过低',
+  platform_old_body: '当前微信基础库为 {version}，密封需要 {min} 或更高版本。请把微信升级到最新版后再打开。',
+  update_title: '新版本已就绪',
+  update_ready: '重启密封即可使用新版本。正在发送的密信不会丢失。',
+  update_failed: '新版本下载失败，下次打开时会再试',
 } as const;
 
 export type MessageKey = keyof typeof zh;

@@ -9,3 +9,4 @@ export * from './health';
 export * from './links';
 export * from './me';
 export * from './recipients';
+export * from './upload';

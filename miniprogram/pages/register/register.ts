@@ -84,6 +84,8 @@ Page<RegisterData, RegisterMethods>({
   async onLoad(query: Record<string, string | undefined>) {
     const redirect = query.redirect ? decodeURIComponent(query.redirect) : '';
     wx.setNavigationBarTitle({ title: t('title_register') });
+    // WeChat adds a home button to a reLaunched page; here it would leave registration half-way.
+    wx.hideHomeButton({});
     this.setData({
       redirect,
       t: messages(),

@@ -4,7 +4,7 @@ import { goHome } from '../../services/nav';
 import { privacyFailure } from '../../services/privacy';
 import { type CanvasNode, drawQr } from '../../services/qr';
 import { WxError, wxCall } from '../../services/wxp';
-import { DENIED_PATTERNS, QR_SIZE } from './config';
+import { DENIED_PATTERNS, QR_SIZE, SHARE_CARD_IMAGE } from './config';
 
 interface ShareData {
   t: Messages;
@@ -128,6 +128,10 @@ Page<ShareData, ShareMethods>({
 
   onShareAppMessage() {
     // The card says nothing about the letter: no sender, no remark, no recipients.
-    return { title: t('share_card_title'), path: `/pages/open/open?id=${this.data.id}` };
+    return {
+      title: t('share_card_title'),
+      path: `/pages/open/open?id=${this.data.id}`,
+      imageUrl: SHARE_CARD_IMAGE,
+    };
   },
 });

@@ -8,7 +8,6 @@ import {
   type Box,
   base64urlDecode,
   type ClosedEnvelopeState,
-  type CreateEnvelopeResponse,
   closedStateOf,
   DAY_MS,
   ENVELOPE_STATE,
@@ -28,6 +27,11 @@ import {
 import * as api from '../api';
 import { isUnlocked, requireIdentity } from '../keyring';
 import { whenRandomReady } from '../random';
+import * as outbox from './outbox';
+
+export { confirmLeftOut, tellQueued } from './confirm';
+export { QueuedError } from './outbox';
+
 import { isRegistered, maxExpiryDays, signIn } from '../session';
 
 /** A recipient as the compose page holds it: typed name + phone, then what the server said. */
@@ -93,22 +97,32 @@ export class ExpiryError extends Error {
   readonly code = 'invalid_expiry';
 }
 
+/** A sealed letter the server holds: its id, its QR URL and how long sealing took. */
+export interface SentLetter {
+  id: string;
+  url: string;
+  sealMs: number;
+  expiresAt: string | null;
+}
+
 /**
- * Seals the draft on this device (the private key must be unlocked) and uploads the envelope.
+ * Seals the draft on this device (the private key must be unlocked) and sends it through the
+ * outbox: the sealed envelope is kept until the server holds it. Rejects with `QueuedError` when it
+ * could not be sent yet (it is sent later, unchanged). Recipients whose lookup did not find them are
+ * not sealed to; the record keeps their names so the sender's screens can say so.
  * The expiry is computed from the same instant as `createdAt`, so "1 week" is exactly 7 × 24 h.
  */
-export async function sealAndSend(
-  draft: Draft,
-): Promise<CreateEnvelopeResponse & { sealMs: number; expiresAt: string | null }> {
+export async function sealAndSend(draft: Draft): Promise<SentLetter> {
   const sender = requireIdentity();
   await whenRandomReady();
   const started = Date.now();
   const now = new Date();
   const expiresAt = expiryDate(draft.expiry, now, draft.customDay);
   if (expiresAt === undefined) throw new ExpiryError('custom expiry out of range');
-  const recipients = draft.recipients
-    .filter((r) => r.status === 'found' && r.user && r.publicKey && r.user !== sender.user)
-    .map((r) => ({ user: r.user!, publicKey: base64urlDecode(r.publicKey!) }));
+  const found = draft.recipients.filter(
+    (r) => r.status === 'found' && r.user && r.publicKey && r.user !== sender.user,
+  );
+  const recipients = found.map((r) => ({ user: r.user!, publicKey: base64urlDecode(r.publicKey!) }));
   const envelope = sealEnvelope(
     {
       sender,
@@ -120,8 +134,15 @@ export async function sealAndSend(
     { now },
   ) as EnvelopeJson;
   const sealMs = Date.now() - started;
-  const created = await api.createEnvelope(envelope);
-  return { ...created, sealMs, expiresAt: envelope.expiresAt };
+  await outbox.send(sender.user, envelope, {
+    id: envelope.id,
+    to: found.map((r) => r.name),
+    notSentTo: draft.recipients.filter((r) => !found.includes(r)).map((r) => r.name),
+    remark: draft.remark,
+    createdAt: envelope.createdAt,
+    expiresAt: envelope.expiresAt,
+  });
+  return { id: envelope.id, url: letterUrl(envelope.id), sealMs, expiresAt: envelope.expiresAt };
 }
 
 /** The states the open page can be in: a closed letter's state (shared/api), or why else not. */

@@ -23,7 +23,7 @@ export function letterRow(item: EnvelopeSummary, box: Box): LetterRow {
     title:
       box === 'inbox'
         ? t('list_from', { name: item.sender.name })
-        : t('list_to', { names: others.join('、') }),
+        : t('list_to', { names: others.join(t('list_separator')) }),
     created: formatTime(item.createdAt),
     expiry: item.expiresAt ? t('list_expires', { date: formatTime(item.expiresAt) }) : t('list_permanent'),
     expiresAt: item.expiresAt,

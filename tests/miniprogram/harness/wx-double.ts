@@ -89,6 +89,12 @@ export interface WxState {
   workers: WorkerRecord[];
   /** iOS reclaims each worker right after it posted this many messages (null: never). */
   reclaimWorkerAfter: number | null;
+  /** The base library this WeChat runs (`SDKVersion`). */
+  sdkVersion: string;
+  /** wx.getUpdateManager(): the app's listeners, and how often it applied an update. */
+  update: { ready: (() => void)[]; failed: (() => void)[]; applied: number };
+  /** wx.hideHomeButton was called on the page on screen. */
+  homeButtonHidden: boolean;
 }
 
 /**
@@ -148,6 +154,9 @@ export function createWxState(): WxState {
     workerApi: true,
     workers: [],
     reclaimWorkerAfter: null,
+    sdkVersion: '3.3.0',
+    update: { ready: [], failed: [], applied: 0 },
+    homeButtonHidden: false,
   };
 }
 
@@ -248,6 +257,10 @@ export function createWx(state: WxState): Record<string, unknown> {
       ok(o);
     },
     setNavigationBarTitle: (o: AnyOptions) => ok(o),
+    hideHomeButton: (o?: AnyOptions) => {
+      state.homeButtonHidden = true;
+      ok(o);
+    },
     setTabBarItem: (o: AnyOptions) => {
       state.tabBar[Number(o.index)] = String(o.text);
       ok(o);
@@ -277,7 +290,23 @@ export function createWx(state: WxState): Record<string, unknown> {
     // Canvas, album, clipboard, scanner, screen capture
     createSelectorQuery: () => new SelectorQueryDouble(state),
     getWindowInfo: () => ({ pixelRatio: 2, windowWidth: 375, windowHeight: 812 }),
-    getSystemInfoSync: () => ({ pixelRatio: 2, windowWidth: 375, windowHeight: 812 }),
+    getSystemInfoSync: () => ({
+      pixelRatio: 2,
+      windowWidth: 375,
+      windowHeight: 812,
+      SDKVersion: state.sdkVersion,
+    }),
+    getAppBaseInfo: () => ({ SDKVersion: state.sdkVersion, language: 'zh_CN', theme: 'light' }),
+
+    // New versions: the test fires the listeners (WeChat downloads in the background)
+    getUpdateManager: () => ({
+      onCheckForUpdate: () => {},
+      onUpdateReady: (listener: () => void) => void state.update.ready.push(listener),
+      onUpdateFailed: (listener: () => void) => void state.update.failed.push(listener),
+      applyUpdate: () => {
+        state.update.applied++;
+      },
+    }),
     canvasToTempFilePath: (o: AnyOptions) => ok(o, { tempFilePath: 'http://tmp/qr.png' }),
     saveImageToPhotosAlbum(o: AnyOptions) {
       privacyGate(state, 'saveImageToPhotosAlbum', o, () => {
