@@ -191,6 +191,7 @@ export const en: Record<MessageKey, string> = {
   list_revoked_toast: 'Revoked',
   list_show_opens: 'Who opened it',
   list_opened_by: '{name} opened it {date}',
+  list_delivered_to: '{name} received it {date}, not opened yet',
   list_share_again: 'QR code',
   compose_new: 'New letter',
 

@@ -189,6 +189,7 @@ export const zh = {
   list_revoked_toast: '已撤回',
   list_show_opens: '谁打开过',
   list_opened_by: '{name} 于 {date} 打开',
+  list_delivered_to: '{name} 于 {date} 收到，还没有打开',
   list_share_again: '二维码',
   compose_new: '写密信',
 

@@ -158,6 +158,11 @@ export function listEnvelopes(box: Box, cursor?: string | null): Promise<ListEnv
   return send(envelopesContract.list, { query: { box, ...(cursor ? { cursor } : {}) } });
 }
 
+/** `POST /envelopes/:id/opened`: tells the sender this recipient decrypted the letter. */
+export function confirmOpened(id: string): Promise<void> {
+  return send(envelopesContract.opened, { params: { id } });
+}
+
 /** `DELETE /envelopes/:id`: revokes (sender only). */
 export function revokeEnvelope(id: string): Promise<void> {
   return send(envelopesContract.revoke, { params: { id } });

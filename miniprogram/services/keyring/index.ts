@@ -17,7 +17,7 @@ import { createKeys, openBackup, sealBackup } from '../kdf';
 import { refreshProfile, rememberProfile, signIn } from '../session';
 import { currentIdentity, lock, setIdentity } from './state';
 
-export { currentIdentity, lock } from './state';
+export { currentIdentity, lock, onLock } from './state';
 
 /** Thrown when an action needs the private key and it is locked. */
 export class LockedError extends Error {

@@ -211,6 +211,10 @@ export async function openLetter(id: string): Promise<OpenResult> {
   try {
     const senderPublicKey = base64urlDecode(fetched.sender.publicKey);
     const { content, remark } = openEnvelope(fetched.envelope, { reader, senderPublicKey, now: new Date() });
+    const mine = fetched.envelope.sender === reader.user;
+    // Decrypted: only now is it "opened" for the sender (the fetch above was a delivery). Not
+    // awaited, and a failure only leaves it "delivered"; opening it again confirms again.
+    if (!mine) api.confirmOpened(id).catch(() => {});
     return {
       state: 'open',
       letter: {
@@ -221,7 +225,7 @@ export async function openLetter(id: string): Promise<OpenResult> {
         senderFingerprint: formatFingerprint(senderPublicKey),
         createdAt: fetched.envelope.createdAt,
         expiresAt: fetched.envelope.expiresAt,
-        mine: fetched.envelope.sender === reader.user,
+        mine,
         opens: (fetched.opens ?? []).map((o) => ({ name: o.name, at: o.at })),
       },
     };
@@ -271,8 +275,19 @@ export function revoke(id: string): Promise<void> {
   return api.revokeEnvelope(id);
 }
 
-/** Who opened a letter I sent, and when (from `GET /envelopes/:id` as the sender). */
-export async function opensOf(id: string): Promise<{ name: string; at: string }[]> {
+/** A recipient of a letter I sent, and the time of what they did. */
+export interface Reader {
+  name: string;
+  at: string;
+}
+
+/**
+ * Who opened a letter I sent (their app confirmed it decrypted it), and who only received it (it was
+ * handed to them; they may not have unlocked it), from `GET /envelopes/:id` as the sender.
+ */
+export async function readersOf(id: string): Promise<{ opened: Reader[]; delivered: Reader[] }> {
   const fetched = await api.getEnvelope(id);
-  return (fetched.opens ?? []).map((o) => ({ name: o.name, at: o.at }));
+  const readers = (list: { name: string; at: string }[] | undefined) =>
+    (list ?? []).map((o) => ({ name: o.name, at: o.at }));
+  return { opened: readers(fetched.opens), delivered: readers(fetched.deliveries) };
 }
