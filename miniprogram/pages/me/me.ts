@@ -12,7 +12,7 @@ import {
 import { base64urlDecode, formatFingerprint } from '../../lib';
 import { cancelKdf, KdfCancelledError } from '../../services/kdf';
 import { changeMasterKey, isUnlocked, lock } from '../../services/keyring';
-import { goHome, goRegister, goUnlock } from '../../services/nav';
+import { goHome, goRegister, goUnlock, PAGES } from '../../services/nav';
 import { refreshProfile, signIn, signOut } from '../../services/session';
 import { generatePassphrase, loadStrength } from '../../services/strength';
 import { wxCall } from '../../services/wxp';
@@ -36,9 +36,12 @@ interface MeData {
   stepText: string;
   error: string;
   locale: Locale;
+  /** Not registered: the page offers registration instead of a profile. */
+  visitor: boolean;
 }
 
 interface MeMethods {
+  onRegister(): void;
   load(): Promise<void>;
   onToggleChange(): void;
   onNewKey(e: WechatMiniprogram.Input): void;
@@ -74,6 +77,11 @@ Page<MeData, MeMethods>({
     stepText: '',
     error: '',
     locale: 'zh',
+    visitor: false,
+  },
+
+  onRegister() {
+    goRegister(PAGES.ME);
   },
 
   onShow() {
@@ -88,10 +96,8 @@ Page<MeData, MeMethods>({
     try {
       await signIn();
       const profile = await refreshProfile();
-      if (!profile.user.registered) {
-        goRegister();
-        return;
-      }
+      this.setData({ visitor: !profile.user.registered });
+      if (!profile.user.registered) return;
       this.setData({
         name: profile.user.name ?? '',
         phone: profile.user.phoneMasked ?? '',

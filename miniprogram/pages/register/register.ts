@@ -42,6 +42,7 @@ interface RegisterData {
 }
 
 interface RegisterMethods {
+  onLater(): void;
   onName(e: WechatMiniprogram.Input): void;
   onPhone(e: WechatMiniprogram.Input): void;
   onGetPhoneNumber(e: { detail: PhoneButtonDetail }): Promise<void>;
@@ -211,6 +212,11 @@ Page<RegisterData, RegisterMethods>({
     } catch (err) {
       this.setData({ busy: false, error: errorText(err), progress: 0, stepText: '' });
     }
+  },
+
+  /** Registration is never forced: a visitor goes back to looking around. */
+  onLater() {
+    goHome();
   },
 
   onUnload() {

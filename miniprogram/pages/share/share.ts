@@ -1,8 +1,10 @@
 import { errorText, formatTime, type Messages, messages, t } from '../../i18n';
 import { idFromLetterUrl, letterUrl } from '../../services/letters';
+import { sentRecord } from '../../services/letters/sent-record';
 import { goHome } from '../../services/nav';
 import { privacyFailure } from '../../services/privacy';
-import { type CanvasNode, drawQr } from '../../services/qr';
+import { type CanvasNode, drawPoster, drawQr, posterHeight } from '../../services/qr';
+import { currentProfile, signIn } from '../../services/session';
 import { WxError, wxCall } from '../../services/wxp';
 import { DENIED_PATTERNS, QR_SIZE, SHARE_CARD_IMAGE } from './config';
 
@@ -11,7 +13,13 @@ interface ShareData {
   id: string;
   url: string;
   expiresText: string;
+  /** From this phone's record of the letter (none when it was sent from another phone). */
+  toText: string;
+  notSentText: string;
+  remark: string;
   qrSize: number;
+  /** The saved image: the code with its caption, drawn off screen. */
+  posterHeight: number;
   qrReady: boolean;
   saving: boolean;
   error: string;
@@ -19,6 +27,8 @@ interface ShareData {
 
 interface ShareMethods {
   canvas: CanvasNode | null;
+  showRecord(): Promise<void>;
+  caption(): string[];
   drawCode(): Promise<void>;
   onSave(): Promise<void>;
   onDone(): void;
@@ -34,11 +44,17 @@ function pixelRatio(): number {
   }
 }
 
-function queryCanvas(page: WechatMiniprogram.Page.TrivialInstance): Promise<CanvasNode | null> {
+/** Lines under the saved code: what it is, from whom, until when. */
+const CAPTION_LINES = 4;
+
+function queryCanvas(
+  page: WechatMiniprogram.Page.TrivialInstance,
+  selector: string,
+): Promise<CanvasNode | null> {
   return new Promise((resolve) => {
     wx.createSelectorQuery()
       .in(page)
-      .select('#qr')
+      .select(selector)
       .fields({ node: true, size: true })
       .exec((res: { node?: CanvasNode }[]) => resolve(res?.[0]?.node ?? null));
   });
@@ -51,7 +67,11 @@ Page<ShareData, ShareMethods>({
     id: '',
     url: '',
     expiresText: '',
+    toText: '',
+    notSentText: '',
+    remark: '',
     qrSize: QR_SIZE,
+    posterHeight: posterHeight(QR_SIZE, CAPTION_LINES),
     qrReady: false,
     saving: false,
     error: '',
@@ -70,6 +90,36 @@ Page<ShareData, ShareMethods>({
       url,
       expiresText: expires ? t('share_expires', { date: formatTime(expires) }) : t('compose_never_expires'),
     });
+    this.showRecord();
+  },
+
+  /** Whom it went to, who was left out, and the remark: this phone's record of the letter. */
+  async showRecord() {
+    try {
+      const me = currentProfile() ?? (await signIn());
+      const record = sentRecord(me.user.id, this.data.id);
+      if (!record) return;
+      const separator = t('list_separator');
+      this.setData({
+        toText: t('share_to', { names: record.to.join(separator) }),
+        notSentText: record.notSentTo.length
+          ? t('share_not_sent_to', { names: record.notSentTo.join(separator) })
+          : '',
+        remark: record.remark,
+      });
+    } catch {
+      // Offline: the page still shows and shares the code.
+    }
+  },
+
+  caption() {
+    const name = currentProfile()?.user.name ?? '';
+    return [
+      t('share_caption_what'),
+      name ? t('share_caption_from', { name }) : '',
+      this.data.expiresText,
+      t('share_caption_how'),
+    ].filter(Boolean);
   },
 
   onReady() {
@@ -77,7 +127,7 @@ Page<ShareData, ShareMethods>({
   },
 
   async drawCode() {
-    const canvas = await queryCanvas(this as unknown as WechatMiniprogram.Page.TrivialInstance);
+    const canvas = await queryCanvas(this as unknown as WechatMiniprogram.Page.TrivialInstance, '#qr');
     if (!canvas) return;
     this.canvas = canvas;
     await drawQr(canvas, this.data.url, QR_SIZE, pixelRatio());
@@ -89,9 +139,11 @@ Page<ShareData, ShareMethods>({
     this.setData({ saving: true, error: '' });
     wx.showLoading({ title: t('loading'), mask: true });
     try {
+      const poster = await queryCanvas(this as unknown as WechatMiniprogram.Page.TrivialInstance, '#poster');
+      if (poster) await drawPoster(poster, this.data.url, this.caption(), QR_SIZE, pixelRatio());
       const { tempFilePath } = await wxCall<WechatMiniprogram.CanvasToTempFilePathSuccessCallbackResult>(
         wx.canvasToTempFilePath,
-        { canvas: this.canvas, fileType: 'png' },
+        { canvas: poster ?? this.canvas, fileType: 'png' },
       );
       await wxCall(wx.saveImageToPhotosAlbum, { filePath: tempFilePath });
       wx.hideLoading();

@@ -25,10 +25,14 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-/** The base library version (`SDKVersion`), from the API the running base library has. */
-export function baseLibraryVersion(): string {
-  if (typeof wx.getAppBaseInfo === 'function') return wx.getAppBaseInfo().SDKVersion;
-  return wx.getSystemInfoSync().SDKVersion;
+/** The base library version (`SDKVersion`) from the API the running base library has, or null. */
+export function baseLibraryVersion(): string | null {
+  try {
+    const info = typeof wx.getAppBaseInfo === 'function' ? wx.getAppBaseInfo() : wx.getSystemInfoSync();
+    return typeof info.SDKVersion === 'string' ? info.SDKVersion : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -36,13 +40,9 @@ export function baseLibraryVersion(): string {
  * cannot miss) and returns false: the app still shows its pages, but nothing would work right.
  */
 export function checkBaseLibrary(): boolean {
-  let version: string;
-  try {
-    version = baseLibraryVersion();
-  } catch {
-    version = '0';
-  }
-  if (compareVersions(version, MIN_BASE_LIBRARY) >= 0) return true;
+  const version = baseLibraryVersion();
+  // Unknown (a host that does not say): nothing to tell the person.
+  if (version === null || compareVersions(version, MIN_BASE_LIBRARY) >= 0) return true;
   wx.showModal({
     title: t('platform_old_title'),
     content: t('platform_old_body', { version, min: MIN_BASE_LIBRARY }),

@@ -89,6 +89,8 @@ export interface WxState {
   workers: WorkerRecord[];
   /** iOS reclaims each worker right after it posted this many messages (null: never). */
   reclaimWorkerAfter: number | null;
+  /** Each canvas turned into an image (canvasToTempFilePath), in order. */
+  exported: RasterCanvas[];
   /** The base library this WeChat runs (`SDKVersion`). */
   sdkVersion: string;
   /** wx.getUpdateManager(): the app's listeners, and how often it applied an update. */
@@ -154,6 +156,7 @@ export function createWxState(): WxState {
     workerApi: true,
     workers: [],
     reclaimWorkerAfter: null,
+    exported: [],
     sdkVersion: '3.3.0',
     update: { ready: [], failed: [], applied: 0 },
     homeButtonHidden: false,
@@ -307,7 +310,10 @@ export function createWx(state: WxState): Record<string, unknown> {
         state.update.applied++;
       },
     }),
-    canvasToTempFilePath: (o: AnyOptions) => ok(o, { tempFilePath: 'http://tmp/qr.png' }),
+    canvasToTempFilePath: (o: AnyOptions) => {
+      state.exported.push(o.canvas as RasterCanvas);
+      ok(o, { tempFilePath: `http://tmp/canvas-${state.exported.length}.png` });
+    },
     saveImageToPhotosAlbum(o: AnyOptions) {
       privacyGate(state, 'saveImageToPhotosAlbum', o, () => {
         if (state.albumDenied) return fail(o, 'saveImageToPhotosAlbum:fail auth deny');
