@@ -10,20 +10,22 @@ import {
   UserIdSchema,
 } from './common';
 import type { Contract } from './contract';
+import { KeyHistorySchema } from './keys';
 
 /** `POST /recipients/lookup` body: the name and phone the sender typed. */
 export const LookupBodySchema = z.object({ name: NameSchema, phone: PhoneSchema });
 export type LookupBody = z.infer<typeof LookupBodySchema>;
 
 /**
- * A resolved recipient and their current public key. Unregistered and name-mismatched pairs get
- * one uniform 404 (`no_such_recipient`).
+ * A resolved recipient, their current public key and its history (how each key became current).
+ * Unregistered and name-mismatched pairs get one uniform 404 (`no_such_recipient`).
  */
 export const LookupResponseSchema = z.object({
   user: UserIdSchema,
   name: z.string(),
   publicKey: PublicKeySchema,
   keyId: KeyIdSchema,
+  keyHistory: KeyHistorySchema,
 });
 export type LookupResponse = z.infer<typeof LookupResponseSchema>;
 
@@ -31,8 +33,12 @@ export type LookupResponse = z.infer<typeof LookupResponseSchema>;
 export const UserKeyParamsSchema = z.object({ id: UserIdSchema });
 export type UserKeyParams = z.infer<typeof UserKeyParamsSchema>;
 
-/** A user's current public key. */
-export const UserKeyResponseSchema = z.object({ publicKey: PublicKeySchema, keyId: KeyIdSchema });
+/** A user's current public key and its history. */
+export const UserKeyResponseSchema = z.object({
+  publicKey: PublicKeySchema,
+  keyId: KeyIdSchema,
+  keyHistory: KeyHistorySchema,
+});
 export type UserKeyResponse = z.infer<typeof UserKeyResponseSchema>;
 
 const registeredErrors = { 401: ErrorResponseSchema, 403: ErrorResponseSchema } as const;

@@ -1,8 +1,10 @@
-import { formatTime, type Messages, messages, t } from '../../i18n';
+import { errorText, formatTime, type Messages, messages, t } from '../../i18n';
+import { acceptKey } from '../../services/contacts';
 import { onLock } from '../../services/keyring';
 import {
   idFromLetterUrl,
   idFromQuery,
+  type KeyChange,
   type OpenedLetter,
   type OpenState,
   openLetter,
@@ -10,21 +12,25 @@ import {
 import { goHome, goRegister, goUnlock, PAGES } from '../../services/nav';
 import { wxCall } from '../../services/wxp';
 
+/** The states the state card draws (a changed key has its own screen). */
+type CardState = Exclude<OpenState, 'open' | 'key_changed'>;
+
 /** How each state is drawn by the state card. */
-const STATE_KIND: Record<Exclude<OpenState, 'open'>, string> = {
+const STATE_KIND: Record<CardState, string> = {
   locked: 'info',
   unregistered: 'info',
   not_for_you: 'warn',
   expired: 'empty',
   revoked: 'empty',
   tampered: 'error',
+  contacts: 'error',
   network: 'warn',
   invalid_link: 'warn',
   error: 'error',
 };
 
 /** The page data that shows `state` on the state card, in the current language. */
-function stateCard(state: Exclude<OpenState, 'open'>) {
+function stateCard(state: CardState) {
   return {
     state,
     stateKind: STATE_KIND[state],
@@ -39,6 +45,11 @@ interface OpenData {
   state: 'scan' | 'loading' | OpenState;
   id: string;
   letter: OpenedLetter | null;
+  /** The sender's key change waiting for the reader's decision (state `key_changed`). */
+  change: KeyChange | null;
+  changeText: string;
+  busy: boolean;
+  error: string;
   createdText: string;
   expiresText: string;
   opens: { name: string; at: string }[];
@@ -59,6 +70,7 @@ interface OpenMethods {
   onRegister(): void;
   onRetry(): void;
   onHome(): void;
+  onAcceptKey(): Promise<void>;
 }
 
 Page<OpenData, OpenMethods>({
@@ -69,6 +81,10 @@ Page<OpenData, OpenMethods>({
     state: 'loading',
     id: '',
     letter: null,
+    change: null,
+    changeText: '',
+    busy: false,
+    error: '',
     createdText: '',
     expiresText: '',
     opens: [],
@@ -131,8 +147,19 @@ Page<OpenData, OpenMethods>({
   },
 
   async load() {
-    this.setData({ state: 'loading' });
+    this.setData({ state: 'loading', error: '' });
     const result = await openLetter(this.data.id);
+    if (result.state === 'key_changed') {
+      // Nothing of the letter is decrypted, let alone shown, before the reader decides.
+      const { change } = result;
+      this.setData({
+        state: 'key_changed',
+        change,
+        changeText: t('state_key_changed_text', { name: change.name }),
+        letter: null,
+      });
+      return;
+    }
     if (result.state === 'open') {
       const { letter } = result;
       this.setData({
@@ -189,5 +216,18 @@ Page<OpenData, OpenMethods>({
 
   onHome() {
     goHome();
+  },
+
+  async onAcceptKey() {
+    const change = this.data.change;
+    if (!change || this.data.busy) return;
+    this.setData({ busy: true });
+    try {
+      await acceptKey(change.user, change.publicKey);
+      this.setData({ busy: false, change: null });
+      await this.load();
+    } catch (err) {
+      this.setData({ busy: false, error: errorText(err) });
+    }
   },
 });

@@ -3,7 +3,14 @@ import { idFromLetterUrl, letterUrl } from '../../services/letters';
 import { sentRecord } from '../../services/letters/sent-record';
 import { goHome } from '../../services/nav';
 import { privacyFailure } from '../../services/privacy';
-import { type CanvasNode, drawPoster, drawQr, posterHeight } from '../../services/qr';
+import {
+  type CanvasNode,
+  drawPoster,
+  drawQr,
+  pixelRatio,
+  posterHeight,
+  queryCanvas,
+} from '../../services/qr';
 import { currentProfile, signIn } from '../../services/session';
 import { WxError, wxCall } from '../../services/wxp';
 import { DENIED_PATTERNS, QR_SIZE, SHARE_CARD_IMAGE } from './config';
@@ -34,31 +41,8 @@ interface ShareMethods {
   onDone(): void;
 }
 
-function pixelRatio(): number {
-  try {
-    return typeof wx.getWindowInfo === 'function'
-      ? wx.getWindowInfo().pixelRatio
-      : wx.getSystemInfoSync().pixelRatio;
-  } catch {
-    return 2;
-  }
-}
-
 /** Lines under the saved code: what it is, from whom, until when. */
 const CAPTION_LINES = 4;
-
-function queryCanvas(
-  page: WechatMiniprogram.Page.TrivialInstance,
-  selector: string,
-): Promise<CanvasNode | null> {
-  return new Promise((resolve) => {
-    wx.createSelectorQuery()
-      .in(page)
-      .select(selector)
-      .fields({ node: true, size: true })
-      .exec((res: { node?: CanvasNode }[]) => resolve(res?.[0]?.node ?? null));
-  });
-}
 
 Page<ShareData, ShareMethods>({
   canvas: null,

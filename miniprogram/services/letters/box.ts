@@ -5,6 +5,8 @@
  */
 import { errorText } from '../../i18n';
 import type { Box } from '../../lib';
+import { verifiedUsers } from '../contacts';
+import { isUnlocked } from '../keyring';
 import { isRegistered, signIn } from '../session';
 import { listBox } from './index';
 import { type LetterRow, letterRow } from './rows';
@@ -27,6 +29,11 @@ export interface BoxPage {
   setData(data: Partial<BoxData>): void;
 }
 
+/** The contacts verified in person, for the marks; none while locked (the book needs the key). */
+function verifiedNow(): Promise<ReadonlySet<string>> {
+  return isUnlocked() ? verifiedUsers() : Promise.resolve(new Set());
+}
+
 /** The list before its first load. */
 export function emptyBox(): BoxData {
   return { loading: true, items: [], nextCursor: null, error: '', visitor: false };
@@ -41,10 +48,10 @@ export async function reloadBox(page: BoxPage, box: Box): Promise<void> {
       page.setData({ visitor: true, items: [], nextCursor: null });
       return;
     }
-    const next = await listBox(box);
+    const [next, verified] = await Promise.all([listBox(box), verifiedNow()]);
     page.setData({
       visitor: false,
-      items: next.items.map((i) => letterRow(i, box)),
+      items: next.items.map((i) => letterRow(i, box, verified)),
       nextCursor: next.nextCursor,
     });
   } catch (err) {
@@ -59,9 +66,9 @@ export async function loadMoreOfBox(page: BoxPage, box: Box): Promise<void> {
   if (!page.data.nextCursor || page.data.loading) return;
   page.setData({ loading: true });
   try {
-    const next = await listBox(box, page.data.nextCursor);
+    const [next, verified] = await Promise.all([listBox(box, page.data.nextCursor), verifiedNow()]);
     page.setData({
-      items: [...page.data.items, ...next.items.map((i) => letterRow(i, box))],
+      items: [...page.data.items, ...next.items.map((i) => letterRow(i, box, verified))],
       nextCursor: next.nextCursor,
     });
   } catch (err) {
