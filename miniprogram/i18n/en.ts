@@ -180,6 +180,8 @@ export const en: Record<MessageKey, string> = {
   open_copy: 'Copy content',
   open_copied: 'Copied',
   open_scan: 'Scan a letter QR code',
+  open_scan_title: 'Open a letter you received',
+  open_scan_text: 'Scan the QR code of a letter sent to you. Only the recipients its writer named can read it, on their own phone, after unlocking.',
   open_screenshot_warning: 'Screenshot taken: the secret may now be in your photo album. Keep it safe.',
   open_opens: 'Opened by',
   open_opens_none: 'Nobody has opened it yet',
@@ -238,6 +240,7 @@ export const en: Record<MessageKey, string> = {
   me_fingerprint_hint:
     'People who receive your letters see these digits; read them aloud group by group to compare.',
   me_change_key: 'Change master key',
+  me_master_key: 'Master key',
   me_new_key: 'New master key',
   me_new_key_confirm: 'New master key again',
   me_change_submit: 'Re-seal my backup',
