@@ -12,7 +12,7 @@ import {
 import { type ScanOutcome, verifyScan } from '../../services/contacts';
 import { cancelKdf, KdfCancelledError } from '../../services/kdf';
 import { changeMasterKey, isUnlocked, lock, ownKey } from '../../services/keyring';
-import { goHome, goRegister, goUnlock } from '../../services/nav';
+import { goHome, goRegister, goUnlock, PAGES } from '../../services/nav';
 import { drawQr, pixelRatio, queryCanvas } from '../../services/qr';
 import { refreshProfile, signIn, signOut } from '../../services/session';
 import { generatePassphrase, loadStrength } from '../../services/strength';
@@ -46,9 +46,12 @@ interface MeData {
   stepText: string;
   error: string;
   locale: Locale;
+  /** Not registered: the page offers registration instead of a profile. */
+  visitor: boolean;
 }
 
 interface MeMethods {
+  onRegister(): void;
   load(): Promise<void>;
   showOwnKey(): Promise<void>;
   onVerify(): Promise<void>;
@@ -90,6 +93,11 @@ Page<MeData, MeMethods>({
     stepText: '',
     error: '',
     locale: 'zh',
+    visitor: false,
+  },
+
+  onRegister() {
+    goRegister(PAGES.ME);
   },
 
   onShow() {
@@ -104,10 +112,8 @@ Page<MeData, MeMethods>({
     try {
       await signIn();
       const profile = await refreshProfile();
-      if (!profile.user.registered) {
-        goRegister();
-        return;
-      }
+      this.setData({ visitor: !profile.user.registered });
+      if (!profile.user.registered) return;
       this.setData({ name: profile.user.name ?? '', phone: profile.user.phoneMasked ?? '' });
       await this.showOwnKey();
     } catch (err) {

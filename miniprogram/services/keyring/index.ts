@@ -22,7 +22,7 @@ import { whenRandomReady } from '../random';
 import { refreshProfile, rememberProfile, rememberToken, signIn } from '../session';
 import { currentIdentity, lock, setIdentity } from './state';
 
-export { currentIdentity, lock } from './state';
+export { currentIdentity, lock, onLock } from './state';
 
 /** Thrown when an action needs the private key and it is locked. */
 export class LockedError extends Error {
