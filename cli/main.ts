@@ -288,11 +288,16 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
     const fetched = await api(session)(envelopesContract.get, { params: { id } });
     const senderPublicKey = base64urlDecode(fetched.sender.publicKey);
     const letter = openEnvelope(fetched.envelope, { reader, senderPublicKey, now: new Date() });
+    // Decrypted: tell the sender it was opened (not for our own letters, which are not opens).
+    if (fetched.envelope.sender !== reader.user)
+      await api(session)(envelopesContract.opened, { params: { id } });
     print(`from         ${fetched.sender.name} (fingerprint ${formatFingerprint(senderPublicKey)})`);
     print(`sent         ${fetched.envelope.createdAt}`);
     print(`expires      ${fetched.envelope.expiresAt ?? 'never'}`);
     if (letter.remark) print(`remark       ${letter.remark}`);
     for (const open of fetched.opens ?? []) print(`opened by    ${open.name} at ${open.at}`);
+    for (const got of fetched.deliveries ?? [])
+      print(`delivered to ${got.name} at ${got.at} (not opened yet)`);
     print('');
     process.stdout.write(letter.content.endsWith('\n') ? letter.content : `${letter.content}\n`);
   },

@@ -1,17 +1,23 @@
 /**
  * The app: fills the secure random pool from wx.getRandomValues at launch (sealing waits for it),
- * and locks the private key after a while in the background.
+ * checks the WeChat version and offers updates, sends letters left in the outbox, and locks the private key after a while in the
+ * background.
  */
 import { appHidden, appShown } from './services/keyring';
+import { flushAtLaunch } from './services/letters/outbox';
+import { checkBaseLibrary, watchForUpdates } from './services/platform';
 import { listenForPrivacyRequests } from './services/privacy';
 import { startRandom } from './services/random';
 
 App({
   onLaunch() {
+    checkBaseLibrary();
+    watchForUpdates();
     listenForPrivacyRequests();
     startRandom().catch(() => {
       // Retried by whenRandomReady() before anything needs randomness.
     });
+    flushAtLaunch();
   },
   onShow() {
     appShown();

@@ -52,6 +52,10 @@ export {
   MAX_NAME_LENGTH,
   meContract,
   recipientsContract,
+  retryAfterSeconds,
+  retryDelayMs,
+  UploadConflictError,
+  uploadEnvelope,
 } from '../shared/api';
 export type { RandomPool } from '../shared/crypto';
 export { createRandomPool, randomBytes, setRandomSource, sm2PublicKey } from '../shared/crypto';

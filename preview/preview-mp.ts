@@ -43,10 +43,9 @@ function css(file: string, prefix: string): string {
   const { compile } = require('miniprogram-simulate/src/wxss.js') as {
     compile(wxss: string, options: { prefix: string }): string;
   };
-  return compile(readFileSync(file, 'utf8'), { prefix }).replace(
-    /(-?\d*\.?\d+)rpx/g,
-    (_, n: string) => `${+(Number(n) * RPX).toFixed(2)}px`,
-  );
+  return compile(readFileSync(file, 'utf8'), { prefix })
+    .replace(/(-?\d*\.?\d+)rpx/g, (_, n: string) => `${+(Number(n) * RPX).toFixed(2)}px`)
+    .replace(/(^|[\s,}>+~(])button(?=[.:[\s,{])/g, '$1wx-button');
 }
 
 /** Preview templates for built-in components that show what the person typed or will type. */
@@ -101,7 +100,11 @@ const BASE_CSS = `
   html, body { margin: 0; background: #ededed; width: ${WIDTH}px; -webkit-font-smoothing: antialiased; }
   page, wx-view, wx-button, wx-input, wx-textarea, wx-picker, wx-canvas, wx-image, state-card { display: block; }
   wx-text { display: inline; }
-  wx-button { cursor: pointer; }
+  /* WeChat's built-in button under "style": "v2", so a page that does not override it shows it. */
+  wx-button { position: relative; margin-left: auto; margin-right: auto; padding: 12px 24px; box-sizing: border-box;
+    font-size: 17px; font-weight: 700; line-height: 1.41176471; text-align: center; border-radius: 8px;
+    overflow: hidden; color: #06ae56; background-color: #f2f2f2; cursor: pointer; }
+  wx-button:not([size=mini]) { width: 184px; }
   wx-input, wx-textarea { min-height: 1.4em; }
   wx-textarea { white-space: pre-wrap; }
   .wx-placeholder { color: rgba(0, 0, 0, 0.3); }

@@ -91,7 +91,8 @@ export async function serviceApp(fastify: FastifyInstance, opts: AppOptions): Pr
   await fastify.register(recipientsRoutes);
   await fastify.register(usersRoutes);
   await fastify.register(envelopesRoutes);
-  await fastify.register(landingRoutes);
+  const { WECHAT_QR_CHECK_FILE: file, WECHAT_QR_CHECK_CONTENT: content } = opts.config;
+  await fastify.register(landingRoutes, file && content ? { qrCheck: { file, content } } : {});
   await fastify.register(metricsRoutes);
 
   // Unknown routes are counted against the address like any request (plugins/external/rate-limit.ts).

@@ -123,6 +123,18 @@ const EnvSchema = z.object({
   WECHAT_APPID: z.optional(z.string().check(z.minLength(1))),
   WECHAT_SECRET: z.optional(z.string().check(z.minLength(1))),
   WECHAT_API_BASE: z._default(urlVar(/^https?:$/), WECHAT_API_DEFAULT),
+  /**
+   * The verification file of the admin console's "scan a normal link QR code to open the mini
+   * program" rule: its name (`<name>.txt`, served as `<PUBLIC_URL>/s/<name>.txt`) and its content.
+   */
+  WECHAT_QR_CHECK_FILE: z.optional(
+    z
+      .string()
+      .check(z.regex(/^[A-Za-z0-9_-]{1,64}\.txt$/, 'must be the file name WeChat gave, e.g. abc123.txt')),
+  ),
+  WECHAT_QR_CHECK_CONTENT: z.optional(
+    z.string().check(z.minLength(1), z.maxLength(256, 'must be at most 256 characters')),
+  ),
   DEV_LOGIN: z.optional(z.enum(['on', 'off'])),
   LOG_LEVEL: z._default(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
   /** Farthest custom expiry date, in days after now. */
@@ -213,6 +225,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (Boolean(e.WECHAT_APPID) !== Boolean(e.WECHAT_SECRET)) {
     throw new ConfigError(
       `Invalid environment variable ${e.WECHAT_APPID ? 'WECHAT_SECRET' : 'WECHAT_APPID'}: WECHAT_APPID and WECHAT_SECRET go together`,
+    );
+  }
+  if (Boolean(e.WECHAT_QR_CHECK_FILE) !== Boolean(e.WECHAT_QR_CHECK_CONTENT)) {
+    throw new ConfigError(
+      `Invalid environment variable ${e.WECHAT_QR_CHECK_FILE ? 'WECHAT_QR_CHECK_CONTENT' : 'WECHAT_QR_CHECK_FILE'}: WECHAT_QR_CHECK_FILE and WECHAT_QR_CHECK_CONTENT go together`,
     );
   }
   const devLogin = e.DEV_LOGIN === undefined ? !e.WECHAT_APPID && !production : e.DEV_LOGIN === 'on';

@@ -54,6 +54,14 @@ export interface HttpRequest {
 export interface HttpResponse {
   status: number;
   body: unknown;
+  /** The Retry-After header in seconds, when the answer had one (503, 429). */
+  retryAfter?: number;
+}
+
+/** The seconds of a Retry-After header, for transports (delta-seconds form; an HTTP date is not used by our server). */
+export function retryAfterSeconds(header: string | null | undefined): number | undefined {
+  if (!header || !/^\d{1,6}$/.test(header.trim())) return undefined;
+  return Number(header.trim());
 }
 
 /** Sends a request and answers the response; rejects only when no answer came. */
@@ -73,11 +81,14 @@ export class ApiError extends Error {
   readonly code: ErrorCode | ClientCode;
   /** HTTP status, or 0 when no answer came. */
   readonly status: number;
-  constructor(code: ErrorCode | ClientCode, status: number, message: string) {
+  /** Seconds the server asked to wait before trying again (its Retry-After), if it said. */
+  readonly retryAfter: number | undefined;
+  constructor(code: ErrorCode | ClientCode, status: number, message: string, retryAfter?: number) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
     this.status = status;
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -132,12 +143,13 @@ function errorFrom(contract: Contract, res: HttpResponse): ApiError {
   const body = res.body as { error?: { code?: unknown; message?: unknown } } | undefined;
   const error = body && typeof body === 'object' ? body.error : undefined;
   if (error && isErrorCode(error.code) && typeof error.message === 'string') {
-    return new ApiError(error.code, res.status, error.message);
+    return new ApiError(error.code, res.status, error.message, res.retryAfter);
   }
   return new ApiError(
     CLIENT_CODES.BAD_RESPONSE,
     res.status,
     `${contract.method} ${contract.path}: HTTP ${res.status} without an error body`,
+    res.retryAfter,
   );
 }
 

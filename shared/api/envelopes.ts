@@ -64,11 +64,16 @@ export type EnvelopeSender = z.infer<typeof EnvelopeSenderSchema>;
 export const EnvelopeOpenSchema = z.object({ user: UserIdSchema, name: z.string(), at: TimestampSchema });
 export type EnvelopeOpen = z.infer<typeof EnvelopeOpenSchema>;
 
-/** `GET /envelopes/:id` 200. `opens` is present only when the caller is the sender. */
+/**
+ * `GET /envelopes/:id` 200. Only for the sender: `opens`, the recipients whose app confirmed it
+ * decrypted the letter (`POST /envelopes/:id/opened`), and `deliveries`, those it was handed to who
+ * have not confirmed (fetched, perhaps still locked; a fetch alone is not an open).
+ */
 export const GetEnvelopeResponseSchema = z.object({
   envelope: EnvelopeJsonSchema,
   sender: EnvelopeSenderSchema,
   opens: z.optional(z.array(EnvelopeOpenSchema)),
+  deliveries: z.optional(z.array(EnvelopeOpenSchema)),
 });
 export type GetEnvelopeResponse = z.infer<typeof GetEnvelopeResponseSchema>;
 
@@ -163,6 +168,18 @@ export const envelopesContract = {
     path: `${API_PREFIX}/envelopes`,
     querystring: ListEnvelopesQuerySchema,
     responses: { 200: ListEnvelopesResponseSchema, 400: ErrorResponseSchema, ...registeredErrors },
+  },
+  opened: {
+    method: 'POST',
+    path: `${API_PREFIX}/envelopes/:id/opened`,
+    params: EnvelopeParamsSchema,
+    responses: {
+      204: NoContentSchema,
+      400: ErrorResponseSchema,
+      401: ErrorResponseSchema,
+      404: ErrorResponseSchema,
+      410: ErrorResponseSchema,
+    },
   },
   revoke: {
     method: 'DELETE',

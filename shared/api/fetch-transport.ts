@@ -3,13 +3,13 @@
  * `fetch` is passed in because shared/ compiles without platform typings; only the few members
  * used here are typed.
  */
-import type { HttpResponse, Transport } from './contract';
+import { type HttpResponse, retryAfterSeconds, type Transport } from './contract';
 
 /** The part of the Fetch API the transport uses. */
 export type FetchLike = (
   url: string,
   init: { method: string; headers: Record<string, string>; body?: string },
-) => Promise<{ status: number; text(): Promise<string> }>;
+) => Promise<{ status: number; headers?: { get(name: string): string | null }; text(): Promise<string> }>;
 
 export interface FetchTransportOptions {
   fetch: FetchLike;
@@ -44,6 +44,11 @@ export function fetchTransport(baseUrl: string, options: FetchTransportOptions):
       headers,
       ...(body === undefined ? {} : { body }),
     });
-    return { status: res.status, body: parseJsonBody(await res.text()) };
+    const retryAfter = retryAfterSeconds(res.headers?.get('retry-after'));
+    return {
+      status: res.status,
+      body: parseJsonBody(await res.text()),
+      ...(retryAfter === undefined ? {} : { retryAfter }),
+    };
   };
 }

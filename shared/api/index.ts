@@ -10,3 +10,4 @@ export * from './keys';
 export * from './links';
 export * from './me';
 export * from './recipients';
+export * from './upload';

@@ -211,21 +211,75 @@ describe('services', () => {
     });
   });
 
+  describe('platform: base library and updates', () => {
+    type Platform = { compareVersions(a: string, b: string): number; MIN_BASE_LIBRARY: string };
+
+    it('compares base library versions part by part', () => {
+      const { compareVersions, MIN_BASE_LIBRARY } = phone.module<Platform>('services/platform/index.js');
+      assert.ok(compareVersions('2.32.3', '2.32.3') === 0);
+      assert.ok(compareVersions('2.9.0', '2.32.3') < 0, '9 < 32, not "9" > "3"');
+      assert.ok(compareVersions('3.0', '2.32.3') > 0);
+      assert.ok(compareVersions('2.32.3.1', '2.32.3') > 0);
+      const project = JSON.parse(readFileSync(join(ROOT, 'project.config.json'), 'utf8')) as {
+        libVersion: string;
+      };
+      assert.ok(
+        compareVersions(project.libVersion, MIN_BASE_LIBRARY) >= 0,
+        'DevTools runs a supported version',
+      );
+    });
+
+    it('tells the person on an old WeChat to update, and says nothing on a current one', async () => {
+      const old = new Phone({ apiBaseUrl: 'http://127.0.0.1:9', publicUrl: PUBLIC_URL });
+      old.state.sdkVersion = '2.30.4';
+      old.launch();
+      assert.deepEqual(
+        old.state.modals.map((m) => m.title),
+        ['微信版本过低'],
+      );
+      assert.match(old.state.modals[0]!.content ?? '', /2\.30\.4.*2\.32\.3/);
+      const current = new Phone({ apiBaseUrl: 'http://127.0.0.1:9', publicUrl: PUBLIC_URL });
+      current.launch();
+      assert.deepEqual(current.state.modals, []);
+    });
+
+    it('offers a downloaded update and applies it on yes', async () => {
+      const device = new Phone({ apiBaseUrl: 'http://127.0.0.1:9', publicUrl: PUBLIC_URL });
+      device.launch();
+      assert.equal(device.state.update.ready.length, 1);
+      for (const listener of device.state.update.ready) listener();
+      await new Promise((r) => setTimeout(r, 10));
+      assert.equal(device.state.modals.at(-1)?.title, '新版本已就绪');
+      assert.equal(device.state.update.applied, 1);
+    });
+  });
+
   describe('i18n: wx.showModal buttons', () => {
     // WeChat silently shows no modal when a button's text is over 4 characters.
     it('every modal button text is a modal_ key of at most 4 characters in every locale', () => {
       const i18n = phone.module<I18n>('i18n/index.js');
-      const pages = join(ROOT, 'miniprogram', 'pages');
       const used = new Set<string>();
-      for (const dir of readdirSync(pages)) {
-        const source = readFileSync(join(pages, dir, `${dir}.ts`), 'utf8');
+      const sources = readdirSync(join(ROOT, 'miniprogram'), { recursive: true, encoding: 'utf8' }).filter(
+        (f) => f.endsWith('.ts') && !f.startsWith('i18n'),
+      );
+      for (const file of sources) {
+        const source = readFileSync(join(ROOT, 'miniprogram', file), 'utf8');
         for (const m of source.matchAll(/(confirmText|cancelText):\s*([^,\n]+)/g)) {
           const key = /^t\('(modal_[a-z_]+)'\)$/.exec(m[2]!.trim())?.[1];
-          assert.ok(key, `${dir}.ts: ${m[1]} is ${m[2]}, not t('modal_…')`);
+          assert.ok(key, `${file}: ${m[1]} is ${m[2]}, not t('modal_…')`);
           used.add(key);
         }
       }
-      assert.ok(used.size >= 3);
+      // The pages (revoke, log out, settings) and the services (left-out recipients, updates).
+      for (const key of [
+        'modal_revoke',
+        'modal_logout',
+        'modal_settings',
+        'modal_send_anyway',
+        'modal_restart',
+      ]) {
+        assert.ok(used.has(key), `${key} is used`);
+      }
       for (const locale of ['zh', 'en'] as const) {
         i18n.setLocale(locale);
         for (const key of used) {

@@ -164,7 +164,7 @@ describe("WeChat's own tooling on the built mini program", { skip }, () => {
       dev,
       release,
       badJson: broken('bad-json', 'app.json', (t) =>
-        t.replace('"navigationBarTextStyle": "black"', '"navigationBarTextStyle": 7'),
+        t.replace('"navigationBarTextStyle": "@navTextStyle"', '"navigationBarTextStyle": 7'),
       ),
       badWxml: broken('bad-wxml', 'pages/me/me.wxml', (t) => `${t}\n<view><text>{{ broken }</view>`),
       badWxss: broken('bad-wxss', 'pages/me/me.wxss', (t) => `${t}\n.unclosed { color: red;`),

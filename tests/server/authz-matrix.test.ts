@@ -78,6 +78,11 @@ const PER_ENVELOPE: Record<string, Record<State, Row>> = {
     revoked: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 410, sender: 410 },
     expired: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 410, sender: 410 },
   },
+  'POST /api/v1/envelopes/:id/opened': {
+    active: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 204, sender: 404 },
+    revoked: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 410, sender: 404 },
+    expired: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 410, sender: 404 },
+  },
   'DELETE /api/v1/envelopes/:id': {
     active: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 404, sender: 204 },
     revoked: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 404, sender: 204 },
@@ -249,6 +254,10 @@ forEachDatabase((target) => {
             const s = server();
             if (route.startsWith('GET /api/v1/envelopes/'))
               row[role] = (await s.request('GET', `/api/v1/envelopes/${envelope.id}`, { token })).status;
+            else if (route.startsWith('POST /api/v1/envelopes/:id/opened'))
+              row[role] = (
+                await s.request('POST', `/api/v1/envelopes/${envelope.id}/opened`, { token })
+              ).status;
             else if (route.startsWith('DELETE'))
               row[role] = (await s.request('DELETE', `/api/v1/envelopes/${envelope.id}`, { token })).status;
             else if (route.startsWith('POST'))

@@ -143,6 +143,10 @@ forEachDatabase((target) => {
         senderPublicKey: base64urlDecode(got.body.sender.publicKey),
       });
       assert.equal(opened.content, 'the vault code is 0451');
+      const confirmed = await server.request('POST', `/api/v1/envelopes/${letter.id}/opened`, {
+        token: bob.token,
+      });
+      assert.equal(confirmed.status, 204);
     });
 
     it('the stranger gets 404, the same as a missing envelope', async () => {

@@ -278,6 +278,9 @@ function wxDouble(log) {
     removeStorageSync: (key) => storage.delete(key),
     setNavigationBarTitle() {},
     getWindowInfo: () => ({ pixelRatio: 3 }),
+    getAppBaseInfo: () => ({ SDKVersion: '3.3.0' }),
+    getUpdateManager: () => ({ onUpdateReady() {}, onUpdateFailed() {}, applyUpdate() {} }),
+    hideHomeButton() {},
     createSelectorQuery() {
       const query = {
         in: () => query,

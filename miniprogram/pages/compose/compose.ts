@@ -4,18 +4,21 @@ import { acceptKey } from '../../services/contacts';
 import { isUnlocked, requireIdentity } from '../../services/keyring';
 import {
   checkRecipient,
+  confirmLeftOut,
   customDateRange,
   EXPIRY_OPTIONS,
   type ExpiryOption,
   expiryDate,
   type KeyChange,
   KeyChangedError,
+  QueuedError,
   type RecipientDraft,
   recipientKeyChange,
   resolveRecipient,
   sealAndSend,
+  tellQueued,
 } from '../../services/letters';
-import { goRegister, goUnlock, PAGES } from '../../services/nav';
+import { goHome, goRegister, goUnlock, PAGES } from '../../services/nav';
 import { isRegistered, maxExpiryDays, signIn } from '../../services/session';
 import { CONTENT_MAX_CHARS, DEFAULT_EXPIRY, REMARK_MAX_CHARS } from './config';
 
@@ -29,6 +32,8 @@ interface RecipientRow extends RecipientDraft {
 }
 
 let nextRowKey = 1;
+/** Lookups still running, by row key: sealing waits for them rather than leaving anyone out. */
+const pendingLookups = new Map<number, Promise<void>>();
 
 interface ComposeData {
   t: Messages;
@@ -61,6 +66,7 @@ interface ComposeMethods {
   onNewName(e: WechatMiniprogram.Input): void;
   onNewPhone(e: WechatMiniprogram.Input): void;
   onAddRecipient(): Promise<void>;
+  lookupRow(key: number, name: string, phone: string): Promise<void>;
   onRemoveRecipient(e: WechatMiniprogram.TouchEvent): void;
   onExpiry(e: WechatMiniprogram.TouchEvent): void;
   onCustomDate(e: WechatMiniprogram.PickerChange): void;
@@ -218,6 +224,13 @@ Page<ComposeData, ComposeMethods>({
       newPhone: '',
       recipientError: '',
     });
+    const lookup = this.lookupRow(key, name, phone);
+    pendingLookups.set(key, lookup);
+    await lookup;
+    pendingLookups.delete(key);
+  },
+
+  async lookupRow(key, name, phone) {
     let resolved: RecipientDraft;
     try {
       resolved = await resolveRecipient(name, phone);
@@ -262,6 +275,14 @@ Page<ComposeData, ComposeMethods>({
 
   async onSeal() {
     if (this.data.busy) return;
+    if (pendingLookups.size > 0) {
+      this.setData({ busy: true, error: '' });
+      wx.showLoading({ title: t('compose_waiting_lookups'), mask: true });
+      await Promise.all(pendingLookups.values());
+      wx.hideLoading();
+      this.setData({ busy: false });
+    }
+    // Read after the wait: rows may have been found, missed or removed meanwhile.
     const { content, remark, recipients, expiry, customDay } = this.data;
     const found = recipients.filter((r) => r.status === 'found');
     const expiresAt = expiryDate(expiry, new Date(), customDay);
@@ -280,14 +301,24 @@ Page<ComposeData, ComposeMethods>({
       return;
     }
     this.setData({ busy: true, error: '' });
+    if (!(await confirmLeftOut(recipients))) {
+      this.setData({ busy: false });
+      return;
+    }
     wx.showLoading({ title: t('compose_sealing'), mask: true });
     try {
-      const sent = await sealAndSend({ content, remark, recipients: found, expiry, customDay });
+      const sent = await sealAndSend({ content, remark, recipients, expiry, customDay });
       wx.hideLoading();
       const expires = sent.expiresAt ? `&expires=${encodeURIComponent(sent.expiresAt)}` : '';
       wx.redirectTo({ url: `${PAGES.SHARE}?id=${sent.id}&url=${encodeURIComponent(sent.url)}${expires}` });
     } catch (err) {
       wx.hideLoading();
+      if (err instanceof QueuedError) {
+        // Sealed and kept: sealing again would make a second letter. It goes out from the sent list.
+        await tellQueued();
+        goHome(PAGES.SENT);
+        return;
+      }
       this.setData({ busy: false, error: errorText(err) });
       // The book knew better than the page: show the row as changed.
       if (err instanceof KeyChangedError) await this.recheck();

@@ -1,5 +1,6 @@
 import { errorText, formatTime, type Messages, messages, t } from '../../i18n';
 import { acceptKey, startContactsOver } from '../../services/contacts';
+import { onLock } from '../../services/keyring';
 import {
   idFromLetterUrl,
   idFromQuery,
@@ -60,6 +61,7 @@ interface OpenData {
 
 interface OpenMethods {
   captureHandler: (() => void) | null;
+  stopLockWatch: (() => void) | null;
   load(): Promise<void>;
   protect(on: boolean): void;
   onCopy(): void;
@@ -74,6 +76,7 @@ interface OpenMethods {
 
 Page<OpenData, OpenMethods>({
   captureHandler: null,
+  stopLockWatch: null,
   data: {
     t: messages(),
     state: 'loading',
@@ -112,6 +115,10 @@ Page<OpenData, OpenMethods>({
       wx.showModal({ title: t('title_open'), content: t('open_screenshot_warning'), showCancel: false });
     };
     if (typeof wx.onUserCaptureScreen === 'function') wx.onUserCaptureScreen(this.captureHandler);
+    // When the key is dropped (background lock, "lock now"), what it decrypted leaves the page too.
+    this.stopLockWatch = onLock(() => {
+      if (this.data.state === 'open') this.setData({ letter: null, ...stateCard('locked') });
+    });
   },
 
   onShow() {
@@ -126,6 +133,7 @@ Page<OpenData, OpenMethods>({
 
   onUnload() {
     this.protect(false);
+    this.stopLockWatch?.();
     if (this.captureHandler && typeof wx.offUserCaptureScreen === 'function') {
       // The typings predate the listener argument; without it every listener would be removed.
       (wx.offUserCaptureScreen as (listener?: () => void) => void)(this.captureHandler);

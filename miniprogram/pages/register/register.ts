@@ -42,6 +42,7 @@ interface RegisterData {
 }
 
 interface RegisterMethods {
+  onLater(): void;
   onName(e: WechatMiniprogram.Input): void;
   onPhone(e: WechatMiniprogram.Input): void;
   onGetPhoneNumber(e: { detail: PhoneButtonDetail }): Promise<void>;
@@ -84,6 +85,8 @@ Page<RegisterData, RegisterMethods>({
   async onLoad(query: Record<string, string | undefined>) {
     const redirect = query.redirect ? decodeURIComponent(query.redirect) : '';
     wx.setNavigationBarTitle({ title: t('title_register') });
+    // WeChat adds a home button to a reLaunched page; here it would leave registration half-way.
+    wx.hideHomeButton({});
     this.setData({
       redirect,
       t: messages(),
@@ -209,6 +212,11 @@ Page<RegisterData, RegisterMethods>({
     } catch (err) {
       this.setData({ busy: false, error: errorText(err), progress: 0, stepText: '' });
     }
+  },
+
+  /** Registration is never forced: a visitor goes back to looking around. */
+  onLater() {
+    goHome();
   },
 
   onUnload() {

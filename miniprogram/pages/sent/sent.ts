@@ -1,7 +1,7 @@
 import { type BoxListData, type BoxListMethods, boxList } from '../../behaviors/box-list';
 import { errorText, formatTime, t } from '../../i18n';
 import { ENVELOPE_STATE } from '../../lib';
-import { opensOf, revoke } from '../../services/letters';
+import { readersOf, revoke } from '../../services/letters';
 import { PAGES } from '../../services/nav';
 import { wxCall } from '../../services/wxp';
 
@@ -25,8 +25,11 @@ Page<BoxListData, SentMethods>({
     const id = String(e.currentTarget.dataset.id);
     wx.showLoading({ title: t('loading') });
     try {
-      const opens = await opensOf(id);
-      const lines = opens.map((o) => t('list_opened_by', { name: o.name, date: formatTime(o.at) }));
+      const { opened, delivered } = await readersOf(id);
+      const lines = [
+        ...opened.map((o) => t('list_opened_by', { name: o.name, date: formatTime(o.at) })),
+        ...delivered.map((o) => t('list_delivered_to', { name: o.name, date: formatTime(o.at) })),
+      ];
       this.setData({
         items: this.data.items.map((item) =>
           item.id === id ? { ...item, opens: lines, opensLoaded: true } : item,

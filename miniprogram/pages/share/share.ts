@@ -1,17 +1,32 @@
 import { errorText, formatTime, type Messages, messages, t } from '../../i18n';
 import { idFromLetterUrl, letterUrl } from '../../services/letters';
+import { sentRecord } from '../../services/letters/sent-record';
 import { goHome } from '../../services/nav';
 import { privacyFailure } from '../../services/privacy';
-import { type CanvasNode, drawQr, pixelRatio, queryCanvas } from '../../services/qr';
+import {
+  type CanvasNode,
+  drawPoster,
+  drawQr,
+  pixelRatio,
+  posterHeight,
+  queryCanvas,
+} from '../../services/qr';
+import { currentProfile, signIn } from '../../services/session';
 import { WxError, wxCall } from '../../services/wxp';
-import { DENIED_PATTERNS, QR_SIZE } from './config';
+import { DENIED_PATTERNS, QR_SIZE, SHARE_CARD_IMAGE } from './config';
 
 interface ShareData {
   t: Messages;
   id: string;
   url: string;
   expiresText: string;
+  /** From this phone's record of the letter (none when it was sent from another phone). */
+  toText: string;
+  notSentText: string;
+  remark: string;
   qrSize: number;
+  /** The saved image: the code with its caption, drawn off screen. */
+  posterHeight: number;
   qrReady: boolean;
   saving: boolean;
   error: string;
@@ -19,10 +34,15 @@ interface ShareData {
 
 interface ShareMethods {
   canvas: CanvasNode | null;
+  showRecord(): Promise<void>;
+  caption(): string[];
   drawCode(): Promise<void>;
   onSave(): Promise<void>;
   onDone(): void;
 }
+
+/** Lines under the saved code: what it is, from whom, until when. */
+const CAPTION_LINES = 4;
 
 Page<ShareData, ShareMethods>({
   canvas: null,
@@ -31,7 +51,11 @@ Page<ShareData, ShareMethods>({
     id: '',
     url: '',
     expiresText: '',
+    toText: '',
+    notSentText: '',
+    remark: '',
     qrSize: QR_SIZE,
+    posterHeight: posterHeight(QR_SIZE, CAPTION_LINES),
     qrReady: false,
     saving: false,
     error: '',
@@ -50,6 +74,36 @@ Page<ShareData, ShareMethods>({
       url,
       expiresText: expires ? t('share_expires', { date: formatTime(expires) }) : t('compose_never_expires'),
     });
+    this.showRecord();
+  },
+
+  /** Whom it went to, who was left out, and the remark: this phone's record of the letter. */
+  async showRecord() {
+    try {
+      const me = currentProfile() ?? (await signIn());
+      const record = sentRecord(me.user.id, this.data.id);
+      if (!record) return;
+      const separator = t('list_separator');
+      this.setData({
+        toText: t('share_to', { names: record.to.join(separator) }),
+        notSentText: record.notSentTo.length
+          ? t('share_not_sent_to', { names: record.notSentTo.join(separator) })
+          : '',
+        remark: record.remark,
+      });
+    } catch {
+      // Offline: the page still shows and shares the code.
+    }
+  },
+
+  caption() {
+    const name = currentProfile()?.user.name ?? '';
+    return [
+      t('share_caption_what'),
+      name ? t('share_caption_from', { name }) : '',
+      this.data.expiresText,
+      t('share_caption_how'),
+    ].filter(Boolean);
   },
 
   onReady() {
@@ -69,9 +123,11 @@ Page<ShareData, ShareMethods>({
     this.setData({ saving: true, error: '' });
     wx.showLoading({ title: t('loading'), mask: true });
     try {
+      const poster = await queryCanvas(this as unknown as WechatMiniprogram.Page.TrivialInstance, '#poster');
+      if (poster) await drawPoster(poster, this.data.url, this.caption(), QR_SIZE, pixelRatio());
       const { tempFilePath } = await wxCall<WechatMiniprogram.CanvasToTempFilePathSuccessCallbackResult>(
         wx.canvasToTempFilePath,
-        { canvas: this.canvas, fileType: 'png' },
+        { canvas: poster ?? this.canvas, fileType: 'png' },
       );
       await wxCall(wx.saveImageToPhotosAlbum, { filePath: tempFilePath });
       wx.hideLoading();
@@ -108,6 +164,10 @@ Page<ShareData, ShareMethods>({
 
   onShareAppMessage() {
     // The card says nothing about the letter: no sender, no remark, no recipients.
-    return { title: t('share_card_title'), path: `/pages/open/open?id=${this.data.id}` };
+    return {
+      title: t('share_card_title'),
+      path: `/pages/open/open?id=${this.data.id}`,
+      imageUrl: SHARE_CARD_IMAGE,
+    };
   },
 });

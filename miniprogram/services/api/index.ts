@@ -30,6 +30,7 @@ import {
   type MeResponse,
   meContract,
   recipientsContract,
+  retryAfterSeconds,
 } from '../../lib';
 
 export { ApiError, CLIENT_CODES, isApiError };
@@ -51,6 +52,14 @@ export function onUnauthorized(handler: (() => Promise<void>) | null): void {
   reauthenticate = handler;
 }
 
+/** A response header by name: WeChat keeps the server's spelling of header names. */
+function headerOf(headers: Record<string, unknown> | undefined, name: string): string | undefined {
+  for (const [key, value] of Object.entries(headers ?? {})) {
+    if (key.toLowerCase() === name) return String(value);
+  }
+  return undefined;
+}
+
 /** `wx.request` as a transport; rejects only when no answer came. */
 function wxTransport(request: HttpRequest): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
@@ -67,7 +76,14 @@ function wxTransport(request: HttpRequest): Promise<HttpResponse> {
       dataType: 'json',
       timeout: config.requestTimeoutMs,
       // An empty body (204) arrives as '' even with dataType json; the contract client expects undefined.
-      success: (res) => resolve({ status: res.statusCode, body: res.data === '' ? undefined : res.data }),
+      success: (res) => {
+        const retryAfter = retryAfterSeconds(headerOf(res.header, 'retry-after'));
+        resolve({
+          status: res.statusCode,
+          body: res.data === '' ? undefined : res.data,
+          ...(retryAfter === undefined ? {} : { retryAfter }),
+        });
+      },
       fail: (err) => reject(new ApiError(CLIENT_CODES.NETWORK, 0, err.errMsg)),
     });
   });
@@ -161,6 +177,11 @@ export function getEnvelope(id: string): Promise<GetEnvelopeResponse> {
 /** `GET /envelopes?box=`: one page of metadata, newest first. */
 export function listEnvelopes(box: Box, cursor?: string | null): Promise<ListEnvelopesResponse> {
   return send(envelopesContract.list, { query: { box, ...(cursor ? { cursor } : {}) } });
+}
+
+/** `POST /envelopes/:id/opened`: tells the sender this recipient decrypted the letter. */
+export function confirmOpened(id: string): Promise<void> {
+  return send(envelopesContract.opened, { params: { id } });
 }
 
 /** `DELETE /envelopes/:id`: revokes (sender only). */

@@ -5,6 +5,16 @@
 import type { Identity } from '../../lib';
 
 let identity: Identity | null = null;
+const lockListeners = new Set<() => void>();
+
+/**
+ * Calls `listener` whenever the private key is dropped (background lock, "lock now", log out), so a
+ * page can clear what it decrypted. Returns the function that stops listening.
+ */
+export function onLock(listener: () => void): () => void {
+  lockListeners.add(listener);
+  return () => lockListeners.delete(listener);
+}
 
 export function setIdentity(value: Identity): void {
   lock();
@@ -18,6 +28,8 @@ export function currentIdentity(): Identity | null {
 
 /** Drops the private key: wipes the bytes we hold, then forgets them. */
 export function lock(): void {
-  if (identity) identity.privateKey.fill(0);
+  if (!identity) return;
+  identity.privateKey.fill(0);
   identity = null;
+  for (const listener of [...lockListeners]) listener();
 }

@@ -7,7 +7,6 @@ import { errorText } from '../../i18n';
 import type { Box } from '../../lib';
 import { verifiedUsers } from '../contacts';
 import { isUnlocked } from '../keyring';
-import { goRegister } from '../nav';
 import { isRegistered, signIn } from '../session';
 import { listBox } from './index';
 import { type LetterRow, letterRow } from './rows';
@@ -20,6 +19,8 @@ export interface BoxData {
   nextCursor: string | null;
   /** Why the last load failed, in words; empty when it did not. */
   error: string;
+  /** Not registered: the page explains instead of listing (no forced registration). */
+  visitor: boolean;
 }
 
 /** A page that shows a letter list, as these functions use it. */
@@ -35,20 +36,24 @@ function verifiedNow(): Promise<ReadonlySet<string>> {
 
 /** The list before its first load. */
 export function emptyBox(): BoxData {
-  return { loading: true, items: [], nextCursor: null, error: '' };
+  return { loading: true, items: [], nextCursor: null, error: '', visitor: false };
 }
 
-/** Loads the first page of `box` in place of the list; sends people who have not registered to register. */
+/** Loads the first page of `box` in place of the list; someone not registered is a visitor, with nothing to list. */
 export async function reloadBox(page: BoxPage, box: Box): Promise<void> {
   page.setData({ loading: true, error: '' });
   try {
     await signIn();
     if (!isRegistered()) {
-      goRegister();
+      page.setData({ visitor: true, items: [], nextCursor: null });
       return;
     }
     const [next, verified] = await Promise.all([listBox(box), verifiedNow()]);
-    page.setData({ items: next.items.map((i) => letterRow(i, box, verified)), nextCursor: next.nextCursor });
+    page.setData({
+      visitor: false,
+      items: next.items.map((i) => letterRow(i, box, verified)),
+      nextCursor: next.nextCursor,
+    });
   } catch (err) {
     page.setData({ error: errorText(err) });
   } finally {

@@ -12,7 +12,6 @@ import {
   type Box,
   base64urlDecode,
   type ClosedEnvelopeState,
-  type CreateEnvelopeResponse,
   closedStateOf,
   DAY_MS,
   ENVELOPE_STATE,
@@ -37,6 +36,11 @@ import * as api from '../api';
 import { ContactBookError, pinAll, trustOf } from '../contacts';
 import { isUnlocked, requireIdentity } from '../keyring';
 import { whenRandomReady } from '../random';
+import * as outbox from './outbox';
+
+export { confirmLeftOut, tellQueued } from './confirm';
+export { QueuedError } from './outbox';
+
 import { isRegistered, maxExpiryDays, signIn } from '../session';
 
 /** A recipient as the compose page holds it: typed name + phone, then what the server said. */
@@ -163,22 +167,32 @@ export class KeyChangedError extends Error {
   }
 }
 
+/** A sealed letter the server holds: its id, its QR URL and how long sealing took. */
+export interface SentLetter {
+  id: string;
+  url: string;
+  sealMs: number;
+  expiresAt: string | null;
+}
+
 /**
- * Seals the draft on this device (the private key must be unlocked) and uploads the envelope.
+ * Seals the draft on this device (the private key must be unlocked) and sends it through the
+ * outbox: the sealed envelope is kept until the server holds it. Rejects with `QueuedError` when it
+ * could not be sent yet (it is sent later, unchanged). Recipients whose lookup did not find them are
+ * not sealed to; the record keeps their names so the sender's screens can say so.
  * The expiry is computed from the same instant as `createdAt`, so "1 week" is exactly 7 × 24 h.
  */
-export async function sealAndSend(
-  draft: Draft,
-): Promise<CreateEnvelopeResponse & { sealMs: number; expiresAt: string | null }> {
+export async function sealAndSend(draft: Draft): Promise<SentLetter> {
   const sender = requireIdentity();
   await whenRandomReady();
   const started = Date.now();
   const now = new Date();
   const expiresAt = expiryDate(draft.expiry, now, draft.customDay);
   if (expiresAt === undefined) throw new ExpiryError('custom expiry out of range');
-  const found = draft.recipients
-    .filter((r) => r.status === 'found' && r.user && r.publicKey && r.user !== sender.user)
-    .map((r) => ({ user: r.user!, publicKey: r.publicKey! }));
+  const found = draft.recipients.filter(
+    (r): r is RecipientDraft & { user: string; publicKey: string } =>
+      r.status === 'found' && !!r.user && !!r.publicKey && r.user !== sender.user,
+  );
   // Checked here again, against the book, whatever the page last showed.
   for (const r of found) {
     if ((await trustOf(r.user, r.publicKey)).state === 'changed') throw new KeyChangedError(r.user);
@@ -195,10 +209,19 @@ export async function sealAndSend(
     { now },
   ) as EnvelopeJson;
   const sealMs = Date.now() - started;
-  const created = await api.createEnvelope(envelope);
+  await outbox.send(sender.user, envelope, {
+    id: envelope.id,
+    to: found.map((r) => r.name),
+    notSentTo: draft.recipients
+      .filter((r) => !found.includes(r as (typeof found)[number]))
+      .map((r) => r.name),
+    remark: draft.remark,
+    createdAt: envelope.createdAt,
+    expiresAt: envelope.expiresAt,
+  });
   // First contacts are pinned once the letter is out; a failure here must not hide that it was sent.
-  await pinAll(found).catch(() => {});
-  return { ...created, sealMs, expiresAt: envelope.expiresAt };
+  await pinAll(found.map((r) => ({ user: r.user, publicKey: r.publicKey }))).catch(() => {});
+  return { id: envelope.id, url: letterUrl(envelope.id), sealMs, expiresAt: envelope.expiresAt };
 }
 
 /** The states the open page can be in: a closed letter's state (shared/api), or why else not. */
@@ -299,6 +322,9 @@ export async function openLetter(id: string): Promise<OpenResult> {
     }
     const { content, remark } = openEnvelope(fetched.envelope, { reader, senderPublicKey, now: new Date() });
     if (trust?.state === 'new') await pinAll([sender]);
+    // Decrypted: only now is it "opened" for the sender (the fetch above was a delivery). Not
+    // awaited, and a failure only leaves it "delivered"; opening it again confirms again.
+    if (!mine) api.confirmOpened(id).catch(() => {});
     return {
       state: 'open',
       letter: {
@@ -361,8 +387,19 @@ export function revoke(id: string): Promise<void> {
   return api.revokeEnvelope(id);
 }
 
-/** Who opened a letter I sent, and when (from `GET /envelopes/:id` as the sender). */
-export async function opensOf(id: string): Promise<{ name: string; at: string }[]> {
+/** A recipient of a letter I sent, and the time of what they did. */
+export interface Reader {
+  name: string;
+  at: string;
+}
+
+/**
+ * Who opened a letter I sent (their app confirmed it decrypted it), and who only received it (it was
+ * handed to them; they may not have unlocked it), from `GET /envelopes/:id` as the sender.
+ */
+export async function readersOf(id: string): Promise<{ opened: Reader[]; delivered: Reader[] }> {
   const fetched = await api.getEnvelope(id);
-  return (fetched.opens ?? []).map((o) => ({ name: o.name, at: o.at }));
+  const readers = (list: { name: string; at: string }[] | undefined) =>
+    (list ?? []).map((o) => ({ name: o.name, at: o.at }));
+  return { opened: readers(fetched.opens), delivered: readers(fetched.deliveries) };
 }

@@ -39,7 +39,7 @@ export function letterRow(
     title:
       box === 'inbox'
         ? t('list_from', { name: item.sender.name })
-        : t('list_to', { names: others.join('、') }),
+        : t('list_to', { names: others.join(t('list_separator')) }),
     verified: box === 'inbox' && verified.has(item.sender.user),
     senderPhone: box === 'inbox' ? (item.sender.phoneMasked ?? '') : '',
     created: formatTime(item.createdAt),

@@ -16,6 +16,9 @@ export interface Context2d {
   fillRect(x: number, y: number, width: number, height: number): void;
   scale(x: number, y: number): void;
   setTransform?(a: number, b: number, c: number, d: number, e: number, f: number): void;
+  font: string;
+  textAlign: string;
+  fillText(text: string, x: number, y: number): void;
 }
 
 /** What we use of a canvas node from `SelectorQuery.fields({node: true})`. */
@@ -48,19 +51,21 @@ const CORRECT_LEVEL_M = 0;
 /** White border around the code, as a fraction of its side (scanners want a quiet zone). */
 const QUIET_ZONE = 0.08;
 
-/**
- * Draws `text` as a QR code filling a `cssSize`-pixel square canvas at `pixelRatio`.
- * Resolves when drawn.
- */
-export function drawQr(canvas: CanvasNode, text: string, cssSize: number, pixelRatio: number): Promise<void> {
+/** Sizes `canvas` to `cssWidth` × `cssHeight` at `pixelRatio`, white, scaled to CSS pixels. */
+function prepare(canvas: CanvasNode, cssWidth: number, cssHeight: number, pixelRatio: number): Context2d {
   const ratio = pixelRatio > 0 ? pixelRatio : 1;
-  canvas.width = Math.round(cssSize * ratio);
-  canvas.height = Math.round(cssSize * ratio);
+  canvas.width = Math.round(cssWidth * ratio);
+  canvas.height = Math.round(cssHeight * ratio);
   const ctx = canvas.getContext('2d');
   ctx.setTransform?.(1, 0, 0, 1, 0, 0);
   ctx.scale(ratio, ratio);
   ctx.fillStyle = '#ffffff';
-  ctx.fillRect(0, 0, cssSize, cssSize);
+  ctx.fillRect(0, 0, cssWidth, cssHeight);
+  return ctx;
+}
+
+/** Paints `text` as a QR code in the `cssSize` square at the top left, with its quiet zone. */
+function paintQr(ctx: Context2d, text: string, cssSize: number): Promise<void> {
   const margin = Math.round(cssSize * QUIET_ZONE);
   const side = cssSize - 2 * margin;
   return new Promise((resolve) => {
@@ -77,6 +82,46 @@ export function drawQr(canvas: CanvasNode, text: string, cssSize: number, pixelR
       foreground: '#000000',
       callback: () => resolve(),
     });
+  });
+}
+
+/**
+ * Draws `text` as a QR code filling a `cssSize`-pixel square canvas at `pixelRatio`.
+ * Resolves when drawn.
+ */
+export function drawQr(canvas: CanvasNode, text: string, cssSize: number, pixelRatio: number): Promise<void> {
+  return paintQr(prepare(canvas, cssSize, cssSize, pixelRatio), text, cssSize);
+}
+
+/** Caption lines under a saved QR code: 15 px type, 24 px apart, a 16 px margin below. */
+const CAPTION_FONT_PX = 15;
+const CAPTION_LINE_PX = 24;
+const CAPTION_MARGIN_PX = 16;
+
+/** The height of a poster with `lines` caption lines under a `cssSize` code. */
+export function posterHeight(cssSize: number, lines: number): number {
+  return cssSize + lines * CAPTION_LINE_PX + CAPTION_MARGIN_PX;
+}
+
+/**
+ * The image saved to the album: the QR code with `caption` lines under it (what it is, from whom,
+ * until when — never anything of the letter itself), so a picture found later in the album still
+ * says what it is. The canvas becomes `cssSize` × `posterHeight(cssSize, caption.length)`.
+ */
+export async function drawPoster(
+  canvas: CanvasNode,
+  text: string,
+  caption: string[],
+  cssSize: number,
+  pixelRatio: number,
+): Promise<void> {
+  const ctx = prepare(canvas, cssSize, posterHeight(cssSize, caption.length), pixelRatio);
+  await paintQr(ctx, text, cssSize);
+  ctx.fillStyle = '#000000';
+  ctx.font = `${CAPTION_FONT_PX}px sans-serif`;
+  ctx.textAlign = 'center';
+  caption.forEach((line, i) => {
+    ctx.fillText(line, cssSize / 2, cssSize + i * CAPTION_LINE_PX + CAPTION_FONT_PX);
   });
 }
 

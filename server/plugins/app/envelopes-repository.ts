@@ -74,8 +74,6 @@ export function quotaExceeded(usage: Usage, size: number, quota: QuotaLimits): E
   return null;
 }
 
-/** What a reader gets from `read`. */
-
 /** What a reader gets from `read`: not found, a closed state (`revoked`, `expired`), or the letter. */
 export type ReadResult =
   | { kind: 'not_found' }
@@ -88,7 +86,10 @@ export type ReadResult =
       senderPhoneMasked: string | null;
       senderKeyId: string;
       isSender: boolean;
+      /** For the sender: recipients whose app confirmed it decrypted the letter, first first. */
       opens?: { user: string; name: string; at: string }[];
+      /** For the sender: recipients it was handed to who have not confirmed opening it. */
+      deliveries?: { user: string; name: string; at: string }[];
     };
 
 /** State of an envelope at `now`: revoked wins over expired. */
@@ -217,8 +218,9 @@ export function createEnvelopesRepository(prisma: Prisma) {
     /**
      * Reads an envelope for `readerId` (its sender or a listed recipient; anyone else gets
      * `not_found`, the same as a missing id). The lookup, the state check and the recording of a
-     * recipient's first open are one statement, so one snapshot: an open is recorded exactly when
-     * the letter is handed out, never for one revoked or expired as seen by this read.
+     * recipient's first delivery are one statement, so one snapshot: a delivery is recorded exactly
+     * when the letter is handed out, never for one revoked or expired as seen by this read. Whether
+     * it was opened is the recipient's app's to say (`confirmOpened`).
      */
     async read(id: string, readerId: string, now: Date): Promise<ReadResult> {
       const [row] = await prisma.$queryRaw<ReadRow[]>`
@@ -229,13 +231,13 @@ export function createEnvelopesRepository(prisma: Prisma) {
           LEFT JOIN envelope_recipients r ON r.envelope_id = e.id AND r.user_id = ${readerId}
           WHERE e.id = ${id}
         ),
-        opened AS (
-          UPDATE envelope_recipients r SET opened_at = ${now}
+        delivered AS (
+          UPDATE envelope_recipients r SET delivered_at = ${now}
           FROM target t
-          WHERE r.envelope_id = ${id} AND r.user_id = ${readerId} AND r.opened_at IS NULL
+          WHERE r.envelope_id = ${id} AND r.user_id = ${readerId} AND r.delivered_at IS NULL
             AND t.sender_id <> ${readerId} AND t.body IS NOT NULL AND t.revoked_at IS NULL
             AND (t.expires_at IS NULL OR t.expires_at > ${now})
-          RETURNING r.opened_at
+          RETURNING r.delivered_at
         )
         SELECT * FROM target`;
       if (!row) return { kind: 'not_found' };
@@ -259,16 +261,18 @@ export function createEnvelopesRepository(prisma: Prisma) {
         isSender,
       };
       if (isSender) {
-        const opened = await prisma.envelopeRecipient.findMany({
-          where: { envelopeId: id, openedAt: { not: null }, userId: { not: readerId } },
-          orderBy: [{ openedAt: 'asc' }, { position: 'asc' }],
-          select: { userId: true, openedAt: true, user: { select: { name: true } } },
+        const handed = await prisma.envelopeRecipient.findMany({
+          where: { envelopeId: id, deliveredAt: { not: null }, userId: { not: readerId } },
+          orderBy: [{ openedAt: 'asc' }, { deliveredAt: 'asc' }, { position: 'asc' }],
+          select: { userId: true, deliveredAt: true, openedAt: true, user: { select: { name: true } } },
         });
-        result.opens = opened.map((o) => ({
+        const entry = (o: (typeof handed)[number], at: Date) => ({
           user: o.userId,
           name: o.user.name ?? '',
-          at: o.openedAt!.toISOString(),
-        }));
+          at: at.toISOString(),
+        });
+        result.opens = handed.filter((o) => o.openedAt).map((o) => entry(o, o.openedAt!));
+        result.deliveries = handed.filter((o) => !o.openedAt).map((o) => entry(o, o.deliveredAt!));
       }
       return result;
     },
@@ -324,6 +328,42 @@ export function createEnvelopesRepository(prisma: Prisma) {
         })),
         nextCursor: rows.length > ENVELOPE_PAGE_SIZE && last ? encodeCursor(last.createdAt, last.id) : null,
       };
+    },
+
+    /**
+     * Records that recipient `readerId`'s app decrypted letter `id` (the first time counts; again
+     * is a no-op). Only a listed recipient other than the sender, only while the letter is active,
+     * and in one statement with that check. A confirmation implies the delivery.
+     */
+    async confirmOpened(
+      id: string,
+      readerId: string,
+      now: Date,
+    ): Promise<'ok' | 'not_found' | ClosedEnvelopeState> {
+      const [row] = await prisma.$queryRaw<Pick<ReadRow, 'expires_at' | 'revoked_at' | 'body'>[]>`
+        WITH target AS (
+          SELECT e.expires_at, e.revoked_at, e.body
+          FROM envelopes e
+          JOIN envelope_recipients r ON r.envelope_id = e.id AND r.user_id = ${readerId}
+          WHERE e.id = ${id} AND e.sender_id <> ${readerId}
+        ),
+        opened AS (
+          UPDATE envelope_recipients r
+          SET opened_at = COALESCE(r.opened_at, ${now}), delivered_at = COALESCE(r.delivered_at, ${now})
+          FROM target t
+          WHERE r.envelope_id = ${id} AND r.user_id = ${readerId}
+            AND t.body IS NOT NULL AND t.revoked_at IS NULL
+            AND (t.expires_at IS NULL OR t.expires_at > ${now})
+          RETURNING r.opened_at
+        )
+        SELECT * FROM target`;
+      if (!row) return 'not_found';
+      const state = envelopeState(
+        { revokedAt: toDate(row.revoked_at), expiresAt: toDate(row.expires_at) },
+        now,
+      );
+      if (state !== ENVELOPE_STATE.ACTIVE) return state;
+      return row.body === null ? ENVELOPE_STATE.EXPIRED : 'ok';
     },
 
     /** Revokes the sender's envelope (idempotent); false when `senderId` did not send `id`. */

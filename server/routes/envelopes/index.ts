@@ -110,9 +110,10 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
         keyHistory,
       };
       const opens = found.opens ? `,"opens":${JSON.stringify(found.opens)}` : '';
+      const deliveries = found.deliveries ? `,"deliveries":${JSON.stringify(found.deliveries)}` : '';
       // The stored envelope text goes out as stored: no parse, no re-serialization.
       reply.type('application/json; charset=utf-8');
-      const json = `{"envelope":${found.body},"sender":${JSON.stringify(sender)}${opens}}`;
+      const json = `{"envelope":${found.body},"sender":${JSON.stringify(sender)}${opens}${deliveries}}`;
       return reply.send(json as unknown as GetEnvelopeResponse);
     },
   });
@@ -127,6 +128,25 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
     handler: async (request) => {
       const { box, cursor } = request.query;
       return fastify.envelopesRepository.list(box, request.userId, cursor, new Date());
+    },
+  });
+
+  fastify.route({
+    ...contractRoute(envelopesContract.opened, {
+      ...secured,
+      description:
+        "A recipient's app confirms it decrypted the letter: the sender's `opens`. Only a listed recipient " +
+        '(404 for anyone else, the sender included), only while active (410). Idempotent.',
+    }),
+    handler: async (request, reply) => {
+      const result = await fastify.envelopesRepository.confirmOpened(
+        request.params.id,
+        request.userId,
+        new Date(),
+      );
+      if (result === 'not_found') throw new MifengError('NotFound');
+      if (result !== 'ok') throw new MifengError(CLOSED_STATE_ERROR[result]);
+      return reply.code(204).send();
     },
   });
 

@@ -12,6 +12,10 @@
  * no database load from scanners. A malformed id gets 404 and a "link not valid" page: that tells
  * something about the string, nothing about any letter.
  *
+ * WeChat's "scan a normal link QR code to open the mini program" rule wants a verification file in
+ * the folder of the rule's prefix, `<PUBLIC_URL>/s/`: `qrCheck` serves it at `/s/<name>.txt`, a
+ * static path the router matches before the id (an id never contains a dot).
+ *
  * Register it without a prefix (the path already starts with `/s/`).
  */
 import type { FastifyInstance } from 'fastify';
@@ -23,7 +27,21 @@ import { invalidLinkPage, landingPage, PAGE_HEADERS } from './page';
 const LANDING_HTML = landingPage();
 const INVALID_HTML = invalidLinkPage();
 
-export default async function landingRoutes(fastify: FastifyInstance): Promise<void> {
+export interface LandingOptions {
+  /** WECHAT_QR_CHECK_FILE and WECHAT_QR_CHECK_CONTENT, when the operator set them. */
+  qrCheck?: { file: string; content: string };
+}
+
+export default async function landingRoutes(
+  fastify: FastifyInstance,
+  opts: LandingOptions = {},
+): Promise<void> {
+  const { qrCheck } = opts;
+  if (qrCheck) {
+    fastify.get(LETTER_LINK_PATH.replace(':id', qrCheck.file), async (_request, reply) =>
+      reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store').send(qrCheck.content),
+    );
+  }
   // No params schema: the app's validator answers JSON errors, and a person holding a phone should get
   // the HTML page whatever they scanned.
   fastify.get<{ Params: { id: string } }>(LETTER_LINK_PATH, async (request, reply) => {

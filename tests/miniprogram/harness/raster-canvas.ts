@@ -17,6 +17,8 @@ function parseColor(style: unknown): [number, number, number, number] {
 
 class RasterContext2d {
   fillStyle: unknown = '#000000';
+  font = '10px sans-serif';
+  textAlign = 'start';
   /** The transform: x' = a·x + e, y' = d·y + f (scale and translate are all the pages use). */
   private a = 1;
   private d = 1;
@@ -44,6 +46,11 @@ class RasterContext2d {
     this.f += this.d * y;
   }
 
+  /** Text is recorded, not rasterized: tests read what was written where. */
+  fillText(text: string, x: number, y: number): void {
+    this.canvas.texts.push({ text, x: this.a * x + this.e, y: this.d * y + this.f });
+  }
+
   fillRect(x: number, y: number, width: number, height: number): void {
     this.fillRectCalls++;
     const [r, g, b, alpha] = parseColor(this.fillStyle);
@@ -68,6 +75,8 @@ export class RasterCanvas {
   private w = 300;
   private h = 150;
   data = new Uint8ClampedArray(this.w * this.h * 4);
+  /** Every fillText since the canvas was last sized, in canvas pixels. */
+  texts: { text: string; x: number; y: number }[] = [];
   private ctx: RasterContext2d | null = null;
 
   get width(): number {
@@ -76,6 +85,7 @@ export class RasterCanvas {
   set width(value: number) {
     this.w = value;
     this.data = new Uint8ClampedArray(this.w * this.h * 4);
+    this.texts = [];
   }
   get height(): number {
     return this.h;
@@ -83,6 +93,7 @@ export class RasterCanvas {
   set height(value: number) {
     this.h = value;
     this.data = new Uint8ClampedArray(this.w * this.h * 4);
+    this.texts = [];
   }
 
   getContext(type: string): RasterContext2d {

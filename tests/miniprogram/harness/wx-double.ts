@@ -89,6 +89,14 @@ export interface WxState {
   workers: WorkerRecord[];
   /** iOS reclaims each worker right after it posted this many messages (null: never). */
   reclaimWorkerAfter: number | null;
+  /** Each canvas turned into an image (canvasToTempFilePath), in order. */
+  exported: RasterCanvas[];
+  /** The base library this WeChat runs (`SDKVersion`). */
+  sdkVersion: string;
+  /** wx.getUpdateManager(): the app's listeners, and how often it applied an update. */
+  update: { ready: (() => void)[]; failed: (() => void)[]; applied: number };
+  /** wx.hideHomeButton was called on the page on screen. */
+  homeButtonHidden: boolean;
 }
 
 /**
@@ -148,6 +156,10 @@ export function createWxState(): WxState {
     workerApi: true,
     workers: [],
     reclaimWorkerAfter: null,
+    exported: [],
+    sdkVersion: '3.3.0',
+    update: { ready: [], failed: [], applied: 0 },
+    homeButtonHidden: false,
   };
 }
 
@@ -248,6 +260,10 @@ export function createWx(state: WxState): Record<string, unknown> {
       ok(o);
     },
     setNavigationBarTitle: (o: AnyOptions) => ok(o),
+    hideHomeButton: (o?: AnyOptions) => {
+      state.homeButtonHidden = true;
+      ok(o);
+    },
     setTabBarItem: (o: AnyOptions) => {
       state.tabBar[Number(o.index)] = String(o.text);
       ok(o);
@@ -277,8 +293,27 @@ export function createWx(state: WxState): Record<string, unknown> {
     // Canvas, album, clipboard, scanner, screen capture
     createSelectorQuery: () => new SelectorQueryDouble(state),
     getWindowInfo: () => ({ pixelRatio: 2, windowWidth: 375, windowHeight: 812 }),
-    getSystemInfoSync: () => ({ pixelRatio: 2, windowWidth: 375, windowHeight: 812 }),
-    canvasToTempFilePath: (o: AnyOptions) => ok(o, { tempFilePath: 'http://tmp/qr.png' }),
+    getSystemInfoSync: () => ({
+      pixelRatio: 2,
+      windowWidth: 375,
+      windowHeight: 812,
+      SDKVersion: state.sdkVersion,
+    }),
+    getAppBaseInfo: () => ({ SDKVersion: state.sdkVersion, language: 'zh_CN', theme: 'light' }),
+
+    // New versions: the test fires the listeners (WeChat downloads in the background)
+    getUpdateManager: () => ({
+      onCheckForUpdate: () => {},
+      onUpdateReady: (listener: () => void) => void state.update.ready.push(listener),
+      onUpdateFailed: (listener: () => void) => void state.update.failed.push(listener),
+      applyUpdate: () => {
+        state.update.applied++;
+      },
+    }),
+    canvasToTempFilePath: (o: AnyOptions) => {
+      state.exported.push(o.canvas as RasterCanvas);
+      ok(o, { tempFilePath: `http://tmp/canvas-${state.exported.length}.png` });
+    },
     saveImageToPhotosAlbum(o: AnyOptions) {
       privacyGate(state, 'saveImageToPhotosAlbum', o, () => {
         if (state.albumDenied) return fail(o, 'saveImageToPhotosAlbum:fail auth deny');

@@ -118,6 +118,9 @@ describe('keys through the pages', () => {
     e.appHide();
     await sleep(120);
     assert.equal(keyring.isUnlocked(), false, 'the timer dropped the key while in the background');
+    assert.equal(open.data.letter, null, 'the open letter left the page with the key');
+    assert.equal(open.data.state, 'locked');
+    assert.doesNotMatch(open.html(), /locker 4471/);
     e.appShow();
     const again = e.open('/pages/open/open', { id: letterId });
     await again.waitFor(() => again.data.state !== 'loading', 'an answer');

@@ -104,6 +104,13 @@ describe('the whole story, through the built pages', () => {
     // Drawn at the device pixel ratio (2): the backing store is twice the CSS size.
     assert.equal(a.state.canvases.get('#qr')!.width, 480);
 
+    // The sender's view: not "you received a letter", but whom it went to and the remark.
+    assert.match(share.text(), /密信已封好/);
+    assert.doesNotMatch(share.text(), /你收到一封密信/);
+    assert.match(share.text(), /收信人：Li Hua/);
+    assert.match(share.text(), /备注：NAS 备份/);
+    assert.ok(!share.text().includes('Xq7#9k'), 'no content on the share page');
+
     // The chat card reveals nothing and opens the letter by id.
     const card = share.call('onShareAppMessage') as { title: string; path: string };
     assert.equal(card.path, `/pages/open/open?id=${letterId}`);
@@ -117,6 +124,29 @@ describe('the whole story, through the built pages', () => {
     await share.waitFor(() => share.data.saving === false, 'the save to finish');
     await share.tap('.save-button');
     await share.waitFor(() => a.state.albumSaved.length === 1, 'the QR to be saved');
+    // The saved image is the code with a caption: what, from whom, until when; nothing of the letter.
+    const saved = a.state.exported.at(-1)!;
+    assert.equal(saved, a.state.canvases.get('#poster'));
+    assert.equal(jsQR(saved.data, saved.width, saved.height)?.data, qrUrl);
+    const caption = saved.texts.map((l) => l.text);
+    assert.equal(caption[0], '密封 · 一封加密的密信');
+    assert.equal(caption[1], `来自 ${A.name}`);
+    assert.match(caption[2]!, /^到期：\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    assert.ok(
+      saved.texts.every((l) => l.y > 480 && !/Xq7|NAS|Li Hua/.test(l.text)),
+      'under the code, and nothing of the letter or its recipients',
+    );
+
+    // Opened again later from the sent list (after a restart), the page still knows the letter.
+    const restarted = new Phone({
+      apiBaseUrl: server.url,
+      publicUrl: server.publicUrl,
+      storage: a.state.storage,
+    });
+    const again = restarted.open(`/pages/share/share?id=${letterId}`);
+    await again.waitFor(() => again.data.toText !== '', 'the record of the letter');
+    assert.match(again.text(), /收信人：Li Hua/);
+    a.activate();
 
     // The envelope expires one week after it was sealed.
     const open = a.open('/pages/open/open', { id: letterId });

@@ -56,6 +56,10 @@ describe('loadConfig()', () => {
       [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
       [{ JWT_SECRET: 'short' }, /JWT_SECRET.*32/],
       [{ WECHAT_APPID: 'wx123' }, /WECHAT_SECRET/],
+      [{ WECHAT_QR_CHECK_FILE: 'Ab12.txt' }, /WECHAT_QR_CHECK_CONTENT: .*go together/],
+      [{ WECHAT_QR_CHECK_CONTENT: 'x' }, /WECHAT_QR_CHECK_FILE: .*go together/],
+      [{ WECHAT_QR_CHECK_FILE: '../etc/passwd.txt', WECHAT_QR_CHECK_CONTENT: 'x' }, /WECHAT_QR_CHECK_FILE/],
+      [{ WECHAT_QR_CHECK_FILE: 'check.html', WECHAT_QR_CHECK_CONTENT: 'x' }, /WECHAT_QR_CHECK_FILE/],
       [{ NODE_ENV: 'production' }, /JWT_SECRET.*production/],
       [{ MAX_EXPIRY_DAYS: '0' }, /MAX_EXPIRY_DAYS/],
     ];

@@ -108,23 +108,53 @@ forEachDatabase((target) => {
       assert.equal((refused.body as { error: { code: string } }).error.code, 'sender_key_mismatch');
     });
 
-    it('records only the first open per recipient', async () => {
+    it('records the first fetch as a delivery and the first confirmation as an open, each once', async () => {
       const id = sent[1]!;
+      const row = (userId: string) =>
+        db().prisma.envelopeRecipient.findUniqueOrThrow({
+          where: { envelopeId_userId: { envelopeId: id, userId } },
+        });
       await server().request('GET', `/api/v1/envelopes/${id}`, { token: bob.token });
-      const first = await db().prisma.envelopeRecipient.findUniqueOrThrow({
-        where: { envelopeId_userId: { envelopeId: id, userId: bob.id } },
+      const first = await row(bob.id);
+      assert.ok(first.deliveredAt);
+      assert.equal(first.openedAt, null, 'a fetch is not an open');
+      const asSender = await server().request<GetEnvelopeResponse>('GET', `/api/v1/envelopes/${id}`, {
+        token: alice.token,
       });
+      assert.deepEqual(asSender.body.opens, []);
+      assert.deepEqual(
+        asSender.body.deliveries?.map((d) => d.user),
+        [bob.id],
+      );
+
       await new Promise((r) => setTimeout(r, 20));
-      await server().request('GET', `/api/v1/envelopes/${id}`, { token: bob.token });
-      const again = await db().prisma.envelopeRecipient.findUniqueOrThrow({
-        where: { envelopeId_userId: { envelopeId: id, userId: bob.id } },
+      const confirm = () => server().request('POST', `/api/v1/envelopes/${id}/opened`, { token: bob.token });
+      assert.equal((await confirm()).status, 204);
+      const opened = await row(bob.id);
+      assert.ok(opened.openedAt);
+      assert.ok(opened.openedAt > first.deliveredAt, 'opened after it was delivered');
+      assert.equal(opened.deliveredAt?.getTime(), first.deliveredAt.getTime());
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal((await confirm()).status, 204, 'idempotent');
+      assert.equal(
+        (await row(bob.id)).openedAt?.getTime(),
+        opened.openedAt.getTime(),
+        'the first open counts',
+      );
+      const after = await server().request<GetEnvelopeResponse>('GET', `/api/v1/envelopes/${id}`, {
+        token: alice.token,
       });
-      assert.ok(first.openedAt);
-      assert.equal(again.openedAt?.getTime(), first.openedAt.getTime());
-      const senderOwn = await db().prisma.envelopeRecipient.findUniqueOrThrow({
-        where: { envelopeId_userId: { envelopeId: id, userId: alice.id } },
+      assert.deepEqual(
+        after.body.opens?.map((o) => [o.user, o.at]),
+        [[bob.id, opened.openedAt.toISOString()]],
+      );
+      assert.deepEqual(after.body.deliveries, []);
+
+      const senderOwn = await server().request('POST', `/api/v1/envelopes/${id}/opened`, {
+        token: alice.token,
       });
-      assert.equal(senderOwn.openedAt, null, "the sender's own reads are not opens");
+      assert.equal(senderOwn.status, 404, "the sender's own reads are not opens");
+      assert.equal((await row(alice.id)).openedAt, null);
     });
 
     it('revoke is idempotent for the sender and 404 for anyone else', async () => {

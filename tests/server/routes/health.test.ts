@@ -8,6 +8,27 @@ import { registerUser, startServer, type TestServer, testConfig, useServer } fro
 const noRedis = await requireService('Redis', () => redisUnavailable());
 
 forEachDatabase((target) => {
+  describe("the verification file of WeChat's scan-a-link rule", () => {
+    const db = useDatabase(target);
+    const server = useServer(() => ({
+      database: db().database,
+      config: testConfig({ WECHAT_QR_CHECK_FILE: 'Xy12abCD.txt', WECHAT_QR_CHECK_CONTENT: '5f3c0e9a1b' }),
+    }));
+
+    it('answers /s/<name>.txt with the configured content, and ids and other names as before', async () => {
+      const file = await server().request('GET', '/s/Xy12abCD.txt');
+      assert.equal(file.status, 200);
+      assert.equal(file.text, '5f3c0e9a1b');
+      assert.match(String(file.headers.get('content-type')), /^text\/plain/);
+      const other = await server().request('GET', '/s/other.txt');
+      assert.equal(other.status, 404);
+      assert.match(String(other.headers.get('content-type')), /^text\/html/);
+      const letter = await server().request('GET', `/s/${'A'.repeat(22)}`);
+      assert.equal(letter.status, 200);
+      assert.match(letter.text, /WeChat/);
+    });
+  });
+
   describe('health, docs and edges', () => {
     const db = useDatabase(target);
     const server = useServer(() => ({ database: db().database }));
