@@ -181,7 +181,8 @@ export const en: Record<MessageKey, string> = {
   open_copied: 'Copied',
   open_scan: 'Scan a letter QR code',
   open_scan_title: 'Open a letter you received',
-  open_scan_text: 'Scan the QR code of a letter sent to you. Only the recipients its writer named can read it, on their own phone, after unlocking.',
+  open_scan_text:
+    'Scan the QR code of a letter sent to you. Only the recipients its writer named can read it, on their own phone, after unlocking.',
   open_screenshot_warning: 'Screenshot taken: the secret may now be in your photo album. Keep it safe.',
   open_opens: 'Opened by',
   open_opens_none: 'Nobody has opened it yet',
