@@ -205,7 +205,11 @@ describe("WeChat's own tooling on the built mini program", { skip }, () => {
   });
 
   it("rejects a control file against WeChat's JSON schema", () => {
-    assert.match(results.get('badJson')?.compileError ?? '', /app\.json: window\.navigationBarTextStyle/);
+    // With a theme, WeChat names both files the value may come from.
+    assert.match(
+      results.get('badJson')?.compileError ?? '',
+      /app\.json( or theme\.json\["light"\])?: window\.navigationBarTextStyle field needs to be string/,
+    );
   });
 
   it('rejects broken WXML (wcc) and broken WXSS (wcsc)', () => {
