@@ -245,6 +245,7 @@ function compare({ before, after, random, now, rounds }) {
     const message = random(core.signedBytes(envelope).length);
     const sig = core.sm2Sign(sender.privateKey, message);
     const wrapped = core.sm2Encrypt(reader.publicKey, random(16));
+    const verifier = core.sm2Verifier(sender.publicKey);
     const pw = random(28);
     const salt = random(16);
     ops[side] = {
@@ -252,6 +253,7 @@ function compare({ before, after, random, now, rounds }) {
       open: () => lib.openEnvelope(envelope, { reader, senderPublicKey: sender.publicKey }),
       sign: () => core.sm2Sign(sender.privateKey, message),
       verify: () => core.sm2Verify(sender.publicKey, message, sig),
+      'verify, cached key': () => verifier(message, sig),
       'sm2 wrap': () => core.sm2Encrypt(reader.publicKey, random(16)),
       'sm2 unwrap': () => core.sm2Decrypt(reader.privateKey, wrapped),
       'pbkdf2 10000': () => core.pbkdf2HmacSm3(pw, salt, 10000, 16),

@@ -230,18 +230,6 @@ async function main() {
     const baselines = join(dir, 'baselines.js');
     await buildBaselines(baselines);
     const job = { workload: workloadPath, lib: LIB_OUTFILE, core, baselines };
-    const against = option('against');
-    if (against !== undefined) {
-      const before = await buildRevision(against, dir);
-      const rounds = Number(option('rounds') ?? 11);
-      const results = {};
-      for (const engine of engines) {
-        process.stderr.write(`comparing on ${ENGINES[engine].label}…\n`);
-        results[engine] = runChild(engine, { ...job, compare: { ...before, rounds } }, join(dir, 'job.json'));
-      }
-      printComparison(results, engines, against, rounds);
-      return;
-    }
     // Keys for the cold seals, made here so that no cold run spends time on key generation.
     const { generateIdentity } = loadCjs(LIB_OUTFILE);
     const ids = Array.from({ length: RECIPIENTS + 1 }, (_, i) =>
@@ -254,6 +242,29 @@ async function main() {
       recipients: ids.slice(1).map((id) => hex(id.publicKey)),
     };
     const jobFile = join(dir, 'job.json');
+    const against = option('against');
+    if (against !== undefined) {
+      const before = await buildRevision(against, dir);
+      const rounds = Number(option('rounds') ?? 11);
+      const results = {};
+      for (const engine of engines) {
+        process.stderr.write(`comparing on ${ENGINES[engine].label}…\n`);
+        results[engine] = runChild(engine, { ...job, compare: { ...before, rounds } }, jobFile);
+        // First seals, each in a fresh process, the two builds taking turns.
+        const colds = { before: [], after: [] };
+        for (let i = 0; i < COLD_RUNS; i++) {
+          colds.before.push(runChild(engine, { ...job, lib: before.lib, cold }, jobFile));
+          colds.after.push(runChild(engine, { ...job, cold }, jobFile));
+        }
+        const median = (xs) => xs.sort((a, b) => a - b)[COLD_RUNS >> 1];
+        results[engine]['first seal, load incl.'] = {
+          before: median(colds.before),
+          after: median(colds.after),
+        };
+      }
+      printComparison(results, engines, against, rounds);
+      return;
+    }
     const results = {};
     for (const engine of engines) {
       const { label, slow } = ENGINES[engine];
@@ -267,6 +278,18 @@ async function main() {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A Markdown table: the first two columns left-aligned, the figures right-aligned. */
+function printTable(head, rows) {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells) =>
+    `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  console.log(line(head));
+  console.log(
+    `|${widths.map((w, i) => (i < 2 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+  );
+  for (const row of rows) console.log(line(row));
 }
 
 function print(results, engines, sizes) {
@@ -301,14 +324,7 @@ function print(results, engines, sizes) {
       ]);
     }
   }
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells) =>
-    `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
-  console.log(line(head));
-  console.log(
-    `|${widths.map((w, i) => (i < 2 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
-  );
-  for (const row of rows) console.log(line(row));
+  printTable(head, rows);
   console.log(`
 Medians. V8: process CPU time per call, steadier than wall time on a shared machine (heavy load still
 inflates it by up to ~30%). JSC: wall time (its shell has no CPU clock), so load counts fully there.
@@ -333,18 +349,11 @@ function printComparison(results, engines, rev, rounds) {
       rows.push([op, ENGINES[engine].label, fmt(before), fmt(after), (after / before).toFixed(2)]);
     }
   }
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells) =>
-    `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
-  console.log(line(head));
-  console.log(
-    `|${widths.map((w, i) => (i < 2 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
-  );
-  for (const row of rows) console.log(line(row));
+  printTable(head, rows);
   console.log(`
 Medians of ${rounds} rounds, each calling both builds in one process in alternating order. V8: CPU
 time; JSC: wall time. seal/open as in the full run (${CONTENT_BYTES} B, ${RECIPIENTS} recipients + the sender);
-pbkdf2 at 10 000 iterations.`);
+pbkdf2 at 10 000 iterations. "first seal, load incl.": median of ${COLD_RUNS} fresh processes per build, taking turns.`);
 }
 
 if (process.argv[2] === '--child') {

@@ -10,6 +10,7 @@ export const en: Record<MessageKey, string> = {
   modal_cancel: 'No',
   modal_revoke: 'Yes',
   modal_logout: 'Yes',
+  modal_start_over: 'OK',
   modal_settings: 'Open',
   confirm: 'OK',
   back_home: 'Back to inbox',
@@ -172,6 +173,9 @@ export const en: Record<MessageKey, string> = {
   state_contacts_title: 'Contact list check failed',
   state_contacts_text:
     'The server returned a contact list older than one this phone has seen, or an altered one. To stay safe, letters are not checked or opened for now. Try again later; if it persists, contact the operator.',
+  contacts_over_title: 'Start a new contact list',
+  contacts_over_text:
+    'Only do this after you reset your key (a forgotten master key): the old list was sealed to the old key and cannot be opened. Otherwise this may be the server interfering — starting over forgets every key and verification this phone remembers, and later key swaps would go unnoticed.',
   state_locked_title: 'Unlock first',
   state_locked_text: 'This letter needs your private key. Unlock it with your master key, then come back.',
   state_unregistered_title: 'You are not registered yet',

@@ -8,6 +8,7 @@ export const zh = {
   modal_cancel: '取消',
   modal_revoke: '撤回',
   modal_logout: '退出',
+  modal_start_over: '重建',
   modal_settings: '去设置',
   confirm: '确定',
   back_home: '返回收件箱',
@@ -167,6 +168,9 @@ export const zh = {
   state_contacts_title: '联系人名单校验失败',
   state_contacts_text:
     '服务器给的联系人名单比这部手机见过的旧，或者被改动过。为了安全，暂时不检查、也不打开密信。请稍后重试；一直这样请联系运营方。',
+  contacts_over_title: '重建联系人名单',
+  contacts_over_text:
+    '只在你重设过密钥（忘了主密钥）之后这样做：旧名单是用旧密钥封的，已经打不开。否则，这可能是服务器在捣乱——重建后，这部手机记住的所有密钥和核验都会清空，之后的换钥将无法察觉。',
   state_locked_title: '请先解锁',
   state_locked_text: '这封密信需要你的私钥才能打开。输入主密钥解锁后再看。',
   state_unregistered_title: '你还没有注册',

@@ -48,7 +48,15 @@ function jwt(header: object, payload: object, secret: string | null): string {
  * an unchanged count means the request wrote nothing. Reading one counter is far cheaper per case
  * than hashing every table, and stricter (an UPDATE to the same values counts too).
  */
-const TABLES = ['users', 'user_keys', 'envelopes', 'envelope_recipients'];
+const TABLES = [
+  'users',
+  'user_keys',
+  'key_events',
+  'key_backups',
+  'contact_books',
+  'envelopes',
+  'envelope_recipients',
+];
 const WRITE_COUNTER_SQL = [
   'CREATE TABLE fuzz_writes (n bigint NOT NULL)',
   'INSERT INTO fuzz_writes VALUES (0)',
@@ -171,6 +179,9 @@ describe('fuzzing every route (fast-check, inject)', { timeout: 900_000 }, () =>
   let alice: TestUser;
   let bob: TestUser;
   let unregisteredToken: string;
+  /** Users whose own sessions the last routes (reset, log out) may end. */
+  let carol: TestUser;
+  let dave: TestUser;
   let stored: Envelope;
   const pool: Envelope[] = [];
   let nextPooled = 0;
@@ -196,6 +207,8 @@ describe('fuzzing every route (fast-check, inject)', { timeout: 900_000 }, () =>
     });
     alice = await registerUser(server, { name: 'Alice' });
     bob = await registerUser(server, { name: 'Bob' });
+    carol = await registerUser(server, { name: 'Carol' });
+    dave = await registerUser(server, { name: 'Dave' });
     const login = await server.request<{ token: string }>('POST', '/api/v1/auth/dev', {
       body: { openid: 'fuzz-unregistered' },
     });
@@ -402,6 +415,20 @@ describe('fuzzing every route (fast-check, inject)', { timeout: 900_000 }, () =>
 
   it('GET /api/v1/me', () => fuzz('GET /api/v1/me', route('GET', fixed('/api/v1/me'))));
 
+  it('GET /api/v1/me/keys', () => fuzz('GET /api/v1/me/keys', route('GET', fixed('/api/v1/me/keys'))));
+
+  it('GET /api/v1/me/contacts', () =>
+    fuzz('GET /api/v1/me/contacts', route('GET', fixed('/api/v1/me/contacts'))));
+
+  it('PUT /api/v1/me/contacts', () => {
+    // A valid first write: once stored, the same counter again is stale (409) and changes nothing.
+    const body = { blob: base64urlEncode(new Uint8Array(randomBytes(200))), counter: 1 };
+    return fuzz(
+      'PUT /api/v1/me/contacts',
+      route('PUT', fixed('/api/v1/me/contacts'), () => body),
+    );
+  });
+
   it('POST /api/v1/recipients/lookup', () =>
     fuzz(
       'POST /api/v1/recipients/lookup',
@@ -546,4 +573,29 @@ describe('fuzzing every route (fast-check, inject)', { timeout: 900_000 }, () =>
       ),
     );
   });
+
+  it('POST /api/v1/me/keys/reset', () => {
+    // Carol's session: a valid body resets her key once (and revokes her token), then 401.
+    const identity = generateIdentity(carol.id);
+    const body = {
+      name: 'Carol',
+      publicKey: base64urlEncode(identity.publicKey),
+      backup: sealKeyBackup(identity, 'master', { iterations: 10_000 }),
+    };
+    return fuzz(
+      'POST /api/v1/me/keys/reset',
+      route(
+        'POST',
+        fixed('/api/v1/me/keys/reset'),
+        () => body,
+        () => carol.token,
+      ),
+    );
+  });
+
+  it('POST /api/v1/auth/logout', () =>
+    fuzz(
+      'POST /api/v1/auth/logout',
+      route('POST', fixed('/api/v1/auth/logout'), undefined, () => dave.token),
+    ));
 });

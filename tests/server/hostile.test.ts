@@ -213,16 +213,21 @@ forEachDatabase((target) => {
         'not-a-jwt',
         jwt(
           { alg: 'HS256', typ: 'JWT' },
-          { sub: alice.id, iat: now - 7200, exp: now - 3600 },
+          { sub: alice.id, ver: 0, lat: now - 7200, iat: now - 7200, exp: now - 3600 },
           TEST_JWT_SECRET,
         ),
         jwt(
           { alg: 'HS256', typ: 'JWT' },
-          { sub: alice.id, iat: now },
+          { sub: alice.id, ver: 0, lat: now, iat: now },
           'some-other-secret-of-sufficient-length-000000',
         ),
-        jwt({ alg: 'none', typ: 'JWT' }, { sub: alice.id, iat: now }, null),
-        jwt({ alg: 'HS512', typ: 'JWT' }, { sub: alice.id, iat: now }, TEST_JWT_SECRET, 'sha512'),
+        jwt({ alg: 'none', typ: 'JWT' }, { sub: alice.id, ver: 0, lat: now, iat: now }, null),
+        jwt(
+          { alg: 'HS512', typ: 'JWT' },
+          { sub: alice.id, ver: 0, lat: now, iat: now },
+          TEST_JWT_SECRET,
+          'sha512',
+        ),
       ];
       for (const token of tokens) {
         await refused(
@@ -243,7 +248,11 @@ forEachDatabase((target) => {
         );
       }
       // The same forged payload signed with the right secret and HS256 is accepted: the checks above are the cause.
-      const good = jwt({ alg: 'HS256', typ: 'JWT' }, { sub: alice.id, iat: now }, TEST_JWT_SECRET);
+      const good = jwt(
+        { alg: 'HS256', typ: 'JWT' },
+        { sub: alice.id, ver: 0, lat: now, iat: now },
+        TEST_JWT_SECRET,
+      );
       assert.equal((await server().request('GET', '/api/v1/me', { token: good })).status, 200);
     });
 

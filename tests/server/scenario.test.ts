@@ -125,12 +125,18 @@ forEachDatabase((target) => {
       assert.equal(got.status, 200, got.text);
       assert.deepEqual(got.body.envelope, letter);
       assert.equal(got.text.indexOf(JSON.stringify(letter)) > 0, true, 'stored text returned byte for byte');
-      assert.deepEqual(got.body.sender, {
+      const { keyHistory, ...sender } = got.body.sender;
+      assert.deepEqual(sender, {
         user: alice.id,
         name: 'Alice',
+        phoneMasked: '*******8001',
         publicKey: base64urlEncode(alice.identity.publicKey),
         keyId: letter.senderKey,
       });
+      assert.deepEqual(
+        keyHistory.map((e) => [e.kind, e.keyId]),
+        [['register', letter.senderKey]],
+      );
       assert.equal(got.body.opens, undefined, 'only the sender sees opens');
       const opened = openEnvelope(got.body.envelope, {
         reader: bob.identity,

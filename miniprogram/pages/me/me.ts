@@ -9,12 +9,11 @@ import {
   setLocale,
   t,
 } from '../../i18n';
-import { formatFingerprint, keyQrPayload, sm2PublicKey } from '../../lib';
 import { type ScanOutcome, verifyScan } from '../../services/contacts';
 import { cancelKdf, KdfCancelledError } from '../../services/kdf';
-import { changeMasterKey, currentIdentity, isUnlocked, lock } from '../../services/keyring';
+import { changeMasterKey, isUnlocked, lock, ownKey } from '../../services/keyring';
 import { goHome, goRegister, goUnlock } from '../../services/nav';
-import { type CanvasNode, drawQr, pixelRatio, queryCanvas } from '../../services/qr';
+import { drawQr, pixelRatio, queryCanvas } from '../../services/qr';
 import { refreshProfile, signIn, signOut } from '../../services/session';
 import { generatePassphrase, loadStrength } from '../../services/strength';
 import { wxCall } from '../../services/wxp';
@@ -118,24 +117,13 @@ Page<MeData, MeMethods>({
     }
   },
 
-  /**
-   * The own fingerprint and "my key" QR code, from the private key in memory (its public key
-   * recomputed here), never from a server answer; nothing while locked.
-   */
+  /** The own fingerprint and "my key" QR code (services/keyring ownKey); nothing while locked. */
   async showOwnKey() {
-    const identity = currentIdentity();
-    if (!identity) {
-      this.setData({ fingerprint: '', keyQr: '' });
-      return;
-    }
-    const publicKey = sm2PublicKey(identity.privateKey);
-    const keyQr = keyQrPayload({ user: identity.user, publicKey });
-    this.setData({ fingerprint: formatFingerprint(publicKey), keyQr });
-    const canvas: CanvasNode | null = await queryCanvas(
-      this as unknown as WechatMiniprogram.Page.TrivialInstance,
-      '#key-qr',
-    );
-    if (canvas) await drawQr(canvas, keyQr, KEY_QR_SIZE, pixelRatio());
+    const own = ownKey();
+    this.setData({ fingerprint: own?.fingerprint ?? '', keyQr: own?.qr ?? '' });
+    if (!own) return;
+    const canvas = await queryCanvas(this as unknown as WechatMiniprogram.Page.TrivialInstance, '#key-qr');
+    if (canvas) await drawQr(canvas, own.qr, KEY_QR_SIZE, pixelRatio());
   },
 
   async onVerify() {

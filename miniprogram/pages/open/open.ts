@@ -1,5 +1,5 @@
 import { errorText, formatTime, type Messages, messages, t } from '../../i18n';
-import { acceptKey } from '../../services/contacts';
+import { acceptKey, startContactsOver } from '../../services/contacts';
 import {
   idFromLetterUrl,
   idFromQuery,
@@ -69,6 +69,7 @@ interface OpenMethods {
   onRetry(): void;
   onHome(): void;
   onAcceptKey(): Promise<void>;
+  onContactsOver(): Promise<void>;
 }
 
 Page<OpenData, OpenMethods>({
@@ -208,6 +209,23 @@ Page<OpenData, OpenMethods>({
 
   onHome() {
     goHome();
+  },
+
+  /** A contact book that cannot be opened (a reset key, say): start a new one, after a warning. */
+  async onContactsOver() {
+    const choice = await wxCall<WechatMiniprogram.ShowModalSuccessCallbackResult>(wx.showModal, {
+      title: t('contacts_over_title'),
+      content: t('contacts_over_text'),
+      confirmText: t('modal_start_over'),
+      cancelText: t('modal_cancel'),
+    });
+    if (!choice.confirm) return;
+    try {
+      await startContactsOver();
+      await this.load();
+    } catch (err) {
+      this.setData({ stateText: errorText(err) });
+    }
   },
 
   async onAcceptKey() {

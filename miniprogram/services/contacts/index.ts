@@ -126,6 +126,23 @@ export async function updateContacts(change: (book: ContactBook) => ContactBook)
   }
 }
 
+/**
+ * Starts a new, empty book in place of one that cannot be opened (`contacts_damaged`): the way out
+ * after the key it was sealed to is gone (a key reset), at the price of every pin and verification
+ * in it, which the person is told before. Not for an older copy (`contacts_rollback`): writing over
+ * it would not make this phone trust the server's copy any more than before.
+ */
+export async function startContactsOver(): Promise<void> {
+  const owner = requireIdentity();
+  const stored = await api.getContacts();
+  const counter = stored.counter + 1;
+  const seen = readStorage<number>(counterKey(owner.user)) ?? 0;
+  if (counter <= seen)
+    throw new ContactBookError('contacts_rollback', `server at ${stored.counter}, seen ${seen}`);
+  await api.putContacts(base64urlEncode(sealContactBook(owner, [], counter)), counter);
+  remember(owner, { counter, contacts: [] });
+}
+
 /** How far we trust `publicKey` as `user`'s key. */
 export async function trustOf(user: string, publicKey: string): Promise<KeyTrust> {
   return keyTrust(await loadContacts(), user, base64urlDecode(publicKey));

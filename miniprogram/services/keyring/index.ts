@@ -9,9 +9,12 @@ import {
   base64urlDecode,
   base64urlEncode,
   DEFAULT_BACKUP_ITERATIONS,
+  formatFingerprint,
   type Identity,
+  keyQrPayload,
   type MeResponse,
   signKeyChange,
+  sm2PublicKey,
 } from '../../lib';
 import * as api from '../api';
 import { createKeys, openBackup, sealBackup } from '../kdf';
@@ -46,6 +49,17 @@ export function requireIdentity(): Identity {
 
 export function isUnlocked(): boolean {
   return currentIdentity() !== null;
+}
+
+/**
+ * The own fingerprint (60 digits) and "my key" QR text, from the private key in memory — its public
+ * key recomputed here, never taken from a server answer. Null while locked.
+ */
+export function ownKey(): { fingerprint: string; qr: string } | null {
+  const identity = currentIdentity();
+  if (!identity) return null;
+  const publicKey = sm2PublicKey(identity.privateKey);
+  return { fingerprint: formatFingerprint(publicKey), qr: keyQrPayload({ user: identity.user, publicKey }) };
 }
 
 /**

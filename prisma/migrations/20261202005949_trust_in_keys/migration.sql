@@ -1,8 +1,8 @@
 -- Trust in keys: key history (key_events), every backup kept (key_backups), token versions,
--- the sender's name and masked phone as they were when each letter was sent, sealed contact books.
+-- the sender name and masked phone as they were when each letter was sent, sealed contact books.
 
--- AlterTable: letters keep the sender's name and masked phone of the day they were sent; letters
--- sent before this migration take the sender's current ones.
+-- AlterTable: letters keep the sender name and masked phone of the day they were sent, letters
+-- sent before this migration take the current ones of their sender.
 ALTER TABLE "envelopes" ADD COLUMN     "sender_name" TEXT,
 ADD COLUMN     "sender_phone_masked" TEXT;
 UPDATE "envelopes" e SET "sender_name" = coalesce(u."name", ''), "sender_phone_masked" = u."phone_masked"
@@ -69,7 +69,7 @@ ALTER TABLE "key_backups" ADD CONSTRAINT "key_backups_key_id_fkey" FOREIGN KEY (
 ALTER TABLE "contact_books" ADD CONSTRAINT "contact_books_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
 
 -- Backfill: every existing key becomes one history event, in the order the keys were created. A
--- user's first key is their registration; a later one was set without a statement, which is what
+-- first key of a user is their registration, a later one was set without a statement, which is what
 -- a reset is.
 INSERT INTO "key_events" ("user_id", "key_id", "kind", "at")
 SELECT "user_id", "key_id",

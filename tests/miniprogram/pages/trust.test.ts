@@ -332,6 +332,42 @@ describe('trust in keys, against a malicious server', () => {
     assert.equal((await openLetter(b, firstLetter)).data.state, 'key_changed');
   });
 
+  it('a book that cannot be opened (as after a key reset) can be started over, after a warning', async () => {
+    const bToken = b.state.storage.get('mifeng.token');
+    const stored = proxy.seen
+      .filter((r) => isContacts(r) && r.method === 'PUT' && r.authorization === `Bearer ${bToken}`)
+      .at(-1)!.body as { counter: number };
+    const aToken = a.state.storage.get('mifeng.token');
+    const foreign = proxy.seen
+      .filter((r) => isContacts(r) && r.method === 'PUT' && r.authorization === `Bearer ${aToken}`)
+      .at(-1)!.body as { blob: string };
+    // The server keeps B's counter but hands out a blob B's key cannot open, until B writes anew.
+    let startedOver = false;
+    proxy.intercept = (r) => {
+      if (!isContacts(r)) return undefined;
+      if (r.method === 'PUT') startedOver = true;
+      if (r.method === 'PUT' || startedOver) return undefined;
+      return { status: 200, body: { blob: foreign.blob, counter: stored.counter } };
+    };
+    const keyring = b.module<{ lock(): void; unlock(k: string): Promise<unknown> }>(
+      'services/keyring/index.js',
+    );
+    keyring.lock();
+    await keyring.unlock(B.masterKey);
+    const open = await openLetter(b, firstLetter);
+    assert.equal(open.data.state, 'contacts');
+    b.state.modalAnswers.push(false);
+    await open.tap('.contacts-over-button');
+    assert.match(b.state.modals.at(-1)?.content ?? '', /服务器在捣乱/);
+    assert.equal(startedOver, false, 'nothing is written without confirming');
+    await open.tap('.contacts-over-button');
+    await open.waitFor(() => open.data.state === 'open', 'the letter, against a new book');
+    assert.equal(startedOver, true);
+    // A new book: A is a first contact again (and pinned again by this open).
+    assert.equal((open.data.letter as { senderVerified: boolean }).senderVerified, false);
+    proxy.intercept = null;
+  });
+
   it('a stolen token cannot change the key without a statement, and is refused after A logs out', async () => {
     const stolen = String(a.state.storage.get('mifeng.token'));
     const auth = { authorization: `Bearer ${stolen}`, 'content-type': 'application/json' };
