@@ -7,5 +7,6 @@ export * from './expiry';
 export * from './fetch-transport';
 export * from './health';
 export * from './links';
+export * from './log';
 export * from './me';
 export * from './recipients';

@@ -92,6 +92,7 @@ export {
   PublicIdentityJsonSchema,
   PublicKeySchema,
   RecipientSchema,
+  SignatureSchema,
   TimestampSchema,
   UserIdSchema,
 } from './schema';

@@ -143,7 +143,7 @@ const EnvelopeCiphertextSchema = z.string().check(
 );
 
 /** A DER-encoded SM2 signature in its one minimal form. */
-const SignatureSchema = z
+export const SignatureSchema = z
   .string()
   .check(
     z.refine(
