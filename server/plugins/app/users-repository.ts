@@ -9,8 +9,10 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { User } from '../../../shared/api/common';
+import { base64urlEncode } from '../../../shared/encoding';
 import { MifengError } from '../../../shared/errors';
 import type { KeyBackup } from '../../../shared/protocol';
+import { appendLogLeaf } from './transparency-log';
 
 /** A user row in the shape routes need. */
 export interface UserRecord {
@@ -148,6 +150,17 @@ export function createUsersRepository(prisma: Prisma) {
         if (existing && existing.userId !== id)
           throw new MifengError('Conflict', 'this public key belongs to another user');
         const now = new Date();
+        if (user.currentKeyId !== input.keyId) {
+          // A key becomes current only with its event in the log, in this same transaction. A
+          // replacement without a statement signed by the previous key is logged as a reset.
+          await appendLogLeaf(tx, {
+            userId: id,
+            publicKey: base64urlEncode(input.publicKey),
+            keyId: input.keyId,
+            kind: user.currentKeyId ? 'reset' : 'register',
+            time: now.toISOString(),
+          });
+        }
         if (existing) {
           await tx.userKey.update({
             where: { keyId: input.keyId },
