@@ -21,6 +21,7 @@ import {
   UserRefSchema,
 } from './common';
 import type { Contract } from './contract';
+import { KeyInclusionSchema } from './log';
 
 /** Most recipients per envelope, the sender included (protocol v1 limit). */
 export const MAX_ENVELOPE_RECIPIENTS = MAX_RECIPIENTS;
@@ -50,6 +51,8 @@ export const EnvelopeSenderSchema = z.object({
   name: z.string(),
   publicKey: PublicKeySchema,
   keyId: KeyIdSchema,
+  /** Where the sender's key stands in the transparency log. */
+  log: z.optional(KeyInclusionSchema),
 });
 export type EnvelopeSender = z.infer<typeof EnvelopeSenderSchema>;
 

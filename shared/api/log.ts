@@ -58,6 +58,19 @@ export type ConsistencyProof = z.infer<typeof ConsistencyProofSchema>;
 export const LogEntrySchema = z.object({ index: TreeSizeSchema, leaf: LogLeafSchema });
 export type LogEntry = z.infer<typeof LogEntrySchema>;
 
+/**
+ * Where a key stands in the log: its newest event, that leaf's index, a signed head and the
+ * inclusion proof against it. Lookups, `GET /users/:id/key` and letter fetches carry it with the
+ * key they name (absent only for a key made current before the log existed).
+ */
+export const KeyInclusionSchema = z.object({
+  index: TreeSizeSchema,
+  leaf: LogLeafSchema,
+  head: SignedTreeHeadSchema,
+  proof: z.array(TreeHashSchema),
+});
+export type KeyInclusion = z.infer<typeof KeyInclusionSchema>;
+
 /** `GET /log/users/:id` params. */
 export const LogUserParamsSchema = z.object({ id: UserIdSchema });
 

@@ -10,6 +10,7 @@ import {
   UserIdSchema,
 } from './common';
 import type { Contract } from './contract';
+import { KeyInclusionSchema } from './log';
 
 /** `POST /recipients/lookup` body: the name and phone the sender typed. */
 export const LookupBodySchema = z.object({ name: NameSchema, phone: PhoneSchema });
@@ -24,6 +25,7 @@ export const LookupResponseSchema = z.object({
   name: z.string(),
   publicKey: PublicKeySchema,
   keyId: KeyIdSchema,
+  log: z.optional(KeyInclusionSchema),
 });
 export type LookupResponse = z.infer<typeof LookupResponseSchema>;
 
@@ -32,7 +34,11 @@ export const UserKeyParamsSchema = z.object({ id: UserIdSchema });
 export type UserKeyParams = z.infer<typeof UserKeyParamsSchema>;
 
 /** A user's current public key. */
-export const UserKeyResponseSchema = z.object({ publicKey: PublicKeySchema, keyId: KeyIdSchema });
+export const UserKeyResponseSchema = z.object({
+  publicKey: PublicKeySchema,
+  keyId: KeyIdSchema,
+  log: z.optional(KeyInclusionSchema),
+});
 export type UserKeyResponse = z.infer<typeof UserKeyResponseSchema>;
 
 const registeredErrors = { 401: ErrorResponseSchema, 403: ErrorResponseSchema } as const;

@@ -32,3 +32,6 @@ CREATE TABLE "log_heads" (
 
 -- CreateIndex
 CREATE INDEX "log_leaves_user_id_index_idx" ON "log_leaves"("user_id", "index");
+
+-- CreateIndex
+CREATE INDEX "log_leaves_key_id_index_idx" ON "log_leaves"("key_id", "index");

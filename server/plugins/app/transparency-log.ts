@@ -10,7 +10,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import fp from 'fastify-plugin';
-import type { ConsistencyProof, InclusionProof, LogEntry, LogKeyResponse } from '../../../shared/api/log';
+import type {
+  ConsistencyProof,
+  InclusionProof,
+  KeyInclusion,
+  LogEntry,
+  LogKeyResponse,
+} from '../../../shared/api/log';
 import { sm2PublicKey } from '../../../shared/crypto';
 import { base64urlEncode } from '../../../shared/encoding';
 import { type ErrorName, MifengError } from '../../../shared/errors';
@@ -180,6 +186,22 @@ export function createTransparencyLog(prisma: Prisma, signer: LogSigner, now: ()
       await requireSize(second);
       const proof = await rangeHashes(prisma, consistencyRanges(first, second));
       return { first, second, proof: proof.map(base64urlEncode) };
+    },
+
+    /**
+     * The newest event of key `keyId` with an inclusion proof against the newest head, or
+     * undefined for a key that has no event (made current before the log existed).
+     */
+    async keyInclusion(keyId: string): Promise<KeyInclusion | undefined> {
+      const row = await prisma.logLeaf.findFirst({
+        where: { keyId },
+        orderBy: { index: 'desc' },
+        select: { index: true, body: true },
+      });
+      if (!row) return undefined;
+      const head = await this.latestHead();
+      const { proof } = await this.inclusionProof(row.index, head.size);
+      return { ...toEntry(row), head, proof };
     },
 
     /** Every key event of `userId`, oldest first. */

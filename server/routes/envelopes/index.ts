@@ -97,7 +97,14 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
       if (found.kind !== 'ok') throw new MifengError(CLOSED_STATE_ERROR[found.kind]);
       const publicKey = await fastify.signatures.publicKey(found.senderKeyId);
       if (!publicKey) throw new MifengError('Internal', 'sender key missing');
-      const sender = { user: found.senderId, name: found.senderName, publicKey, keyId: found.senderKeyId };
+      const log = await fastify.transparencyLog.keyInclusion(found.senderKeyId);
+      const sender = {
+        user: found.senderId,
+        name: found.senderName,
+        publicKey,
+        keyId: found.senderKeyId,
+        ...(log ? { log } : {}),
+      };
       const opens = found.opens ? `,"opens":${JSON.stringify(found.opens)}` : '';
       // The stored envelope text goes out as stored: no parse, no re-serialization.
       reply.type('application/json; charset=utf-8');

@@ -14,7 +14,8 @@ const users: FastifyPluginAsyncZod = async (fastify) => {
     handler: async (request) => {
       const key = await fastify.usersRepository.currentKey(request.params.id);
       if (!key) throw new MifengError('NotFound');
-      return { publicKey: base64urlEncode(key.publicKey), keyId: key.keyId };
+      const log = await fastify.transparencyLog.keyInclusion(key.keyId);
+      return { publicKey: base64urlEncode(key.publicKey), keyId: key.keyId, ...(log ? { log } : {}) };
     },
   });
 };

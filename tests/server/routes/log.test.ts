@@ -5,7 +5,14 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { connectDatabase } from '../../../server/db/connect';
-import { type LogEntry, logContract, meContract } from '../../../shared/api';
+import {
+  envelopesContract,
+  type KeyInclusion,
+  type LogEntry,
+  logContract,
+  meContract,
+  recipientsContract,
+} from '../../../shared/api';
 import { base64urlDecode, base64urlEncode } from '../../../shared/encoding';
 import { generateIdentity } from '../../../shared/protocol';
 import {
@@ -22,6 +29,8 @@ import {
   callApi,
   registerUser,
   rowCounts,
+  sealFor,
+  sendLetter,
   startServer,
   type TestServer,
   testConfig,
@@ -131,6 +140,50 @@ forEachDatabase((target) => {
         ),
         true,
       );
+    });
+
+    it('lookups, key fetches and letter fetches carry the inclusion proof of the key they name', async () => {
+      const sender = await registerUser(server());
+      const recipient = await registerUser(server());
+      const logKey = base64urlDecode((await callApi(server(), logContract.key, {})).publicKey);
+      const check = (log: KeyInclusion | undefined, publicKey: Uint8Array) => {
+        assert.ok(log, 'a proof is attached');
+        const head = verifyTreeHead(logKey, log.head);
+        assert.equal(log.leaf.publicKey, base64urlEncode(publicKey));
+        assert.equal(
+          verifyInclusion(
+            log.index,
+            head.size,
+            leafHash(encodeLeaf(log.leaf)),
+            log.proof.map(base64urlDecode),
+            base64urlDecode(head.root),
+          ),
+          true,
+        );
+      };
+      const found = await callApi(
+        server(),
+        recipientsContract.lookup,
+        { body: { name: recipient.name, phone: recipient.phone } },
+        sender.token,
+      );
+      check(found.log, recipient.identity.publicKey);
+      const key = await callApi(
+        server(),
+        recipientsContract.userKey,
+        { params: { id: recipient.id } },
+        sender.token,
+      );
+      check(key.log, recipient.identity.publicKey);
+      const letter = sealFor(sender, [recipient]);
+      await sendLetter(server(), sender, letter);
+      const fetched = await callApi(
+        server(),
+        envelopesContract.get,
+        { params: { id: letter.id } },
+        recipient.token,
+      );
+      check(fetched.sender.log, sender.identity.publicKey);
     });
 
     it('appends nothing when the key change is refused', async () => {
