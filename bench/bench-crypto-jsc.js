@@ -58,7 +58,15 @@ globalThis.crypto = {
 const now = () => preciseTime() * 1000;
 const workload = loadCjs(job.workload);
 let result;
-if (job.cold) {
+if (job.compare) {
+  result = workload.compare({
+    before: { lib: loadCjs(job.compare.lib), core: loadCjs(job.compare.core) },
+    after: { lib: loadCjs(job.lib), core: loadCjs(job.core) },
+    random,
+    now,
+    rounds: job.compare.rounds,
+  });
+} else if (job.cold) {
   result = workload.coldSeal({
     loadLib: () => loadCjs(job.lib),
     random,

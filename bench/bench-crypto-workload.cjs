@@ -218,4 +218,65 @@ function coldSeal({ loadLib, random, now, sender, recipients }) {
   return now() - start;
 }
 
-module.exports = { run, coldSeal, ITERATIONS, BASELINE_ITERATIONS, CONTENT_BYTES, RECIPIENTS };
+/**
+ * Two builds of ours in one process, their calls interleaved round by round (the order alternating),
+ * so that both see the same load, heap and engine state: `before` and `after` are { lib, core }.
+ * Used by `npm run bench:crypto -- --against <rev>`.
+ * Returns { [operation]: { before, after } } of medians in ms.
+ */
+function compare({ before, after, random, now, rounds }) {
+  const sides = { before, after };
+  const ops = {};
+  for (const [side, { lib, core }] of Object.entries(sides)) {
+    lib.setRandomSource(random);
+    core.setRandomSource(random);
+    const sender = lib.generateIdentity('sender');
+    const recipients = [];
+    for (let i = 0; i < RECIPIENTS; i++) recipients.push(lib.generateIdentity(`reader${i}`));
+    const sealInput = {
+      sender,
+      recipients: recipients.map(({ user, publicKey }) => ({ user, publicKey })),
+      content: 'x'.repeat(CONTENT_BYTES),
+      remark: 'bench',
+      expiresAt: null,
+    };
+    const envelope = lib.sealEnvelope(sealInput);
+    const reader = recipients[0];
+    const message = random(core.signedBytes(envelope).length);
+    const sig = core.sm2Sign(sender.privateKey, message);
+    const wrapped = core.sm2Encrypt(reader.publicKey, random(16));
+    const verifier = core.sm2Verifier(sender.publicKey);
+    const pw = random(28);
+    const salt = random(16);
+    ops[side] = {
+      seal: () => lib.sealEnvelope(sealInput),
+      open: () => lib.openEnvelope(envelope, { reader, senderPublicKey: sender.publicKey }),
+      sign: () => core.sm2Sign(sender.privateKey, message),
+      verify: () => core.sm2Verify(sender.publicKey, message, sig),
+      'verify, cached key': () => verifier(message, sig),
+      'sm2 wrap': () => core.sm2Encrypt(reader.publicKey, random(16)),
+      'sm2 unwrap': () => core.sm2Decrypt(reader.privateKey, wrapped),
+      'pbkdf2 10000': () => core.pbkdf2HmacSm3(pw, salt, 10000, 16),
+    };
+  }
+  const samples = {};
+  for (const op of Object.keys(ops.after)) samples[op] = { before: [], after: [] };
+  // Two rounds first that are not counted: a JIT compiles during them.
+  for (let round = -2; round < rounds; round++) {
+    const order = round % 2 ? ['before', 'after'] : ['after', 'before'];
+    for (const op of Object.keys(ops.after)) {
+      for (const side of order) {
+        const t = now();
+        ops[side][op]();
+        if (round >= 0) samples[op][side].push(now() - t);
+      }
+    }
+  }
+  const median = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
+  const r = {};
+  for (const [op, { before: b, after: a }] of Object.entries(samples))
+    r[op] = { before: median(b), after: median(a) };
+  return r;
+}
+
+module.exports = { run, coldSeal, compare, ITERATIONS, BASELINE_ITERATIONS, CONTENT_BYTES, RECIPIENTS };

@@ -10,16 +10,22 @@
 //
 //   npm run bench:crypto                         all four engines
 //   npm run bench:crypto -- --engines jsc-nojit  some of v8-jit, v8-jitless, jsc-jit, jsc-nojit
+//   npm run bench:crypto -- --against <rev>      this tree against git revision <rev>, A/B
+//
+// --against builds the lib and core of <rev> as well (from `git archive`, with its own
+// scripts/build-lib.mjs) and runs both builds in one process per engine, their calls interleaved
+// round by round (`--rounds`, 11), so that a busy machine slows both alike: on a shared machine the
+// only fair way to compare two versions by wall time, which is all JavaScriptCore's shell has.
 //
 // Each engine runs as its own child process, one at a time so they never compete for the CPU; every
 // child runs bench/bench-crypto-workload.cjs on the same bundles.
 import { spawnSync } from 'node:child_process';
 import { createHmac, pbkdf2Sync, randomBytes, webcrypto } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import * as esbuild from 'esbuild';
 import { buildLib, CORE_ENTRIES, LIB_OUTFILE } from '../scripts/build-lib.mjs';
@@ -76,6 +82,15 @@ function loadCjs(path) {
 function child(job) {
   const random = (n) => webcrypto.getRandomValues(new Uint8Array(n));
   const workload = require(job.workload);
+  if (job.compare) {
+    return workload.compare({
+      before: { lib: loadCjs(job.compare.lib), core: loadCjs(job.compare.core) },
+      after: { lib: loadCjs(job.lib), core: loadCjs(job.core) },
+      random,
+      now: cpuMs,
+      rounds: job.compare.rounds,
+    });
+  }
   if (job.cold) {
     const hexBytes = (hex) => new Uint8Array(Buffer.from(hex, 'hex'));
     return workload.coldSeal({
@@ -167,6 +182,35 @@ function ratio(a, b) {
   return `${(a / b).toFixed(1)}×`;
 }
 
+/** The value after `--name` on the command line, or undefined. */
+function option(name) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+/**
+ * The lib and core of git revision `rev`, built by that revision's own build-lib.mjs from a `git
+ * archive` of it under `dir` (sharing this tree's node_modules).
+ */
+async function buildRevision(rev, dir) {
+  const tree = join(dir, 'before');
+  const tar = join(dir, 'before.tar');
+  mkdirSync(tree);
+  const archive = spawnSync('git', ['archive', '--format=tar', '-o', tar, rev], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (archive.status !== 0) throw new Error(`git archive ${rev} failed: ${archive.stderr.trim()}`);
+  const untar = spawnSync('tar', ['-xf', tar, '-C', tree], { encoding: 'utf8' });
+  if (untar.status !== 0) throw new Error(`tar failed: ${untar.stderr.trim()}`);
+  symlinkSync(join(root, 'node_modules'), join(tree, 'node_modules'));
+  const old = await import(pathToFileURL(join(tree, 'scripts', 'build-lib.mjs')).href);
+  await old.buildLib({ quiet: true });
+  const core = join(dir, 'core-before.js');
+  await old.buildLib({ entries: old.CORE_ENTRIES, outfile: core, quiet: true });
+  return { lib: old.LIB_OUTFILE, core };
+}
+
 async function main() {
   const arg = process.argv.indexOf('--engines');
   let engines = arg > 0 ? process.argv[arg + 1].split(',') : Object.keys(ENGINES);
@@ -186,6 +230,18 @@ async function main() {
     const baselines = join(dir, 'baselines.js');
     await buildBaselines(baselines);
     const job = { workload: workloadPath, lib: LIB_OUTFILE, core, baselines };
+    const against = option('against');
+    if (against !== undefined) {
+      const before = await buildRevision(against, dir);
+      const rounds = Number(option('rounds') ?? 11);
+      const results = {};
+      for (const engine of engines) {
+        process.stderr.write(`comparing on ${ENGINES[engine].label}…\n`);
+        results[engine] = runChild(engine, { ...job, compare: { ...before, rounds } }, join(dir, 'job.json'));
+      }
+      printComparison(results, engines, against, rounds);
+      return;
+    }
     // Keys for the cold seals, made here so that no cold run spends time on key generation.
     const { generateIdentity } = loadCjs(LIB_OUTFILE);
     const ids = Array.from({ length: RECIPIENTS + 1 }, (_, i) =>
@@ -264,6 +320,31 @@ over as many bytes as our signed envelope, SM4-CBC plus HMAC-SM3 standing in for
 has GCM we can compare); their PBKDF2 is an HMAC-SM3 loop timed at ${BASELINE_ITERATIONS} iterations and scaled.
 noble k·P: @noble/curves' uncached variable-base multiplication alone (what dominates an unwrap).
 node = Node's OpenSSL, which has only PBKDF2-SM3 and HMAC-SM3; * native code, unaffected by --jitless.`);
+}
+
+function printComparison(results, engines, rev, rounds) {
+  const load = loadavg().map((l) => l.toFixed(1));
+  console.log(`load average when done: ${load.join(' ')} on ${cpus().length} CPUs\n`);
+  const head = ['operation', 'engine', rev, 'this tree', 'this / rev'];
+  const rows = [];
+  for (const op of Object.keys(results[engines[0]])) {
+    for (const engine of engines) {
+      const { before, after } = results[engine][op];
+      rows.push([op, ENGINES[engine].label, fmt(before), fmt(after), (after / before).toFixed(2)]);
+    }
+  }
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells) =>
+    `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  console.log(line(head));
+  console.log(
+    `|${widths.map((w, i) => (i < 2 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+  );
+  for (const row of rows) console.log(line(row));
+  console.log(`
+Medians of ${rounds} rounds, each calling both builds in one process in alternating order. V8: CPU
+time; JSC: wall time. seal/open as in the full run (${CONTENT_BYTES} B, ${RECIPIENTS} recipients + the sender);
+pbkdf2 at 10 000 iterations.`);
 }
 
 if (process.argv[2] === '--child') {

@@ -26,6 +26,8 @@ export type {
   HttpRequest,
   HttpResponse,
   KeyBackupJson,
+  KeyHistory,
+  KeysSetResponse,
   ListEnvelopesResponse,
   LookupResponse,
   MeResponse,
@@ -52,23 +54,43 @@ export {
   recipientsContract,
 } from '../shared/api';
 export type { RandomPool } from '../shared/crypto';
-export { createRandomPool, randomBytes, setRandomSource } from '../shared/crypto';
+export { createRandomPool, randomBytes, setRandomSource, sm2PublicKey } from '../shared/crypto';
 export { base64urlDecode, base64urlEncode } from '../shared/encoding';
 export type { ErrorName } from '../shared/errors';
 export { isMifengError, MifengError } from '../shared/errors';
-export type { Identity } from '../shared/protocol';
+export type {
+  ContactBook,
+  Identity,
+  KeyChange,
+  KeyTrust,
+  PublicIdentity,
+  TrustState,
+  VerifyOutcome,
+} from '../shared/protocol';
 export {
+  acceptKeyChange,
   DEFAULT_BACKUP_ITERATIONS,
+  emptyContactBook,
   formatFingerprint,
   generateIdentity,
   IV_LENGTH,
+  keyChangeKind,
+  keyId,
+  keyQrPayload,
+  keyTrust,
   MAX_CONTENT_BYTES,
   MAX_REMARK_BYTES,
   MIN_BACKUP_ITERATIONS,
+  openContactBook,
   openEnvelope,
   PRIVATE_KEY_LENGTH,
+  parseKeyQr,
+  pinContact,
   SALT_LENGTH,
+  sealContactBook,
   sealEnvelope,
   sealKeyBackup,
+  signKeyChange,
   unlockKeyBackup,
+  verifyContact,
 } from '../shared/protocol';

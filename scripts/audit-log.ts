@@ -6,8 +6,8 @@
  * followed through its rotations), the newest signed head, and every leaf since the last run; it
  * replays the tree from the leaves (keeping only the last complete subtree of each level between
  * runs), checks that its root is the head's, checks the server's consistency proof from the head
- * it saw last, and reports each user's key events, flagging users with more than N new keys
- * within the window. The state file is written only after a clean run.
+ * it saw last, checks each signed change's statement against the user's previous key in the log,
+ * and reports each user's key events, flagging users with more than N new keys within the window. The state file is written only after a clean run.
  *
  * Exit codes: 0 clean; 1 the log misbehaved (bad signature, malformed or missing leaf, a root that
  * is not the leaves', an inconsistent head: evidence printed); 2 usage; 3 the audit could not run
@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { call, fetchTransport, isApiError, LOG_PAGE_SIZE, logContract, type Transport } from '../shared/api';
 import { base64urlDecode, base64urlEncode } from '../shared/encoding';
 import { isMifengError } from '../shared/errors';
-import { keyId } from '../shared/protocol';
+import { keyId, verifyKeyChange } from '../shared/protocol';
 import {
   appendHashes,
   encodeLeaf,
@@ -40,8 +40,8 @@ export interface AuditState {
   head: SignedTreeHead | null;
   /** Hash of the last complete subtree at each level (base64url), for the tree of head.size leaves. */
   frontier: (string | null)[];
-  /** Every key event seen, per user: [index, kind, keyId, time]. */
-  users: Record<string, [number, LogEventKind, string, string][]>;
+  /** Every key event seen, per user: [index, kind, keyId, time, public key]. */
+  users: Record<string, [number, LogEventKind, string, string, string][]>;
 }
 
 export interface AuditOptions {
@@ -153,7 +153,21 @@ export async function auditLog(options: AuditOptions): Promise<AuditResult> {
           frontier[node.level] = hash;
         }
         const events = users[leaf.userId] ?? [];
-        events.push([index, leaf.kind, leaf.keyId, leaf.time]);
+        if (leaf.statement) {
+          const before = events.at(-1);
+          const signed =
+            before !== undefined &&
+            verifyKeyChange(leaf.statement, {
+              user: leaf.userId,
+              oldPublicKey: base64urlDecode(before[4]),
+              newPublicKey: base64urlDecode(leaf.publicKey),
+            });
+          if (!signed)
+            throw new Misbehaviour(
+              `leaf ${index}: a signed change the user's previous key in the log did not sign`,
+            );
+        }
+        events.push([index, leaf.kind, leaf.keyId, leaf.time, leaf.publicKey]);
         users[leaf.userId] = events;
         size++;
       }
@@ -178,10 +192,10 @@ export async function auditLog(options: AuditOptions): Promise<AuditResult> {
         );
       }
     }
-    const counts = { register: 0, change: 0, reset: 0 };
+    const counts: Record<LogEventKind, number> = { register: 0, 'signed-change': 0, reset: 0 };
     for (const events of Object.values(users)) for (const [, kind] of events) counts[kind]++;
     lines.push(
-      `${Object.keys(users).length} users; ${counts.register} registrations, ${counts.change} signed changes, ${counts.reset} resets`,
+      `${Object.keys(users).length} users; ${counts.register} registrations, ${counts['signed-change']} signed changes, ${counts.reset} resets`,
     );
     const state: AuditState = {
       v: 1,

@@ -11,9 +11,8 @@
  * SM3(UTF-8("mifeng/protocol-v1/test-key/" ‖ u)); signatures draw from the labelled SM3 stream.
  */
 import { fileURLToPath } from 'node:url';
-import { sm2Sign } from '../shared/crypto';
-import { base64urlEncode, utf8Decode, utf8Encode } from '../shared/encoding';
-import { canonicalize, keyId } from '../shared/protocol';
+import { base64urlEncode, utf8Decode } from '../shared/encoding';
+import { keyId, signKeyChange } from '../shared/protocol';
 import {
   consistencyRanges,
   encodeLeaf,
@@ -43,20 +42,6 @@ function timeAt(i: number): string {
   return new Date(T0 + i * 1000).toISOString();
 }
 
-/** A key-change statement of the shape the log carries: signed by the old key over its JCS form. */
-function changeStatement(user: string, oldKey: string, newKey: string, time: string) {
-  const old = vectorIdentity(oldKey);
-  const next = vectorIdentity(newKey);
-  const unsigned = {
-    user,
-    previous: keyId(old.publicKey),
-    publicKey: base64urlEncode(next.publicKey),
-    time,
-  };
-  const sig = sm2Sign(old.privateKey, utf8Encode(canonicalize(unsigned)), vectorRandom(`statement/${user}`));
-  return { ...unsigned, sig: base64urlEncode(sig) };
-}
-
 /** The fixed leaves: registrations, then every 10th event a signed change, every 10th + 7 a reset. */
 function buildLeaves(): LogLeaf[] {
   const leaves: LogLeaf[] = [];
@@ -68,7 +53,7 @@ function buildLeaves(): LogLeaf[] {
     generation.set(userId, now);
     const key = vectorIdentity(`${userId}/${now}`);
     const time = timeAt(i);
-    const kind = before === undefined ? 'register' : i % 10 === 7 ? 'reset' : 'change';
+    const kind = before === undefined ? 'register' : i % 10 === 7 ? 'reset' : 'signed-change';
     const leaf: LogLeaf = {
       userId,
       publicKey: base64urlEncode(key.publicKey),
@@ -76,8 +61,13 @@ function buildLeaves(): LogLeaf[] {
       kind,
       time,
     };
-    if (kind === 'change')
-      leaf.statement = changeStatement(userId, `${userId}/${before}`, `${userId}/${now}`, time);
+    if (kind === 'signed-change') {
+      const old = { ...vectorIdentity(`${userId}/${before}`), user: userId };
+      leaf.statement = signKeyChange(
+        { old, newPublicKey: key.publicKey },
+        { now: new Date(time), random: vectorRandom(`statement/${i}`) },
+      );
+    }
     leaves.push(leaf);
   }
   return leaves;

@@ -20,12 +20,15 @@ import {
   fingerprint,
   formatFingerprint,
   type Identity,
+  type KeyChange,
+  keyChangeSignedBytes,
   keyId,
   MAX_CONTENT_BYTES,
   MIN_BACKUP_ITERATIONS,
   sealEnvelope,
   sealKeyBackup,
   signedBytes,
+  signKeyChange,
   type UnsignedEnvelope,
 } from '../shared/protocol';
 
@@ -55,6 +58,12 @@ export function vectorRandom(label: string): RandomSource {
 /** Test identities: private key = SM3(UTF-8("mifeng/protocol-v1/test-key/" ‖ user)). */
 export function vectorIdentity(user: string): Identity {
   const privateKey = sm3(utf8Encode(`mifeng/protocol-v1/test-key/${user}`));
+  return { user, privateKey, publicKey: sm2PublicKey(privateKey) };
+}
+
+/** A user's next key: private key = SM3(UTF-8("mifeng/protocol-v1/test-key/" ‖ user ‖ "/2")). */
+export function vectorNextIdentity(user: string): Identity {
+  const privateKey = sm3(utf8Encode(`mifeng/protocol-v1/test-key/${user}/2`));
   return { user, privateKey, publicKey: sm2PublicKey(privateKey) };
 }
 
@@ -440,6 +449,130 @@ export function buildVectors() {
         identity: 'alice',
         masterKey,
         error: 'UnsupportedVersion',
+      },
+    ],
+    ...keyChangeVectors(ids),
+  };
+}
+
+/** When the key-change vectors were signed. */
+const KEY_CHANGE_AT = '2026-11-25T08:30:00.000Z';
+
+/** The key-change statements (docs/protocol.md §10): valid ones, then ones that must be refused. */
+function keyChangeVectors(ids: Record<User, Identity>) {
+  const alice = ids.alice;
+  const next = vectorNextIdentity('alice');
+  const sign = (old: Identity, newPublicKey: Uint8Array, label: string) =>
+    signKeyChange({ old, newPublicKey }, { now: new Date(KEY_CHANGE_AT), random: vectorRandom(label) });
+  const resign = (statement: Omit<KeyChange, 'sig'>, signer: Identity, label: string): KeyChange => ({
+    ...statement,
+    sig: base64urlEncode(sm2Sign(signer.privateKey, keyChangeSignedBytes(statement), vectorRandom(label))),
+  });
+  const rotateLabel = 'mifeng/protocol-v1/vectors/key-change-alice-rotates';
+  const rotate = sign(alice, next.publicKey, rotateLabel);
+  const { sig: _sig, ...unsignedRotate } = rotate;
+  const sameLabel = 'mifeng/protocol-v1/vectors/key-change-alice-same-key';
+  return {
+    nextIdentities: {
+      alice: {
+        user: 'alice',
+        privateKey: base64urlEncode(next.privateKey),
+        publicKey: base64urlEncode(next.publicKey),
+        keyId: keyId(next.publicKey),
+      },
+    },
+    keyChanges: [
+      {
+        name: 'alice-rotates',
+        description: "alice's key vouches for her next key (nextIdentities.alice)",
+        randomLabel: rotateLabel,
+        user: 'alice',
+        oldPublicKey: base64urlEncode(alice.publicKey),
+        newPublicKey: base64urlEncode(next.publicKey),
+        intermediate: { signedBytes: utf8Decode(keyChangeSignedBytes(rotate)) },
+        statement: rotate,
+      },
+      {
+        name: 'alice-same-key',
+        description: "alice's key vouches for itself: a new backup or a new name, no new key",
+        randomLabel: sameLabel,
+        user: 'alice',
+        oldPublicKey: base64urlEncode(alice.publicKey),
+        newPublicKey: base64urlEncode(alice.publicKey),
+        intermediate: {
+          signedBytes: utf8Decode(keyChangeSignedBytes(sign(alice, alice.publicKey, sameLabel))),
+        },
+        statement: sign(alice, alice.publicKey, sameLabel),
+      },
+    ],
+    negativeKeyChanges: [
+      {
+        name: 'signed-by-new-key',
+        description:
+          'alice-rotates signed by the new key instead of the old one (a thief without the old key)',
+        statement: resign(unsignedRotate, next, 'mifeng/protocol-v1/vectors/key-change-signed-by-new-key'),
+        user: 'alice',
+        oldPublicKey: base64urlEncode(alice.publicKey),
+        newPublicKey: base64urlEncode(next.publicKey),
+        error: 'invalid',
+      },
+      {
+        name: 'other-user',
+        description: 'alice-rotates with user changed to bob, signature kept',
+        statement: { ...rotate, user: 'bob' },
+        user: 'bob',
+        oldPublicKey: base64urlEncode(alice.publicKey),
+        newPublicKey: base64urlEncode(next.publicKey),
+        error: 'invalid',
+      },
+      {
+        name: 'later-time',
+        description: 'alice-rotates with at moved a day later, signature kept (a replay made to look fresh)',
+        statement: { ...rotate, at: '2026-11-26T08:30:00.000Z' },
+        user: 'alice',
+        oldPublicKey: base64urlEncode(alice.publicKey),
+        newPublicKey: base64urlEncode(next.publicKey),
+        error: 'invalid',
+      },
+      {
+        name: 'other-new-key',
+        description: "alice-rotates with newPublicKey and newKey swapped for bob's key, signature kept",
+        statement: {
+          ...rotate,
+          newPublicKey: base64urlEncode(ids.bob.publicKey),
+          newKey: keyId(ids.bob.publicKey),
+        },
+        user: 'alice',
+        oldPublicKey: base64urlEncode(alice.publicKey),
+        newPublicKey: base64urlEncode(ids.bob.publicKey),
+        error: 'invalid',
+      },
+      {
+        name: 'new-key-id-mismatch',
+        description: "alice-rotates with newKey naming bob's key while newPublicKey stays",
+        statement: { ...rotate, newKey: keyId(ids.bob.publicKey) },
+        user: 'alice',
+        oldPublicKey: base64urlEncode(alice.publicKey),
+        newPublicKey: base64urlEncode(next.publicKey),
+        error: 'Malformed',
+      },
+      {
+        name: 'unsupported-version',
+        description: 'alice-rotates with v = 2',
+        statement: { ...rotate, v: 2 },
+        user: 'alice',
+        oldPublicKey: base64urlEncode(alice.publicKey),
+        newPublicKey: base64urlEncode(next.publicKey),
+        error: 'UnsupportedVersion',
+      },
+      {
+        name: 'envelope-type',
+        description: 'alice-rotates with another type, signature kept',
+        statement: { ...rotate, type: 'mifeng-envelope' },
+        user: 'alice',
+        oldPublicKey: base64urlEncode(alice.publicKey),
+        newPublicKey: base64urlEncode(next.publicKey),
+        error: 'Malformed',
       },
     ],
   };

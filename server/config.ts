@@ -117,7 +117,8 @@ const EnvSchema = z.object({
   ),
   /** File holding JWT_SECRET (e.g. a container secret under /run/secrets), instead of the value itself. */
   JWT_SECRET_FILE: z.optional(z.string().check(z.minLength(1))),
-  JWT_EXPIRES_IN_DAYS: z._default(intVar(1, 365), 30),
+  /** Token lifetime: short, because the mini program renews silently with a fresh wx.login code. */
+  JWT_EXPIRES_IN_MINUTES: z._default(intVar(5, 7 * 24 * 60), 60),
   PHONE_PEPPER: z.optional(
     z.string().check(z.minLength(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`)),
   ),

@@ -24,6 +24,11 @@ export const ERRORS = {
     message: 'The secure random pool is not filled yet; refusing to use anything weaker',
   },
   TooLarge: { code: 'too_large', status: 413, message: 'The content is larger than the protocol allows' },
+  Rollback: {
+    code: 'rollback',
+    status: 409,
+    message: 'This copy is older than one already seen (an old copy was served again)',
+  },
 
   // WeChat (server/wechat): what the WeChat API answered, as the API reports it to the mini program
   WeChatInvalidCode: {
@@ -81,6 +86,31 @@ export const ERRORS = {
     code: 'sender_not_recipient',
     status: 400,
     message: 'The sender must be among the recipients',
+  },
+  KeyChangeRequired: {
+    code: 'key_change_required',
+    status: 403,
+    message: 'You already have a key: changing it needs a statement signed by your current key',
+  },
+  KeyChangeInvalid: {
+    code: 'key_change_invalid',
+    status: 400,
+    message: 'The key-change statement does not verify (user, keys, time or signature)',
+  },
+  KeyChangeStale: {
+    code: 'key_change_stale',
+    status: 409,
+    message: 'The key-change statement does not name your current key, or is not newer than the last one',
+  },
+  FreshLoginRequired: {
+    code: 'fresh_login_required',
+    status: 403,
+    message: 'Sign in with WeChat again: a key reset is allowed only just after a fresh sign-in',
+  },
+  ContactsStale: {
+    code: 'contacts_stale',
+    status: 409,
+    message: 'The contact book changed since it was read: the counter must be the stored one plus 1',
   },
   ClockSkew: { code: 'clock_skew', status: 400, message: 'createdAt is too far from the server clock' },
   InvalidExpiry: {

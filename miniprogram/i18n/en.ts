@@ -10,6 +10,7 @@ export const en: Record<MessageKey, string> = {
   modal_cancel: 'No',
   modal_revoke: 'Yes',
   modal_logout: 'Yes',
+  modal_start_over: 'OK',
   modal_settings: 'Open',
   confirm: 'OK',
   back_home: 'Back to inbox',
@@ -116,6 +117,27 @@ export const en: Record<MessageKey, string> = {
   compose_sealing: 'Encrypting on your phone…',
   compose_need_content: 'Write the secret first',
   compose_need_recipient: 'Add at least one recipient who was found',
+  trust_new: 'First contact',
+  trust_pinned: 'Key unchanged',
+  trust_verified: 'Verified',
+  trust_changed: 'Key changed',
+  compose_key_review: 'Review',
+  compose_key_blocked:
+    "{name}'s key has changed: tap Review, check and accept the new key before sealing to them.",
+  keychange_title: "{name}'s key has changed",
+  keychange_text:
+    'The key the server gave for {name} is not the one this phone remembers. They may have changed their key; or someone (the server included) may be posing as them to read what you send them. Check the new fingerprint below with them in person or on a call, and accept it only if it matches.',
+  keychange_verified_dropped:
+    'You verified their old key in person. Accepting the new key removes the Verified mark; verify again afterwards.',
+  keychange_signed:
+    'Their old key signed this change: most likely they changed their key themselves (a new phone, say). Check with them anyway.',
+  keychange_reset:
+    'Nothing vouches for this change: their old key was lost (reset after a forgotten master key), or someone reset it through their WeChat account. Check with them in person or on a call before accepting.',
+  keychange_old: 'Previous fingerprint',
+  keychange_new: 'New fingerprint',
+  keychange_accept: 'Checked — accept the new key',
+  keychange_cancel: 'Not now',
+  keychange_accepted: 'New key accepted',
   compose_too_long: 'The content is too long',
 
   share_intro: 'Only the recipients you named can open it, on their own phone, after unlocking.',
@@ -142,6 +164,18 @@ export const en: Record<MessageKey, string> = {
   open_screenshot_warning: 'Screenshot taken: the secret may now be in your photo album. Keep it safe.',
   open_opens: 'Opened by',
   open_opens_none: 'Nobody has opened it yet',
+  open_verified: 'Verified',
+  open_key_accept: 'Checked — accept and open',
+  open_key_reject: "Don't open",
+  state_key_changed_title: "The sender's key has changed",
+  state_key_changed_text:
+    'This letter is signed with a key that is not the one you remember for {name}. Nothing of it is shown until you have checked and accepted the new key.',
+  state_contacts_title: 'Contact list check failed',
+  state_contacts_text:
+    'The server returned a contact list older than one this phone has seen, or an altered one. To stay safe, letters are not checked or opened for now. Try again later; if it persists, contact the operator.',
+  contacts_over_title: 'Start a new contact list',
+  contacts_over_text:
+    'Only do this after you reset your key (a forgotten master key): the old list was sealed to the old key and cannot be opened. Otherwise this may be the server interfering — starting over forgets every key and verification this phone remembers, and later key swaps would go unnoticed.',
   state_locked_title: 'Unlock first',
   state_locked_text: 'This letter needs your private key. Unlock it with your master key, then come back.',
   state_unregistered_title: 'You are not registered yet',
@@ -194,6 +228,22 @@ export const en: Record<MessageKey, string> = {
   me_lock: 'Lock now',
   me_logout: 'Log out',
   me_logout_confirm: 'You will need to sign in and enter your master key again.',
+  me_fingerprint_locked:
+    'Shown once unlocked: computed from the private key on your phone, not taken from the server.',
+  me_my_key: 'My key QR code',
+  me_my_key_hint:
+    'To verify in person, let them scan this with "Verify a contact"; or read the 60 digits above to them, group by group.',
+  me_verify: 'Verify a contact',
+  me_verify_hint:
+    'Scan the key QR code on their Me page, to confirm that the key your phone remembers is really theirs.',
+  verify_ok: 'Verified: the scanned key is the one you remember. Marked as verified.',
+  verify_mismatch:
+    'Mismatch! The scanned key is not the key this phone remembers for them. Do not trust it; make sure you scanned the code on their own phone, then check with them.',
+  verify_unknown:
+    'You have not exchanged letters with them yet: write to them or open one of theirs first, then verify.',
+  verify_not_a_key: 'This is not a Mifeng key QR code.',
+  verify_self: 'This is your own key QR code.',
+  verify_title: 'Verify a contact',
   me_language: 'Language / 语言',
   me_locked_note: 'Private key locked',
   me_unlocked_note: 'Private key unlocked (in memory only)',
@@ -213,6 +263,9 @@ export const en: Record<MessageKey, string> = {
   err_clock: "Your phone's clock is off; set it right and try again",
   err_phone_required: 'Verify your phone number first',
   err_unavailable: 'The service is unavailable right now; try again later',
+  err_key_changed: "A recipient's key has changed: review and accept it first",
+  err_contacts_rollback: 'The server returned a contact list older than one this phone has seen; refused',
+  err_contacts_damaged: 'The contact list from the server failed its check; refused',
   err_generic: 'Something went wrong; please try again later',
 
   // Master key strength: what made a key guessable, and the generated passphrase

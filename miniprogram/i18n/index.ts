@@ -82,6 +82,9 @@ const CODE_TEXT: Record<string, MessageKey> = {
   unavailable: 'err_unavailable',
   random_not_ready: 'err_random',
   locked: 'err_locked',
+  key_changed: 'err_key_changed',
+  contacts_rollback: 'err_contacts_rollback',
+  contacts_damaged: 'err_contacts_damaged',
 };
 
 /** Human text for any error a service throws: known codes get their sentence, others a generic one. */

@@ -5,9 +5,8 @@
  */
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
-import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import pg from 'pg';
+import type pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client';
 import { IN_MEMORY, type OpenPglite, openPglite } from './pglite';
 import { pgliteAdapterFactory } from './pglite-adapter';
@@ -101,7 +100,12 @@ async function connectPglite(options: ConnectOptions): Promise<Database> {
 }
 
 async function connectPostgres(databaseUrl: string, options: ConnectOptions): Promise<Database> {
-  const pool = new pg.Pool({
+  // Imported here, so a start on the embedded database does not load PostgreSQL's client.
+  const [{ default: pgModule }, { PrismaPg }] = await Promise.all([
+    import('pg'),
+    import('@prisma/adapter-pg'),
+  ]);
+  const pool = new pgModule.Pool({
     connectionString: databaseUrl,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5000,

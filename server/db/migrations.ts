@@ -10,13 +10,12 @@
  * The engine costs seconds to load and run (its WASM alone is 5 MB); this costs one query when
  * the database is up to date.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
+import type pg from 'pg';
 import {
   type ConnectOptions,
   connectDatabase,
@@ -24,15 +23,10 @@ import {
   type DatabaseLog,
   databaseInternals,
 } from './connect';
+import { MIGRATIONS_DIR, type MigrationFile, migrationChecksum, readMigrationFiles } from './migration-files';
 import type { MigrationList } from './schema-engine';
 
-/**
- * The repository's prisma/ folder. Two levels up from this file, and equally from the built
- * server (dist/server/server.mjs), so the one expression serves both.
- */
-export const PRISMA_DIR = fileURLToPath(new URL('../../prisma/', import.meta.url));
-export const SCHEMA_PATH = join(PRISMA_DIR, 'schema.prisma');
-export const MIGRATIONS_DIR = join(PRISMA_DIR, 'migrations');
+export { MIGRATIONS_DIR, SCHEMA_PATH } from './migration-files';
 
 export const LOCKFILE_NAME = 'migration_lock.toml';
 
@@ -76,27 +70,6 @@ export interface MigrateResult {
   edited: string[];
 }
 
-/** One migration folder: its name and the SQL of its migration.sql. */
-export interface MigrationFile {
-  name: string;
-  sql: string;
-}
-
-/** The migration folders under `migrationsDir`, oldest first (their names start with a UTC timestamp). */
-export async function readMigrationFiles(migrationsDir: string = MIGRATIONS_DIR): Promise<MigrationFile[]> {
-  const entries = existsSync(migrationsDir) ? await readdir(migrationsDir, { withFileTypes: true }) : [];
-  const names = entries
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => entry.name)
-    .sort();
-  return Promise.all(
-    names.map(async (name) => ({
-      name,
-      sql: await readFile(join(migrationsDir, name, 'migration.sql'), 'utf8'),
-    })),
-  );
-}
-
 /** The same folder in the shape the schema engine takes (tests, server/db/new-migration.ts). */
 export async function readMigrations(migrationsDir: string = MIGRATIONS_DIR): Promise<MigrationList> {
   const lockPath = join(migrationsDir, LOCKFILE_NAME);
@@ -113,14 +86,6 @@ export async function readMigrations(migrationsDir: string = MIGRATIONS_DIR): Pr
       migrationFile: { path: 'migration.sql', content: { tag: 'ok' as const, value: sql } },
     })),
   };
-}
-
-/**
- * A migration's checksum as Prisma records it: SHA-256 of the file's bytes, lower-case hex
- * (prisma-engines, migration-connector `checksum.rs`).
- */
-export function migrationChecksum(sql: string): string {
-  return createHash('sha256').update(sql).digest('hex');
 }
 
 /**
@@ -155,9 +120,9 @@ async function migrateOpen(
   options: Pick<MigrateOptions, 'log' | 'lockTimeoutMillis'>,
 ): Promise<MigrateResult> {
   const { databaseUrl, pglite } = databaseInternals(database);
+  if (pglite) return migratePglite(pglite, migrationsDir, options.log);
   const run = async (session: SqlSession) =>
     applyPending(session, await readMigrationFiles(migrationsDir), options.log);
-  if (pglite) return serializeInProcess(pglite, () => run(pgliteSession(pglite)));
   return withAdvisoryLock(databaseUrl!, options.lockTimeoutMillis ?? 120_000, (client) =>
     run({
       query: async (text, params) => (await client.query(text, params)).rows,
@@ -165,6 +130,17 @@ async function migrateOpen(
         await client.query(sql);
       },
     }),
+  );
+}
+
+/** Applies pending migrations to an open PGlite instance (also the build's template, server/db/pglite.ts). */
+export function migratePglite(
+  pglite: PGlite,
+  migrationsDir: string = MIGRATIONS_DIR,
+  log?: DatabaseLog,
+): Promise<MigrateResult> {
+  return serializeInProcess(pglite, async () =>
+    applyPending(pgliteSession(pglite), await readMigrationFiles(migrationsDir), log),
   );
 }
 
@@ -248,7 +224,8 @@ async function withAdvisoryLock<T>(
   fn: (client: pg.Client) => Promise<T>,
 ): Promise<T> {
   // A session lock must be released on the session that took it, so not a pooled connection.
-  const client = new pg.Client({ connectionString: databaseUrl });
+  const { default: pgModule } = await import('pg');
+  const client = new pgModule.Client({ connectionString: databaseUrl });
   client.on('error', () => {});
   await client.connect();
   try {

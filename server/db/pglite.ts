@@ -1,16 +1,19 @@
 /**
  * Embedded PostgreSQL (PGlite) on a data directory, with what PGlite itself leaves out: an
  * exclusive lock on the directory (server/db/directory-lock.ts), a per-process cache of its
- * compiled WebAssembly, and a first start that copies a template made at build time instead of
+ * compiled WebAssembly, start settings for one embedded connection, and a first start that copies a template made at build time instead of
  * running initdb.
  */
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, cp, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { lockDirectory } from './directory-lock';
+import { migrationChecksum, readMigrationFiles } from './migration-files';
 import { type WasmModule, wasm } from './wasm';
 
 /** dataDir value that keeps the database in memory (tests, experiments). */
@@ -19,33 +22,55 @@ export const IN_MEMORY = 'memory://';
 /** Name of the lock file kept next to the PGlite directory while it is open. */
 const LOCK_FILE = 'pglite.lock';
 
-interface PgliteAssets {
-  pgliteWasmModule: WasmModule;
-  initdbWasmModule: WasmModule;
-  fsBundle: Blob;
+/**
+ * PGlite compiles ~9 MB of wasm on every open unless handed the compiled module; tests open many
+ * databases per process, so compile once. initdb's module is compiled only when a database is
+ * made (in memory, or a directory with no template): a restart never runs initdb.
+ */
+const compiled = new Map<'pglite' | 'initdb', Promise<WasmModule>>();
+let fsBundle: Blob | undefined;
+
+function pgliteDist(): string {
+  return dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
 }
 
-let assets: Promise<PgliteAssets> | undefined;
+function compileOnce(name: 'pglite' | 'initdb'): Promise<WasmModule> {
+  let module = compiled.get(name);
+  if (!module) {
+    module = wasm.compile(readFileSync(join(pgliteDist(), `${name}.wasm`)));
+    compiled.set(name, module);
+  }
+  return module;
+}
 
 /**
- * PGlite compiles ~9 MB of wasm on every open unless handed the compiled modules; tests open many
- * databases per process, so compile once.
+ * Starts compiling PGlite's wasm in the background (V8 compiles off the main thread), so a
+ * start that calls this first overlaps the compilation with loading the rest of the server.
  */
-function pgliteAssets(): Promise<PgliteAssets> {
-  assets ??= (async () => {
-    const require = createRequire(import.meta.url);
-    const dist = dirname(require.resolve('@electric-sql/pglite'));
-    const [pgliteWasmModule, initdbWasmModule] = await Promise.all([
-      wasm.compile(readFileSync(join(dist, 'pglite.wasm'))),
-      wasm.compile(readFileSync(join(dist, 'initdb.wasm'))),
-    ]);
-    return {
-      pgliteWasmModule,
-      initdbWasmModule,
-      fsBundle: new Blob([readFileSync(join(dist, 'pglite.data'))]),
-    };
-  })();
-  return assets;
+export function precompilePglite(): void {
+  void compileOnce('pglite').catch(() => {});
+}
+
+/**
+ * Settings passed on PGlite's command line, over those in the data directory's postgresql.conf
+ * (initdb's defaults, written for a server with many connections). PostgreSQL zeroes its shared
+ * buffers at every start, which in WebAssembly took about 0.6 s of CPU for the default 128 MB;
+ * one embedded connection reads through the operating system's file cache anyway.
+ */
+const START_SETTINGS = ['shared_buffers=16MB'];
+
+async function pgliteOptions(withInitdb: boolean) {
+  fsBundle ??= new Blob([readFileSync(join(pgliteDist(), 'pglite.data'))]);
+  const [pgliteWasmModule, initdbWasmModule] = await Promise.all([
+    compileOnce('pglite'),
+    withInitdb ? compileOnce('initdb') : undefined,
+  ]);
+  return {
+    pgliteWasmModule,
+    ...(initdbWasmModule ? { initdbWasmModule } : {}),
+    fsBundle,
+    startParams: [...PGlite.defaultStartParams, ...START_SETTINGS.flatMap((setting) => ['-c', setting])],
+  };
 }
 
 export interface OpenPglite {
@@ -62,10 +87,12 @@ export interface OpenPglite {
  * one for this PGlite version (`npm run build`), else PGlite runs initdb (several seconds).
  * Throws when another live process holds the directory.
  */
-export async function openPglite(pgDir: string): Promise<OpenPglite> {
-  const options = await pgliteAssets();
+export async function openPglite(
+  pgDir: string,
+  { templateDir = PGLITE_TEMPLATE_DIR }: { templateDir?: string } = {},
+): Promise<OpenPglite> {
   if (pgDir === IN_MEMORY) {
-    const pglite = await PGlite.create(IN_MEMORY, options);
+    const pglite = await PGlite.create(IN_MEMORY, await pgliteOptions(true));
     return { pglite, origin: 'memory', close: () => pglite.close() };
   }
   const lock = await lockDirectory(dirname(pgDir), LOCK_FILE, `PGlite data directory ${pgDir}`).catch(
@@ -80,10 +107,10 @@ export async function openPglite(pgDir: string): Promise<OpenPglite> {
   try {
     const origin = existsSync(join(pgDir, 'PG_VERSION'))
       ? 'existing'
-      : (await copyTemplate(pgDir))
+      : (await copyTemplate(templateDir, pgDir))
         ? 'template'
         : 'initdb';
-    const pglite = await PGlite.create(pgDir, options);
+    const pglite = await PGlite.create(pgDir, await pgliteOptions(origin === 'initdb'));
     return {
       pglite,
       origin,
@@ -102,28 +129,56 @@ export async function openPglite(pgDir: string): Promise<OpenPglite> {
 }
 
 /**
- * The build's template: a PGlite data directory fresh from initdb (`pgdata/`) and the PGlite
- * version that made it (`version`). Two levels up from this file, and equally from the built
- * server (dist/server/server.mjs).
+ * The build's template: a PGlite data directory fresh from initdb with the repository's
+ * migrations applied (`pgdata/`), the PGlite version that made it (`version`), and the
+ * migrations it holds (`migrations`, one `<checksum> <name>` a line). Two levels up from this
+ * file, and equally from the built server (dist/server/server.mjs).
  */
 export const PGLITE_TEMPLATE_DIR = fileURLToPath(new URL('../../dist/pglite-template/', import.meta.url));
 
 /** The installed PGlite's version (its package.json is not among the package's exports: read the file). */
 function pgliteVersion(): string {
-  const dist = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
-  return (JSON.parse(readFileSync(join(dist, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(join(pgliteDist(), '..', 'package.json'), 'utf8')) as { version: string })
+    .version;
+}
+
+/** A list of migrations as the template records it. */
+function migrationLines(migrations: { name: string; checksum: string }[]): string {
+  return migrations.map(({ name, checksum }) => `${checksum} ${name}\n`).join('');
+}
+
+/**
+ * Whether the template's migrations are the first of the repository's, file for file: then the
+ * migration runner only adds the rest. A template built before a migration was edited or removed
+ * (a development tree built earlier) is not used.
+ */
+export async function templateMigrationsMatch(recorded: string, migrationsDir?: string): Promise<boolean> {
+  const current = migrationLines(
+    (await readMigrationFiles(migrationsDir)).map(({ name, sql }) => ({
+      name,
+      checksum: migrationChecksum(sql),
+    })),
+  );
+  return current.startsWith(recorded);
 }
 
 /**
  * Copies the template into `pgDir` (through a temporary sibling renamed into place, so a start
  * killed mid-copy leaves no half database behind). False when there is no usable template.
  */
-async function copyTemplate(pgDir: string): Promise<boolean> {
-  const version = await readFile(join(PGLITE_TEMPLATE_DIR, 'version'), 'utf8').catch(() => null);
-  if (version?.trim() !== pgliteVersion()) return false;
+async function copyTemplate(templateDir: string, pgDir: string): Promise<boolean> {
+  const read = (name: string) => readFile(join(templateDir, name), 'utf8').catch(() => null);
+  const [version, recorded] = await Promise.all([read('version'), read('migrations')]);
+  if (
+    version?.trim() !== pgliteVersion() ||
+    recorded === null ||
+    !(await templateMigrationsMatch(recorded))
+  ) {
+    return false;
+  }
   const partial = `${pgDir}.partial`;
   await rm(partial, { recursive: true, force: true });
-  await cp(join(PGLITE_TEMPLATE_DIR, 'pgdata'), partial, { recursive: true });
+  await copyDirectory(join(templateDir, 'pgdata'), partial);
   // The template is world-readable; the database is its owner's alone, as initdb makes it.
   await chmod(partial, 0o700);
   // An empty directory (a freshly mounted volume, say) may already stand where the database goes.
@@ -132,13 +187,45 @@ async function copyTemplate(pgDir: string): Promise<boolean> {
   return true;
 }
 
-/** Writes the template (`npm run build`): initdb on a scratch directory, closed cleanly, then moved into place. */
-export async function writePgliteTemplate(target: string = PGLITE_TEMPLATE_DIR): Promise<void> {
+/**
+ * `cp -R`, which copies the template's ~1000 files in about a third of the CPU time of Node's
+ * fs.cp; fs.cp where there is no `cp`.
+ */
+export async function copyDirectory(from: string, to: string): Promise<void> {
+  if (process.platform !== 'win32') {
+    try {
+      await promisify(execFile)('cp', ['-R', from, to]);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  await cp(from, to, { recursive: true });
+}
+
+/**
+ * Writes the template (`npm run build`): initdb on a scratch directory, `migrate` (the migration
+ * runner, passed in by the build), closed cleanly, then moved into place. A first start then
+ * copies a database that is already up to date instead of running initdb and every migration.
+ */
+export async function writePgliteTemplate(
+  migrate: (pglite: PGlite) => Promise<unknown>,
+  target: string = PGLITE_TEMPLATE_DIR,
+): Promise<void> {
   const scratch = `${target.replace(/\/+$/, '')}.partial`;
   await rm(scratch, { recursive: true, force: true });
   await mkdir(scratch, { recursive: true });
-  const pglite = await PGlite.create(join(scratch, 'pgdata'), await pgliteAssets());
-  await pglite.close();
+  const pglite = await PGlite.create(join(scratch, 'pgdata'), await pgliteOptions(true));
+  try {
+    await migrate(pglite);
+    const { rows } = await pglite.query<{ name: string; checksum: string }>(
+      `SELECT migration_name AS name, checksum FROM "_prisma_migrations"
+        WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY started_at, migration_name`,
+    );
+    await writeFile(join(scratch, 'migrations'), migrationLines(rows));
+  } finally {
+    await pglite.close();
+  }
   await writeFile(join(scratch, 'version'), `${pgliteVersion()}\n`);
   // initdb leaves its files readable by their owner only; the template holds no secret, and
   // the server may run as another user than the build (the container image's uid 1000).

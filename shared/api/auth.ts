@@ -1,6 +1,13 @@
 /** Contracts of `/api/v1/auth/*`: sign in with WeChat (or the dev login) and get a JWT. */
 import * as z from 'zod/mini';
-import { API_PREFIX, ErrorResponseSchema, UserSchema, WeChatCodeSchema } from './common';
+import {
+  API_PREFIX,
+  ErrorResponseSchema,
+  NoContentSchema,
+  TimestampSchema,
+  UserSchema,
+  WeChatCodeSchema,
+} from './common';
 import type { Contract } from './contract';
 
 /** `POST /auth/wechat` body: the code from `wx.login`. */
@@ -15,9 +22,14 @@ export const DevLoginBodySchema = z.object({
 });
 export type DevLoginBody = z.infer<typeof DevLoginBodySchema>;
 
-/** What both login routes answer: a bearer token (JWT, subject = user id) and the user. */
+/**
+ * What both login routes answer: a bearer token (JWT, subject = user id), when it expires, and the
+ * user. Tokens are short-lived: the mini program signs in again with a fresh `wx.login` code
+ * before `expiresAt` (or on a 401), which needs no action from the user.
+ */
 export const AuthResponseSchema = z.object({
   token: z.string(),
+  expiresAt: TimestampSchema,
   user: UserSchema,
   registered: z.boolean(),
 });
@@ -41,5 +53,11 @@ export const authContract = {
     path: `${API_PREFIX}/auth/dev`,
     body: DevLoginBodySchema,
     responses: { 200: AuthResponseSchema, 400: ErrorResponseSchema, 404: ErrorResponseSchema },
+  },
+  /** Revokes every token of the caller's account, this one included. */
+  logout: {
+    method: 'POST',
+    path: `${API_PREFIX}/auth/logout`,
+    responses: { 204: NoContentSchema, 401: ErrorResponseSchema },
   },
 } as const satisfies Record<string, Contract>;

@@ -32,13 +32,26 @@ export {
 /** Longest display name, in UTF-16 code units after trimming. */
 export const MAX_NAME_LENGTH = 32;
 
-/** A display name others address the user by: trimmed, 1–32 characters, no control characters. */
+/**
+ * Characters a name may not contain: Unicode categories Cc (controls) and Cf (invisible format
+ * characters such as U+202E RIGHT-TO-LEFT OVERRIDE and U+200B ZERO WIDTH SPACE), which let one
+ * name pass for another on screen.
+ */
+const HIDDEN_CHARACTERS = /[\p{Cc}\p{Cf}]/u;
+
+/**
+ * A display name others address the user by: trimmed, NFC-normalised, 1–32 characters, no control
+ * or invisible format characters. The one rule of the phone and the server.
+ */
 export const NameSchema = z.string().check(
   z.trim(),
+  z.normalize('NFC'),
   z.minLength(1, 'name must not be empty'),
   z.maxLength(MAX_NAME_LENGTH, `name must be at most ${MAX_NAME_LENGTH} characters`),
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-  z.regex(/^[^\u0000-\u001f\u007f]*$/, 'name must not contain control characters'),
+  z.refine(
+    (name) => !HIDDEN_CHARACTERS.test(name),
+    'name must not contain control or invisible format characters (such as U+202E or U+200B)',
+  ),
 );
 export type Name = z.infer<typeof NameSchema>;
 
@@ -99,6 +112,18 @@ export const UserRefSchema = z.object({
   name: z.string(),
 });
 export type UserRef = z.infer<typeof UserRefSchema>;
+
+/**
+ * A letter's sender as lists show them: the name they had when they sent it, and their phone in
+ * its masked form (null only for an account that never verified one), so two senders of the same
+ * name can be told apart.
+ */
+export const SenderRefSchema = z.object({
+  user: UserIdSchema,
+  name: z.string(),
+  phoneMasked: z.nullable(z.string()),
+});
+export type SenderRef = z.infer<typeof SenderRefSchema>;
 
 /** A response with no body (204). */
 export const NoContentSchema = z.undefined();

@@ -16,11 +16,13 @@ import {
   KeyIdSchema,
   NoContentSchema,
   PublicKeySchema,
+  SenderRefSchema,
   TimestampSchema,
   UserIdSchema,
   UserRefSchema,
 } from './common';
 import type { Contract } from './contract';
+import { KeyHistorySchema } from './keys';
 import { KeyInclusionSchema } from './log';
 
 /** Most recipients per envelope, the sender included (protocol v1 limit). */
@@ -45,14 +47,19 @@ export type CreateEnvelopeResponse = z.infer<typeof CreateEnvelopeResponseSchema
 export const EnvelopeParamsSchema = z.object({ id: EnvelopeIdSchema });
 export type EnvelopeParams = z.infer<typeof EnvelopeParamsSchema>;
 
-/** The sender as `GET /envelopes/:id` shows them, with the key that signed this envelope. */
+/**
+ * The sender as `GET /envelopes/:id` shows them: the name they had when they sent it, their masked
+ * phone, the key that signed this envelope, and their key history (which may go on past it).
+ */
 export const EnvelopeSenderSchema = z.object({
   user: UserIdSchema,
   name: z.string(),
+  phoneMasked: z.nullable(z.string()),
   publicKey: PublicKeySchema,
   keyId: KeyIdSchema,
   /** Where the sender's key stands in the transparency log. */
   log: z.optional(KeyInclusionSchema),
+  keyHistory: KeyHistorySchema,
 });
 export type EnvelopeSender = z.infer<typeof EnvelopeSenderSchema>;
 
@@ -111,7 +118,7 @@ export function closedStateOf(code: string): ClosedEnvelopeState | null {
 /** One list entry: metadata only, never ciphertext. */
 export const EnvelopeSummarySchema = z.object({
   id: EnvelopeIdSchema,
-  sender: UserRefSchema,
+  sender: SenderRefSchema,
   recipients: z.array(UserRefSchema),
   createdAt: TimestampSchema,
   expiresAt: z.nullable(TimestampSchema),

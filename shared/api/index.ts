@@ -6,6 +6,7 @@ export * from './envelopes';
 export * from './expiry';
 export * from './fetch-transport';
 export * from './health';
+export * from './keys';
 export * from './links';
 export * from './log';
 export * from './me';

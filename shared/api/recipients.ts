@@ -10,6 +10,7 @@ import {
   UserIdSchema,
 } from './common';
 import type { Contract } from './contract';
+import { KeyHistorySchema } from './keys';
 import { KeyInclusionSchema } from './log';
 
 /** `POST /recipients/lookup` body: the name and phone the sender typed. */
@@ -17,14 +18,15 @@ export const LookupBodySchema = z.object({ name: NameSchema, phone: PhoneSchema 
 export type LookupBody = z.infer<typeof LookupBodySchema>;
 
 /**
- * A resolved recipient and their current public key. Unregistered and name-mismatched pairs get
- * one uniform 404 (`no_such_recipient`).
+ * A resolved recipient, their current public key and its history (how each key became current).
+ * Unregistered and name-mismatched pairs get one uniform 404 (`no_such_recipient`).
  */
 export const LookupResponseSchema = z.object({
   user: UserIdSchema,
   name: z.string(),
   publicKey: PublicKeySchema,
   keyId: KeyIdSchema,
+  keyHistory: KeyHistorySchema,
   log: z.optional(KeyInclusionSchema),
 });
 export type LookupResponse = z.infer<typeof LookupResponseSchema>;
@@ -33,10 +35,11 @@ export type LookupResponse = z.infer<typeof LookupResponseSchema>;
 export const UserKeyParamsSchema = z.object({ id: UserIdSchema });
 export type UserKeyParams = z.infer<typeof UserKeyParamsSchema>;
 
-/** A user's current public key. */
+/** A user's current public key and its history. */
 export const UserKeyResponseSchema = z.object({
   publicKey: PublicKeySchema,
   keyId: KeyIdSchema,
+  keyHistory: KeyHistorySchema,
   log: z.optional(KeyInclusionSchema),
 });
 export type UserKeyResponse = z.infer<typeof UserKeyResponseSchema>;

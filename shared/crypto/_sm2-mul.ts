@@ -7,7 +7,7 @@
  * 4-bit digits (Joye & Tunstall, "Exponent recoding and regular exponentiation algorithms",
  * AFRICACRYPT 2009, §3.2), so every scalar costs the same sequence: 256 doublings and 64 mixed
  * additions of a precomputed affine odd multiple ±P, ±3P, …, ±15P. Points are in Jacobian
- * coordinates with the a = −3 doubling formula dbl-2001-b and the mixed addition madd-2007-bl
+ * coordinates with the a = −3 doubling formula dbl-2001-b and the mixed addition madd-2004-hmv
  * (Explicit-Formulas Database, hyperelliptic.org/EFD/g1p/auto-shortw-jacobian-3.html); SM2's a is
  * p − 3 (GB/T 32918.5-2017 §2), so those formulas apply. The formulas are incomplete: adding a
  * point to itself or to its negative, or to infinity, happens only for rare special scalars (never
@@ -25,38 +25,44 @@ import { _invert, GX, GY, N, P } from './_sm2-curve';
 const W = 4;
 const DIGITS = Math.ceil(256 / W);
 
-/** 8p², added before a reduction so that a difference of products stays non-negative. */
-const P2X8 = 8n * P * P;
-
-/** Jacobian point (x = X/Z², y = Y/Z³), coordinates reduced to [0, p); Z = 0 is the point at infinity. */
+/**
+ * Jacobian point (x = X/Z², y = Y/Z³); Z = 0 is the point at infinity. Coordinates are signed
+ * representatives in (−p, p): BigInt `%` keeps the dividend's sign, and letting it do so saves the
+ * additions of multiples of p that would keep every difference non-negative. _sm2Affine returns
+ * canonical coordinates in [0, p).
+ */
 export type _Jacobian = { X: bigint; Y: bigint; Z: bigint };
 
 /**
- * dbl-2001-b for a = −3: 3M + 5S. Z3 = (Y + Z)^2 − γ − δ is computed as the equal 2·Y·Z. BigInt
- * costs per operation, not per bit (every operation allocates; in JavaScriptCore without JIT a
- * reduction `% p` costs about three multiplications whatever the size up to ~768 bits), so
- * intermediates stay unreduced wherever only a later reduction needs them (β here), and constants
- * 8p² or p keep differences non-negative so each result is one `% P` with no sign test.
+ * dbl-2001-b for a = −3: 3M + 5S, with Z3 = (Y + Z)^2 − γ − δ computed as the equal 2·Y·Z.
+ * BigInt costs per operation far more than per bit (in JavaScriptCore without JIT every operation
+ * allocates, ~0.5 µs, and a reduction `% p` of a 512-bit value costs about three), so the formulas
+ * are written for the fewest operations: β is never reduced on its own and no sign is fixed (24
+ * operations, 6 of them reductions). Small constants are multiplications, not shifts: BigInt `<<`
+ * measured slower than `2n *` there.
  */
 function _double(p: _Jacobian): void {
   const { X, Y, Z } = p;
   const delta = (Z * Z) % P;
   const gamma = (Y * Y) % P;
   const beta = X * gamma;
-  const alpha = (3n * (X - delta) * (X + delta)) % P;
-  const X3 = (alpha * alpha + P2X8 - 8n * beta) % P;
-  p.Z = (2n * Y * Z) % P;
-  // 4β + p − X3 > 0 and alpha ≥ 0 (a % of a possibly negative value: add p when negative).
-  const a = alpha < 0n ? alpha + P : alpha;
-  p.Y = (a * (4n * beta + P - X3) + P2X8 - 8n * gamma * gamma) % P;
+  const alpha = ((X - delta) * (X + delta) * 3n) % P;
+  const X3 = (alpha * alpha - 8n * beta) % P;
+  p.Y = (alpha * (4n * beta - X3) - 8n * gamma * gamma) % P;
   p.X = X3;
+  p.Z = (2n * Y * Z) % P;
+}
+
+/** True when a value in (−2p, 2p) is ≡ 0 mod p. */
+function _isZero(v: bigint): boolean {
+  return v === 0n || v === P || v === -P;
 }
 
 /**
- * madd-2007-bl: p += (x2, y2) affine, 7M + 4S, with the exceptional cases branched out; unreduced
- * intermediates as in _double (HH, I and Z1³ are never reduced on their own).
+ * p += (x2, y2) affine by madd-2004-hmv (8M + 3S; Explicit-Formulas Database), with the
+ * exceptional cases branched out; HHH and V stay unreduced (25 operations, 7 reductions).
  */
-function _addAffine(p: _Jacobian, x2: bigint, y2: bigint): void {
+export function _sm2AddAffine(p: _Jacobian, x2: bigint, y2: bigint): void {
   const { X, Y, Z } = p;
   if (Z === 0n) {
     p.X = x2;
@@ -65,22 +71,21 @@ function _addAffine(p: _Jacobian, x2: bigint, y2: bigint): void {
     return;
   }
   const Z1Z1 = (Z * Z) % P;
-  // H and S2 − Y lie in (−p, p), so they are zero exactly when the points share x (or y).
+  // H and R lie in (−2p, 2p).
   const H = ((x2 * Z1Z1) % P) - X;
-  const S = ((y2 * Z * Z1Z1) % P) - Y;
-  if (H === 0n) {
-    if (S === 0n) _double(p);
+  const R = ((y2 * Z * Z1Z1) % P) - Y;
+  if (_isZero(H)) {
+    if (_isZero(R)) _double(p);
     else p.Z = 0n;
     return;
   }
-  const r = 2n * (S + P); // in (0, 4p)
-  const I = 4n * H * H;
-  const J = (H * I) % P;
-  const V = (X * I) % P;
-  const X3 = (r * r + 3n * P - J - 2n * V) % P;
-  p.Y = (r * (V + P - X3) + P2X8 - 2n * Y * (J < 0n ? J + P : J)) % P;
+  const HH = (H * H) % P;
+  const HHH = H * HH;
+  const V = X * HH;
+  const X3 = (R * R - HHH - 2n * V) % P;
+  p.Y = (R * (V - X3) - Y * HHH) % P;
   p.X = X3;
-  p.Z = (2n * Z * (H + P)) % P;
+  p.Z = (Z * H) % P;
 }
 
 /**
@@ -193,7 +198,7 @@ function _recode(e: bigint, w: number): Int16Array {
 function _addDigit(acc: _Jacobian, table: bigint[], offset: number, d: number): void {
   const i = offset + 2 * (((d < 0 ? -d : d) - 1) >> 1);
   const y = table[i + 1]!;
-  _addAffine(acc, table[i]!, d < 0 ? P - y : y);
+  _sm2AddAffine(acc, table[i]!, d < 0 ? -y : y);
 }
 
 /**
@@ -222,7 +227,7 @@ export function _sm2Multiply(k: bigint, x: bigint, y: bigint): _Jacobian {
 /** −acc when `negate`; k·Q is never infinity for 1 ≤ k < n and Q of order n. */
 function _finish(acc: _Jacobian, negate: boolean): _Jacobian {
   if (acc.Z === 0n) throw new RangeError('scalar multiple is infinity');
-  if (negate && acc.Y !== 0n) acc.Y = P - acc.Y;
+  if (negate) acc.Y = -acc.Y;
   return acc;
 }
 
@@ -256,7 +261,7 @@ export function _sm2Comb(x: bigint, y: bigint, w: number): _Comb {
     const ty = affine[4 * i + 3]!;
     points.push({ ...acc });
     for (let j = 1; j < 1 << (w - 1); j++) {
-      _addAffine(acc, tx, ty);
+      _sm2AddAffine(acc, tx, ty);
       points.push({ ...acc });
     }
   }

@@ -3,9 +3,10 @@
  * Bytes in, bytes out; randomness injected (see random.ts).
  *
  * - SM2 (GB/T 32918): key pairs, signatures (SM3 with Z_A over ID "1234567812345678", DER),
- *   encryption C1 ‖ C3 ‖ C2 with a 65-byte C1, and `sm2Verifier` for repeated checks by one key;
+ *   encryption C1 ‖ C3 ‖ C2 with a 65-byte C1 (`sm2EncryptToSelf` for a wrap to one's own key),
+ *   and `sm2Verifier` for repeated checks by one key;
  *   `isStrictDerSignature`, whether a signature is in its one strict DER form.
- * - SM3 (GB/T 32905), HMAC-SM3 (RFC 2104), PBKDF2-HMAC-SM3 (RFC 8018, GM/T 0091).
+ * - SM3 (GB/T 32905), HMAC-SM3 (RFC 2104), PBKDF2-HMAC-SM3 (RFC 8018, GM/T 0091), HKDF-SM3 (RFC 5869).
  * - SM4-GCM (GB/T 32907, RFC 8998): 16-byte key, 12-byte IV, output ciphertext ‖ 16-byte tag.
  * - Constant-time comparison.
  *
@@ -17,6 +18,7 @@ export {
   MIN_DER_LENGTH as MIN_SIGNATURE_LENGTH,
 } from './_der';
 export { constantTimeEqual } from './compare';
+export { hkdfSm3 } from './hkdf';
 export { hmacSm3 } from './hmac';
 export { pbkdf2HmacSm3 } from './pbkdf2';
 export { createRandomPool, type RandomPool, type RandomSource, randomBytes, setRandomSource } from './random';
@@ -24,6 +26,7 @@ export {
   SM2_USER_ID,
   sm2Decrypt,
   sm2Encrypt,
+  sm2EncryptToSelf,
   sm2GenerateKeyPair,
   sm2IsValidPublicKey,
   sm2PublicKey,

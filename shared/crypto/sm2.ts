@@ -294,6 +294,30 @@ const MAX_PLAINTEXT = 1 << 16;
  */
 export function sm2Encrypt(publicKey: Uint8Array, plaintext: Uint8Array, random?: RandomSource): Uint8Array {
   const point = _requirePublicPoint(publicKey);
+  return _encrypt((k) => _sm2Multiply(k, point[0], point[1]), plaintext, random);
+}
+
+/**
+ * sm2Encrypt to the public key of `privateKey`, for a sender who wraps a key to themselves: k·P_B
+ * = (k·d mod n)·G is then a base-point multiplication from the precomputed comb instead of a
+ * variable-base one. The same ciphertext as `sm2Encrypt(sm2PublicKey(privateKey), …)` for the same
+ * k; there is no public key to pass, so none can mismatch.
+ */
+export function sm2EncryptToSelf(
+  privateKey: Uint8Array,
+  plaintext: Uint8Array,
+  random?: RandomSource,
+): Uint8Array {
+  const d = _privateScalar(privateKey);
+  return _encrypt((k) => _sm2MultiplyBase(_mod(k * d, N)), plaintext, random);
+}
+
+/** The encryption of §6.1 A1–A8 given k ↦ k·P_B (Jacobian). */
+function _encrypt(
+  multiplyKey: (k: bigint) => _Jacobian,
+  plaintext: Uint8Array,
+  random: RandomSource | undefined,
+): Uint8Array {
   abytes(plaintext, undefined, 'plaintext');
   if (plaintext.length < 1 || plaintext.length > MAX_PLAINTEXT) {
     throw new RangeError(`plaintext must be 1 to ${MAX_PLAINTEXT} bytes, got ${plaintext.length}`);
@@ -302,7 +326,7 @@ export function sm2Encrypt(publicKey: Uint8Array, plaintext: Uint8Array, random?
   for (let i = 0; i < MAX_DRAWS; i++) {
     const k = _randomScalar(N - 1n, random);
     // C1 = k·G and (x2, y2) = k·P_B, converted to affine with one inversion for both.
-    const [kg, kp] = _sm2Affine([_sm2MultiplyBase(k), _sm2Multiply(k, point[0], point[1])]);
+    const [kg, kp] = _sm2Affine([_sm2MultiplyBase(k), multiplyKey(k)]);
     const c1 = _pointBytes(kg!);
     const x2y2 = _coordinates(kp!);
     const t = _kdf(x2y2, len);

@@ -21,6 +21,7 @@ import {
   randomBytes,
   sm2Decrypt,
   sm2Encrypt,
+  sm2EncryptToSelf,
   sm2IsValidPublicKey,
   sm2Sign,
   sm2Verify,
@@ -32,12 +33,12 @@ import {
   base64urlEncode,
   base64urlLength,
   isWellFormedUnicode,
-  utf8Decode,
   utf8Encode,
   utf8Length,
 } from '../encoding';
 import { MifengError } from '../errors';
 import { abytes, adate, aobject, astring, isPlainRecord } from '../guards';
+import { padJson, unpadJson } from './_padding';
 import { parseWith } from './_parse';
 import { canonicalize } from './canonical';
 import { assertUserId, type Identity, keyId, keyPairMatches, type PublicIdentity } from './identity';
@@ -51,7 +52,6 @@ import {
   MAX_PLAINTEXT_BYTES,
   MAX_RECIPIENTS,
   MAX_REMARK_BYTES,
-  PADDING_BLOCK,
 } from './limits';
 import {
   ENVELOPE_HEADER_MEMBERS,
@@ -178,14 +178,7 @@ function checkText(value: unknown, name: string, maxBytes: number): string {
 export function encodePlaintext(plaintext: Plaintext): Uint8Array {
   const content = checkText(plaintext.content, 'content', MAX_CONTENT_BYTES);
   const remark = checkText(plaintext.remark, 'remark', MAX_REMARK_BYTES);
-  const json = utf8Encode(canonicalize({ content, remark }));
-  const padded = Math.ceil(json.length / PADDING_BLOCK) * PADDING_BLOCK;
-  if (padded > MAX_PLAINTEXT_BYTES) {
-    throw new MifengError('TooLarge', `the plaintext is over ${MAX_PLAINTEXT_BYTES} bytes once escaped`);
-  }
-  const out = new Uint8Array(padded);
-  out.set(json);
-  return out;
+  return padJson(utf8Encode(canonicalize({ content, remark })), MAX_PLAINTEXT_BYTES, 'plaintext');
 }
 
 /**
@@ -193,25 +186,7 @@ export function encodePlaintext(plaintext: Plaintext): Uint8Array {
  * produces: minimal zero padding, strict UTF-8, canonical JSON with only content and remark.
  */
 export function decodePlaintext(bytes: Uint8Array): Plaintext {
-  abytes(bytes, undefined, 'bytes');
-  if (bytes.length === 0 || bytes.length % PADDING_BLOCK !== 0 || bytes.length > MAX_PLAINTEXT_BYTES) {
-    throw new MifengError('Malformed', 'plaintext length is not a padded length');
-  }
-  // Canonical JSON never contains a 00 byte (U+0000 is escaped), so the first one starts the padding.
-  let end = bytes.indexOf(0);
-  if (end < 0) end = bytes.length;
-  if (end === 0 || bytes.length - end >= PADDING_BLOCK)
-    throw new MifengError('Malformed', 'padding is not minimal');
-  for (let i = end; i < bytes.length; i++) {
-    if (bytes[i] !== 0) throw new MifengError('Malformed', 'padding is not all zeros');
-  }
-  const text = utf8Decode(bytes.subarray(0, end));
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new MifengError('Malformed', 'plaintext is not JSON');
-  }
+  const { text, value: json } = unpadJson(bytes, MAX_PLAINTEXT_BYTES, 'plaintext');
   const plaintext = parseWith(PlaintextSchema, json, 'plaintext');
   checkText(plaintext.content, 'content', MAX_CONTENT_BYTES);
   checkText(plaintext.remark, 'remark', MAX_REMARK_BYTES);
@@ -282,10 +257,14 @@ export function sealEnvelope(input: SealInput, options: SealOptions = {}): Envel
   const dek = randomBytes(DEK_LENGTH, random);
   try {
     const iv = randomBytes(IV_LENGTH, random);
-    const entries = recipients.map(({ user, publicKey }) => ({
+    // The sender's own wrap needs no variable-base multiplication: checkIdentity has tied the
+    // private key to this public key, and the list starts with the sender.
+    const entries = recipients.map(({ user, publicKey }, i) => ({
       user,
       key: keyId(publicKey),
-      wrap: base64urlEncode(sm2Encrypt(publicKey, dek, random)),
+      wrap: base64urlEncode(
+        i === 0 ? sm2EncryptToSelf(input.sender.privateKey, dek, random) : sm2Encrypt(publicKey, dek, random),
+      ),
     }));
     const header: EnvelopeHeader = {
       v: ENVELOPE_VERSION,

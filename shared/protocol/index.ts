@@ -2,6 +2,22 @@
 export type { SealKeyBackupOptions } from './backup';
 export { parseKeyBackup, sealKeyBackup, unlockKeyBackup } from './backup';
 export { canonicalize } from './canonical';
+export type { ContactBook, KeyTrust, TrustState, VerifyOutcome } from './contacts';
+export {
+  acceptKeyChange,
+  contactBookCounter,
+  contactBookKey,
+  emptyContactBook,
+  findContact,
+  keyChangeKind,
+  keyQrPayload,
+  keyTrust,
+  openContactBook,
+  parseKeyQr,
+  pinContact,
+  sealContactBook,
+  verifyContact,
+} from './contacts';
 export type {
   OpenedLetter,
   OpenOptions,
@@ -33,10 +49,17 @@ export {
   publicIdentityFromJson,
   publicIdentityToJson,
 } from './identity';
+export type { KeyChangeExpectation, KeyChangeInput, SignKeyChangeOptions } from './key-change';
+export { keyChangeSignedBytes, parseKeyChange, signKeyChange, verifyKeyChange } from './key-change';
 export {
   BACKUP_CIPHERTEXT_LENGTH,
   BACKUP_KDF,
   BACKUP_KEY_LENGTH,
+  CONTACT_BOOK_COUNTER_LENGTH,
+  CONTACT_BOOK_HEADER_LENGTH,
+  CONTACT_BOOK_KEY_LENGTH,
+  CONTACT_BOOK_LABEL,
+  CONTACT_BOOK_VERSION,
   DEFAULT_BACKUP_ITERATIONS,
   DEK_LENGTH,
   ENVELOPE_ID_LENGTH,
@@ -44,14 +67,20 @@ export {
   FINGERPRINT_LENGTH,
   IV_LENGTH,
   KEY_BACKUP_VERSION,
+  KEY_CHANGE_TYPE,
+  KEY_CHANGE_VERSION,
   KEY_ID_LENGTH,
   MAX_BACKUP_ITERATIONS,
   MAX_CIPHERTEXT_BYTES,
+  MAX_CONTACT_BOOK_COUNTER,
+  MAX_CONTACT_BOOK_PLAINTEXT_BYTES,
+  MAX_CONTACTS,
   MAX_CONTENT_BYTES,
   MAX_ENVELOPE_JSON_BYTES,
   MAX_PLAINTEXT_BYTES,
   MAX_RECIPIENTS,
   MAX_REMARK_BYTES,
+  MAX_SEALED_CONTACT_BOOK_BYTES,
   MAX_SIGNATURE_LENGTH,
   MAX_USER_ID_LENGTH,
   MIN_BACKUP_ITERATIONS,
@@ -66,11 +95,14 @@ export {
   WRAP_LENGTH,
 } from './limits';
 export type {
+  Contact,
+  ContactList,
   Envelope,
   EnvelopeHeader,
   EnvelopeId,
   IdentityJson,
   KeyBackup,
+  KeyChange,
   KeyId,
   Plaintext,
   PrivateKey,
@@ -78,14 +110,18 @@ export type {
   PublicKey,
   Recipient,
   Timestamp,
+  UnsignedKeyChange,
   UserId,
 } from './schema';
 export {
+  ContactListSchema,
+  ContactSchema,
   EnvelopeIdSchema,
   EnvelopeSchema,
   IdentityJsonSchema,
   isTimestamp,
   KeyBackupSchema,
+  KeyChangeSchema,
   KeyIdSchema,
   PlaintextSchema,
   PrivateKeySchema,
@@ -94,5 +130,6 @@ export {
   RecipientSchema,
   SignatureSchema,
   TimestampSchema,
+  UnsignedKeyChangeSchema,
   UserIdSchema,
 } from './schema';

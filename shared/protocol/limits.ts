@@ -11,6 +11,11 @@ export const ENVELOPE_VERSION = 1;
  */
 export const KEY_BACKUP_VERSION = 1;
 
+/** The only key-change statement format this code reads and writes (a statement's `v`). */
+export const KEY_CHANGE_VERSION = 1;
+/** A key-change statement's `type`: what makes its signed bytes unlike any other signed object's. */
+export const KEY_CHANGE_TYPE = 'mifeng-key-change';
+
 // Byte lengths of the binary fields (all carried as unpadded base64url in JSON).
 
 /** Envelope `id`: random bytes. */
@@ -79,3 +84,28 @@ export const MIN_BACKUP_ITERATIONS = 10_000;
  * for minutes: 10× the default, about 30 s under an interpreter without JIT.
  */
 export const MAX_BACKUP_ITERATIONS = 1_000_000;
+
+// Contact book limits.
+
+/** The only sealed contact book format this code reads and writes (its first byte). */
+export const CONTACT_BOOK_VERSION = 1;
+/** HKDF-SM3 salt of the contact book key: the domain separation from every other use of the key. */
+export const CONTACT_BOOK_LABEL = 'mifeng contacts v1';
+/** The SM4 key derived for the contact book. */
+export const CONTACT_BOOK_KEY_LENGTH = 16;
+/** The sealed book's counter: a big-endian uint32, 1 to 2^31 − 1. */
+export const CONTACT_BOOK_COUNTER_LENGTH = 4;
+/** Largest counter: what a signed 32-bit database column holds. */
+export const MAX_CONTACT_BOOK_COUNTER = 2 ** 31 - 1;
+/** Sealed book header: version byte, counter, IV. */
+export const CONTACT_BOOK_HEADER_LENGTH = 1 + CONTACT_BOOK_COUNTER_LENGTH + IV_LENGTH;
+/** Largest padded contact book plaintext (639 blocks of 256 bytes). */
+export const MAX_CONTACT_BOOK_PLAINTEXT_BYTES = 639 * PADDING_BLOCK;
+/**
+ * Largest sealed contact book: header, padded plaintext, tag (163 617 bytes, under 160 KiB, so its
+ * base64url fits a 256 KiB request body).
+ */
+export const MAX_SEALED_CONTACT_BOOK_BYTES =
+  CONTACT_BOOK_HEADER_LENGTH + MAX_CONTACT_BOOK_PLAINTEXT_BYTES + TAG_LENGTH;
+/** Most contacts in a book: a full book of the longest entries (≈ 307 bytes each) fits the plaintext. */
+export const MAX_CONTACTS = 500;

@@ -16,9 +16,12 @@ import {
   ENVELOPE_VERSION,
   IV_LENGTH,
   KEY_BACKUP_VERSION,
+  KEY_CHANGE_TYPE,
+  KEY_CHANGE_VERSION,
   KEY_ID_LENGTH,
   MAX_BACKUP_ITERATIONS,
   MAX_CIPHERTEXT_BYTES,
+  MAX_CONTACTS,
   MAX_RECIPIENTS,
   MAX_SIGNATURE_LENGTH,
   MAX_USER_ID_LENGTH,
@@ -224,3 +227,56 @@ export type IdentityJson = z.infer<typeof IdentityJsonSchema>;
 /** The public half of an identity: enough to address a letter to someone. */
 export const PublicIdentityJsonSchema = z.strictObject({ user: UserIdSchema, publicKey: PublicKeySchema });
 export type PublicIdentityJson = z.infer<typeof PublicIdentityJsonSchema>;
+
+/**
+ * The members of a key-change statement that its signature covers: everything but `sig`
+ * (docs/protocol.md §10). `type` separates the signed bytes from an envelope's, which has no such
+ * member.
+ */
+const KEY_CHANGE_SHAPE = {
+  v: z.literal(KEY_CHANGE_VERSION),
+  type: z.literal(KEY_CHANGE_TYPE),
+  user: UserIdSchema,
+  oldKey: KeyIdSchema,
+  newKey: KeyIdSchema,
+  newPublicKey: PublicKeySchema,
+  at: TimestampSchema,
+};
+
+/** A key-change statement without its signature: what the old key signs. */
+export const UnsignedKeyChangeSchema = z.strictObject(KEY_CHANGE_SHAPE);
+export type UnsignedKeyChange = z.infer<typeof UnsignedKeyChangeSchema>;
+
+/** A key-change statement: the user's old key vouches for their new one (docs/protocol.md §10). */
+export const KeyChangeSchema = z.strictObject({ ...KEY_CHANGE_SHAPE, sig: SignatureSchema });
+export type KeyChange = z.infer<typeof KeyChangeSchema>;
+
+/**
+ * One contact: a user and the key pinned for them (docs/protocol.md §Contact book). `verifiedAt`
+ * is present exactly when `verified` is true.
+ */
+export const ContactSchema = z
+  .strictObject({
+    user: UserIdSchema,
+    keyId: KeyIdSchema,
+    publicKey: PublicKeySchema,
+    firstSeen: TimestampSchema,
+    verified: z.boolean(),
+    verifiedAt: z.optional(TimestampSchema),
+  })
+  .check(
+    z.refine((c) => c.verified === (c.verifiedAt !== undefined), 'verifiedAt is set exactly when verified'),
+  );
+export type Contact = z.infer<typeof ContactSchema>;
+
+/** The contact book's plaintext: contacts sorted by user id, each user once. */
+export const ContactListSchema = z.strictObject({
+  contacts: z.array(ContactSchema).check(
+    z.maxLength(MAX_CONTACTS),
+    z.refine(
+      (list) => list.every((c, i) => i === 0 || list[i - 1]!.user < c.user),
+      'contacts must be sorted by user id, each user once',
+    ),
+  ),
+});
+export type ContactList = z.infer<typeof ContactListSchema>;

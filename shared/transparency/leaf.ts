@@ -3,17 +3,18 @@
  *
  *   leaf bytes = UTF-8(JCS({userId, publicKey, keyId, kind, time[, statement]}))
  *
- * `kind` is `register` (a user's first key), `change` (a new key announced by a statement signed
- * with the key it replaces; the statement is carried whole) or `reset` (a new key without one,
- * after the owner lost the old key). Parsing is strict: unknown members, a keyId that is not the
- * public key's, a `change` without its statement or another kind with one are all `Malformed`.
+ * `kind` is `register` (a user's first key), `signed-change` (a new key announced by a key-change
+ * statement signed with the key it replaces, docs/protocol.md; carried whole) or `reset` (a new key
+ * without one, after the owner lost the old key), as the key history names them. Parsing is
+ * strict: unknown members, a keyId that is not the public key's, a `signed-change` without its
+ * statement (or with one for another user or key) and another kind with one are all `Malformed`.
  */
 import * as z from 'zod/mini';
 import { base64urlDecode, utf8Decode, utf8Encode } from '../encoding';
 import { MifengError } from '../errors';
-import { isPlainRecord } from '../guards';
 import {
   canonicalize,
+  KeyChangeSchema,
   KeyIdSchema,
   keyId,
   PublicKeySchema,
@@ -22,14 +23,12 @@ import {
 } from '../protocol';
 import { parseWith } from '../protocol/_parse';
 
-/** The key events a log records. */
-export const LOG_EVENT_KINDS = ['register', 'change', 'reset'] as const;
+/** The key events a log records (the key history's names for them). */
+export const LOG_EVENT_KINDS = ['register', 'signed-change', 'reset'] as const;
 export type LogEventKind = (typeof LOG_EVENT_KINDS)[number];
 
 /** Largest leaf, in bytes: a key-change statement is a few hundred bytes; this bounds a hostile one. */
 export const MAX_LEAF_BYTES = 4096;
-
-const StatementSchema = z.custom<Record<string, unknown>>(isPlainRecord, 'statement must be a JSON object');
 
 /** A key event as the log records it (docs/transparency.md §Leaves). */
 export const LogLeafSchema = z
@@ -39,17 +38,29 @@ export const LogLeafSchema = z
     keyId: KeyIdSchema,
     kind: z.enum(LOG_EVENT_KINDS),
     time: TimestampSchema,
-    statement: z.optional(StatementSchema),
+    statement: z.optional(KeyChangeSchema),
   })
   .check(
     z.superRefine((leaf, ctx) => {
       if (keyId(base64urlDecode(leaf.publicKey)) !== leaf.keyId) {
         ctx.addIssue({ code: 'custom', message: "keyId is not the public key's", path: ['keyId'] });
       }
-      if ((leaf.kind === 'change') !== (leaf.statement !== undefined)) {
+      const { statement } = leaf;
+      if ((leaf.kind === 'signed-change') !== (statement !== undefined)) {
         ctx.addIssue({
           code: 'custom',
-          message: 'a change carries its statement and no other kind does',
+          message: 'a signed-change carries its statement and no other kind does',
+          path: ['statement'],
+        });
+      } else if (
+        statement &&
+        (statement.user !== leaf.userId ||
+          statement.newKey !== leaf.keyId ||
+          statement.newPublicKey !== leaf.publicKey)
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          message: "the statement is not for this user's key",
           path: ['statement'],
         });
       }

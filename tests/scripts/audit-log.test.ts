@@ -16,7 +16,7 @@ import { base64urlEncode } from '../../shared/encoding';
 import { generateIdentity } from '../../shared/protocol';
 import { decodeLeaf, encodeLeaf } from '../../shared/transparency';
 import { forEachDatabase, useDatabase } from '../server/databases';
-import { callApi, registerUser, uploadKeys, useServer } from '../server/helper';
+import { callApi, changeKeys, registerUser, useServer } from '../server/helper';
 
 const CLI = fileURLToPath(new URL('../../scripts/audit-log.ts', import.meta.url));
 
@@ -52,14 +52,14 @@ forEachDatabase((target) => {
       assert.equal(first.state?.head?.size, 2);
       assert.match(first.lines.join('\n'), /2 users; 2 registrations, 0 signed changes, 0 resets/);
 
-      await uploadKeys(server(), alice.token, alice.name, generateIdentity(alice.id));
+      await changeKeys(server(), alice, generateIdentity(alice.id));
       await registerUser(server());
       const second = await audit(first.state);
       assert.equal(second.exitCode, 0, second.lines.join('\n'));
       assert.match(second.lines.join('\n'), /2 new leaves replayed, root matches, consistent with head 2/);
       assert.deepEqual(
         second.state?.users[alice.id]?.map(([, kind]) => kind),
-        ['register', 'reset'],
+        ['register', 'signed-change'],
       );
       const strict = await audit(first.state, { maxChanges: 1 });
       assert.equal(strict.exitCode, 4);
@@ -110,7 +110,8 @@ forEachDatabase((target) => {
     it('catches a rewritten history, even re-signed by the log key (consistency fails)', async () => {
       const prisma = db().prisma;
       const leaves = await prisma.logLeaf.findMany({ orderBy: { index: 'asc' } });
-      // The server rewrites leaf 0 (another key for that user), rebuilds the tree and signs anew.
+      // The server rewrites leaf 1 (another key for a user who never changed keys since, so no
+      // later signed change contradicts it), rebuilds the tree and signs anew.
       await prisma.$transaction([
         prisma.logHead.deleteMany(),
         prisma.logNode.deleteMany(),
@@ -121,7 +122,7 @@ forEachDatabase((target) => {
       for (const [i, row] of leaves.entries()) {
         const leaf = decodeLeaf(new Uint8Array(row.body));
         const rewritten =
-          i === 0
+          i === 1
             ? { ...leaf, publicKey: base64urlEncode(other.publicKey), keyId: keyId(other.publicKey) }
             : leaf;
         await prisma.$transaction((tx) => appendLogLeaf(tx, rewritten));

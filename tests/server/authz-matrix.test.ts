@@ -4,13 +4,14 @@
  * status each cell must answer (docs/api.md: 401 without a token, 403 `not_registered` where a
  * registered user is required, 404 — never 403 — for an envelope that is not yours, so its
  * existence does not leak, 410 for its sender and recipients once revoked or expired).
- * The whole grid is compared at once, so a failure shows every wrong cell. Over real HTTP, on
- * PGlite and PostgreSQL.
+ * The whole grid is compared at once, so a failure shows every wrong cell. Key changes need a
+ * statement by the current key (403 without), a reset needs a recent WeChat sign-in (403 after ten
+ * minutes), and log out revokes every token (401 after). Over real HTTP, on PGlite and PostgreSQL.
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { base64urlEncode } from '../../shared/encoding';
-import { type Envelope, generateIdentity, sealKeyBackup } from '../../shared/protocol';
+import { type Envelope, generateIdentity, sealKeyBackup, signKeyChange } from '../../shared/protocol';
 import { forEachDatabase, useDatabase } from './databases';
 import {
   registerUser,
@@ -40,7 +41,19 @@ const all = (status: number): Row => ({
 /** Routes that do not depend on an envelope's state. */
 const GENERAL: Record<string, Row> = {
   'GET /api/v1/me': { ...all(200), anonymous: 401 },
+  // Before the phone row: the unregistered user cannot set a key without a phone.
+  'PUT /api/v1/me/keys (same key, unsigned)': {
+    anonymous: 401,
+    unregistered: 409,
+    stranger: 403,
+    recipient: 403,
+    sender: 403,
+  },
   'POST /api/v1/me/phone': { ...all(200), anonymous: 401 },
+  'POST /api/v1/me/keys/reset (sign-in 10 minutes ago)': { ...all(403), anonymous: 401 },
+  'GET /api/v1/me/keys': { ...all(200), anonymous: 401 },
+  'GET /api/v1/me/contacts': { ...all(200), anonymous: 401, unregistered: 403 },
+  'PUT /api/v1/me/contacts (next counter)': { ...all(200), anonymous: 401, unregistered: 403 },
   'POST /api/v1/recipients/lookup': { ...all(200), anonymous: 401, unregistered: 403 },
   'GET /api/v1/users/:id/key': { ...all(200), anonymous: 401, unregistered: 403 },
   'GET /api/v1/envelopes?box=inbox': { ...all(200), anonymous: 401, unregistered: 403 },
@@ -56,7 +69,13 @@ const GENERAL: Record<string, Row> = {
   'GET /api/v1/log/users/:id': all(200),
   'GET /api/v1/log/leaves?start=0': all(200),
   // Last: for the unregistered user (phone set above) this completes the registration.
-  'PUT /api/v1/me/keys (same key)': { ...all(200), anonymous: 401 },
+  'PUT /api/v1/me/keys (same key, signed once registered)': { ...all(200), anonymous: 401 },
+};
+
+/** Every role's session ends: the old tokens are refused afterwards. */
+const LOGOUT: Record<string, Row> = {
+  'POST /api/v1/auth/logout': { ...all(204), anonymous: 401 },
+  'GET /api/v1/me (token from before log out)': all(401),
 };
 
 /** Routes about one envelope, per state. */
@@ -144,14 +163,48 @@ forEachDatabase((target) => {
           return (await s.request('GET', '/api/v1/me', { token })).status;
         case 'POST /api/v1/me/phone':
           return (await s.request('POST', '/api/v1/me/phone', { token, body: { phone: self.phone } })).status;
-        case 'PUT /api/v1/me/keys (same key)': {
+        case 'PUT /api/v1/me/keys (same key, unsigned)':
+        case 'PUT /api/v1/me/keys (same key, signed once registered)': {
           const backup = sealKeyBackup(self.identity, 'master', { iterations: 10_000 });
+          const signed = route.includes('signed once') && self !== users.unregistered;
+          const statement = signed
+            ? { statement: signKeyChange({ old: self.identity, newPublicKey: self.identity.publicKey }) }
+            : {};
           return (
             await s.request('PUT', '/api/v1/me/keys', {
               token,
-              body: { name: self.name, publicKey: base64urlEncode(self.identity.publicKey), backup },
+              body: {
+                name: self.name,
+                publicKey: base64urlEncode(self.identity.publicKey),
+                backup,
+                ...statement,
+              },
             })
           ).status;
+        }
+        case 'POST /api/v1/me/keys/reset (sign-in 10 minutes ago)': {
+          const stale =
+            role === 'anonymous'
+              ? undefined
+              : s.app.issueToken(self.id, 0, new Date(Date.now() - 600_000)).token;
+          const next = generateIdentity(self.id);
+          const backup = sealKeyBackup(next, 'master', { iterations: 10_000 });
+          return (
+            await s.request('POST', '/api/v1/me/keys/reset', {
+              token: stale,
+              body: { name: self.name, publicKey: base64urlEncode(next.publicKey), backup },
+            })
+          ).status;
+        }
+        case 'GET /api/v1/me/keys':
+          return (await s.request('GET', '/api/v1/me/keys', { token })).status;
+        case 'GET /api/v1/me/contacts':
+          return (await s.request('GET', '/api/v1/me/contacts', { token })).status;
+        case 'PUT /api/v1/me/contacts (next counter)': {
+          const stored = await s.request<{ counter?: number }>('GET', '/api/v1/me/contacts', { token });
+          const counter = (stored.body.counter ?? 0) + 1;
+          const blob = base64urlEncode(new Uint8Array(64).fill(counter));
+          return (await s.request('PUT', '/api/v1/me/contacts', { token, body: { blob, counter } })).status;
         }
         case 'POST /api/v1/recipients/lookup':
           return (
@@ -223,6 +276,24 @@ forEachDatabase((target) => {
         for (const [state, row] of Object.entries(states)) flat[`${route} [${state}]`] = row;
       print('per envelope', flat);
       assert.deepEqual(actual, PER_ENVELOPE);
+    });
+
+    // Last: it ends every session.
+    it('log out, and the tokens from before', async () => {
+      const actual: Record<string, Row> = { 'POST /api/v1/auth/logout': {} as Row };
+      for (const role of ROLES) {
+        const reply = await server().request('POST', '/api/v1/auth/logout', { token: tokenOf(role) });
+        actual['POST /api/v1/auth/logout']![role] = reply.status;
+      }
+      const after = {} as Row;
+      for (const role of ROLES) {
+        // The anonymous column holds a token that was never valid: a forged one.
+        const token = tokenOf(role) ?? `${users.sender.token.slice(0, -4)}AAAA`;
+        after[role] = (await server().request('GET', '/api/v1/me', { token })).status;
+      }
+      actual['GET /api/v1/me (token from before log out)'] = after;
+      print('log out', actual);
+      assert.deepEqual(actual, LOGOUT);
     });
   });
 });

@@ -16,18 +16,17 @@
  *   close (ones leaked by killed runs are dropped after 6 h). When no server answers, the
  *   PostgreSQL suites are skipped with the reason (tests/support/services.ts; a failure under CI=true).
  */
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { cp, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { createScratchDatabase, PG_ADMIN_URL, postgresUnavailable } from '../../harness/postgres-admin';
 import { connectDatabase, type Database, type DatabaseKind, pgliteDirectory } from '../../server/db/connect';
 import { MIGRATIONS_DIR, migrateDatabase, readMigrations } from '../../server/db/migrations';
+import { copyDirectory } from '../../server/db/pglite';
 import type { PrismaClient } from '../../server/generated/prisma/client';
 import { requireService } from '../support/services';
 
@@ -198,12 +197,6 @@ function opened(
       return closing;
     },
   };
-}
-
-/** `cp -r` copies the template's ~1000 files several times faster than fs.cp. */
-async function copyDirectory(from: string, to: string): Promise<void> {
-  if (process.platform === 'win32') return cp(from, to, { recursive: true });
-  await promisify(execFile)('cp', ['-R', from, to]);
 }
 
 let template: Promise<string> | undefined;

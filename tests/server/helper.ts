@@ -37,6 +37,7 @@ import {
   type PublicIdentity,
   sealEnvelope,
   sealKeyBackup,
+  signKeyChange,
 } from '../../shared/protocol';
 
 // Node's CSPRNG for everything shared/ seals in tests.
@@ -162,17 +163,48 @@ export async function registerUser(
   return { id: user.id, token, name, phone, identity };
 }
 
-/** `PUT /me/keys` with a fresh backup of `identity`. */
-export async function uploadKeys(server: TestServer, token: string, name: string, identity: Identity) {
-  const backup = sealKeyBackup(identity, 'correct horse battery staple', {
-    iterations: TEST_BACKUP_ITERATIONS,
-  });
+/** A fresh backup of `identity` (at the test iteration count). */
+export function testBackup(identity: Identity, masterKey = 'correct horse battery staple') {
+  return sealKeyBackup(identity, masterKey, { iterations: TEST_BACKUP_ITERATIONS });
+}
+
+/**
+ * `PUT /me/keys` with a fresh backup of `identity`; once the user has a key, `current` (that key)
+ * signs the key-change statement.
+ */
+export async function uploadKeys(
+  server: TestServer,
+  token: string,
+  name: string,
+  identity: Identity,
+  current?: Identity,
+) {
+  const statement = current ? signKeyChange({ old: current, newPublicKey: identity.publicKey }) : undefined;
   return callApi(
     server,
     meContract.setKeys,
-    { body: { name, publicKey: base64urlEncode(identity.publicKey), backup } },
+    {
+      body: {
+        name,
+        publicKey: base64urlEncode(identity.publicKey),
+        backup: testBackup(identity),
+        ...(statement ? { statement } : {}),
+      },
+    },
     token,
   );
+}
+
+/**
+ * Changes `user`'s key to `next` with a statement by their current key, and takes the new token
+ * (the change revokes the old one). Returns the answer.
+ */
+export async function changeKeys(server: TestServer, user: TestUser, next: Identity, name = user.name) {
+  const answer = await uploadKeys(server, user.token, name, next, user.identity);
+  user.token = answer.token;
+  user.identity = next;
+  user.name = name;
+  return answer;
 }
 
 /** A signed envelope from `sender` to `recipients`, with overrides of the seal input/options. */
@@ -203,13 +235,17 @@ export function sendLetter(server: TestServer, sender: TestUser, envelope: Envel
 /** Row counts of every table, to show a refused request changed nothing. */
 export async function rowCounts(database: Database): Promise<Record<string, number>> {
   const p = database.prisma;
-  const [users, keys, envelopes, recipients, opened, revoked] = await Promise.all([
-    p.user.count(),
-    p.userKey.count(),
-    p.envelope.count(),
-    p.envelopeRecipient.count(),
-    p.envelopeRecipient.count({ where: { openedAt: { not: null } } }),
-    p.envelope.count({ where: { revokedAt: { not: null } } }),
-  ]);
-  return { users, keys, envelopes, recipients, opened, revoked };
+  const [users, keys, envelopes, recipients, opened, revoked, keyEvents, backups, contactBooks] =
+    await Promise.all([
+      p.user.count(),
+      p.userKey.count(),
+      p.envelope.count(),
+      p.envelopeRecipient.count(),
+      p.envelopeRecipient.count({ where: { openedAt: { not: null } } }),
+      p.envelope.count({ where: { revokedAt: { not: null } } }),
+      p.keyEvent.count(),
+      p.keyBackup.count(),
+      p.contactBook.count(),
+    ]);
+  return { users, keys, envelopes, recipients, opened, revoked, keyEvents, backups, contactBooks };
 }

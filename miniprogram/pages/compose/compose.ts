@@ -1,11 +1,17 @@
 import { errorText, formatTime, type Messages, messages, t } from '../../i18n';
+import * as api from '../../services/api';
+import { acceptKey } from '../../services/contacts';
 import { isUnlocked, requireIdentity } from '../../services/keyring';
 import {
+  checkRecipient,
   customDateRange,
   EXPIRY_OPTIONS,
   type ExpiryOption,
   expiryDate,
+  type KeyChange,
+  KeyChangedError,
   type RecipientDraft,
+  recipientKeyChange,
   resolveRecipient,
   sealAndSend,
 } from '../../services/letters';
@@ -18,6 +24,8 @@ interface RecipientRow extends RecipientDraft {
   key: number;
   /** The tag text shown next to the row. */
   statusText: string;
+  /** The trust tag (new, pinned, verified, changed); empty until checked. */
+  trustText: string;
 }
 
 let nextRowKey = 1;
@@ -42,6 +50,8 @@ interface ComposeData {
   busy: boolean;
   error: string;
   recipientError: string;
+  /** The key change being reviewed (the row's key), or null. */
+  review: (KeyChange & { key: number }) | null;
 }
 
 interface ComposeMethods {
@@ -56,6 +66,10 @@ interface ComposeMethods {
   onCustomDate(e: WechatMiniprogram.PickerChange): void;
   onUnlock(): void;
   onSeal(): Promise<void>;
+  recheck(): Promise<void>;
+  onReviewKey(e: WechatMiniprogram.TouchEvent): void;
+  onAcceptKey(): Promise<void>;
+  onCancelReview(): void;
 }
 
 function row(draft: RecipientDraft, key: number): RecipientRow {
@@ -65,7 +79,8 @@ function row(draft: RecipientDraft, key: number): RecipientRow {
     missing: t('compose_missing'),
     error: t('compose_lookup_error'),
   }[draft.status];
-  return { ...draft, key, statusText };
+  const trustText = draft.status === 'found' && draft.trust ? t(`trust_${draft.trust}`) : '';
+  return { ...draft, key, statusText, trustText };
 }
 
 Page<ComposeData, ComposeMethods>({
@@ -89,6 +104,7 @@ Page<ComposeData, ComposeMethods>({
     busy: false,
     error: '',
     recipientError: '',
+    review: null,
   },
 
   async onLoad() {
@@ -115,6 +131,50 @@ Page<ComposeData, ComposeMethods>({
 
   onShow() {
     this.setData({ locked: !isUnlocked() });
+    this.recheck();
+  },
+
+  /** Checks rows found while locked (or before a key change elsewhere) against the contact book. */
+  async recheck() {
+    if (!isUnlocked()) return;
+    for (const r of this.data.recipients) {
+      if (r.status !== 'found') continue;
+      let checked: RecipientDraft;
+      try {
+        checked = await checkRecipient(r);
+      } catch (err) {
+        this.setData({ error: errorText(err) });
+        return;
+      }
+      this.setData({
+        recipients: this.data.recipients.map((x) => (x.key === r.key ? row(checked, r.key) : x)),
+      });
+    }
+  },
+
+  onReviewKey(e) {
+    const key = Number(e.currentTarget.dataset.key);
+    const target = this.data.recipients.find((r) => r.key === key);
+    const change = target ? recipientKeyChange(target) : null;
+    if (change) this.setData({ review: { ...change, key } });
+  },
+
+  async onAcceptKey() {
+    const review = this.data.review;
+    if (!review || this.data.busy) return;
+    this.setData({ busy: true });
+    try {
+      await acceptKey(review.user, review.publicKey);
+      this.setData({ review: null, busy: false, error: '' });
+      wx.showToast({ title: t('keychange_accepted'), icon: 'success' });
+      await this.recheck();
+    } catch (err) {
+      this.setData({ busy: false, error: errorText(err) });
+    }
+  },
+
+  onCancelReview() {
+    this.setData({ review: null });
   },
 
   refreshExpiry() {
@@ -161,8 +221,10 @@ Page<ComposeData, ComposeMethods>({
     let resolved: RecipientDraft;
     try {
       resolved = await resolveRecipient(name, phone);
-    } catch {
+    } catch (err) {
       resolved = { name, phone, status: 'error' };
+      // The key was found but the contact book could not be trusted: say so, not "lookup failed".
+      if (!api.isApiError(err)) this.setData({ error: errorText(err) });
     }
     const rows = this.data.recipients;
     if (!rows.some((r) => r.key === key)) return; // removed while looking up
@@ -203,9 +265,11 @@ Page<ComposeData, ComposeMethods>({
     const { content, remark, recipients, expiry, customDay } = this.data;
     const found = recipients.filter((r) => r.status === 'found');
     const expiresAt = expiryDate(expiry, new Date(), customDay);
+    const changed = found.find((r) => r.trust === 'changed');
     let error = '';
     if (!content.trim()) error = t('compose_need_content');
     else if (found.length === 0) error = t('compose_need_recipient');
+    else if (changed) error = t('compose_key_blocked', { name: changed.name });
     else if (expiresAt === undefined) error = t('compose_bad_date', { days: maxExpiryDays() });
     if (error) {
       this.setData({ error });
@@ -225,6 +289,8 @@ Page<ComposeData, ComposeMethods>({
     } catch (err) {
       wx.hideLoading();
       this.setData({ busy: false, error: errorText(err) });
+      // The book knew better than the page: show the row as changed.
+      if (err instanceof KeyChangedError) await this.recheck();
     }
   },
 });

@@ -9,20 +9,31 @@ import {
   setLocale,
   t,
 } from '../../i18n';
-import { base64urlDecode, formatFingerprint } from '../../lib';
+import { formatFingerprint, keyQrPayload, sm2PublicKey } from '../../lib';
+import { type ScanOutcome, verifyScan } from '../../services/contacts';
 import { cancelKdf, KdfCancelledError } from '../../services/kdf';
-import { changeMasterKey, isUnlocked, lock } from '../../services/keyring';
+import { changeMasterKey, currentIdentity, isUnlocked, lock } from '../../services/keyring';
 import { goHome, goRegister, goUnlock } from '../../services/nav';
+import { type CanvasNode, drawQr, pixelRatio, queryCanvas } from '../../services/qr';
 import { refreshProfile, signIn, signOut } from '../../services/session';
 import { generatePassphrase, loadStrength } from '../../services/strength';
 import { wxCall } from '../../services/wxp';
+
+/** Side of the "my key" QR code, in CSS pixels. */
+const KEY_QR_SIZE = 200;
 
 interface MeData {
   t: Messages;
   loading: boolean;
   name: string;
   phone: string;
+  /** From the unlocked private key; empty while locked. */
   fingerprint: string;
+  /** The "my key" QR code's text, drawn while unlocked. */
+  keyQr: string;
+  keyQrSize: number;
+  verifyText: string;
+  verifyOk: boolean;
   unlocked: boolean;
   changing: boolean;
   newKey: string;
@@ -40,6 +51,8 @@ interface MeData {
 
 interface MeMethods {
   load(): Promise<void>;
+  showOwnKey(): Promise<void>;
+  onVerify(): Promise<void>;
   onToggleChange(): void;
   onNewKey(e: WechatMiniprogram.Input): void;
   onNewKey2(e: WechatMiniprogram.Input): void;
@@ -61,6 +74,10 @@ Page<MeData, MeMethods>({
     name: '',
     phone: '',
     fingerprint: '',
+    keyQr: '',
+    keyQrSize: KEY_QR_SIZE,
+    verifyText: '',
+    verifyOk: false,
     unlocked: false,
     changing: false,
     newKey: '',
@@ -92,16 +109,66 @@ Page<MeData, MeMethods>({
         goRegister();
         return;
       }
-      this.setData({
-        name: profile.user.name ?? '',
-        phone: profile.user.phoneMasked ?? '',
-        fingerprint: profile.publicKey ? formatFingerprint(base64urlDecode(profile.publicKey)) : '',
-      });
+      this.setData({ name: profile.user.name ?? '', phone: profile.user.phoneMasked ?? '' });
+      await this.showOwnKey();
     } catch (err) {
       this.setData({ error: errorText(err) });
     } finally {
       this.setData({ loading: false });
     }
+  },
+
+  /**
+   * The own fingerprint and "my key" QR code, from the private key in memory (its public key
+   * recomputed here), never from a server answer; nothing while locked.
+   */
+  async showOwnKey() {
+    const identity = currentIdentity();
+    if (!identity) {
+      this.setData({ fingerprint: '', keyQr: '' });
+      return;
+    }
+    const publicKey = sm2PublicKey(identity.privateKey);
+    const keyQr = keyQrPayload({ user: identity.user, publicKey });
+    this.setData({ fingerprint: formatFingerprint(publicKey), keyQr });
+    const canvas: CanvasNode | null = await queryCanvas(
+      this as unknown as WechatMiniprogram.Page.TrivialInstance,
+      '#key-qr',
+    );
+    if (canvas) await drawQr(canvas, keyQr, KEY_QR_SIZE, pixelRatio());
+  },
+
+  async onVerify() {
+    if (!isUnlocked()) {
+      goUnlock();
+      return;
+    }
+    let scanned: string;
+    try {
+      const res = await wxCall<WechatMiniprogram.ScanCodeSuccessCallbackResult>(wx.scanCode, {
+        onlyFromCamera: true,
+        scanType: ['qrCode'],
+      });
+      scanned = res.result ?? '';
+    } catch {
+      return; // cancelled
+    }
+    let outcome: ScanOutcome;
+    try {
+      outcome = await verifyScan(scanned);
+    } catch (err) {
+      this.setData({ verifyText: errorText(err), verifyOk: false });
+      return;
+    }
+    const text = {
+      verified: t('verify_ok'),
+      mismatch: t('verify_mismatch'),
+      unknown: t('verify_unknown'),
+      not_a_key: t('verify_not_a_key'),
+      self: t('verify_self'),
+    }[outcome.result];
+    this.setData({ verifyText: text, verifyOk: outcome.result === 'verified' });
+    wx.showModal({ title: t('verify_title'), content: text, showCancel: false });
   },
 
   onToggleChange() {
@@ -195,7 +262,7 @@ Page<MeData, MeMethods>({
 
   onLock() {
     lock();
-    this.setData({ unlocked: false });
+    this.setData({ unlocked: false, fingerprint: '', keyQr: '' });
   },
 
   async onLogout() {
@@ -206,7 +273,7 @@ Page<MeData, MeMethods>({
       cancelText: t('modal_cancel'),
     });
     if (!choice.confirm) return;
-    signOut();
+    await signOut();
     goHome();
   },
 

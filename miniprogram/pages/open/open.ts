@@ -1,7 +1,9 @@
-import { formatTime, type Messages, messages, t } from '../../i18n';
+import { errorText, formatTime, type Messages, messages, t } from '../../i18n';
+import { acceptKey, startContactsOver } from '../../services/contacts';
 import {
   idFromLetterUrl,
   idFromQuery,
+  type KeyChange,
   type OpenedLetter,
   type OpenState,
   openLetter,
@@ -9,21 +11,25 @@ import {
 import { goHome, goRegister, goUnlock, PAGES } from '../../services/nav';
 import { wxCall } from '../../services/wxp';
 
+/** The states the state card draws (a changed key has its own screen). */
+type CardState = Exclude<OpenState, 'open' | 'key_changed'>;
+
 /** How each state is drawn by the state card. */
-const STATE_KIND: Record<Exclude<OpenState, 'open'>, string> = {
+const STATE_KIND: Record<CardState, string> = {
   locked: 'info',
   unregistered: 'info',
   not_for_you: 'warn',
   expired: 'empty',
   revoked: 'empty',
   tampered: 'error',
+  contacts: 'error',
   network: 'warn',
   invalid_link: 'warn',
   error: 'error',
 };
 
 /** The page data that shows `state` on the state card, in the current language. */
-function stateCard(state: Exclude<OpenState, 'open'>) {
+function stateCard(state: CardState) {
   return {
     state,
     stateKind: STATE_KIND[state],
@@ -38,6 +44,11 @@ interface OpenData {
   state: 'scan' | 'loading' | OpenState;
   id: string;
   letter: OpenedLetter | null;
+  /** The sender's key change waiting for the reader's decision (state `key_changed`). */
+  change: KeyChange | null;
+  changeText: string;
+  busy: boolean;
+  error: string;
   createdText: string;
   expiresText: string;
   opens: { name: string; at: string }[];
@@ -57,6 +68,8 @@ interface OpenMethods {
   onRegister(): void;
   onRetry(): void;
   onHome(): void;
+  onAcceptKey(): Promise<void>;
+  onContactsOver(): Promise<void>;
 }
 
 Page<OpenData, OpenMethods>({
@@ -66,6 +79,10 @@ Page<OpenData, OpenMethods>({
     state: 'loading',
     id: '',
     letter: null,
+    change: null,
+    changeText: '',
+    busy: false,
+    error: '',
     createdText: '',
     expiresText: '',
     opens: [],
@@ -123,8 +140,19 @@ Page<OpenData, OpenMethods>({
   },
 
   async load() {
-    this.setData({ state: 'loading' });
+    this.setData({ state: 'loading', error: '' });
     const result = await openLetter(this.data.id);
+    if (result.state === 'key_changed') {
+      // Nothing of the letter is decrypted, let alone shown, before the reader decides.
+      const { change } = result;
+      this.setData({
+        state: 'key_changed',
+        change,
+        changeText: t('state_key_changed_text', { name: change.name }),
+        letter: null,
+      });
+      return;
+    }
     if (result.state === 'open') {
       const { letter } = result;
       this.setData({
@@ -181,5 +209,35 @@ Page<OpenData, OpenMethods>({
 
   onHome() {
     goHome();
+  },
+
+  /** A contact book that cannot be opened (a reset key, say): start a new one, after a warning. */
+  async onContactsOver() {
+    const choice = await wxCall<WechatMiniprogram.ShowModalSuccessCallbackResult>(wx.showModal, {
+      title: t('contacts_over_title'),
+      content: t('contacts_over_text'),
+      confirmText: t('modal_start_over'),
+      cancelText: t('modal_cancel'),
+    });
+    if (!choice.confirm) return;
+    try {
+      await startContactsOver();
+      await this.load();
+    } catch (err) {
+      this.setData({ stateText: errorText(err) });
+    }
+  },
+
+  async onAcceptKey() {
+    const change = this.data.change;
+    if (!change || this.data.busy) return;
+    this.setData({ busy: true });
+    try {
+      await acceptKey(change.user, change.publicKey);
+      this.setData({ busy: false, change: null });
+      await this.load();
+    } catch (err) {
+      this.setData({ busy: false, error: errorText(err) });
+    }
   },
 });

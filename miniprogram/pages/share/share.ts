@@ -2,7 +2,7 @@ import { errorText, formatTime, type Messages, messages, t } from '../../i18n';
 import { idFromLetterUrl, letterUrl } from '../../services/letters';
 import { goHome } from '../../services/nav';
 import { privacyFailure } from '../../services/privacy';
-import { type CanvasNode, drawQr } from '../../services/qr';
+import { type CanvasNode, drawQr, pixelRatio, queryCanvas } from '../../services/qr';
 import { WxError, wxCall } from '../../services/wxp';
 import { DENIED_PATTERNS, QR_SIZE } from './config';
 
@@ -22,26 +22,6 @@ interface ShareMethods {
   drawCode(): Promise<void>;
   onSave(): Promise<void>;
   onDone(): void;
-}
-
-function pixelRatio(): number {
-  try {
-    return typeof wx.getWindowInfo === 'function'
-      ? wx.getWindowInfo().pixelRatio
-      : wx.getSystemInfoSync().pixelRatio;
-  } catch {
-    return 2;
-  }
-}
-
-function queryCanvas(page: WechatMiniprogram.Page.TrivialInstance): Promise<CanvasNode | null> {
-  return new Promise((resolve) => {
-    wx.createSelectorQuery()
-      .in(page)
-      .select('#qr')
-      .fields({ node: true, size: true })
-      .exec((res: { node?: CanvasNode }[]) => resolve(res?.[0]?.node ?? null));
-  });
 }
 
 Page<ShareData, ShareMethods>({
@@ -77,7 +57,7 @@ Page<ShareData, ShareMethods>({
   },
 
   async drawCode() {
-    const canvas = await queryCanvas(this as unknown as WechatMiniprogram.Page.TrivialInstance);
+    const canvas = await queryCanvas(this as unknown as WechatMiniprogram.Page.TrivialInstance, '#qr');
     if (!canvas) return;
     this.canvas = canvas;
     await drawQr(canvas, this.data.url, QR_SIZE, pixelRatio());

@@ -23,6 +23,8 @@ import {
   type HttpResponse,
   isApiError,
   type KeyBackupJson,
+  type KeyChange,
+  type KeysSetResponse,
   type ListEnvelopesResponse,
   type LookupResponse,
   type MeResponse,
@@ -108,13 +110,32 @@ export function setPhone(body: { code: string } | { phone: string }): Promise<Me
   return send(meContract.setPhone, { body });
 }
 
-/** `PUT /me/keys`: completes registration, or replaces the key backup. */
+/**
+ * `PUT /me/keys`: completes registration, or (with a statement signed by the current key) replaces
+ * the key or its backup. Answers the profile and a new token: older tokens stop working.
+ */
 export function setKeys(body: {
   name: string;
   publicKey: string;
   backup: KeyBackupJson;
-}): Promise<MeResponse> {
+  statement?: KeyChange;
+}): Promise<KeysSetResponse> {
   return send(meContract.setKeys, { body });
+}
+
+/** `POST /auth/logout`: revokes every token of this account, this one included. */
+export async function logout(): Promise<void> {
+  await send(authContract.logout, {}, false);
+}
+
+/** `GET /me/contacts`: the sealed contact book (base64url, null before the first write) and its counter. */
+export function getContacts(): Promise<{ blob: string | null; counter: number }> {
+  return send(meContract.contacts, {});
+}
+
+/** `PUT /me/contacts`: stores the next copy; 409 unless `counter` is the stored one plus 1. */
+export async function putContacts(blob: string, counter: number): Promise<void> {
+  await send(meContract.putContacts, { body: { blob, counter } });
 }
 
 /** `POST /recipients/lookup`: the user behind a name + phone, or null (one answer for every miss). */

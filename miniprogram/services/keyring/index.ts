@@ -11,10 +11,12 @@ import {
   DEFAULT_BACKUP_ITERATIONS,
   type Identity,
   type MeResponse,
+  signKeyChange,
 } from '../../lib';
 import * as api from '../api';
 import { createKeys, openBackup, sealBackup } from '../kdf';
-import { refreshProfile, rememberProfile, signIn } from '../session';
+import { whenRandomReady } from '../random';
+import { refreshProfile, rememberProfile, rememberToken, signIn } from '../session';
 import { currentIdentity, lock, setIdentity } from './state';
 
 export { currentIdentity, lock } from './state';
@@ -65,11 +67,16 @@ export async function register(
     if (phase === 'kdf') onStep('backup');
   });
   onStep('upload');
-  const updated = await api.setKeys({
+  const {
+    token,
+    expiresAt: _,
+    ...updated
+  } = await api.setKeys({
     name: input.name,
     publicKey: base64urlEncode(identity.publicKey),
     backup,
   });
+  rememberToken(token);
   rememberProfile(updated);
   setIdentity(identity);
   onStep('done');
@@ -89,23 +96,32 @@ export async function unlock(masterKey: string): Promise<Identity> {
   return identity;
 }
 
-/** Re-seals the (unlocked) private key under a new master key and replaces the server's backup. */
+/**
+ * Re-seals the (unlocked) private key under a new master key and replaces the server's backup,
+ * with a statement signed by the key itself: a login token alone cannot replace a backup.
+ */
 export async function changeMasterKey(
   newMasterKey: string,
   onStep: (step: KeyStep) => void = () => {},
 ): Promise<void> {
   const identity = requireIdentity();
   const profile = await signIn();
+  await whenRandomReady();
   onStep('backup');
   const backup = await sealBackup(identity, newMasterKey, iterations());
   onStep('upload');
-  rememberProfile(
-    await api.setKeys({
-      name: profile.user.name ?? '',
-      publicKey: base64urlEncode(identity.publicKey),
-      backup,
-    }),
-  );
+  const {
+    token,
+    expiresAt: _,
+    ...updated
+  } = await api.setKeys({
+    name: profile.user.name ?? '',
+    publicKey: base64urlEncode(identity.publicKey),
+    backup,
+    statement: signKeyChange({ old: identity, newPublicKey: identity.publicKey }),
+  });
+  rememberToken(token);
+  rememberProfile(updated);
   onStep('done');
 }
 

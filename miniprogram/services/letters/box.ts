@@ -5,6 +5,8 @@
  */
 import { errorText } from '../../i18n';
 import type { Box } from '../../lib';
+import { verifiedUsers } from '../contacts';
+import { isUnlocked } from '../keyring';
 import { goRegister } from '../nav';
 import { isRegistered, signIn } from '../session';
 import { listBox } from './index';
@@ -26,6 +28,11 @@ export interface BoxPage {
   setData(data: Partial<BoxData>): void;
 }
 
+/** The contacts verified in person, for the marks; none while locked (the book needs the key). */
+function verifiedNow(): Promise<ReadonlySet<string>> {
+  return isUnlocked() ? verifiedUsers() : Promise.resolve(new Set());
+}
+
 /** The list before its first load. */
 export function emptyBox(): BoxData {
   return { loading: true, items: [], nextCursor: null, error: '' };
@@ -40,8 +47,8 @@ export async function reloadBox(page: BoxPage, box: Box): Promise<void> {
       goRegister();
       return;
     }
-    const next = await listBox(box);
-    page.setData({ items: next.items.map((i) => letterRow(i, box)), nextCursor: next.nextCursor });
+    const [next, verified] = await Promise.all([listBox(box), verifiedNow()]);
+    page.setData({ items: next.items.map((i) => letterRow(i, box, verified)), nextCursor: next.nextCursor });
   } catch (err) {
     page.setData({ error: errorText(err) });
   } finally {
@@ -54,9 +61,9 @@ export async function loadMoreOfBox(page: BoxPage, box: Box): Promise<void> {
   if (!page.data.nextCursor || page.data.loading) return;
   page.setData({ loading: true });
   try {
-    const next = await listBox(box, page.data.nextCursor);
+    const [next, verified] = await Promise.all([listBox(box, page.data.nextCursor), verifiedNow()]);
     page.setData({
-      items: [...page.data.items, ...next.items.map((i) => letterRow(i, box))],
+      items: [...page.data.items, ...next.items.map((i) => letterRow(i, box, verified))],
       nextCursor: next.nextCursor,
     });
   } catch (err) {

@@ -2,6 +2,10 @@
  * Letters: resolving recipients, sealing and uploading, opening, listing and revoking — the flows
  * of sending and reading a letter on top of shared/protocol and the API client. Every outcome of opening a
  * letter is a named `OpenState` the page shows in words; nothing surfaces as a raw error.
+ *
+ * Every key the server hands out is checked against the contact book (services/contacts): sealing
+ * to a changed key is refused until the person accepted it, a letter signed by a changed sender key
+ * is not opened until then, and first contacts are pinned once a letter was sealed or opened.
  */
 import { config } from '../../config';
 import {
@@ -21,11 +25,16 @@ import {
   formatFingerprint,
   idFromLetterUrl as idFromUrlOf,
   isMifengError,
+  type KeyHistory,
+  type KeyTrust,
+  keyChangeKind,
   letterUrl as letterUrlOf,
   openEnvelope,
   sealEnvelope,
+  type TrustState,
 } from '../../lib';
 import * as api from '../api';
+import { ContactBookError, pinAll, trustOf } from '../contacts';
 import { isUnlocked, requireIdentity } from '../keyring';
 import { whenRandomReady } from '../random';
 import { isRegistered, maxExpiryDays, signIn } from '../session';
@@ -39,19 +48,71 @@ export interface RecipientDraft {
   user?: string;
   publicKey?: string;
   keyId?: string;
+  /** The key against the contact book (`found` only); absent while the private key is locked. */
+  trust?: TrustState;
+  /** For `changed`: the pinned key, and whether it was verified in person. */
+  pinnedKey?: string;
+  wasVerified?: boolean;
+  /** The key history the server served with the key (to tell a signed change from a reset). */
+  keyHistory?: KeyHistory;
 }
 
-/** Resolves one name + phone pair. */
+/** A key the contact book knows another key for, as the key-change screen shows it. */
+export interface KeyChange {
+  user: string;
+  name: string;
+  oldFingerprint: string;
+  newFingerprint: string;
+  /** The old key was verified in person: the mark is dropped with it. */
+  wasVerified: boolean;
+  /** `signed`: the old key vouched for the new one; `reset`: nothing did (a stronger warning). */
+  kind: 'signed' | 'reset';
+  /** The new key, to pin when the person accepts it. */
+  publicKey: string;
+}
+
+/** The trust fields of a draft for `trust`. */
+function trustFields(trust: KeyTrust): Pick<RecipientDraft, 'trust' | 'pinnedKey' | 'wasVerified'> {
+  if (trust.state !== 'changed') return { trust: trust.state };
+  return {
+    trust: 'changed',
+    pinnedKey: trust.contact?.publicKey,
+    wasVerified: trust.contact?.verified === true,
+  };
+}
+
+/** Checks a found recipient's key against the contact book (unchanged while locked). */
+export async function checkRecipient(draft: RecipientDraft): Promise<RecipientDraft> {
+  if (draft.status !== 'found' || !draft.user || !draft.publicKey || !isUnlocked()) return draft;
+  return { ...draft, ...trustFields(await trustOf(draft.user, draft.publicKey)) };
+}
+
+/** Resolves one name + phone pair, and checks the key the server named against the contact book. */
 export async function resolveRecipient(name: string, phone: string): Promise<RecipientDraft> {
   const found = await api.lookupRecipient(name.trim(), phone.trim());
   if (!found) return { name: name.trim(), phone: phone.trim(), status: 'missing' };
-  return {
+  return checkRecipient({
     name: found.name,
     phone: phone.trim(),
     status: 'found',
     user: found.user,
     publicKey: found.publicKey,
     keyId: found.keyId,
+    keyHistory: found.keyHistory,
+  });
+}
+
+/** What the key-change screen shows for a recipient whose key changed. */
+export function recipientKeyChange(draft: RecipientDraft): KeyChange | null {
+  if (draft.trust !== 'changed' || !draft.user || !draft.publicKey || !draft.pinnedKey) return null;
+  return {
+    user: draft.user,
+    name: draft.name,
+    oldFingerprint: formatFingerprint(base64urlDecode(draft.pinnedKey)),
+    newFingerprint: formatFingerprint(base64urlDecode(draft.publicKey)),
+    wasVerified: draft.wasVerified === true,
+    kind: keyChangeKind(draft.user, draft.pinnedKey, draft.publicKey, draft.keyHistory ?? []),
+    publicKey: draft.publicKey,
   };
 }
 
@@ -93,6 +154,15 @@ export class ExpiryError extends Error {
   readonly code = 'invalid_expiry';
 }
 
+/** Thrown by sealAndSend when a recipient's key is not the pinned one and was not accepted. */
+export class KeyChangedError extends Error {
+  readonly code = 'key_changed';
+  constructor(readonly user: string) {
+    super(`the key of ${user} changed and was not accepted`);
+    this.name = 'KeyChangedError';
+  }
+}
+
 /**
  * Seals the draft on this device (the private key must be unlocked) and uploads the envelope.
  * The expiry is computed from the same instant as `createdAt`, so "1 week" is exactly 7 × 24 h.
@@ -106,9 +176,14 @@ export async function sealAndSend(
   const now = new Date();
   const expiresAt = expiryDate(draft.expiry, now, draft.customDay);
   if (expiresAt === undefined) throw new ExpiryError('custom expiry out of range');
-  const recipients = draft.recipients
+  const found = draft.recipients
     .filter((r) => r.status === 'found' && r.user && r.publicKey && r.user !== sender.user)
-    .map((r) => ({ user: r.user!, publicKey: base64urlDecode(r.publicKey!) }));
+    .map((r) => ({ user: r.user!, publicKey: r.publicKey! }));
+  // Checked here again, against the book, whatever the page last showed.
+  for (const r of found) {
+    if ((await trustOf(r.user, r.publicKey)).state === 'changed') throw new KeyChangedError(r.user);
+  }
+  const recipients = found.map((r) => ({ user: r.user, publicKey: base64urlDecode(r.publicKey) }));
   const envelope = sealEnvelope(
     {
       sender,
@@ -121,17 +196,21 @@ export async function sealAndSend(
   ) as EnvelopeJson;
   const sealMs = Date.now() - started;
   const created = await api.createEnvelope(envelope);
+  // First contacts are pinned once the letter is out; a failure here must not hide that it was sent.
+  await pinAll(found).catch(() => {});
   return { ...created, sealMs, expiresAt: envelope.expiresAt };
 }
 
 /** The states the open page can be in: a closed letter's state (shared/api), or why else not. */
 export type OpenState =
   | 'open'
+  | 'key_changed'
   | 'locked'
   | 'unregistered'
   | 'not_for_you'
   | ClosedEnvelopeState
   | 'tampered'
+  | 'contacts'
   | 'network'
   | 'invalid_link'
   | 'error';
@@ -141,8 +220,12 @@ export interface OpenedLetter {
   content: string;
   remark: string;
   senderName: string;
+  /** The sender's masked phone (empty when they have none), beside the name. */
+  senderPhone: string;
   /** The sender's key fingerprint in groups of digits, to compare aloud. */
   senderFingerprint: string;
+  /** The sender's key is pinned and was verified in person. */
+  senderVerified: boolean;
   createdAt: string;
   expiresAt: string | null;
   /** True when the reader is the sender (the sent box reopening its own letter). */
@@ -150,15 +233,19 @@ export interface OpenedLetter {
   opens: { name: string; at: string }[];
 }
 
-export type OpenResult = { state: 'open'; letter: OpenedLetter } | { state: Exclude<OpenState, 'open'> };
+export type OpenResult =
+  | { state: 'open'; letter: OpenedLetter }
+  | { state: 'key_changed'; change: KeyChange }
+  | { state: Exclude<OpenState, 'open' | 'key_changed'> };
 
-function stateOfError(err: unknown): Exclude<OpenState, 'open'> {
+function stateOfError(err: unknown): Exclude<OpenState, 'open' | 'key_changed'> {
   if (api.isApiError(err)) {
     if (err.status === 0) return 'network';
     if (err.status === 404 || err.status === 403) return 'not_for_you';
     if (err.status === 410) return closedStateOf(err.code) ?? ENVELOPE_STATE.EXPIRED;
     return 'error';
   }
+  if (err instanceof ContactBookError) return 'contacts';
   if (isMifengError(err, 'NotARecipient')) return 'not_for_you';
   if (isMifengError(err, 'Expired')) return ENVELOPE_STATE.EXPIRED;
   if (
@@ -173,8 +260,10 @@ function stateOfError(err: unknown): Exclude<OpenState, 'open'> {
 }
 
 /**
- * Fetches and opens a letter: verifies the sender's signature against the key the server names
- * for them (shown as a fingerprint so people can check it), unwraps with our key, decrypts.
+ * Fetches and opens a letter: checks that the server answered with the letter asked for, signed in
+ * the name of the user it names as the sender; checks the sender's key against the contact book
+ * (a changed key stops here, before anything is decrypted); then verifies the signature, unwraps
+ * with our key, decrypts, and pins the sender on first contact.
  */
 export async function openLetter(id: string): Promise<OpenResult> {
   let fetched: Awaited<ReturnType<typeof api.getEnvelope>>;
@@ -185,22 +274,44 @@ export async function openLetter(id: string): Promise<OpenResult> {
   } catch (err) {
     return { state: stateOfError(err) };
   }
+  if (fetched.envelope.id !== id || fetched.envelope.sender !== fetched.sender.user)
+    return { state: 'tampered' };
   if (!isUnlocked()) return { state: 'locked' };
   const reader = requireIdentity();
+  const mine = fetched.envelope.sender === reader.user;
+  const sender = fetched.sender;
   try {
-    const senderPublicKey = base64urlDecode(fetched.sender.publicKey);
+    const senderPublicKey = base64urlDecode(sender.publicKey);
+    const trust = mine ? null : await trustOf(sender.user, sender.publicKey);
+    if (trust?.state === 'changed' && trust.contact) {
+      return {
+        state: 'key_changed',
+        change: {
+          user: sender.user,
+          name: sender.name,
+          oldFingerprint: formatFingerprint(base64urlDecode(trust.contact.publicKey)),
+          newFingerprint: formatFingerprint(senderPublicKey),
+          wasVerified: trust.contact.verified,
+          kind: keyChangeKind(sender.user, trust.contact.publicKey, sender.publicKey, sender.keyHistory),
+          publicKey: sender.publicKey,
+        },
+      };
+    }
     const { content, remark } = openEnvelope(fetched.envelope, { reader, senderPublicKey, now: new Date() });
+    if (trust?.state === 'new') await pinAll([sender]);
     return {
       state: 'open',
       letter: {
         id,
         content,
         remark,
-        senderName: fetched.sender.name,
+        senderName: sender.name,
+        senderPhone: sender.phoneMasked ?? '',
         senderFingerprint: formatFingerprint(senderPublicKey),
+        senderVerified: trust?.state === 'verified',
         createdAt: fetched.envelope.createdAt,
         expiresAt: fetched.envelope.expiresAt,
-        mine: fetched.envelope.sender === reader.user,
+        mine,
         opens: (fetched.opens ?? []).map((o) => ({ name: o.name, at: o.at })),
       },
     };

@@ -14,16 +14,34 @@ export interface LetterRow {
   /** Sent box: who opened it, filled on request. */
   opens: string[];
   opensLoaded: boolean;
+  /** Inbox: the sender is a contact verified in person. */
+  verified: boolean;
+  /** Inbox: the sender's masked phone, so two senders of one name are told apart. */
+  senderPhone: string;
 }
 
-export function letterRow(item: EnvelopeSummary, box: Box): LetterRow {
-  const others = item.recipients.filter((r) => r.user !== item.sender.user).map((r) => r.name);
+/** A name with the verified mark when `user` is a contact verified in person. */
+function marked(name: string, user: string, verified: ReadonlySet<string>): string {
+  return verified.has(user) ? `${name} ✓` : name;
+}
+
+/** `verified`: the users of the contact book verified in person (empty while locked). */
+export function letterRow(
+  item: EnvelopeSummary,
+  box: Box,
+  verified: ReadonlySet<string> = new Set(),
+): LetterRow {
+  const others = item.recipients
+    .filter((r) => r.user !== item.sender.user)
+    .map((r) => marked(r.name, r.user, verified));
   return {
     id: item.id,
     title:
       box === 'inbox'
         ? t('list_from', { name: item.sender.name })
         : t('list_to', { names: others.join('、') }),
+    verified: box === 'inbox' && verified.has(item.sender.user),
+    senderPhone: box === 'inbox' ? (item.sender.phoneMasked ?? '') : '',
     created: formatTime(item.createdAt),
     expiry: item.expiresAt ? t('list_expires', { date: formatTime(item.expiresAt) }) : t('list_permanent'),
     expiresAt: item.expiresAt,

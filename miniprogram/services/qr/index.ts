@@ -79,3 +79,28 @@ export function drawQr(canvas: CanvasNode, text: string, cssSize: number, pixelR
     });
   });
 }
+
+/** The screen's device pixel ratio (2 when WeChat does not say). */
+export function pixelRatio(): number {
+  try {
+    return typeof wx.getWindowInfo === 'function'
+      ? wx.getWindowInfo().pixelRatio
+      : wx.getSystemInfoSync().pixelRatio;
+  } catch {
+    return 2;
+  }
+}
+
+/** The node of the `<canvas type="2d">` matching `selector` on `page`, or null. */
+export function queryCanvas(
+  page: WechatMiniprogram.Page.TrivialInstance,
+  selector: string,
+): Promise<CanvasNode | null> {
+  return new Promise((resolve) => {
+    wx.createSelectorQuery()
+      .in(page)
+      .select(selector)
+      .fields({ node: true, size: true })
+      .exec((res: { node?: CanvasNode }[]) => resolve(res?.[0]?.node ?? null));
+  });
+}

@@ -34,10 +34,14 @@ async function login(): Promise<AuthResponse> {
   return api.loginWeChat(code);
 }
 
+/** Uses `token` from now on, and after a restart. */
+export function rememberToken(token: string): void {
+  api.setToken(token);
+  writeStorage(STORAGE.TOKEN, token);
+}
+
 async function freshLogin(): Promise<void> {
-  const auth = await login();
-  api.setToken(auth.token);
-  writeStorage(STORAGE.TOKEN, auth.token);
+  rememberToken((await login()).token);
 }
 
 api.onUnauthorized(freshLogin);
@@ -99,8 +103,13 @@ export function isRegistered(): boolean {
   return me?.user.registered === true;
 }
 
-/** Forgets the token and the profile and drops the private key. The next signIn starts over. */
-export function signOut(): void {
+/**
+ * Logs out: asks the server to revoke every token of this account (so a copy of the token taken
+ * from this phone stops working too), then forgets the token and the profile and drops the private
+ * key. Offline, the local part still happens. The next signIn starts over.
+ */
+export async function signOut(): Promise<void> {
+  if (api.getToken()) await api.logout().catch(() => {});
   lock();
   me = null;
   api.setToken(null);

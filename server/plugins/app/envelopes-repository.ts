@@ -85,6 +85,7 @@ export type ReadResult =
       body: string;
       senderId: string;
       senderName: string;
+      senderPhoneMasked: string | null;
       senderKeyId: string;
       isSender: boolean;
       opens?: { user: string; name: string; at: string }[];
@@ -130,7 +131,8 @@ interface ReadRow {
   expires_at: Date | string | null;
   revoked_at: Date | string | null;
   body: string | null;
-  sender_name: string | null;
+  sender_name: string;
+  sender_phone_masked: string | null;
   is_recipient: boolean;
   opened_at: Date | string | null;
 }
@@ -173,10 +175,12 @@ export function createEnvelopesRepository(prisma: Prisma) {
              AS ok
         ),
         e AS (
-          INSERT INTO envelopes (id, sender_id, sender_key_id, created_at, expires_at, received_at, body, size)
-          SELECT ${input.id}, ${input.senderId}, ${input.senderKeyId}, ${input.createdAt}, ${input.expiresAt},
-                 ${input.receivedAt}, ${input.body}, ${size}
-          FROM keys_ok WHERE keys_ok.ok
+          INSERT INTO envelopes (id, sender_id, sender_key_id, sender_name, sender_phone_masked,
+                                 created_at, expires_at, received_at, body, size)
+          SELECT ${input.id}, ${input.senderId}, ${input.senderKeyId}, s.name, s.phone_masked,
+                 ${input.createdAt}, ${input.expiresAt}, ${input.receivedAt}, ${input.body}, ${size}
+          FROM keys_ok JOIN users s ON s.id = ${input.senderId} AND s.name IS NOT NULL
+          WHERE keys_ok.ok
           ON CONFLICT (id) DO NOTHING
           RETURNING id
         )
@@ -219,10 +223,9 @@ export function createEnvelopesRepository(prisma: Prisma) {
     async read(id: string, readerId: string, now: Date): Promise<ReadResult> {
       const [row] = await prisma.$queryRaw<ReadRow[]>`
         WITH target AS (
-          SELECT e.sender_id, e.sender_key_id, e.expires_at, e.revoked_at, e.body, u.name AS sender_name,
-                 (r.user_id IS NOT NULL) AS is_recipient, r.opened_at
+          SELECT e.sender_id, e.sender_key_id, e.expires_at, e.revoked_at, e.body, e.sender_name,
+                 e.sender_phone_masked, (r.user_id IS NOT NULL) AS is_recipient, r.opened_at
           FROM envelopes e
-          JOIN users u ON u.id = e.sender_id
           LEFT JOIN envelope_recipients r ON r.envelope_id = e.id AND r.user_id = ${readerId}
           WHERE e.id = ${id}
         ),
@@ -250,7 +253,8 @@ export function createEnvelopesRepository(prisma: Prisma) {
         kind: 'ok',
         body: row.body,
         senderId: row.sender_id,
-        senderName: row.sender_name ?? '',
+        senderName: row.sender_name,
+        senderPhoneMasked: row.sender_phone_masked,
         senderKeyId: row.sender_key_id,
         isSender,
       };
@@ -299,7 +303,8 @@ export function createEnvelopesRepository(prisma: Prisma) {
           createdAt: true,
           expiresAt: true,
           revokedAt: true,
-          sender: { select: { name: true } },
+          senderName: true,
+          senderPhoneMasked: true,
           recipients: {
             orderBy: { position: 'asc' },
             select: { userId: true, user: { select: { name: true } } },
@@ -311,7 +316,7 @@ export function createEnvelopesRepository(prisma: Prisma) {
       return {
         items: page.map((r) => ({
           id: r.id,
-          sender: { user: r.senderId, name: r.sender.name ?? '' },
+          sender: { user: r.senderId, name: r.senderName, phoneMasked: r.senderPhoneMasked },
           recipients: r.recipients.map((p) => ({ user: p.userId, name: p.user.name ?? '' })),
           createdAt: r.createdAt.toISOString(),
           expiresAt: r.expiresAt ? r.expiresAt.toISOString() : null,

@@ -1,17 +1,22 @@
 /**
- * `fastify.usersRepository`: every query about users and their keys.
+ * `fastify.usersRepository`: every query about users, their keys, key history, backups and
+ * contact books.
  *
  * Phone numbers arrive here already normalized and hashed (HMAC-SM3 with PHONE_PEPPER); the number
  * itself never reaches the database. Public keys are kept after rotation (`retiredAt` set), so
- * envelopes signed with an older key still verify.
+ * envelopes signed with an older key still verify; every backup is kept, so they still open; every
+ * event that made a key current is kept with its statement, so phones can check the chain.
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { User } from '../../../shared/api/common';
+import { KEY_EVENT, type KeyEventKind, type KeyHistory, MAX_KEY_HISTORY } from '../../../shared/api/keys';
+import type { BackupRecord, ContactBook } from '../../../shared/api/me';
 import { base64urlEncode } from '../../../shared/encoding';
 import { MifengError } from '../../../shared/errors';
-import type { KeyBackup } from '../../../shared/protocol';
+import type { KeyBackup, KeyChange } from '../../../shared/protocol';
+import { sql } from '../external/prisma';
 import { appendLogLeaf } from './transparency-log';
 
 /** A user row in the shape routes need. */
@@ -21,6 +26,10 @@ export interface UserRecord {
   phoneMasked: string | null;
   hasPhone: boolean;
   currentKeyId: string | null;
+  /** Tokens issued under another version are revoked. */
+  tokenVersion: number;
+  /** `at` of the last key-change statement accepted. */
+  lastStatementAt: Date | null;
 }
 
 /** A key row. */
@@ -37,6 +46,21 @@ export interface PhoneHolder {
   name: string | null;
   keyId: string | null;
   publicKey: Uint8Array | null;
+  keyHistory: KeyHistory;
+}
+
+/** What `setKeys` records: the key, its backup, and how it became (or stays) current. */
+export interface KeyUpdate {
+  name: string;
+  keyId: string;
+  publicKey: Uint8Array;
+  backup: KeyBackup;
+  /** The statement that vouched for it (null at registration and reset). */
+  statement: KeyChange | null;
+  /** The history event to record, or null when the key stays the same (new backup or name). */
+  event: KeyEventKind | null;
+  /** The current key this update replaces (null at registration): compare-and-set. */
+  replaces: string | null;
 }
 
 /** Whether a user has finished registering: name, phone and a current key. */
@@ -64,7 +88,15 @@ function isUniqueViolation(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2002';
 }
 
-const userSelect = { id: true, name: true, phoneMasked: true, phoneHash: true, currentKeyId: true } as const;
+const userSelect = {
+  id: true,
+  name: true,
+  phoneMasked: true,
+  phoneHash: true,
+  currentKeyId: true,
+  tokenVersion: true,
+  lastStatementAt: true,
+} as const;
 
 function toRecord(row: {
   id: string;
@@ -72,6 +104,8 @@ function toRecord(row: {
   phoneMasked: string | null;
   phoneHash: Uint8Array | null;
   currentKeyId: string | null;
+  tokenVersion: number;
+  lastStatementAt: Date | null;
 }): UserRecord {
   return {
     id: row.id,
@@ -79,7 +113,42 @@ function toRecord(row: {
     phoneMasked: row.phoneMasked,
     hasPhone: row.phoneHash !== null,
     currentKeyId: row.currentKeyId,
+    tokenVersion: row.tokenVersion,
+    lastStatementAt: row.lastStatementAt,
   };
+}
+
+/** A history event as the history subquery returns it (JSON, so timestamps are text). */
+interface HistoryRow {
+  key_id: string;
+  public_key: string;
+  kind: KeyEventKind;
+  at: string;
+  statement: KeyChange | null;
+}
+
+/**
+ * The newest MAX_KEY_HISTORY events of the user `userId` names, oldest first, as one JSON array:
+ * a subquery, so a lookup stays one statement.
+ */
+function historyQuery(userId: ReturnType<typeof sql> | string) {
+  return sql`
+    SELECT coalesce(json_agg(h ORDER BY h.id), '[]'::json) FROM (
+      SELECT ke.id, ke.key_id, encode(hk.public_key, 'hex') AS public_key, ke.kind, ke.at, ke.statement
+      FROM key_events ke JOIN user_keys hk ON hk.key_id = ke.key_id
+      WHERE ke.user_id = ${userId}
+      ORDER BY ke.id DESC LIMIT ${MAX_KEY_HISTORY}) h`;
+}
+
+function toHistory(rows: HistoryRow[] | string): KeyHistory {
+  const list: HistoryRow[] = typeof rows === 'string' ? JSON.parse(rows) : rows;
+  return list.map((row) => ({
+    keyId: row.key_id,
+    publicKey: base64urlEncode(Buffer.from(row.public_key, 'hex')),
+    kind: row.kind,
+    at: new Date(row.at).toISOString(),
+    statement: row.kind === KEY_EVENT.SIGNED_CHANGE ? row.statement : null,
+  }));
 }
 
 declare module 'fastify' {
@@ -132,61 +201,144 @@ export function createUsersRepository(prisma: Prisma) {
     },
 
     /**
-     * Sets the name and the current key. A new key retires the previous one (kept for old
-     * signatures); the same key again just replaces its backup (a changed master key).
+     * Sets the name, the current key and its backup, in one transaction: the backup is added to
+     * the user's backups (none is ever overwritten), the event (if any) to the key history, a
+     * replaced key is retired, and a changed key bumps the token version. `KeyChangeStale` when
+     * the current key is no longer `update.replaces` (a concurrent change won).
      */
-    async setKeys(
-      id: string,
-      input: { name: string; keyId: string; publicKey: Uint8Array; backup: KeyBackup },
-    ): Promise<UserRecord> {
+    async setKeys(id: string, update: KeyUpdate): Promise<UserRecord> {
       return prisma.$transaction(async (tx) => {
         const user = await tx.user.findUnique({ where: { id }, select: userSelect });
         if (!user) throw new MifengError('Unauthorized');
         if (!user.phoneHash) throw new MifengError('PhoneRequired');
         const existing = await tx.userKey.findUnique({
-          where: { keyId: input.keyId },
+          where: { keyId: update.keyId },
           select: { userId: true },
         });
         if (existing && existing.userId !== id)
           throw new MifengError('Conflict', 'this public key belongs to another user');
+        const changed = update.replaces !== update.keyId;
+        const switched = await tx.user.updateMany({
+          where: { id, currentKeyId: update.replaces },
+          data: {
+            name: update.name,
+            currentKeyId: update.keyId,
+            ...(update.statement ? { lastStatementAt: new Date(update.statement.at) } : {}),
+            ...(changed && update.replaces ? { tokenVersion: { increment: 1 } } : {}),
+          },
+        });
+        if (switched.count === 0) throw new MifengError('KeyChangeStale', 'your key changed meanwhile');
         const now = new Date();
-        if (user.currentKeyId !== input.keyId) {
-          // A key becomes current only with its event in the log, in this same transaction. A
-          // replacement without a statement signed by the previous key is logged as a reset.
+        if (update.event) {
+          // A key becomes current only with its event in the transparency log, in this transaction.
           await appendLogLeaf(tx, {
             userId: id,
-            publicKey: base64urlEncode(input.publicKey),
-            keyId: input.keyId,
-            kind: user.currentKeyId ? 'reset' : 'register',
+            publicKey: base64urlEncode(update.publicKey),
+            keyId: update.keyId,
+            kind: update.event,
             time: now.toISOString(),
+            ...(update.event === KEY_EVENT.SIGNED_CHANGE && update.statement
+              ? { statement: update.statement }
+              : {}),
           });
         }
         if (existing) {
           await tx.userKey.update({
-            where: { keyId: input.keyId },
-            data: { backup: input.backup, retiredAt: null },
+            where: { keyId: update.keyId },
+            data: { backup: update.backup, retiredAt: null },
           });
         } else {
           await tx.userKey.create({
             data: {
-              keyId: input.keyId,
+              keyId: update.keyId,
               userId: id,
-              publicKey: Uint8Array.from(input.publicKey),
-              backup: input.backup,
+              publicKey: Uint8Array.from(update.publicKey),
+              backup: update.backup,
             },
           });
         }
-        if (user.currentKeyId && user.currentKeyId !== input.keyId) {
-          await tx.userKey.update({ where: { keyId: user.currentKeyId }, data: { retiredAt: now } });
+        if (changed && update.replaces) {
+          await tx.userKey.update({ where: { keyId: update.replaces }, data: { retiredAt: now } });
         }
-        return toRecord(
-          await tx.user.update({
-            where: { id },
-            data: { name: input.name, currentKeyId: input.keyId },
-            select: userSelect,
-          }),
-        );
+        const statement = update.statement ?? undefined;
+        await tx.keyBackup.create({
+          data: { userId: id, keyId: update.keyId, backup: update.backup, statement, createdAt: now },
+        });
+        if (update.event) {
+          await tx.keyEvent.create({
+            data: {
+              userId: id,
+              keyId: update.keyId,
+              kind: update.event,
+              statement: update.event === KEY_EVENT.SIGNED_CHANGE ? statement : undefined,
+              at: now,
+            },
+          });
+        }
+        return toRecord(await tx.user.findUniqueOrThrow({ where: { id }, select: userSelect }));
       });
+    },
+
+    /** Revokes every token of the user issued so far. */
+    async revokeTokens(id: string): Promise<void> {
+      await prisma.user.update({ where: { id }, data: { tokenVersion: { increment: 1 } } });
+    },
+
+    /** The user's key history (the newest MAX_KEY_HISTORY events, oldest first). */
+    async keyHistory(userId: string): Promise<KeyHistory> {
+      const [row] = await prisma.$queryRaw<{ history: HistoryRow[] | string }[]>`
+        SELECT (${historyQuery(userId)}) AS history`;
+      return toHistory(row?.history ?? []);
+    },
+
+    /** Every backup the user stored, newest first, with the key each one seals. */
+    async backups(userId: string): Promise<BackupRecord[]> {
+      const rows = await prisma.keyBackup.findMany({
+        where: { userId },
+        orderBy: { id: 'desc' },
+        select: { keyId: true, backup: true, createdAt: true, key: { select: { publicKey: true } } },
+      });
+      return rows.map((row) => ({
+        keyId: row.keyId,
+        publicKey: base64urlEncode(new Uint8Array(row.key.publicKey)),
+        backup: row.backup as KeyBackup,
+        at: row.createdAt.toISOString(),
+      }));
+    },
+
+    /** The user's sealed contact book, or no blob and counter 0 before the first write. */
+    async contactBook(userId: string): Promise<ContactBook> {
+      const row = await prisma.contactBook.findUnique({
+        where: { userId },
+        select: { blob: true, counter: true },
+      });
+      return row
+        ? { blob: base64urlEncode(new Uint8Array(row.blob)), counter: row.counter }
+        : { blob: null, counter: 0 };
+    },
+
+    /**
+     * Stores the contact book if `counter` is the stored counter plus 1, in one statement
+     * (compare-and-set); `ContactsStale` otherwise, the stored one unchanged.
+     */
+    async putContactBook(userId: string, blob: Uint8Array, counter: number): Promise<void> {
+      const bytes = Uint8Array.from(blob);
+      // The first write creates the row; any later one updates it only from counter - 1.
+      const written =
+        counter === 1
+          ? await prisma.$executeRaw`
+              INSERT INTO contact_books (user_id, blob, counter, updated_at)
+              VALUES (${userId}, ${bytes}, 1, now()) ON CONFLICT (user_id) DO NOTHING`
+          : await prisma.$executeRaw`
+              UPDATE contact_books SET blob = ${bytes}, counter = ${counter}, updated_at = now()
+              WHERE user_id = ${userId} AND counter = ${counter - 1}`;
+      if (written === 0) {
+        const stored = await this.contactBook(userId);
+        throw new MifengError(
+          'ContactsStale',
+          `stored counter is ${stored.counter}, so send ${stored.counter + 1}`,
+        );
+      }
     },
 
     /** A key by id (current or retired), or null. */
@@ -214,9 +366,15 @@ export function createUsersRepository(prisma: Prisma) {
       // Exactly one statement whatever is found (no follow-up relation query), so a phone that is
       // registered and one that is not cost the same.
       const [row] = await prisma.$queryRaw<
-        { id: string; name: string | null; key_id: string | null; public_key: Uint8Array | null }[]
+        {
+          id: string;
+          name: string | null;
+          key_id: string | null;
+          public_key: Uint8Array | null;
+          history: HistoryRow[] | string;
+        }[]
       >`
-        SELECT u.id, u.name, k.key_id, k.public_key
+        SELECT u.id, u.name, k.key_id, k.public_key, (${historyQuery(sql`u.id`)}) AS history
         FROM users u LEFT JOIN user_keys k ON k.key_id = u.current_key_id
         WHERE u.phone_hash = ${Uint8Array.from(phoneHash)}`;
       if (!row) return null;
@@ -225,6 +383,7 @@ export function createUsersRepository(prisma: Prisma) {
         name: row.name,
         keyId: row.key_id,
         publicKey: row.public_key ? new Uint8Array(row.public_key) : null,
+        keyHistory: toHistory(row.history),
       };
     },
   };

@@ -15,6 +15,8 @@ export type AuditEvent =
   | 'login'
   | 'phone_set'
   | 'key_set'
+  | 'logout'
+  | 'contacts_set'
   | 'envelope_revoked'
   | 'quota_exceeded'
   | 'rate_limited';

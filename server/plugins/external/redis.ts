@@ -3,7 +3,7 @@
  * across instances), else `null`. Quits in `onClose`.
  */
 import fp from 'fastify-plugin';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -20,6 +20,8 @@ export default fp(
     }
     // Fail fast when Redis is down, so requests are not held up (rate limits then count per
     // instance, see rate-limit-store.ts); a command on a half-dead connection gives up after 1 s.
+    // Imported only when configured: a start without Redis does not load the client.
+    const { Redis } = await import('ioredis');
     const redis = new Redis(url, {
       connectTimeout: 1000,
       commandTimeout: 1000,

@@ -1,4 +1,8 @@
-/** `POST /api/v1/auth/wechat` and `POST /api/v1/auth/dev`: sign in, get a bearer token. */
+/**
+ * `POST /api/v1/auth/wechat` and `POST /api/v1/auth/dev`: sign in, get a short-lived bearer token
+ * (the mini program renews it the same way, with a fresh `wx.login` code); `POST /auth/logout`
+ * revokes every token of the account.
+ */
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { authContract } from '../../../shared/api/auth';
@@ -11,7 +15,7 @@ const auth: FastifyPluginAsyncZod = async (fastify) => {
     const user = await fastify.usersRepository.findOrCreateByOpenid(openid);
     fastify.audit(request, 'login', { user: user.id, method });
     const api = toApiUser(user);
-    return { token: fastify.issueToken(user.id), user: api, registered: api.registered };
+    return { ...fastify.issueToken(user.id, user.tokenVersion), user: api, registered: api.registered };
   };
 
   fastify.route({
@@ -30,6 +34,20 @@ const auth: FastifyPluginAsyncZod = async (fastify) => {
     handler: async (request) => {
       if (!fastify.config.DEV_LOGIN) throw new MifengError('NotFound');
       return signIn(request, 'dev', `dev:${request.body.openid}`);
+    },
+  });
+
+  fastify.route({
+    ...contractRoute(authContract.logout, {
+      tags: ['auth'],
+      security: [{ bearerAuth: [] }],
+      description: 'Revokes every token of your account (this one too), on every server instance.',
+    }),
+    onRequest: fastify.authenticate,
+    handler: async (request, reply) => {
+      await fastify.usersRepository.revokeTokens(request.userId);
+      fastify.audit(request, 'logout');
+      return reply.code(204).send();
     },
   });
 };

@@ -88,21 +88,27 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
     ...contractRoute(envelopesContract.get, {
       ...secured,
       description:
-        'The envelope as uploaded, with the key that signed it. 404 unless you are its sender or a recipient; ' +
+        "The envelope as uploaded, with the sender's name and masked phone as of sending, the key " +
+        'that signed it and their key history. 404 unless you are its sender or a recipient; ' +
         '410 once expired (`expired`) or revoked (`revoked`). The sender also gets who opened it.',
     }),
     handler: async (request, reply) => {
       const found = await fastify.envelopesRepository.read(request.params.id, request.userId, new Date());
       if (found.kind === 'not_found') throw new MifengError('NotFound');
       if (found.kind !== 'ok') throw new MifengError(CLOSED_STATE_ERROR[found.kind]);
-      const publicKey = await fastify.signatures.publicKey(found.senderKeyId);
+      const [publicKey, keyHistory] = await Promise.all([
+        fastify.signatures.publicKey(found.senderKeyId),
+        fastify.usersRepository.keyHistory(found.senderId),
+      ]);
       if (!publicKey) throw new MifengError('Internal', 'sender key missing');
       const log = await fastify.transparencyLog.keyInclusion(found.senderKeyId);
       const sender = {
         user: found.senderId,
         name: found.senderName,
+        phoneMasked: found.senderPhoneMasked,
         publicKey,
         keyId: found.senderKeyId,
+        keyHistory,
         ...(log ? { log } : {}),
       };
       const opens = found.opens ? `,"opens":${JSON.stringify(found.opens)}` : '';

@@ -1,14 +1,34 @@
-/** `GET /api/v1/me`, `POST /api/v1/me/phone`, `PUT /api/v1/me/keys`: the signed-in user. */
+/**
+ * `/api/v1/me*`: the signed-in user's profile, phone, keys (set, change, reset, history and every
+ * backup) and sealed contact book.
+ *
+ * Key changes: the first key needs nothing more; after that every `PUT /me/keys` carries a
+ * key-change statement by the current key (docs/protocol.md §10), checked here against the key
+ * on record, the server's clock and the last statement accepted. `POST /me/keys/reset` needs no
+ * statement but a session that signed in with WeChat within KEY_RESET_WINDOW_MS. A changed key
+ * revokes every older token; the answer carries the caller's new one.
+ */
+
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { MeResponse } from '../../../shared/api/me';
-import { meContract } from '../../../shared/api/me';
+import { MAX_CLOCK_SKEW_MS } from '../../../shared/api/common';
+import { KEY_EVENT } from '../../../shared/api/keys';
+import type { KeysSetResponse, MeResponse } from '../../../shared/api/me';
+import { KEY_RESET_WINDOW_MS, meContract } from '../../../shared/api/me';
 import { sm2IsValidPublicKey } from '../../../shared/crypto';
 import { base64urlDecode, base64urlEncode } from '../../../shared/encoding';
 import { MifengError } from '../../../shared/errors';
-import { keyId, parseKeyBackup } from '../../../shared/protocol';
+import { type KeyChange, keyId, parseKeyBackup, verifyKeyChange } from '../../../shared/protocol';
 import { phoneFromWeChat } from '../../phone';
-import { toApiUser, type UserRecord } from '../../plugins/app/users-repository';
+import { type KeyUpdate, toApiUser, type UserRecord } from '../../plugins/app/users-repository';
 import { contractRoute } from '../_contract';
+
+/** The new key of a `PUT /me/keys` or reset body, checked: a point on the curve. */
+function newKey(publicKey: string): { keyId: string; publicKey: Uint8Array } {
+  const key = base64urlDecode(publicKey);
+  if (!sm2IsValidPublicKey(key)) throw new MifengError('InvalidPublicKey');
+  return { keyId: keyId(key), publicKey: key };
+}
 
 const me: FastifyPluginAsyncZod = async (fastify) => {
   fastify.addHook('onRequest', fastify.authenticate);
@@ -25,9 +45,46 @@ const me: FastifyPluginAsyncZod = async (fastify) => {
     };
   };
 
+  const me = async (request: FastifyRequest): Promise<UserRecord> => {
+    const user = await fastify.usersRepository.findById(request.userId);
+    if (!user) throw new MifengError('Unauthorized');
+    return user;
+  };
+
+  /** Records the update and answers the profile with a token under the (maybe bumped) version. */
+  const applyKeys = async (request: FastifyRequest, update: KeyUpdate): Promise<KeysSetResponse> => {
+    const user = await fastify.usersRepository.setKeys(request.userId, update);
+    fastify.audit(request, 'key_set', { keyId: update.keyId, kind: update.event ?? 'same-key' });
+    const issued = fastify.issueToken(user.id, user.tokenVersion, request.session.loginAt);
+    return { ...(await profile(user)), ...issued };
+  };
+
+  /** Why `statement` cannot change `user`'s key to `next`, as a coded error; nothing when it can. */
+  const checkStatement = async (user: UserRecord, statement: KeyChange | undefined, next: Uint8Array) => {
+    if (!statement) throw new MifengError('KeyChangeRequired');
+    const current = user.currentKeyId ? await fastify.usersRepository.findKey(user.currentKeyId) : null;
+    if (!current || statement.oldKey !== current.keyId) {
+      throw new MifengError('KeyChangeStale', 'oldKey is not your current key');
+    }
+    const expected = { user: user.id, oldPublicKey: current.publicKey, newPublicKey: next };
+    if (!verifyKeyChange(statement, expected)) {
+      throw new MifengError(
+        'KeyChangeInvalid',
+        'the statement is not signed by your current key for this key',
+      );
+    }
+    const at = Date.parse(statement.at);
+    if (Math.abs(at - Date.now()) > MAX_CLOCK_SKEW_MS) {
+      throw new MifengError('KeyChangeInvalid', 'at is too far from the server clock');
+    }
+    if (user.lastStatementAt && at <= user.lastStatementAt.getTime()) {
+      throw new MifengError('KeyChangeStale', 'at is not later than your last statement');
+    }
+  };
+
   fastify.route({
     ...contractRoute(meContract.get, secured),
-    handler: async (request) => profile(await fastify.usersRepository.findById(request.userId)),
+    handler: async (request) => profile(await me(request)),
   });
 
   fastify.route({
@@ -58,20 +115,94 @@ const me: FastifyPluginAsyncZod = async (fastify) => {
   fastify.route({
     ...contractRoute(meContract.setKeys, {
       ...secured,
-      description: 'Completes registration, or rotates the key pair (old public keys are kept).',
+      description:
+        'Registers the first key; after that changes the key, the backup or the name, each with a ' +
+        'key-change statement signed by the current key. A new key revokes older tokens.',
     }),
     handler: async (request) => {
-      const { name, publicKey, backup } = request.body;
-      const key = base64urlDecode(publicKey);
-      if (!sm2IsValidPublicKey(key)) throw new MifengError('InvalidPublicKey');
-      const user = await fastify.usersRepository.setKeys(request.userId, {
+      const { name, backup, statement } = request.body;
+      const key = newKey(request.body.publicKey);
+      const user = await me(request);
+      if (user.currentKeyId) await checkStatement(user, statement, key.publicKey);
+      else if (statement) throw new MifengError('KeyChangeInvalid', 'there is no key yet to sign a change');
+      const event = !user.currentKeyId
+        ? KEY_EVENT.REGISTER
+        : user.currentKeyId === key.keyId
+          ? null
+          : KEY_EVENT.SIGNED_CHANGE;
+      return applyKeys(request, {
         name,
-        keyId: keyId(key),
-        publicKey: key,
+        ...key,
         backup: parseKeyBackup(backup),
+        statement: statement ?? null,
+        event,
+        replaces: user.currentKeyId,
       });
-      fastify.audit(request, 'key_set', { keyId: user.currentKeyId ?? '' });
-      return profile(user);
+    },
+  });
+
+  fastify.route({
+    ...contractRoute(meContract.resetKeys, {
+      ...secured,
+      description:
+        'A new key without a statement (the old one is lost), only within a few minutes of a WeChat ' +
+        'sign-in. Recorded as a reset in the key history; revokes older tokens.',
+    }),
+    handler: async (request) => {
+      if (Date.now() - request.session.loginAt.getTime() > KEY_RESET_WINDOW_MS) {
+        throw new MifengError('FreshLoginRequired');
+      }
+      const { name, backup } = request.body;
+      const key = newKey(request.body.publicKey);
+      const user = await me(request);
+      if (user.currentKeyId === key.keyId) {
+        throw new MifengError('Conflict', 'this is already your key: a reset needs a new one');
+      }
+      return applyKeys(request, {
+        name,
+        ...key,
+        backup: parseKeyBackup(backup),
+        statement: null,
+        event: user.currentKeyId ? KEY_EVENT.RESET : KEY_EVENT.REGISTER,
+        replaces: user.currentKeyId,
+      });
+    },
+  });
+
+  fastify.route({
+    ...contractRoute(meContract.keys, {
+      ...secured,
+      description: 'Your key history and every backup you stored, so letters sealed to old keys still open.',
+    }),
+    handler: async (request) => {
+      const [history, backups] = await Promise.all([
+        fastify.usersRepository.keyHistory(request.userId),
+        fastify.usersRepository.backups(request.userId),
+      ]);
+      return { history, backups };
+    },
+  });
+
+  fastify.route({
+    ...contractRoute(meContract.contacts, {
+      ...secured,
+      description: 'Your contact book, sealed on your phone (the server cannot read it), and its counter.',
+    }),
+    preHandler: fastify.requireRegistered,
+    handler: async (request) => fastify.usersRepository.contactBook(request.userId),
+  });
+
+  fastify.route({
+    ...contractRoute(meContract.putContacts, {
+      ...secured,
+      description: 'Replaces the sealed contact book; `counter` must be the stored one plus 1 (else 409).',
+    }),
+    preHandler: fastify.requireRegistered,
+    handler: async (request) => {
+      const { blob, counter } = request.body;
+      await fastify.usersRepository.putContactBook(request.userId, base64urlDecode(blob), counter);
+      fastify.audit(request, 'contacts_set', { counter: String(counter) });
+      return { counter };
     },
   });
 };

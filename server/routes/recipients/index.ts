@@ -1,5 +1,6 @@
 /**
- * `POST /api/v1/recipients/lookup`: name + phone → a registered user and their current key.
+ * `POST /api/v1/recipients/lookup`: name + phone → a registered user, their current key and its
+ * history (in the same statement).
  *
  * Unregistered phones, name mismatches and users without a key get the same 404 body, and every
  * lookup does the same work (hash, one indexed query by phone hash, a constant-time compare of
@@ -48,6 +49,7 @@ const recipients: FastifyPluginAsyncZod = async (fastify) => {
         name: holder.name,
         publicKey: base64urlEncode(holder.publicKey),
         keyId: holder.keyId,
+        keyHistory: holder.keyHistory,
         ...(log ? { log } : {}),
       };
     },

@@ -164,7 +164,8 @@ describe('the inbox and sent pages page through the letters', () => {
   }
 
   it("B's inbox shows one page, loads the rest at the bottom, and no more after the last", async () => {
-    const inbox = await pageThrough(b, 'inbox', `来自 ${A.name}`);
+    // The sender's name with their masked phone (the last four digits), so namesakes differ.
+    const inbox = await pageThrough(b, 'inbox', `来自 ${A.name}*******${A.phone.slice(-4)}`);
     // A writes once more; B pulls down and sees it on top.
     await send(sent.length + 1);
     await pullDown(b, inbox, 'inbox');

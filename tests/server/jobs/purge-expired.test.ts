@@ -26,6 +26,7 @@ forEachDatabase((target) => {
             id,
             senderId: 'sender',
             senderKeyId: 'k',
+            senderName: 'Alice',
             createdAt: new Date(now.getTime() - 48 * HOUR),
             expiresAt: fields.expiresAt ?? null,
             revokedAt: fields.revokedAt ?? null,

@@ -1,4 +1,7 @@
-/** `/envelopes`: pagination, key rotation after sending, access rules, revoke, query validation. */
+/**
+ * `/envelopes`: pagination, key rotation after sending, access rules, revoke, query validation, and
+ * the sender's name and masked phone kept as they were at sending.
+ */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { GetEnvelopeResponse, ListEnvelopesResponse } from '../../../shared/api';
@@ -6,7 +9,16 @@ import { ENVELOPE_PAGE_SIZE } from '../../../shared/api';
 import { base64urlEncode } from '../../../shared/encoding';
 import { generateIdentity } from '../../../shared/protocol';
 import { forEachDatabase, useDatabase } from '../databases';
-import { registerUser, sealFor, type TestUser, testConfig, uploadKeys, useServer } from '../helper';
+import {
+  changeKeys,
+  registerUser,
+  sealFor,
+  sendLetter,
+  type TestUser,
+  testConfig,
+  uploadKeys,
+  useServer,
+} from '../helper';
 
 forEachDatabase((target) => {
   describe('envelopes', () => {
@@ -73,7 +85,14 @@ forEachDatabase((target) => {
     it('after the sender rotates keys, old envelopes come with the key that signed them', async () => {
       const old = sent[0]!;
       const oldKey = base64urlEncode(alice.identity.publicKey);
-      await uploadKeys(server(), alice.token, 'Alice', generateIdentity(alice.id));
+      const changed = await uploadKeys(
+        server(),
+        alice.token,
+        'Alice',
+        generateIdentity(alice.id),
+        alice.identity,
+      );
+      alice.token = changed.token;
       const got = await server().request<GetEnvelopeResponse>('GET', `/api/v1/envelopes/${old}`, {
         token: bob.token,
       });
@@ -128,6 +147,40 @@ forEachDatabase((target) => {
       });
       const all = list.body.items.concat();
       assert.ok(all.some((i) => i.id === id && i.state === 'revoked') || list.body.nextCursor);
+    });
+
+    it("letters keep the sender's name and masked phone of the day they were sent", async () => {
+      const carol = await registerUser(server(), { name: 'Carol', phone: '13812345678' });
+      const dave = await registerUser(server(), { name: 'Dave' });
+      const before = sealFor(carol, [dave]);
+      assert.equal((await sendLetter(server(), carol, before)).id, before.id);
+      await changeKeys(server(), carol, carol.identity, 'Carol Renamed');
+      const after = sealFor(carol, [dave]);
+      await sendLetter(server(), carol, after);
+
+      const senderOf = async (id: string) =>
+        (await server().request<GetEnvelopeResponse>('GET', `/api/v1/envelopes/${id}`, { token: dave.token }))
+          .body.sender;
+      assert.deepEqual(
+        [await senderOf(before.id), await senderOf(after.id)].map(({ name, phoneMasked }) => [
+          name,
+          phoneMasked,
+        ]),
+        [
+          ['Carol', '*******5678'],
+          ['Carol Renamed', '*******5678'],
+        ],
+      );
+      const inbox = await server().request<ListEnvelopesResponse>('GET', '/api/v1/envelopes?box=inbox', {
+        token: dave.token,
+      });
+      assert.deepEqual(
+        inbox.body.items.map((i) => [i.id, i.sender]),
+        [
+          [after.id, { user: carol.id, name: 'Carol Renamed', phoneMasked: '*******5678' }],
+          [before.id, { user: carol.id, name: 'Carol', phoneMasked: '*******5678' }],
+        ],
+      );
     });
   });
 });

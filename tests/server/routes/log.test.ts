@@ -27,6 +27,7 @@ import { mth } from '../../shared/transparency/rfc9162-reference';
 import { forEachDatabase, useDatabase } from '../databases';
 import {
   callApi,
+  changeKeys,
   registerUser,
   rowCounts,
   sealFor,
@@ -113,10 +114,9 @@ forEachDatabase((target) => {
         true,
       );
 
-      // A new key without a statement by the old one is a reset; the same key again logs nothing.
-      const next = generateIdentity(alice.id);
-      await uploadKeys(server(), alice.token, alice.name, next);
-      await uploadKeys(server(), alice.token, alice.name, next);
+      // A change signed by the old key carries its statement; the same key again logs nothing.
+      await changeKeys(server(), alice, generateIdentity(alice.id));
+      await uploadKeys(server(), alice.token, alice.name, alice.identity, alice.identity);
       const second = await checkWholeLog(server());
       assert.equal(second.head.size, 3);
       assert.deepEqual(
@@ -124,9 +124,12 @@ forEachDatabase((target) => {
         [
           [alice.id, 'register'],
           [bob.id, 'register'],
-          [alice.id, 'reset'],
+          [alice.id, 'signed-change'],
         ],
       );
+      const [, , changed] = second.leaves;
+      assert.equal(changed!.leaf.statement?.oldKey, registered!.leaf.keyId);
+      assert.equal(changed!.leaf.statement?.newPublicKey, changed!.leaf.publicKey);
       const consistency = await callApi(server(), logContract.consistency, {
         query: { first: String(first.head.size), second: String(second.head.size) },
       });
@@ -249,9 +252,7 @@ forEachDatabase((target) => {
         try {
           const users = await Promise.all(Array.from({ length: 12 }, (_, i) => registerUser(i % 2 ? a : b)));
           await Promise.all(
-            users.map((user, i) =>
-              uploadKeys(i % 2 ? b : a, user.token, user.name, generateIdentity(user.id)),
-            ),
+            users.map((user, i) => changeKeys(i % 2 ? b : a, user, generateIdentity(user.id))),
           );
           const fromA = await checkWholeLog(a);
           const fromB = await checkWholeLog(b);
@@ -260,7 +261,7 @@ forEachDatabase((target) => {
           assert.equal(fromB.head.root, fromA.head.root);
           for (const user of users) {
             const kinds = fromA.leaves.filter((e) => e.leaf.userId === user.id).map((e) => e.leaf.kind);
-            assert.deepEqual(kinds, ['register', 'reset']);
+            assert.deepEqual(kinds, ['register', 'signed-change']);
           }
         } finally {
           await a.close();

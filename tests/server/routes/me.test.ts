@@ -80,6 +80,52 @@ forEachDatabase((target) => {
       assert.equal((reply.body as { error: { code: string } }).error.code, 'invalid_public_key');
     });
 
+    it('names are NFC-normalised; control and invisible format characters are refused naming the field', async () => {
+      const login = await server().request<AuthResponse>('POST', '/api/v1/auth/dev', {
+        body: { openid: 'names' },
+      });
+      const token = login.body.token;
+      await server().request('POST', '/api/v1/me/phone', { token, body: { phone: '13900001111' } });
+      const identity = generateIdentity(login.body.user.id);
+      const keys = (name: string) =>
+        server().request<MeResponse>('PUT', '/api/v1/me/keys', {
+          token,
+          body: {
+            name,
+            publicKey: base64urlEncode(identity.publicKey),
+            backup: sealKeyBackup(identity, 'pw', { iterations: 10_000 }),
+          },
+        });
+      for (const name of [
+        'Ali\u202Ece',
+        'Bo\u200Bb',
+        '\u2066Eve',
+        'Tab\there',
+        'Soft\u00ADhyphen',
+        'Bell\u0007',
+      ]) {
+        const refused = await keys(name);
+        assert.equal(refused.status, 400, JSON.stringify(name));
+        const error = (refused.body as unknown as { error: { code: string; message: string } }).error;
+        assert.equal(error.code, 'validation_failed');
+        assert.match(
+          error.message,
+          /^body\/name: name must not contain control or invisible format characters/,
+        );
+      }
+      const me = await server().request<MeResponse>('GET', '/api/v1/me', { token });
+      assert.equal(me.body.user.registered, false, 'nothing was stored');
+      // "José" typed with a combining accent is stored precomposed.
+      const stored = await keys('  Jose\u0301  ');
+      assert.equal(stored.status, 200, stored.text);
+      assert.equal(stored.body.user.name, 'Jos\u00e9');
+      const lookup = await server().request('POST', '/api/v1/recipients/lookup', {
+        token,
+        body: { name: 'Jos\u00e9\u202E', phone: '13900001111' },
+      });
+      assert.equal(lookup.status, 400, 'the lookup uses the same rule');
+    });
+
     it('GET /me returns the profile, key and backup', async () => {
       const user = await registerUser(server(), { name: 'Carol' });
       const me = await server().request<MeResponse>('GET', '/api/v1/me', { token: user.token });

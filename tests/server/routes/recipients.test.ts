@@ -47,13 +47,17 @@ forEachDatabase((target) => {
         const reply = await lookup(name, phone);
         assert.equal(reply.status, 200, reply.text);
         // `log` (the key's place in the transparency log) is checked in log.test.ts.
-        const { log, ...found } = reply.body;
-        assert.deepEqual(found, {
+        const { keyHistory, log, ...rest } = reply.body as LookupResponse;
+        assert.deepEqual(rest, {
           user: bob.id,
           name: '王 小明',
           publicKey: base64urlEncode(bob.identity.publicKey),
           keyId: keyId(bob.identity.publicKey),
         });
+        assert.deepEqual(
+          keyHistory.map(({ keyId, publicKey, kind, statement }) => ({ keyId, publicKey, kind, statement })),
+          [{ keyId: rest.keyId, publicKey: rest.publicKey, kind: 'register', statement: null }],
+        );
         assert.equal(log?.leaf.keyId, keyId(bob.identity.publicKey));
       }
     });
@@ -87,7 +91,7 @@ forEachDatabase((target) => {
       assert.equal(first.body.keyId, keyId(bob.identity.publicKey));
 
       const rotated = generateIdentity(bob.id);
-      const me: MeResponse = await uploadKeys(server(), bob.token, '王 小明', rotated);
+      const me: MeResponse = await uploadKeys(server(), bob.token, '王 小明', rotated, bob.identity);
       assert.equal(me.user.keyId, keyId(rotated.publicKey));
       const second = await server().request<UserKeyResponse>('GET', `/api/v1/users/${bob.id}/key`, {
         token: alice.token,

@@ -1,15 +1,16 @@
 // Differential tests against OpenSSL: the `openssl` CLI verifies our SM2 signatures and signs for us
 // to verify (docs/protocol.md §1: `pkeyutl -verify -rawin -digest sm3 -pkeyopt distid:1234567812345678`), and
-// Node's OpenSSL-backed sm3, HMAC-SM3, PBKDF2-SM3 and sm4-ecb agree with ours on random inputs.
+// Node's OpenSSL-backed sm3, HMAC-SM3, PBKDF2-SM3, HKDF-SM3 and sm4-ecb agree with ours on random inputs
+// (HKDF-SM3 also against `openssl kdf … HKDF`).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createCipheriv, createHash, createHmac, pbkdf2Sync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createCipheriv, createHash, createHmac, hkdfSync, pbkdf2Sync } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
+  hkdfSm3,
   hmacSm3,
   pbkdf2HmacSm3,
   SM2_USER_ID,
@@ -20,49 +21,7 @@ import {
 } from '../../../shared/crypto/index';
 import { _sm4EncryptBlock } from '../../../shared/crypto/sm4';
 import { hex, nodeRandom, utf8 } from './_helpers';
-
-const dir = mkdtempSync(join(tmpdir(), 'mifeng-openssl-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** SubjectPublicKeyInfo prefix for an SM2 key: id-ecPublicKey with the SM2 curve OID 1.2.156.10197.1.301. */
-const SPKI_PREFIX = '3059301306072a8648ce3d020106082a811ccf5501822d034200';
-
-function publicKeyPem(publicKey: Uint8Array): string {
-  const der = Buffer.concat([Buffer.from(SPKI_PREFIX, 'hex'), publicKey]);
-  const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n');
-  return `-----BEGIN PUBLIC KEY-----\n${b64}\n-----END PUBLIC KEY-----\n`;
-}
-
-function openssl(args: string[]): string {
-  return execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-function opensslVerifies(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  writeFileSync(join(dir, 'pub.pem'), publicKeyPem(publicKey));
-  writeFileSync(join(dir, 'msg'), message);
-  writeFileSync(join(dir, 'sig'), signature);
-  try {
-    const out = openssl([
-      'pkeyutl',
-      '-verify',
-      '-pubin',
-      '-inkey',
-      join(dir, 'pub.pem'),
-      '-rawin',
-      '-in',
-      join(dir, 'msg'),
-      '-sigfile',
-      join(dir, 'sig'),
-      '-digest',
-      'sm3',
-      '-pkeyopt',
-      `distid:${SM2_USER_ID}`,
-    ]);
-    return out.includes('Signature Verified Successfully');
-  } catch {
-    return false;
-  }
-}
+import { opensslDir as dir, openssl, opensslVerifies, SPKI_PREFIX } from './_openssl';
 
 describe('sm2Sign() / sm2Verify() against the openssl CLI', () => {
   it('openssl verifies our signatures, and refuses a flipped one', () => {
@@ -107,7 +66,7 @@ describe('sm2Sign() / sm2Verify() against the openssl CLI', () => {
   });
 });
 
-describe('SM3, HMAC-SM3, PBKDF2-HMAC-SM3 and SM4 against Node (OpenSSL)', () => {
+describe('SM3, HMAC-SM3, PBKDF2-HMAC-SM3, HKDF-SM3 and SM4 against Node (OpenSSL)', () => {
   it('sm3() agrees with createHash("sm3")', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 2000 }), (data) => {
@@ -142,6 +101,52 @@ describe('SM3, HMAC-SM3, PBKDF2-HMAC-SM3 and SM4 against Node (OpenSSL)', () => 
       ),
       { numRuns: 200 },
     );
+  });
+
+  it('hkdfSm3() agrees with hkdfSync("sm3") (RFC 5869), up to 255 × 32 bytes', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 100 }),
+        fc.uint8Array({ maxLength: 100 }),
+        fc.uint8Array({ maxLength: 100 }),
+        fc.integer({ min: 1, max: 255 * 32 }),
+        (ikm, salt, info, length) => {
+          assert.equal(
+            hex(hkdfSm3(ikm, salt, info, length)),
+            Buffer.from(hkdfSync('sm3', ikm, salt, info, length)).toString('hex'),
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("hkdfSm3() agrees with `openssl kdf … HKDF` with the contact book's label", () => {
+    const ikm = nodeRandom(32);
+    const out = openssl([
+      'kdf',
+      '-keylen',
+      '16',
+      '-kdfopt',
+      'digest:SM3',
+      '-kdfopt',
+      `hexkey:${hex(ikm)}`,
+      '-kdfopt',
+      'salt:mifeng contacts v1',
+      '-kdfopt',
+      'info:alice',
+      'HKDF',
+    ]);
+    assert.equal(
+      out.trim().replaceAll(':', '').toLowerCase(),
+      hex(hkdfSm3(ikm, utf8('mifeng contacts v1'), utf8('alice'), 16)),
+    );
+  });
+
+  it('hkdfSm3() rejects invalid inputs', () => {
+    assert.throws(() => hkdfSm3('x' as never, utf8(''), utf8(''), 16), TypeError);
+    assert.throws(() => hkdfSm3(utf8('k'), utf8(''), utf8(''), 0), RangeError);
+    assert.throws(() => hkdfSm3(utf8('k'), utf8(''), utf8(''), 255 * 32 + 1), RangeError);
   });
 
   it('SM4 block encryption agrees with createCipheriv("sm4-ecb")', () => {

@@ -15,6 +15,7 @@ import { _invert, _isOnCurve, P } from '../../../shared/crypto/_sm2-curve';
 import {
   type _Jacobian,
   _sm2Add,
+  _sm2AddAffine,
   _sm2Affine,
   _sm2Comb,
   _sm2Multiply,
@@ -25,6 +26,7 @@ import {
   SM2_USER_ID,
   sm2Decrypt,
   sm2Encrypt,
+  sm2EncryptToSelf,
   sm2GenerateKeyPair,
   sm2IsValidPublicKey,
   sm2PublicKey,
@@ -349,6 +351,32 @@ describe('sm2Encrypt()', () => {
   });
 });
 
+describe('sm2EncryptToSelf()', () => {
+  it('produces the example ciphertext from the private key alone', () => {
+    const ct = sm2EncryptToSelf(EXAMPLE.privateKey, EXAMPLE.encryptMessage, fixedRandom(EXAMPLE.k));
+    assert.equal(hex(ct), EXAMPLE.c1 + EXAMPLE.c3 + EXAMPLE.c2);
+  });
+
+  it('equals sm2Encrypt to the own public key for the same k, on random and edge keys', () => {
+    const keys = [unhex(`${'00'.repeat(31)}01`), unhex((N - 2n).toString(16)), EXAMPLE.privateKey];
+    for (let i = 0; i < 10; i++) keys.push(sm2GenerateKeyPair(nodeRandom).privateKey);
+    for (const privateKey of keys) {
+      const k = nodeRandom(32);
+      const m = nodeRandom(16);
+      const ct = sm2EncryptToSelf(privateKey, m, fixedRandom(k));
+      assert.deepEqual(ct, sm2Encrypt(sm2PublicKey(privateKey), m, fixedRandom(k)));
+      assert.deepEqual(sm2Decrypt(privateKey, ct), m);
+    }
+  });
+
+  it('rejects invalid inputs', () => {
+    assert.throws(() => sm2EncryptToSelf(new Uint8Array(32), utf8('m'), nodeRandom), RangeError);
+    assert.throws(() => sm2EncryptToSelf(unhex(N.toString(16)), utf8('m'), nodeRandom), RangeError);
+    assert.throws(() => sm2EncryptToSelf(EXAMPLE.privateKey.subarray(1), utf8('m'), nodeRandom), RangeError);
+    assert.throws(() => sm2EncryptToSelf(EXAMPLE.privateKey, new Uint8Array(0), nodeRandom), RangeError);
+  });
+});
+
 describe('sm2Decrypt()', () => {
   const ct = unhex(EXAMPLE.c1 + EXAMPLE.c3 + EXAMPLE.c2);
 
@@ -439,7 +467,7 @@ describe('variable-base scalar multiplication (internal, behind encrypt/decrypt/
     assert.throws(() => _sm2MultiplyBase(2n ** 256n - 1n), RangeError);
   });
 
-  it('adds Jacobian points like @noble/curves, including doubling, negatives and infinity', () => {
+  it('adds Jacobian and affine points like @noble/curves, including doubling, negatives and infinity', () => {
     const Point = noblePoint();
     const g = Point.BASE;
     const q = g.multiply(0x1234567890abcdefn);
@@ -447,6 +475,11 @@ describe('variable-base scalar multiplication (internal, behind encrypt/decrypt/
       const { x, y } = p.toAffine();
       // A non-trivial Z: (x·z², y·z³, z) for z = 7 is the same point.
       return { X: (x * 49n) % P, Y: (y * 343n) % P, Z: 7n };
+    };
+    // Coordinates are signed representatives in (−p, p): the same point with every one negative.
+    const negative = (p: typeof g): _Jacobian => {
+      const { X, Y, Z } = jac(p);
+      return { X: X - P, Y: Y - P, Z: Z - P };
     };
     const cases: [typeof g, typeof g][] = [
       [g, q],
@@ -456,10 +489,30 @@ describe('variable-base scalar multiplication (internal, behind encrypt/decrypt/
       [g.multiply(N - 1n), g],
     ];
     for (const [a, b] of cases) {
-      const sum = jac(a);
-      _sm2Add(sum, jac(b));
       const want = a.add(b);
-      assert.deepEqual(affine(sum), want.is0() ? null : [want.toAffine().x, want.toAffine().y]);
+      for (const [ja, jb] of [
+        [jac, jac],
+        [negative, jac],
+        [jac, negative],
+      ] as const) {
+        const sum = ja(a);
+        _sm2Add(sum, jb(b));
+        assert.deepEqual(affine(sum), want.is0() ? null : [want.toAffine().x, want.toAffine().y]);
+      }
+    }
+    // Mixed additions where the Jacobian side's coordinates differ from the affine ones by ±p.
+    const { x, y } = q.toAffine();
+    for (const [X, Y] of [
+      [x - P, y],
+      [x, y - P],
+      [x - P, y - P],
+    ]) {
+      const doubled: _Jacobian = { X: X!, Y: Y!, Z: 1n };
+      _sm2AddAffine(doubled, x, y);
+      assert.deepEqual(affine(doubled), [q.double().toAffine().x, q.double().toAffine().y]);
+      const cancelled: _Jacobian = { X: X!, Y: Y!, Z: 1n };
+      _sm2AddAffine(cancelled, x, P - y);
+      assert.equal(cancelled.Z, 0n);
     }
     const infinity: _Jacobian = { X: 0n, Y: 1n, Z: 0n };
     const sum = { ...infinity };
@@ -480,7 +533,9 @@ describe('field and scalar helpers (internal)', () => {
   it('inverts like @noble/curves modulo p and n, on edge and random values', () => {
     for (const m of [P, N]) {
       const values = [1n, 2n, 3n, m - 1n, m - 2n, m + 1n, 2n ** 255n, 2n ** 256n - 1n, -1n];
-      for (let i = 0; i < 50; i++) values.push(BigInt(`0x${hex(nodeRandom(32))}`));
+      // Around the 48 bits the quotients are guessed from, and random values of every length.
+      values.push(2n ** 47n - 1n, 2n ** 48n - 1n, 2n ** 48n, 2n ** 49n + 1n, 2n ** 53n, m - 2n ** 48n);
+      for (let i = 0; i < 200; i++) values.push(BigInt(`0x${hex(nodeRandom(32))}`) >> BigInt(i % 256));
       for (const v of values) {
         if (v % m === 0n) continue;
         assert.equal(_invert(v, m), invert(v, m), `${v.toString(16)} mod ${m.toString(16)}`);

@@ -1,10 +1,10 @@
 // Log leaves: canonical encoding, strict parsing, and the rules tying keyId, kind and statement.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { vectorIdentity } from '../../../scripts/make-vectors';
+import { vectorIdentity, vectorRandom } from '../../../scripts/make-vectors';
 import { base64urlEncode, utf8Encode } from '../../../shared/encoding';
 import { isMifengError } from '../../../shared/errors';
-import { keyId } from '../../../shared/protocol';
+import { keyId, signKeyChange } from '../../../shared/protocol';
 import { decodeLeaf, encodeLeaf, type LogLeaf, MAX_LEAF_BYTES } from '../../../shared/transparency';
 
 const alice = vectorIdentity('alice');
@@ -32,27 +32,38 @@ describe('encodeLeaf()', () => {
     );
   });
 
-  it('carries the statement of a change whole', () => {
-    const statement = { user: 'alice', sig: 'AA', nested: { b: 1, a: [true, null] } };
-    const bytes = encodeLeaf(leaf({ kind: 'change', statement }));
-    assert.deepEqual(decodeLeaf(bytes).statement, statement);
-    assert.match(new TextDecoder().decode(bytes), /"statement":\{"nested":\{"a":\[true,null\],"b":1\}/);
+  it('carries the key-change statement of a signed change whole', () => {
+    const next = vectorIdentity('alice/1');
+    const statement = signKeyChange(
+      { old: alice, newPublicKey: next.publicKey },
+      { now: new Date('2026-12-01T00:00:00.000Z'), random: vectorRandom('leaf-test') },
+    );
+    const changed = leaf({
+      kind: 'signed-change',
+      publicKey: base64urlEncode(next.publicKey),
+      keyId: keyId(next.publicKey),
+      statement,
+    });
+    const bytes = encodeLeaf(changed);
+    assert.deepEqual(decodeLeaf(bytes), changed);
+    assert.match(new TextDecoder().decode(bytes), /,"statement":\{"at":/);
+
+    malformed(() => encodeLeaf({ ...changed, userId: 'bob' }));
+    malformed(() =>
+      encodeLeaf({ ...changed, publicKey: base64urlEncode(alice.publicKey), keyId: keyId(alice.publicKey) }),
+    );
+    malformed(() => encodeLeaf({ ...changed, kind: 'reset' }));
+    malformed(() => encodeLeaf({ ...changed, statement: { ...statement, extra: 1 } as never }));
   });
 
   it('rejects invalid inputs', () => {
     malformed(() => encodeLeaf(leaf({ keyId: keyId(bob.publicKey) })));
-    malformed(() => encodeLeaf(leaf({ kind: 'change' })));
-    malformed(() => encodeLeaf(leaf({ kind: 'reset', statement: {} })));
-    malformed(() => encodeLeaf(leaf({ kind: 'rotate' as never })));
+    malformed(() => encodeLeaf(leaf({ kind: 'signed-change' })));
+    malformed(() => encodeLeaf(leaf({ kind: 'change' as never })));
     malformed(() => encodeLeaf(leaf({ time: '2026-12-01T00:00:00Z' })));
     malformed(() => encodeLeaf(leaf({ userId: 'not valid' })));
     malformed(() => encodeLeaf({ ...leaf(), extra: 1 } as never));
-    malformed(() => encodeLeaf(leaf({ kind: 'change', statement: [] as never })));
-    malformed(() => encodeLeaf(leaf({ kind: 'change', statement: { n: Number.NaN } })));
-    assert.throws(
-      () => encodeLeaf(leaf({ kind: 'change', statement: { pad: 'x'.repeat(MAX_LEAF_BYTES) } })),
-      (err) => isMifengError(err, 'TooLarge'),
-    );
+    malformed(() => encodeLeaf(leaf({ kind: 'signed-change', statement: [] as never })));
   });
 });
 
@@ -73,5 +84,9 @@ describe('decodeLeaf()', () => {
     malformed(() => decodeLeaf(utf8Encode(twice)));
     malformed(() => decodeLeaf(utf8Encode('not json')));
     malformed(() => decodeLeaf(Uint8Array.of(0xff)));
+    assert.throws(
+      () => decodeLeaf(new Uint8Array(MAX_LEAF_BYTES + 1)),
+      (err) => isMifengError(err, 'TooLarge'),
+    );
   });
 });

@@ -58,7 +58,7 @@ describe('transparency-v1.json', () => {
       assert.equal(v.leafHash, hex(sm3(Uint8Array.of(0), utf8Encode(v.canonical))));
     }
     const kinds = new Set(vectors.leaves.map((v: { leaf: { kind: string } }) => v.leaf.kind));
-    assert.deepEqual([...kinds].sort(), ['change', 'register', 'reset']);
+    assert.deepEqual([...kinds].sort(), ['register', 'reset', 'signed-change']);
   });
 
   it('trees: roots and proofs equal the RFC 9162 definitions and verify', () => {
