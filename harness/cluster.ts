@@ -6,7 +6,7 @@
  *
  *   node --import tsx harness/cluster.ts [--instances 2] [--port 8080]   (Ctrl-C stops it)
  *
- * Every instance gets the same JWT_SECRET, PHONE_PEPPER, DATABASE_URL and REDIS_URL. Unless told
+ * Every instance gets the same JWT_SECRET, PHONE_PEPPER, LOG_SIGNING_KEY, DATABASE_URL and REDIS_URL. Unless told
  * otherwise, the database is a fresh one created on the PostgreSQL server at MIFENG_TEST_PG_URL
  * (default postgres://postgres@127.0.0.1:5432/postgres) and dropped on stop, and Redis is a private
  * `redis-server` on a free port (no persistence), stopped on stop. Only loopback is used.
@@ -349,6 +349,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       LOG_LEVEL: 'warn',
       JWT_SECRET: randomBytes(32).toString('base64url'),
       PHONE_PEPPER: randomBytes(32).toString('base64url'),
+      LOG_SIGNING_KEY: randomBytes(32).toString('base64url'),
       DATABASE_URL: databaseUrl,
       // nginx on loopback sets X-Forwarded-For; rate limits then key clients by their address.
       TRUST_PROXY: '127.0.0.1',

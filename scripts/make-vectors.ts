@@ -583,17 +583,21 @@ export function vectorsText(): string {
   return `${JSON.stringify(buildVectors(), null, 2)}\n`;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const text = vectorsText();
+/** Writes `text` to `path`, or with `--check` exits 1 when the file differs (`command` regenerates it). */
+export function writeOrCheck(path: string, text: string, command: string): void {
   if (process.argv.includes('--check')) {
-    const current = readFileSync(VECTORS_PATH, 'utf8');
+    const current = readFileSync(path, 'utf8');
     if (current !== text) {
-      console.error(`${VECTORS_PATH} is out of date: run npx tsx scripts/make-vectors.ts`);
+      console.error(`${path} is out of date: run ${command}`);
       process.exit(1);
     }
-    console.log(`${VECTORS_PATH} is up to date`);
+    console.log(`${path} is up to date`);
   } else {
-    writeFileSync(VECTORS_PATH, text);
-    console.log(`wrote ${VECTORS_PATH} (${text.length} bytes)`);
+    writeFileSync(path, text);
+    console.log(`wrote ${path} (${text.length} bytes)`);
   }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  writeOrCheck(VECTORS_PATH, vectorsText(), 'npx tsx scripts/make-vectors.ts');
 }

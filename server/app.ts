@@ -17,6 +17,7 @@ import envelopesRepository from './plugins/app/envelopes-repository';
 import phones from './plugins/app/phones';
 import quotas from './plugins/app/quotas';
 import signatures from './plugins/app/signatures';
+import transparencyLog from './plugins/app/transparency-log';
 import usersRepository from './plugins/app/users-repository';
 import audit from './plugins/external/audit';
 import auth from './plugins/external/auth';
@@ -33,6 +34,7 @@ import authRoutes from './routes/auth';
 import envelopesRoutes from './routes/envelopes';
 import healthRoutes from './routes/health';
 import landingRoutes from './routes/landing';
+import logRoutes from './routes/log';
 import meRoutes from './routes/me';
 import metricsRoutes from './routes/metrics';
 import recipientsRoutes from './routes/recipients';
@@ -77,6 +79,7 @@ export async function serviceApp(fastify: FastifyInstance, opts: AppOptions): Pr
   await fastify.register(swagger);
 
   // Application plugins.
+  await fastify.register(transparencyLog);
   await fastify.register(usersRepository);
   await fastify.register(envelopesRepository);
   await fastify.register(phones);
@@ -91,6 +94,7 @@ export async function serviceApp(fastify: FastifyInstance, opts: AppOptions): Pr
   await fastify.register(recipientsRoutes);
   await fastify.register(usersRoutes);
   await fastify.register(envelopesRoutes);
+  await fastify.register(logRoutes);
   const { WECHAT_QR_CHECK_FILE: file, WECHAT_QR_CHECK_CONTENT: content } = opts.config;
   await fastify.register(landingRoutes, file && content ? { qrCheck: { file, content } } : {});
   await fastify.register(metricsRoutes);

@@ -17,6 +17,10 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import * as z from 'zod/mini';
 import { MAX_EXPIRY_DAYS } from '../shared/api/common';
+import { sm2PublicKey } from '../shared/crypto';
+import { base64urlDecode, isBase64url } from '../shared/encoding';
+import { keyId, PRIVATE_KEY_LENGTH } from '../shared/protocol';
+import { followLogKeyRotations, type LogKeyRotation, LogKeyRotationSchema } from '../shared/transparency';
 
 /** The real WeChat API host. */
 export const WECHAT_API_DEFAULT = 'https://api.weixin.qq.com';
@@ -120,6 +124,18 @@ const EnvSchema = z.object({
   ),
   /** File holding PHONE_PEPPER; in production it may not lie inside DATA_DIR. */
   PHONE_PEPPER_FILE: z.optional(z.string().check(z.minLength(1))),
+  /** The transparency log's SM2 private key: base64url of the 32-byte scalar. */
+  LOG_SIGNING_KEY: z.optional(
+    z
+      .string()
+      .check(
+        z.refine((v) => isBase64url(v, PRIVATE_KEY_LENGTH), 'must be base64url of a 32-byte SM2 private key'),
+      ),
+  ),
+  /** File holding LOG_SIGNING_KEY; in production it may not lie inside DATA_DIR. */
+  LOG_SIGNING_KEY_FILE: z.optional(z.string().check(z.minLength(1))),
+  /** JSON file with the log key rotations, oldest first, from the key clients are built with. */
+  LOG_KEY_ROTATIONS_FILE: z.optional(z.string().check(z.minLength(1))),
   WECHAT_APPID: z.optional(z.string().check(z.minLength(1))),
   WECHAT_SECRET: z.optional(z.string().check(z.minLength(1))),
   WECHAT_API_BASE: z._default(urlVar(/^https?:$/), WECHAT_API_DEFAULT),
@@ -157,12 +173,19 @@ export const ENV_VARIABLES = Object.keys(EnvSchema.shape);
 
 /** The parsed configuration, as `fastify.config`. Names follow the environment variables. */
 export interface AppConfig
-  extends Omit<Env, 'HOST' | 'JWT_SECRET' | 'PHONE_PEPPER' | 'DEV_LOGIN' | 'PUBLIC_URL' | 'VERIFY_WORKERS'> {
+  extends Omit<
+    Env,
+    'HOST' | 'JWT_SECRET' | 'PHONE_PEPPER' | 'DEV_LOGIN' | 'PUBLIC_URL' | 'VERIFY_WORKERS' | 'LOG_SIGNING_KEY'
+  > {
   /** Default: loopback only while the dev login is on (anyone who reaches it can sign in as anyone), else all interfaces. */
   HOST: string;
   PUBLIC_URL: string;
   JWT_SECRET: string;
   PHONE_PEPPER: string;
+  /** The transparency log's private key (32 bytes); its public key goes into the mini program build. */
+  LOG_SIGNING_KEY: Uint8Array;
+  /** Log key rotations from LOG_KEY_ROTATIONS_FILE, checked to end at LOG_SIGNING_KEY's public key. */
+  LOG_KEY_ROTATIONS: LogKeyRotation[];
   /** Whether `/auth/dev` answers. */
   DEV_LOGIN: boolean;
   VERIFY_WORKERS: number;
@@ -205,7 +228,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const issue = result.error.issues[0]!;
     const name = String(issue.path[0] ?? 'environment');
     const shown =
-      name in input && !/SECRET|PEPPER|TOKEN|URL/.test(name) ? ` (got ${JSON.stringify(input[name])})` : '';
+      name in input && !/SECRET|PEPPER|TOKEN|URL|KEY/.test(name)
+        ? ` (got ${JSON.stringify(input[name])})`
+        : '';
     throw new ConfigError(`Invalid environment variable ${name}${shown}: ${issue.message}`);
   }
   const e = result.data;
@@ -213,7 +238,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const dataDir = resolve(e.DATA_DIR);
 
   // Production has its secrets (checked below); development generates them once into DATA_DIR.
-  const secret = (name: 'JWT_SECRET' | 'PHONE_PEPPER', file: string): string =>
+  const secret = (name: (typeof SECRET_NAMES)[number], file: string): string =>
     e[name] ?? persistedSecret(dataDir, file);
 
   if (production) {
@@ -241,6 +266,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     PUBLIC_URL: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     JWT_SECRET: secret('JWT_SECRET', 'jwt-secret'),
     PHONE_PEPPER: secret('PHONE_PEPPER', 'phone-pepper'),
+    ...logKey(secret('LOG_SIGNING_KEY', 'log-signing-key'), e.LOG_KEY_ROTATIONS_FILE),
     DEV_LOGIN: devLogin,
     VERIFY_WORKERS: e.VERIFY_WORKERS ?? 0,
     wechatConfigured,
@@ -280,7 +306,43 @@ export function readEnvironment({
   return { ...parseEnv(text), ...env };
 }
 
-const SECRET_NAMES = ['JWT_SECRET', 'PHONE_PEPPER'] as const;
+const SECRET_NAMES = ['JWT_SECRET', 'PHONE_PEPPER', 'LOG_SIGNING_KEY'] as const;
+
+/**
+ * The log key from its base64url text, and the rotations leading to it: the chain must end at
+ * this key, or clients built with an older key could not follow it to the heads it signs.
+ */
+function logKey(text: string, rotationsFile: string | undefined) {
+  const privateKey = base64urlDecode(text);
+  let publicKey: Uint8Array;
+  try {
+    if (privateKey.length !== PRIVATE_KEY_LENGTH) throw new RangeError('length');
+    publicKey = sm2PublicKey(privateKey);
+  } catch {
+    throw new ConfigError('Invalid environment variable LOG_SIGNING_KEY: not an SM2 private key');
+  }
+  if (!rotationsFile) return { LOG_SIGNING_KEY: privateKey, LOG_KEY_ROTATIONS: [] };
+  const fail = (why: string): never => {
+    throw new ConfigError(`Invalid environment variable LOG_KEY_ROTATIONS_FILE: ${why}`);
+  };
+  let rotations: LogKeyRotation[] = [];
+  try {
+    const value: unknown = JSON.parse(readFileSync(resolve(rotationsFile), 'utf8'));
+    if (!Array.isArray(value) || value.length === 0)
+      return fail('must hold a non-empty JSON array of rotations');
+    rotations = value.map((item, i) => {
+      const parsed = LogKeyRotationSchema.safeParse(item);
+      return parsed.success ? parsed.data : fail(`rotation ${i} is not a log key rotation`);
+    });
+    // Only clients hold the key the first rotation retires; every later link is checked here.
+    const chainEnd = followLogKeyRotations(base64urlDecode(rotations[0]!.next), rotations.slice(1));
+    if (keyId(chainEnd) !== keyId(publicKey)) fail('the last rotation does not hand over to LOG_SIGNING_KEY');
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    fail(`${rotationsFile}: ${(err as Error).message}`);
+  }
+  return { LOG_SIGNING_KEY: privateKey, LOG_KEY_ROTATIONS: rotations };
+}
 
 /** Moves the content of `<name>_FILE` into `input[name]` (trailing newline dropped). */
 function readSecretFile(input: Record<string, string>, name: (typeof SECRET_NAMES)[number]): void {

@@ -23,6 +23,7 @@ import {
 } from './common';
 import type { Contract } from './contract';
 import { KeyHistorySchema } from './keys';
+import { KeyInclusionSchema } from './log';
 
 /** Most recipients per envelope, the sender included (protocol v1 limit). */
 export const MAX_ENVELOPE_RECIPIENTS = MAX_RECIPIENTS;
@@ -56,6 +57,8 @@ export const EnvelopeSenderSchema = z.object({
   phoneMasked: z.nullable(z.string()),
   publicKey: PublicKeySchema,
   keyId: KeyIdSchema,
+  /** Where the sender's key stands in the transparency log. */
+  log: z.optional(KeyInclusionSchema),
   keyHistory: KeyHistorySchema,
 });
 export type EnvelopeSender = z.infer<typeof EnvelopeSenderSchema>;

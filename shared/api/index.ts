@@ -8,6 +8,7 @@ export * from './fetch-transport';
 export * from './health';
 export * from './keys';
 export * from './links';
+export * from './log';
 export * from './me';
 export * from './recipients';
 export * from './upload';

@@ -11,6 +11,7 @@ import {
 } from './common';
 import type { Contract } from './contract';
 import { KeyHistorySchema } from './keys';
+import { KeyInclusionSchema } from './log';
 
 /** `POST /recipients/lookup` body: the name and phone the sender typed. */
 export const LookupBodySchema = z.object({ name: NameSchema, phone: PhoneSchema });
@@ -26,6 +27,7 @@ export const LookupResponseSchema = z.object({
   publicKey: PublicKeySchema,
   keyId: KeyIdSchema,
   keyHistory: KeyHistorySchema,
+  log: z.optional(KeyInclusionSchema),
 });
 export type LookupResponse = z.infer<typeof LookupResponseSchema>;
 
@@ -38,6 +40,7 @@ export const UserKeyResponseSchema = z.object({
   publicKey: PublicKeySchema,
   keyId: KeyIdSchema,
   keyHistory: KeyHistorySchema,
+  log: z.optional(KeyInclusionSchema),
 });
 export type UserKeyResponse = z.infer<typeof UserKeyResponseSchema>;
 

@@ -34,6 +34,7 @@ describe('Dockerfile, run outside a container on a fresh clone', { timeout: 20 *
   const env = () => ({
     JWT_SECRET: secrets.jwt,
     PHONE_PEPPER: secrets.pepper,
+    LOG_SIGNING_KEY: secrets.logKey,
     PUBLIC_URL: 'https://mifeng.example',
     WECHAT_APPID: wechat.appId,
     WECHAT_SECRET: wechat.secret,
@@ -43,7 +44,11 @@ describe('Dockerfile, run outside a container on a fresh clone', { timeout: 20 *
     // Signatures checked in a worker thread: the built worker (dist/server/verify-worker.mjs).
     VERIFY_WORKERS: '1',
   });
-  const secrets = { jwt: randomBytes(32).toString('base64'), pepper: randomBytes(32).toString('base64') };
+  const secrets = {
+    jwt: randomBytes(32).toString('base64'),
+    pepper: randomBytes(32).toString('base64'),
+    logKey: randomBytes(32).toString('base64url'),
+  };
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'mifeng-image-'));

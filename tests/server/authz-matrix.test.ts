@@ -61,6 +61,13 @@ const GENERAL: Record<string, Row> = {
   'POST /api/v1/envelopes (own, new)': { ...all(201), anonymous: 401, unregistered: 403 },
   'GET /healthz': all(200),
   'GET /readyz': all(200),
+  // The transparency log is public, like a Certificate Transparency log.
+  'GET /api/v1/log/head': all(200),
+  'GET /api/v1/log/key': all(200),
+  'GET /api/v1/log/inclusion?index=0&size=1': all(200),
+  'GET /api/v1/log/consistency?first=1&second=2': all(200),
+  'GET /api/v1/log/users/:id': all(200),
+  'GET /api/v1/log/leaves?start=0': all(200),
   // Last: for the unregistered user (phone set above) this completes the registration.
   'PUT /api/v1/me/keys (same key, signed once registered)': { ...all(200), anonymous: 401 },
 };
@@ -226,6 +233,10 @@ forEachDatabase((target) => {
           return (await s.request('GET', '/healthz', { token })).status;
         case 'GET /readyz':
           return (await s.request('GET', '/readyz', { token })).status;
+      }
+      if (route.startsWith('GET /api/v1/log/')) {
+        const path = route.slice('GET '.length).replace(':id', users.recipient.id);
+        return (await s.request('GET', path, { token })).status;
       }
       throw new Error(`no such route ${route}`);
     }

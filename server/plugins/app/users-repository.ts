@@ -17,6 +17,7 @@ import { base64urlEncode } from '../../../shared/encoding';
 import { MifengError } from '../../../shared/errors';
 import type { KeyBackup, KeyChange } from '../../../shared/protocol';
 import { sql } from '../external/prisma';
+import { appendLogLeaf } from './transparency-log';
 
 /** A user row in the shape routes need. */
 export interface UserRecord {
@@ -228,6 +229,19 @@ export function createUsersRepository(prisma: Prisma) {
         });
         if (switched.count === 0) throw new MifengError('KeyChangeStale', 'your key changed meanwhile');
         const now = new Date();
+        if (update.event) {
+          // A key becomes current only with its event in the transparency log, in this transaction.
+          await appendLogLeaf(tx, {
+            userId: id,
+            publicKey: base64urlEncode(update.publicKey),
+            keyId: update.keyId,
+            kind: update.event,
+            time: now.toISOString(),
+            ...(update.event === KEY_EVENT.SIGNED_CHANGE && update.statement
+              ? { statement: update.statement }
+              : {}),
+          });
+        }
         if (existing) {
           await tx.userKey.update({
             where: { keyId: update.keyId },

@@ -101,6 +101,7 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
         fastify.usersRepository.keyHistory(found.senderId),
       ]);
       if (!publicKey) throw new MifengError('Internal', 'sender key missing');
+      const log = await fastify.transparencyLog.keyInclusion(found.senderKeyId);
       const sender = {
         user: found.senderId,
         name: found.senderName,
@@ -108,6 +109,7 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
         publicKey,
         keyId: found.senderKeyId,
         keyHistory,
+        ...(log ? { log } : {}),
       };
       const opens = found.opens ? `,"opens":${JSON.stringify(found.opens)}` : '';
       const deliveries = found.deliveries ? `,"deliveries":${JSON.stringify(found.deliveries)}` : '';

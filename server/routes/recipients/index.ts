@@ -43,12 +43,14 @@ const recipients: FastifyPluginAsyncZod = async (fastify) => {
       if (!holder || !sameName || !holder.keyId || !holder.publicKey || !holder.name) {
         throw new MifengError('NoSuchRecipient');
       }
+      const log = await fastify.transparencyLog.keyInclusion(holder.keyId);
       return {
         user: holder.id,
         name: holder.name,
         publicKey: base64urlEncode(holder.publicKey),
         keyId: holder.keyId,
         keyHistory: holder.keyHistory,
+        ...(log ? { log } : {}),
       };
     },
   });

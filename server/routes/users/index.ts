@@ -15,7 +15,13 @@ const users: FastifyPluginAsyncZod = async (fastify) => {
       const key = await fastify.usersRepository.currentKey(request.params.id);
       if (!key) throw new MifengError('NotFound');
       const keyHistory = await fastify.usersRepository.keyHistory(request.params.id);
-      return { publicKey: base64urlEncode(key.publicKey), keyId: key.keyId, keyHistory };
+      const log = await fastify.transparencyLog.keyInclusion(key.keyId);
+      return {
+        publicKey: base64urlEncode(key.publicKey),
+        keyId: key.keyId,
+        keyHistory,
+        ...(log ? { log } : {}),
+      };
     },
   });
 };

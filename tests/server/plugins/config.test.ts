@@ -13,6 +13,9 @@ import {
   readEnvironment,
   WECHAT_API_DEFAULT,
 } from '../../../server/config';
+import { sm2PublicKey } from '../../../shared/crypto';
+import { base64urlDecode } from '../../../shared/encoding';
+import { signLogKeyRotation } from '../../../shared/transparency';
 
 const dataDir = () => mkdtempSync(join(tmpdir(), 'mifeng-config-'));
 const randomSecret = () => randomBytes(32).toString('base64');
@@ -22,6 +25,7 @@ const production = (overrides: Record<string, string> = {}) => ({
   NODE_ENV: 'production',
   JWT_SECRET: randomSecret(),
   PHONE_PEPPER: randomSecret(),
+  LOG_SIGNING_KEY: randomBytes(32).toString('base64url'),
   PUBLIC_URL: 'https://mifeng.example',
   ...overrides,
 });
@@ -36,7 +40,7 @@ describe('loadConfig()', () => {
     assert.equal(config.MAX_EXPIRY_DAYS, 365);
     assert.equal(config.PUBLIC_URL, 'http://localhost:3000');
     assert.equal(config.DATABASE_URL, undefined);
-    for (const file of ['jwt-secret', 'phone-pepper']) {
+    for (const file of ['jwt-secret', 'phone-pepper', 'log-signing-key']) {
       assert.equal(statSync(join(dir, file)).mode & 0o777, 0o600);
     }
     assert.equal(readFileSync(join(dir, 'jwt-secret'), 'utf8').trim(), config.JWT_SECRET);
@@ -44,6 +48,53 @@ describe('loadConfig()', () => {
     assert.equal(again.JWT_SECRET, config.JWT_SECRET, 'generated once, then reused');
     assert.equal(again.PHONE_PEPPER, config.PHONE_PEPPER);
     assert.notEqual(config.JWT_SECRET, config.PHONE_PEPPER);
+    assert.deepEqual(again.LOG_SIGNING_KEY, config.LOG_SIGNING_KEY);
+    assert.equal(config.LOG_SIGNING_KEY.length, 32);
+    assert.deepEqual(config.LOG_KEY_ROTATIONS, []);
+  });
+
+  it('checks the log signing key and the chain of log key rotations', () => {
+    const key = () => randomBytes(32).toString('base64url');
+    const dir = dataDir();
+    assert.throws(
+      () => loadConfig({ DATA_DIR: dir, LOG_SIGNING_KEY: 'x'.repeat(43) }),
+      /LOG_SIGNING_KEY: must be base64url/,
+    );
+    assert.throws(
+      () => loadConfig({ DATA_DIR: dir, LOG_SIGNING_KEY: Buffer.alloc(32).toString('base64url') }),
+      /LOG_SIGNING_KEY: not an SM2 private key/,
+    );
+    const [k0, k1, k2] = [key(), key(), key()];
+    const pair = (k: string) => {
+      const privateKey = base64urlDecode(k);
+      return { privateKey, publicKey: sm2PublicKey(privateKey) };
+    };
+    const random = (n: number) => new Uint8Array(randomBytes(n));
+    const time = new Date('2026-12-01T00:00:00.000Z');
+    const chain = [
+      signLogKeyRotation(pair(k0), pair(k1).publicKey, time, random),
+      signLogKeyRotation(pair(k1), pair(k2).publicKey, time, random),
+    ];
+    const file = join(dir, 'rotations.json');
+    writeFileSync(file, JSON.stringify(chain));
+    assert.deepEqual(
+      loadConfig({ DATA_DIR: dir, LOG_SIGNING_KEY: k2, LOG_KEY_ROTATIONS_FILE: file }).LOG_KEY_ROTATIONS,
+      chain,
+    );
+    assert.throws(
+      () => loadConfig({ DATA_DIR: dir, LOG_SIGNING_KEY: k1, LOG_KEY_ROTATIONS_FILE: file }),
+      /LOG_KEY_ROTATIONS_FILE: the last rotation does not hand over to LOG_SIGNING_KEY/,
+    );
+    writeFileSync(file, JSON.stringify([chain[0], { ...chain[1], time: '2026-12-01T00:00:01.000Z' }]));
+    assert.throws(
+      () => loadConfig({ DATA_DIR: dir, LOG_SIGNING_KEY: k2, LOG_KEY_ROTATIONS_FILE: file }),
+      /LOG_KEY_ROTATIONS_FILE: .*not signed by the key it retires/,
+    );
+    writeFileSync(file, '{"not": "an array"}');
+    assert.throws(
+      () => loadConfig({ DATA_DIR: dir, LOG_SIGNING_KEY: k2, LOG_KEY_ROTATIONS_FILE: file }),
+      /LOG_KEY_ROTATIONS_FILE: must hold a non-empty JSON array/,
+    );
   });
 
   it('rejects invalid inputs, naming the variable', () => {
@@ -135,6 +186,7 @@ describe('loadConfig() with NODE_ENV=production', () => {
       [{ DEV_LOGIN: 'on' }, /DEV_LOGIN: the dev login signs anyone in/],
       [{ JWT_SECRET: '' }, /JWT_SECRET: required when NODE_ENV=production/],
       [{ PHONE_PEPPER: '' }, /PHONE_PEPPER: required when NODE_ENV=production/],
+      [{ LOG_SIGNING_KEY: '' }, /LOG_SIGNING_KEY: required when NODE_ENV=production/],
       [{ JWT_SECRET: ' '.repeat(32) }, /JWT_SECRET: too predictable .*about 0 bits/],
       [{ PHONE_PEPPER: 'changeme'.repeat(4) }, /PHONE_PEPPER: too predictable/],
       [{ JWT_SECRET: randomBytes(16).toString('hex') }, /JWT_SECRET: too predictable/],
@@ -149,7 +201,7 @@ describe('loadConfig() with NODE_ENV=production', () => {
         (err: unknown) => {
           assert.ok(err instanceof ConfigError, String(err));
           assert.match(err.message, message);
-          for (const name of ['JWT_SECRET', 'PHONE_PEPPER']) {
+          for (const name of ['JWT_SECRET', 'PHONE_PEPPER', 'LOG_SIGNING_KEY']) {
             if (env[name as keyof typeof env])
               assert.ok(!err.message.includes(env[name as keyof typeof env]));
           }
@@ -240,7 +292,12 @@ describe('.env.example', () => {
     const dir = dataDir();
     writeFileSync(join(dir, '.env'), example);
     const env = readEnvironment({
-      env: { JWT_SECRET: randomSecret(), PHONE_PEPPER: randomSecret(), DATA_DIR: dataDir() },
+      env: {
+        JWT_SECRET: randomSecret(),
+        PHONE_PEPPER: randomSecret(),
+        LOG_SIGNING_KEY: randomBytes(32).toString('base64url'),
+        DATA_DIR: dataDir(),
+      },
       cwd: dir,
     });
     assert.equal(loadConfig(env).NODE_ENV, 'production');

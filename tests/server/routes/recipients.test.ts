@@ -46,7 +46,8 @@ forEachDatabase((target) => {
       ] as const) {
         const reply = await lookup(name, phone);
         assert.equal(reply.status, 200, reply.text);
-        const { keyHistory, ...rest } = reply.body as LookupResponse;
+        // `log` (the key's place in the transparency log) is checked in log.test.ts.
+        const { keyHistory, log, ...rest } = reply.body as LookupResponse;
         assert.deepEqual(rest, {
           user: bob.id,
           name: '王 小明',
@@ -57,6 +58,7 @@ forEachDatabase((target) => {
           keyHistory.map(({ keyId, publicKey, kind, statement }) => ({ keyId, publicKey, kind, statement })),
           [{ keyId: rest.keyId, publicKey: rest.publicKey, kind: 'register', statement: null }],
         );
+        assert.equal(log?.leaf.keyId, keyId(bob.identity.publicKey));
       }
     });
 
