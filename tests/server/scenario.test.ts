@@ -125,7 +125,7 @@ forEachDatabase((target) => {
       assert.equal(got.status, 200, got.text);
       assert.deepEqual(got.body.envelope, letter);
       assert.equal(got.text.indexOf(JSON.stringify(letter)) > 0, true, 'stored text returned byte for byte');
-      const { keyHistory, ...sender } = got.body.sender;
+      const { keyHistory, log, ...sender } = got.body.sender;
       assert.deepEqual(sender, {
         user: alice.id,
         name: 'Alice',
@@ -137,12 +137,27 @@ forEachDatabase((target) => {
         keyHistory.map((e) => [e.kind, e.keyId]),
         [['register', letter.senderKey]],
       );
+      assert.deepEqual(
+        log && [log.leaf.userId, log.leaf.kind, log.leaf.keyId, log.leaf.publicKey],
+        [alice.id, 'register', letter.senderKey, base64urlEncode(alice.identity.publicKey)],
+        "the sender's key comes with its transparency-log entry",
+      );
       assert.equal(got.body.opens, undefined, 'only the sender sees opens');
+      assert.equal(got.body.deliveries, undefined, 'only the sender sees deliveries');
       const opened = openEnvelope(got.body.envelope, {
         reader: bob.identity,
         senderPublicKey: base64urlDecode(got.body.sender.publicKey),
       });
       assert.equal(opened.content, 'the vault code is 0451');
+      // The fetch alone is a delivery; the open counts once B's app confirms it.
+      const delivered = await server.request<GetEnvelopeResponse>('GET', `/api/v1/envelopes/${letter.id}`, {
+        token: alice.token,
+      });
+      assert.deepEqual(delivered.body.opens, []);
+      assert.deepEqual(
+        delivered.body.deliveries?.map((d) => [d.user, d.name]),
+        [[bob.id, 'Bob']],
+      );
       const confirmed = await server.request('POST', `/api/v1/envelopes/${letter.id}/opened`, {
         token: bob.token,
       });
@@ -167,6 +182,7 @@ forEachDatabase((target) => {
       assert.equal(got.body.opens?.length, 1);
       assert.equal(got.body.opens?.[0]?.user, bob.id);
       assert.equal(got.body.opens?.[0]?.name, 'Bob');
+      assert.deepEqual(got.body.deliveries, [], 'an open is no longer a mere delivery');
       const sent = await server.request<ListEnvelopesResponse>('GET', '/api/v1/envelopes?box=sent', {
         token: alice.token,
       });

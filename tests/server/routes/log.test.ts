@@ -14,7 +14,7 @@ import {
   recipientsContract,
 } from '../../../shared/api';
 import { base64urlDecode, base64urlEncode } from '../../../shared/encoding';
-import { generateIdentity } from '../../../shared/protocol';
+import { generateIdentity, signKeyChange } from '../../../shared/protocol';
 import {
   encodeLeaf,
   leafHash,
@@ -194,16 +194,19 @@ forEachDatabase((target) => {
       const dave = await registerUser(server());
       const before = await checkWholeLog(server());
       const counts = await rowCounts(db().database);
-      // Dave's public key under Carol's account: 409, and no leaf.
-      const reply = await server().request('PUT', '/api/v1/me/keys', {
+      // Dave's public key under Carol's account, with a valid statement by Carol's key (so the
+      // refusal comes from the key-change transaction, where the leaf is appended): 409, and no leaf.
+      const reply = await server().request<{ error: { code: string } }>('PUT', '/api/v1/me/keys', {
         token: carol.token,
         body: {
           name: carol.name,
           publicKey: base64urlEncode(dave.identity.publicKey),
           backup: (await callApi(server(), meContract.get, {}, dave.token)).backup,
+          statement: signKeyChange({ old: carol.identity, newPublicKey: dave.identity.publicKey }),
         },
       });
       assert.equal(reply.status, 409);
+      assert.equal(reply.body.error.code, 'conflict');
       const after = await checkWholeLog(server());
       assert.equal(after.head.size, before.head.size);
       assert.deepEqual(await rowCounts(db().database), counts);
