@@ -4,7 +4,8 @@
  * signed envelope, so the same sealed envelope can be sent again and again:
  *
  * - no answer, 502 or 504: send it again after a short backoff;
- * - 503 or 429: wait for the `Retry-After` the server gave (capped), then send it again;
+ * - 503 or 429 `rate_limited`: wait for the `Retry-After` the server gave (capped), then send it
+ *   again (a quota's 429 is not retried: the same letter stays over the quota);
  * - 409: an earlier attempt was stored. Confirmed with a `GET` that the stored envelope carries our
  *   signature, it counts as sent;
  * - any other answer: the request is wrong; not retried.
@@ -12,6 +13,7 @@
  * Platform-free: the caller passes its API calls and its timer, so the mini program (wx.request) and
  * Node clients (fetch) run the same algorithm.
  */
+import { ERRORS } from '../errors';
 import { ApiError, isApiError } from './contract';
 
 /** Attempts per `uploadEnvelope` call before giving up for now (the caller may keep it to retry later). */
@@ -29,7 +31,7 @@ export const RETRY_AFTER_MAX_MS = 10_000;
 export function retryDelayMs(err: unknown, attempt: number): number | null {
   if (!isApiError(err)) return null;
   const backoff = Math.min(BACKOFF_FIRST_MS * 2 ** attempt, BACKOFF_MAX_MS);
-  if (err.status === 503 || err.status === 429) {
+  if (err.status === 503 || (err.status === 429 && err.code === ERRORS.RateLimited.code)) {
     return err.retryAfter === undefined ? backoff : Math.min(err.retryAfter * 1000, RETRY_AFTER_MAX_MS);
   }
   if (err.status === 0 || err.status === 502 || err.status === 504) return backoff;

@@ -28,6 +28,9 @@ describe('upload retries', () => {
     for (const status of [400, 401, 403, 404, 409, 413, 415, 500]) {
       assert.equal(retryDelayMs(new ApiError('x' as never, status, 'x'), 0), null, String(status));
     }
+    for (const code of ['quota_letters_per_day', 'quota_active_letters'] as const) {
+      assert.equal(retryDelayMs(new ApiError(code, 429, 'x', 3600), 0), null, code);
+    }
     assert.equal(retryDelayMs(new Error('not an API error'), 0), null);
   });
 
