@@ -20,15 +20,12 @@ import { sm2Sign, sm2Verify } from '../crypto';
 import { base64urlDecode, base64urlEncode, isBase64url, utf8Encode } from '../encoding';
 import { MifengError } from '../errors';
 import { anumber } from '../guards';
-import {
-  canonicalize,
-  KeyIdSchema,
-  keyId,
-  PublicKeySchema,
-  SignatureSchema,
-  TimestampSchema,
-} from '../protocol';
+// The modules themselves, not the protocol's index: version 2 envelopes embed a signed head, so
+// the envelope code imports this file.
 import { parseWith } from '../protocol/_parse';
+import { canonicalize } from '../protocol/canonical';
+import { keyId } from '../protocol/identity';
+import { KeyIdSchema, PublicKeySchema, SignatureSchema, TimestampSchema } from '../protocol/schema';
 import { HASH_LENGTH } from './merkle';
 
 /** A tree size: a whole number of leaves, exact in JSON and JavaScript. */
