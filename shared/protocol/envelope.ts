@@ -46,6 +46,7 @@ import {
 } from '../encoding';
 import { MifengError } from '../errors';
 import { abytes, adate, aobject, astring, isPlainRecord } from '../guards';
+import { parseJson } from '../json';
 import type { SignedTreeHead } from '../transparency/head';
 import { padJson, unpadJson } from './_padding';
 import { parseWith } from './_parse';
@@ -129,11 +130,13 @@ export interface OpenedLetter extends Plaintext {
 }
 
 /**
- * Validates an envelope's shape (not its signature). Throws `UnsupportedVersion` for a numeric
- * `v` other than 1 or 2, `TooLarge` for too many recipients or too long a `ct`, `Malformed`
- * otherwise.
+ * Validates an envelope's shape (not its signature): the parsed value, or its JSON text as
+ * received, read with parseJson (a member name twice is `Malformed`). Throws `UnsupportedVersion`
+ * for a numeric `v` other than 1 or 2, `TooLarge` for too many recipients or too long a `ct`,
+ * `Malformed` otherwise.
  */
-export function parseEnvelope(value: unknown): Envelope {
+export function parseEnvelope(input: unknown): Envelope {
+  const value = typeof input === 'string' ? parseJson(input, 'envelope') : input;
   if (!isPlainRecord(value)) throw new MifengError('Malformed', 'envelope must be a JSON object');
   if (typeof value.v === 'number' && !(ENVELOPE_VERSIONS as readonly number[]).includes(value.v)) {
     throw new MifengError('UnsupportedVersion', `envelope v=${value.v}`);
@@ -375,7 +378,10 @@ function checkKeyCommitment(envelope: EnvelopeV2, dek: Uint8Array): void {
   }
 }
 
-/** Verifies and decrypts a letter (checks in the order of the module comment). */
+/**
+ * Verifies and decrypts a letter (checks in the order of the module comment): the parsed envelope,
+ * or better its JSON text as received, so that a member given twice is refused.
+ */
 export function openEnvelope(envelope: unknown, options: OpenOptions): OpenedLetter {
   const { reader, senderPublicKey } = aobject(options, 'options');
   abytes(aobject(reader, 'reader').privateKey, undefined, 'reader.privateKey');

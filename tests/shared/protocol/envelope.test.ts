@@ -338,7 +338,13 @@ describe('openEnvelope()', () => {
     const variants: [string, unknown][] = [
       ['null', null],
       ['array', [envelope]],
-      ['string', JSON.stringify(envelope)],
+      ['text that is not JSON', JSON.stringify(envelope).slice(0, -1)],
+      ['junk sig before the real one', JSON.stringify(envelope).replace('{', `{"sig":"${envelope.sig}",`)],
+      ['id twice in the text', JSON.stringify(envelope).replace('{', `{"id":"${envelope.id}",`)],
+      [
+        'wrap twice in a recipient',
+        JSON.stringify(envelope).replace('"wrap":', `"wrap":"${envelope.recipients[0]!.wrap}","wrap":`),
+      ],
       ['extra member', { ...envelope, extra: 1 }],
       ['v as string', { ...envelope, v: '1' }],
       ['no recipients', { ...envelope, recipients: [] }],
@@ -398,6 +404,13 @@ describe('parseEnvelope()', () => {
     const parsed = parseEnvelope(JSON.parse(JSON.stringify(envelope)));
     assert.deepEqual(parsed, envelope);
     assert.deepEqual(signedBytes(parsed), signedBytes(envelope));
+  });
+
+  it('reads the JSON text as received, and opens it', () => {
+    const envelope = sealFixture();
+    assert.deepEqual(parseEnvelope(JSON.stringify(envelope)), envelope);
+    assert.deepEqual(parseEnvelope(JSON.stringify(envelope, null, 2)), envelope);
+    assert.equal(open(JSON.stringify(envelope)).content, 'The safe code is 4711.');
   });
 
   it('rejects invalid inputs', () => {
