@@ -98,3 +98,4 @@ export {
   unlockKeyBackup,
   verifyContact,
 } from '../shared/protocol';
+export type { SignedTreeHead } from '../shared/transparency';

@@ -1,7 +1,7 @@
 /**
  * Contracts of `/api/v1/envelopes*`: upload, fetch, list and revoke sealed letters.
  *
- * The envelope itself is protocol v1 (docs/protocol.md, shared/protocol): the server checks it with the
+ * The envelope itself is protocol version 1 or 2 (docs/protocol.md, shared/protocol): the server checks it with the
  * protocol's own schema and signature check, stores it exactly as received and hands it back
  * unchanged.
  */
@@ -25,11 +25,11 @@ import type { Contract } from './contract';
 import { KeyHistorySchema } from './keys';
 import { KeyInclusionSchema } from './log';
 
-/** Most recipients per envelope, the sender included (protocol v1 limit). */
+/** Most recipients per envelope, the sender included (a protocol limit). */
 export const MAX_ENVELOPE_RECIPIENTS = MAX_RECIPIENTS;
 
 /**
- * The JSON form of a protocol v1 envelope: protocol's own strict schema (shared/protocol), so the
+ * The JSON form of an envelope of either version: the protocol's own strict schema (shared/protocol), so the
  * API accepts exactly what the protocol does. Binary fields stay base64url strings.
  */
 export const EnvelopeJsonSchema = EnvelopeSchema;

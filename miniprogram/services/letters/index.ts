@@ -29,6 +29,7 @@ import {
   keyChangeKind,
   letterUrl as letterUrlOf,
   openEnvelope,
+  type SignedTreeHead,
   sealEnvelope,
   type TrustState,
 } from '../../lib';
@@ -59,6 +60,8 @@ export interface RecipientDraft {
   wasVerified?: boolean;
   /** The key history the server served with the key (to tell a signed change from a reset). */
   keyHistory?: KeyHistory;
+  /** The signed log head the lookup proved the key's inclusion against (`found` only). */
+  logHead?: SignedTreeHead;
 }
 
 /** A key the contact book knows another key for, as the key-change screen shows it. */
@@ -103,7 +106,20 @@ export async function resolveRecipient(name: string, phone: string): Promise<Rec
     publicKey: found.publicKey,
     keyId: found.keyId,
     keyHistory: found.keyHistory,
+    ...(found.log ? { logHead: found.log.head } : {}),
   });
+}
+
+/**
+ * The head a letter carries: the largest of its recipients' lookup heads, which the others are
+ * prefixes of in an honest log, or null when no lookup carried one.
+ */
+export function letterHead(recipients: readonly RecipientDraft[]): SignedTreeHead | null {
+  let newest: SignedTreeHead | null = null;
+  for (const { logHead } of recipients) {
+    if (logHead && (newest === null || logHead.size > newest.size)) newest = logHead;
+  }
+  return newest;
 }
 
 /** What the key-change screen shows for a recipient whose key changed. */
@@ -151,6 +167,8 @@ export interface Draft {
   expiry: ExpiryOption;
   /** `YYYY-MM-DD` when `expiry` is CUSTOM. */
   customDay?: string;
+  /** Opens allowed per recipient (1 = burn after reading); absent or null: no limit. */
+  maxOpens?: number | null;
 }
 
 /** Thrown by sealAndSend when a custom expiry date is out of range. */
@@ -205,6 +223,8 @@ export async function sealAndSend(draft: Draft): Promise<SentLetter> {
       content: draft.content,
       remark: draft.remark,
       expiresAt,
+      head: letterHead(found),
+      maxOpens: draft.maxOpens ?? null,
     },
     { now },
   ) as EnvelopeJson;

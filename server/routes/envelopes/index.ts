@@ -1,12 +1,15 @@
 /**
  * `/api/v1/envelopes`: upload (POST), fetch (GET /:id), list (GET ?box=) and revoke (DELETE /:id).
  *
- * Upload checks, in order: the body against protocol v1's schema (route validation), sender = the
+ * Upload checks, in order: the body as JSON with no member name given twice in any object (the
+ * protocol refuses them, docs/protocol.md §Duplicate member names, and JSON.parse would silently keep
+ * the last), the envelope against the protocol's schema of version 1 or 2 (route validation), sender = the
  * token's user, `createdAt` within MAX_CLOCK_SKEW_MS of the server clock, `expiresAt` null or in
  * (now, now + MAX_EXPIRY_DAYS], the signature under `senderKey` (a registered key of the sender),
  * then — in the insert statement itself — `senderKey` is the sender's current key, every
  * recipient exists with that key as their current key, and the sender is within their quotas
- * (plugins/app/quotas.ts). The envelope is stored as received.
+ * (plugins/app/quotas.ts). The envelope is stored as received; a version 2 letter's read limit
+ * (`maxOpens`) is signed by its sender, so it cannot be changed here unnoticed.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { DAY_MS, MAX_CLOCK_SKEW_MS } from '../../../shared/api/common';
@@ -17,6 +20,7 @@ import {
 } from '../../../shared/api/envelopes';
 import { letterUrl } from '../../../shared/api/links';
 import { MifengError } from '../../../shared/errors';
+import { duplicateMemberName } from '../../../shared/json';
 import type { Envelope } from '../../../shared/protocol';
 import { contractRoute } from '../_contract';
 
@@ -30,6 +34,25 @@ declare module 'fastify' {
 const envelopes: FastifyPluginAsyncZod = async (fastify) => {
   fastify.addHook('onRequest', fastify.authenticate);
   const { MAX_EXPIRY_DAYS, PUBLIC_URL } = fastify.config;
+
+  // Fastify's own JSON parsing (its errors and prototype-poisoning checks), then the duplicate
+  // scan; content-type parsers are encapsulated, so only these routes read bodies this way.
+  const parseJsonBody = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    parseJsonBody(request, text, (err, value) => {
+      if (err) return done(err, undefined);
+      const name = duplicateMemberName(text);
+      if (name !== undefined) {
+        return done(
+          new MifengError('Malformed', `the member ${JSON.stringify(name)} is given twice`),
+          undefined,
+        );
+      }
+      done(null, value);
+    });
+  });
   const secured = { security: [{ bearerAuth: [] }], tags: ['envelopes'] };
 
   /** The checks that need no database: sender, clock skew, expiry bounds. */
@@ -48,7 +71,7 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
   fastify.route({
     ...contractRoute(envelopesContract.create, {
       ...secured,
-      description: 'Upload a sealed envelope (protocol v1). Answers the QR URL.',
+      description: 'Upload a sealed envelope (protocol version 1 or 2). Answers the QR URL.',
     }),
     preValidation: async (request) => {
       const body = request.body as { envelope?: unknown } | null;
