@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { connectDatabase, IN_MEMORY, migrateDatabase } from '../../../server/db';
 import { type FakeWeChat, startFakeWeChat } from '../../server/fake-wechat';
 import { startServer as startApiServer, testConfig } from '../../server/helper';
+import { TEST_LOG_SIGNING_KEY } from './log-key';
 
 export interface TestServer {
   /** Base URL of the API, e.g. http://127.0.0.1:41234. */
@@ -31,6 +32,7 @@ export async function startServer(overrides: Record<string, string> = {}): Promi
     // Several people register and look each other up within a second here.
     RATE_LIMIT_PER_MINUTE: '100000',
     LOOKUP_RATE_LIMIT_PER_MINUTE: '100000',
+    LOG_SIGNING_KEY: TEST_LOG_SIGNING_KEY,
     ...overrides,
   });
   const database = await connectDatabase({ dataDir: IN_MEMORY });
