@@ -228,12 +228,24 @@ describe('every phone checks the transparency log, against a malicious server', 
       answer.body = { ...body, publicKey: log.leaf.publicKey, keyId: log.leaf.keyId, log };
       return answer;
     };
+    // The server keeps the letter sealed to its key for itself (the real one checks recipients'
+    // keys and would refuse it): it answers as if stored.
+    proxy.intercept = (r) => {
+      if (r.method !== 'POST' || r.path !== '/api/v1/envelopes') return undefined;
+      const { id } = (r.body as { envelope: EnvelopeJson }).envelope;
+      return { status: 201, body: { id, url: `${server.publicUrl}/s/${id}` } };
+    };
     const before = uploads().length;
     await sendThroughPage(b, { content: 'for C only', to: [C] });
     const envelope = (uploads().at(-1)!.body as { envelope: EnvelopeJson }).envelope;
     assert.equal(uploads().length, before + 1);
-    assert.equal(envelope.recipients[0]?.key, keyId(mallory.publicKey), 'the sender could not tell');
+    assert.equal(
+      envelope.recipients.find((r) => r.user === ids.C)?.key,
+      keyId(mallory.publicKey),
+      'the sender could not tell',
+    );
     proxy.rewrite = null;
+    proxy.intercept = null;
 
     // C's next launch: the alarm page replaces whatever was opening.
     const again = relaunch(c);
@@ -268,13 +280,14 @@ describe('every phone checks the transparency log, against a malicious server', 
     const real = (await (await fetch(`${server.url}/api/v1/log/leaves?start=0`)).json()) as {
       leaves: LogEntry[];
     };
-    // The operator rewrites B's registration to a key of its own, and adds one leaf so the new
-    // head is larger than the one A kept: a plausible successor, validly signed.
-    const mallory = generateIdentity(ids.B);
+    // The operator rewrites C's registration to a key of its own, and adds one leaf so the new
+    // head is larger than the one A kept: a plausible successor, validly signed, in which B's own
+    // leaf (which A checks) is still there.
+    const mallory = generateIdentity(ids.C);
     const leaves = real.leaves.map((e) => e.leaf);
-    const at = leaves.findIndex((l) => l.userId === ids.B);
+    const at = leaves.findIndex((l) => l.userId === ids.C);
     leaves[at] = {
-      userId: ids.B,
+      userId: ids.C,
       publicKey: base64urlEncode(mallory.publicKey),
       keyId: keyId(mallory.publicKey),
       kind: 'register',
@@ -283,6 +296,7 @@ describe('every phone checks the transparency log, against a malicious server', 
     leaves.push({ ...leaves[at]!, kind: 'reset', time: new Date().toISOString() });
     assert.ok(leaves.length > kept.size);
     const fake = fakeLog(leaves);
+    const bIndex = leaves.findIndex((l) => l.userId === ids.B);
     proxy.intercept = (r) =>
       r.path.startsWith('/api/v1/log/consistency?')
         ? {
@@ -292,13 +306,7 @@ describe('every phone checks the transparency log, against a malicious server', 
         : undefined;
     proxy.rewrite = (r, answer) => {
       if (!isLookup(r) || answer.status !== 200) return undefined;
-      const body = answer.body as LookupResponse;
-      answer.body = {
-        ...body,
-        publicKey: base64urlEncode(mallory.publicKey),
-        keyId: keyId(mallory.publicKey),
-        log: fake.inclusion(leaves.length - 1),
-      };
+      answer.body = { ...(answer.body as LookupResponse), log: fake.inclusion(bIndex) };
       return answer;
     };
     const compose = await composeTo(a, B, '还给 Li Hua');
