@@ -41,6 +41,7 @@ import {
   _sm2Multiply,
   _sm2MultiplyBase,
   _sm2MultiplyComb,
+  _sm2MultiplyKey,
 } from './_sm2-mul';
 import { constantTimeEqual } from './compare';
 import { type RandomSource, randomBytes } from './random';
@@ -227,7 +228,7 @@ export function sm2Verify(publicKey: Uint8Array, message: Uint8Array, signature:
   try {
     const point = _publicPoint(publicKey);
     if (point === null) return false;
-    return _verify((t) => _sm2Multiply(t, point[0], point[1]), _za(publicKey), message, signature);
+    return _verify((t) => _sm2MultiplyKey(t, point[0], point[1]), _za(publicKey), message, signature);
   } catch {
     return false;
   }
@@ -294,7 +295,7 @@ const MAX_PLAINTEXT = 1 << 16;
  */
 export function sm2Encrypt(publicKey: Uint8Array, plaintext: Uint8Array, random?: RandomSource): Uint8Array {
   const point = _requirePublicPoint(publicKey);
-  return _encrypt((k) => _sm2Multiply(k, point[0], point[1]), plaintext, random);
+  return _encrypt((k) => _sm2MultiplyKey(k, point[0], point[1]), plaintext, random);
 }
 
 /**
