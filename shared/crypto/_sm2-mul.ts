@@ -240,9 +240,12 @@ export interface _Comb {
 /**
  * Builds the comb of the point (x, y) for w-bit digits: `positions` · 2^(w−1) affine points, the odd
  * multiples of Q_i = 2^(spacing·i)·Q, by default one position per digit ((⌈256 / w⌉ + 1) · 2^(w−1)
- * points). Q_i and 2·Q_i are computed for every position first and made affine with one inversion,
- * so that each odd multiple is the previous one plus 2·Q_i by a mixed addition (7 reductions)
- * instead of a Jacobian one (11): the base-point comb is built on the first seal.
+ * points). Q_i and 2·Q_i are computed for every position first and made affine with one inversion;
+ * then each odd multiple is the previous one plus 2·Q_i in affine coordinates, one layer (the same
+ * multiple at every position) at a time with one inversion for the layer (Montgomery's trick). An
+ * affine addition so batched is ~18 BigInt operations with 6 reductions, against 25 with 7 for a
+ * mixed addition plus ~13 with 6 to make its result affine: the base-point comb is built on the
+ * first seal, so its cost is part of that seal's.
  */
 export function _sm2Comb(
   x: bigint,
@@ -260,18 +263,35 @@ export function _sm2Comb(
     if (i < positions - 1) for (let j = 1; j < spacing; j++) _double(base);
   }
   const affine = _normalize(bases);
-  const points: _Jacobian[] = [];
+  const half = 1 << (w - 1);
+  const table: bigint[] = new Array(2 * positions * half);
   for (let i = 0; i < positions; i++) {
-    const acc: _Jacobian = { X: affine[4 * i]!, Y: affine[4 * i + 1]!, Z: 1n };
-    const tx = affine[4 * i + 2]!;
-    const ty = affine[4 * i + 3]!;
-    points.push({ ...acc });
-    for (let j = 1; j < 1 << (w - 1); j++) {
-      _sm2AddAffine(acc, tx, ty);
-      points.push({ ...acc });
+    table[2 * i * half] = affine[4 * i]!;
+    table[2 * i * half + 1] = affine[4 * i + 1]!;
+  }
+  const prefix: bigint[] = new Array(positions);
+  for (let j = 1; j < half; j++) {
+    // (2j + 1)·Q_i = (2j − 1)·Q_i + 2·Q_i for every i; x(2Q_i) ≠ x((2j − 1)·Q_i) for j < 2^(w−1) ≪ n.
+    let prod = 1n;
+    for (let i = 0; i < positions; i++) {
+      prefix[i] = prod;
+      prod = (prod * (affine[4 * i + 2]! - table[2 * (i * half + j - 1)]!)) % P;
+    }
+    let inv = _invert(prod, P);
+    for (let i = positions - 1; i >= 0; i--) {
+      const at = 2 * (i * half + j - 1);
+      const x1 = table[at]!;
+      const y1 = table[at + 1]!;
+      const x2 = affine[4 * i + 2]!;
+      const dx = x2 - x1;
+      const lambda = (((inv * prefix[i]!) % P) * (affine[4 * i + 3]! - y1)) % P;
+      inv = (inv * dx) % P;
+      const x3 = _mod0(lambda * lambda - x1 - x2);
+      table[at + 2] = x3;
+      table[at + 3] = _mod0(lambda * (x1 - x3) - y1);
     }
   }
-  return { w, table: _normalize(points) };
+  return { w, table };
 }
 
 /** k·Q for 1 ≤ k < n from Q's comb: one mixed addition per digit, no doublings. */
