@@ -18,6 +18,8 @@
  * The base point G gets the same recoding with 5-bit digits and a comb table of every odd multiple
  * ±1…±31 of 2^(5i)·G (53 × 16 affine points, built once on first use): k·G is then 53 mixed
  * additions and no doublings, about twice as fast as noble's cached 8-bit wNAF with fake points.
+ * A public key used again (a reader written to again, a sender whose letters are opened) gets a
+ * smaller table of four rows (_sm2MultiplyKey), which cuts its multiplications to 64 doublings.
  */
 import { _invert, GX, GY, N, P } from './_sm2-curve';
 
