@@ -266,32 +266,35 @@ export function _sm2Comb(
   }
   const affine = _normalize(bases);
   const half = 1 << (w - 1);
-  const table: bigint[] = new Array(2 * positions * half);
-  for (let i = 0; i < positions; i++) {
-    table[2 * i * half] = affine[4 * i]!;
-    table[2 * i * half + 1] = affine[4 * i + 1]!;
-  }
-  const prefix: bigint[] = new Array(positions);
+  // layers[j] = [x_0, y_0, x_1, y_1, …]: (2j + 1)·Q_i for every position i.
+  const layers: bigint[][] = [affine.filter((_, k) => k % 4 < 2)];
+  const prefix: bigint[] = [];
   for (let j = 1; j < half; j++) {
     // (2j + 1)·Q_i = (2j − 1)·Q_i + 2·Q_i for every i; x(2Q_i) ≠ x((2j − 1)·Q_i) for j < 2^(w−1) ≪ n.
+    const last = layers[j - 1]!;
     let prod = 1n;
     for (let i = 0; i < positions; i++) {
       prefix[i] = prod;
-      prod = (prod * (affine[4 * i + 2]! - table[2 * (i * half + j - 1)]!)) % P;
+      prod = (prod * (affine[4 * i + 2]! - last[2 * i]!)) % P;
     }
     let inv = _invert(prod, P);
+    const layer: bigint[] = new Array(2 * positions);
     for (let i = positions - 1; i >= 0; i--) {
-      const at = 2 * (i * half + j - 1);
-      const x1 = table[at]!;
-      const y1 = table[at + 1]!;
+      const x1 = last[2 * i]!;
+      const y1 = last[2 * i + 1]!;
       const x2 = affine[4 * i + 2]!;
-      const dx = x2 - x1;
       const lambda = (((inv * prefix[i]!) % P) * (affine[4 * i + 3]! - y1)) % P;
-      inv = (inv * dx) % P;
+      inv = (inv * (x2 - x1)) % P;
       const x3 = _mod0(lambda * lambda - x1 - x2);
-      table[at + 2] = x3;
-      table[at + 3] = _mod0(lambda * (x1 - x3) - y1);
+      layer[2 * i] = x3;
+      layer[2 * i + 1] = _mod0(lambda * (x1 - x3) - y1);
     }
+    layers.push(layer);
+  }
+  // Position-major, appended in order so that engines keep the array packed.
+  const table: bigint[] = [];
+  for (let i = 0; i < positions; i++) {
+    for (let j = 0; j < half; j++) table.push(layers[j]![2 * i]!, layers[j]![2 * i + 1]!);
   }
   return { w, table };
 }
