@@ -7,6 +7,7 @@
  * - A key swapped at the very first lookup and published in the log: the sender cannot tell, but
  *   the victim's phone raises the alarm at its next launch.
  * - A letter signed by a key left out of the log: nothing of it is shown.
+ * - A rotated log key: followed from the built-in key through rotations signed link by link only.
  * - Two views of the log (split view), each signed by the log key: a letter carries the head its
  *   sender checked its recipients' keys against, and the reader's phone finds it inconsistent
  *   with its own and shows the fork.
@@ -23,7 +24,7 @@ import type {
   LogEntry,
   LookupResponse,
 } from '../../../shared/api';
-import { setRandomSource, sm2PublicKey } from '../../../shared/crypto';
+import { setRandomSource, sm2GenerateKeyPair, sm2PublicKey } from '../../../shared/crypto';
 import { base64urlDecode, base64urlEncode } from '../../../shared/encoding';
 import { formatFingerprint, generateIdentity, type Identity, keyId } from '../../../shared/protocol';
 import {
@@ -34,6 +35,7 @@ import {
   leafHash,
   nodeHash,
   type SignedTreeHead,
+  signLogKeyRotation,
   signTreeHead,
   splitPoint,
 } from '../../../shared/transparency';
@@ -277,6 +279,42 @@ describe('every phone checks the transparency log, against a malicious server', 
     const a2 = relaunch(a);
     await a2.module<{ signIn(): Promise<unknown> }>('services/session/index.js').signIn();
     assert.equal(await transparency(a2).checkOwnKey(ids.A), null);
+  });
+
+  it('a rotated log key is followed from the built-in one, only through rotations each signed by the key before', async () => {
+    const next = sm2GenerateKeyPair((n) => webcrypto.getRandomValues(new Uint8Array(n)));
+    // The log now signs with `next`: the same tree, its heads signed by the new key.
+    const resign = (head: SignedTreeHead) =>
+      signTreeHead(next, { size: head.size, root: base64urlDecode(head.root), time: new Date(head.time) });
+    proxy.rewrite = (r, answer) => {
+      if (!isLookup(r) || answer.status !== 200) return undefined;
+      const body = answer.body as LookupResponse;
+      answer.body = { ...body, log: { ...body.log!, head: resign(body.log!.head) } };
+      return answer;
+    };
+    const serveRotations = (rotations: unknown[]) => {
+      proxy.intercept = (r) =>
+        r.path === '/api/v1/log/key'
+          ? {
+              status: 200,
+              body: { publicKey: base64urlEncode(next.publicKey), keyId: keyId(next.publicKey), rotations },
+            }
+          : undefined;
+    };
+    // A rotation signed by some other key does not count: the head is refused.
+    const impostor = sm2GenerateKeyPair((n) => webcrypto.getRandomValues(new Uint8Array(n)));
+    serveRotations([signLogKeyRotation(impostor, next.publicKey, new Date())]);
+    const refused = await composeTo(b, A, '新账本密钥');
+    assert.equal((refused.data.recipients as { logProblem?: string }[])[0]?.logProblem, 'log_bad_head');
+    assert.match(refused.text('.recipient'), /账本签名不对/);
+    refused.unload();
+
+    serveRotations([signLogKeyRotation(logKeyPair(), next.publicKey, new Date())]);
+    const compose = await composeTo(b, A, '新账本密钥');
+    assert.equal((compose.data.recipients as { logProblem?: string }[])[0]?.logProblem, undefined);
+    compose.unload();
+    proxy.rewrite = null;
+    proxy.intercept = null;
   });
 
   it("two views of the log: D's letter carries D's head to B, and B's phone proves the fork", async () => {
