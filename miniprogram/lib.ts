@@ -79,6 +79,7 @@ export {
   acceptKeyChange,
   DEFAULT_BACKUP_ITERATIONS,
   emptyContactBook,
+  envelopeLogHead,
   formatFingerprint,
   generateIdentity,
   IV_LENGTH,

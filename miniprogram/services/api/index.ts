@@ -208,12 +208,21 @@ export function getLogKey(): Promise<{ publicKey: string; rotations: unknown[] }
   return send(logContract.key, {});
 }
 
-/** `GET /log/consistency`: the proof that the tree of `first` leaves is a prefix of `second`'s. */
-export async function getLogConsistency(first: number, second: number): Promise<string[]> {
-  const answer = await send(logContract.consistency, {
-    query: { first: String(first), second: String(second) },
-  });
-  return answer.first === first && answer.second === second ? answer.proof : [];
+/**
+ * `GET /log/consistency`: the proof that the tree of `first` leaves is a prefix of `second`'s, or
+ * null when the server gives none (an answer for other sizes, or a 404 for a size it signed).
+ */
+export async function getLogConsistency(first: number, second: number): Promise<string[] | null> {
+  try {
+    const answer = await send(logContract.consistency, {
+      query: { first: String(first), second: String(second) },
+    });
+    return answer.first === first && answer.second === second ? answer.proof : null;
+  } catch (err) {
+    // "The log is smaller than that": but the log signed a head of that size. No proof.
+    if (isApiError(err, 404)) return null;
+    throw err;
+  }
 }
 
 /** `GET /log/users/:id`: every key event of a user, oldest first. */

@@ -22,6 +22,7 @@ import {
   type EnvelopeSummary,
   EXPIRY_CHOICES,
   type ExpiryChoice,
+  envelopeLogHead,
   expiresAtFor,
   formatFingerprint,
   idFromLetterUrl as idFromUrlOf,
@@ -32,6 +33,7 @@ import {
   keyChangeKind,
   letterUrl as letterUrlOf,
   openEnvelope,
+  type SignedTreeHead,
   sealEnvelope,
   type TrustState,
 } from '../../lib';
@@ -39,7 +41,7 @@ import * as api from '../api';
 import { ContactBookError, pinAll, trustOf } from '../contacts';
 import { isUnlocked, requireIdentity } from '../keyring';
 import { whenRandomReady } from '../random';
-import { checkKey, LogCheckError, type LogProblem } from '../transparency';
+import { checkKey, LogCheckError, type LogProblem, verifyHead } from '../transparency';
 import * as outbox from './outbox';
 
 export { confirmLeftOut, tellQueued } from './confirm';
@@ -222,9 +224,13 @@ export async function sealAndSend(draft: Draft): Promise<SentLetter> {
   for (const r of found) {
     if ((await trustOf(r.user, r.publicKey)).state === 'changed') throw new KeyChangedError(r.user);
   }
+  // The letter carries the newest head the keys were checked against: every reader's phone checks
+  // it against its own, so a server showing the sender another log than the readers is caught.
+  let head: SignedTreeHead | null = null;
   for (const r of found) {
     try {
-      await checkKey(r.user, r.publicKey, r.log);
+      const checked = await checkKey(r.user, r.publicKey, r.log);
+      if (!head || checked.size > head.size) head = checked;
     } catch (err) {
       if (err instanceof LogCheckError) throw new LogCheckError(err.code, err.message, r.name);
       throw err;
@@ -238,6 +244,7 @@ export async function sealAndSend(draft: Draft): Promise<SentLetter> {
       content: draft.content,
       remark: draft.remark,
       expiresAt,
+      head,
     },
     { now },
   ) as EnvelopeJson;
@@ -357,6 +364,10 @@ export async function openLetter(id: string): Promise<OpenResult> {
     }
     // Only a key the log lists for the sender may vouch for a letter: nothing is decrypted before.
     await checkKey(sender.user, sender.publicKey, sender.log);
+    // The head the sender checked its recipients against (version 2) must be this phone's log
+    // too: a head that is not consistent with the one kept here proves the server forked the log.
+    const letterHead = envelopeLogHead(fetched.envelope);
+    if (letterHead) await verifyHead(letterHead);
     const { content, remark } = openEnvelope(fetched.envelope, { reader, senderPublicKey, now: new Date() });
     if (trust?.state === 'new') await pinAll([sender]);
     // Decrypted: only now is it "opened" for the sender (the fetch above was a delivery). Not
