@@ -31,6 +31,7 @@ export type {
   ListEnvelopesResponse,
   LookupResponse,
   MeResponse,
+  MyKeysResponse,
   User,
 } from '../shared/api';
 export {
@@ -47,6 +48,7 @@ export {
   expiresAtFor,
   idFromLetterUrl,
   isApiError,
+  KEY_EVENT,
   letterUrl,
   MAX_EXPIRY_DAYS,
   MAX_NAME_LENGTH,
