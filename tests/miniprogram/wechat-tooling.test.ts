@@ -4,7 +4,7 @@
  * control copies that prove each check can fail. And the build settings' refusals.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,13 +113,21 @@ interface CiResult {
   qualityError?: string;
 }
 
-/** Runs miniprogram-ci on the given project folders, offline, in one child process. */
+/**
+ * Runs miniprogram-ci on the given project folders, offline, in one child process. miniprogram-ci
+ * gives its own compiler process 20 s to come up and crashes when it does not (`fork process
+ * timeout`), which a busy machine can cause: that one failure is tried again, up to three runs.
+ */
 function wechatCi(projects: string[]): CiResult[] {
-  const run = spawnSync(
-    'unshare',
-    ['-rn', process.execPath, join(ROOT, 'tests', 'miniprogram', 'harness', 'wechat-ci.cjs'), ...projects],
-    { cwd: ROOT, encoding: 'utf8', timeout: 300_000, maxBuffer: 64 * 1024 * 1024 },
-  );
+  let run: SpawnSyncReturns<string>;
+  for (let attempt = 1; ; attempt++) {
+    run = spawnSync(
+      'unshare',
+      ['-rn', process.execPath, join(ROOT, 'tests', 'miniprogram', 'harness', 'wechat-ci.cjs'), ...projects],
+      { cwd: ROOT, encoding: 'utf8', timeout: 300_000, maxBuffer: 64 * 1024 * 1024 },
+    );
+    if (attempt === 3 || !run.stderr.includes('fork process timeout')) break;
+  }
   const line = run.stdout.split('\n').find((l) => l.startsWith('WECHAT-CI-RESULT '));
   assert.ok(line, `miniprogram-ci printed no result (status ${run.status}): ${run.stderr.slice(-2000)}`);
   return JSON.parse(line.slice('WECHAT-CI-RESULT '.length)) as CiResult[];
