@@ -273,7 +273,7 @@ export const en: Record<MessageKey, string> = {
     'Shown once unlocked: computed from the private key on your phone, not taken from the server.',
   me_my_key: 'My key QR code',
   me_my_key_hint:
-    'To verify in person, let them scan this with "Verify a contact"; or read the 60 digits above to them, group by group.',
+    'To verify in person, let them scan this with “Scan a contact’s key QR code” on their Me page; or read the 60 digits above to them, group by group.',
   me_verify_hint:
     'Scan the key QR code on their Me page, to confirm that the key your phone remembers is really theirs.',
   verify_ok: 'Verified: the scanned key is the one you remember. Marked as verified.',

@@ -117,6 +117,7 @@ describe('changing my own key through the pages', () => {
     await me.waitFor(() => me.data.fingerprint !== '' && me.data.loading === false, 'the own key');
     const before = me.data.fingerprint;
     // No section title repeats its only item.
+    assert.match(me.text('.verify-button'), /扫描对方的密钥二维码/);
     assert.doesNotMatch(me.text(), /核验联系人\s*核验联系人/);
     await me.tap('.rotate-toggle');
     assert.match(me.text('.rotate-points'), /以前收到的密信照样能打开/);
