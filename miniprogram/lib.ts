@@ -27,12 +27,15 @@ export type {
   HttpResponse,
   KeyBackupJson,
   KeyHistory,
+  KeyInclusion,
   KeysSetResponse,
   ListEnvelopesResponse,
+  LogEntry,
   LookupResponse,
   MeResponse,
   MyKeysResponse,
   User,
+  UserKeyResponse,
 } from '../shared/api';
 export {
   ApiError,
@@ -50,6 +53,7 @@ export {
   isApiError,
   KEY_EVENT,
   letterUrl,
+  logContract,
   MAX_EXPIRY_DAYS,
   MAX_NAME_LENGTH,
   meContract,
@@ -100,3 +104,11 @@ export {
   unlockKeyBackup,
   verifyContact,
 } from '../shared/protocol';
+export type { SignedTreeHead } from '../shared/transparency';
+export {
+  checkHeadConsistency,
+  checkKeyInclusion,
+  followLogKeyRotations,
+  unexplainedOwnKey,
+  verifyTreeHead,
+} from '../shared/transparency';

@@ -23,6 +23,7 @@ import * as api from '../api';
 import { createKeys, openBackup, sealBackup } from '../kdf';
 import { whenRandomReady } from '../random';
 import { refreshProfile, rememberProfile, rememberToken, signIn, signInAfresh } from '../session';
+import { rememberOwnKey } from '../transparency';
 import { currentIdentity, lock, rotateIdentity, setIdentity } from './state';
 
 export { currentIdentity, earlierIdentities, earlierIdentity, lock, onLock } from './state';
@@ -95,6 +96,8 @@ export async function register(
   });
   rememberToken(token);
   rememberProfile(updated);
+  // Made here: the log's register event for it is this phone's doing, not the server's.
+  rememberOwnKey(identity.user, identity.publicKey);
   setIdentity(identity);
   onStep('done');
   return updated;
@@ -130,6 +133,9 @@ export async function unlock(masterKey: string): Promise<Identity> {
   const publicKey = base64urlDecode(profile.publicKey);
   const privateKey = await openBackup(profile.backup, publicKey, masterKey);
   const identity: Identity = { user: profile.user.id, privateKey, publicKey };
+  // Opening the backup with the master key proves the user holds this key (a new phone, or a
+  // reset made on another phone): from now on it is one of the user's own in the log.
+  rememberOwnKey(identity.user, identity.publicKey);
   const earlier: Identity[] = [];
   try {
     for (const record of earlierBackups(await api.getMyKeys())) {
@@ -137,6 +143,7 @@ export async function unlock(masterKey: string): Promise<Identity> {
       try {
         const oldPrivate = await openBackup(record.backup, oldPublic, masterKey);
         earlier.push({ user: identity.user, privateKey: oldPrivate, publicKey: oldPublic });
+        rememberOwnKey(identity.user, oldPublic);
       } catch (err) {
         if (!isMifengError(err, 'WrongMasterKey')) throw err;
       }
@@ -167,6 +174,8 @@ export async function rotateKey(
   (await openBackup(profile.backup, old.publicKey, masterKey)).fill(0);
   onStep('keys');
   const { identity, backup } = await createKeys(old.user, masterKey, iterations());
+  // Remembered before the upload, so the log's entry for it never looks like someone else's doing.
+  rememberOwnKey(identity.user, identity.publicKey);
   onStep('upload');
   const {
     token,
@@ -202,6 +211,7 @@ export async function resetKeys(
   const { identity, backup } = await createKeys(profile.user.id, newMasterKey, iterations(), (phase) => {
     if (phase === 'kdf') onStep('backup');
   });
+  rememberOwnKey(identity.user, identity.publicKey);
   onStep('upload');
   const {
     token,
