@@ -33,6 +33,7 @@ export type {
   LogEntry,
   LookupResponse,
   MeResponse,
+  MyKeysResponse,
   User,
   UserKeyResponse,
 } from '../shared/api';
@@ -50,6 +51,7 @@ export {
   expiresAtFor,
   idFromLetterUrl,
   isApiError,
+  KEY_EVENT,
   letterUrl,
   logContract,
   MAX_EXPIRY_DAYS,

@@ -91,6 +91,23 @@ export const en: Record<MessageKey, string> = {
   unlock_wrong: 'That master key is not right. Try again.',
   unlock_note:
     'Your private key stays in memory only: it is dropped when you log out or after a while in the background.',
+  unlock_forgot: 'Forgot your master key?',
+  reset_title: 'Reset my keys',
+  reset_intro:
+    'Nobody can recover a master key. You can reset instead: this phone makes a new key pair, protected by a new master key. Before you do, know what happens:',
+  reset_lost_letters: 'Letters sealed to your old key (received before the reset) can never be opened again.',
+  reset_contacts_warned:
+    'People who wrote to you will see “Key changed” the next time they write to you or read your letters — a change your old key did not sign, the stronger warning. Tell them yourself that you reset your keys.',
+  reset_contact_book:
+    'Your contact list was sealed to the old key and cannot be opened either: it is replaced by an empty one, and the keys it remembered and your verifications start over.',
+  reset_kept: 'Your name and phone number stay yours; people still reach you by name and phone number.',
+  reset_wechat: 'To make sure it is you, you sign in with WeChat again first.',
+  reset_new_key: 'New master key',
+  reset_new_key_confirm: 'New master key again',
+  reset_acknowledge: 'I understand my old letters can never be opened',
+  reset_submit: 'Reset my keys',
+  reset_done: 'Keys reset',
+  reset_need_ack: 'Tick the box to confirm first',
 
   compose_content: 'Secret',
   compose_content_placeholder: 'What to hand over, e.g. a file password',
@@ -275,7 +292,6 @@ export const en: Record<MessageKey, string> = {
   me_fingerprint_hint:
     'People who receive your letters see these digits; read them aloud group by group to compare.',
   me_change_key: 'Change master key',
-  me_master_key: 'Master key',
   me_new_key: 'New master key',
   me_new_key_confirm: 'New master key again',
   me_change_submit: 'Re-seal my backup',
@@ -287,8 +303,7 @@ export const en: Record<MessageKey, string> = {
     'Shown once unlocked: computed from the private key on your phone, not taken from the server.',
   me_my_key: 'My key QR code',
   me_my_key_hint:
-    'To verify in person, let them scan this with "Verify a contact"; or read the 60 digits above to them, group by group.',
-  me_verify: 'Verify a contact',
+    'To verify in person, let them scan this with “Scan a contact’s key QR code” on their Me page; or read the 60 digits above to them, group by group.',
   me_verify_hint:
     'Scan the key QR code on their Me page, to confirm that the key your phone remembers is really theirs.',
   verify_ok: 'Verified: the scanned key is the one you remember. Marked as verified.',
@@ -302,6 +317,23 @@ export const en: Record<MessageKey, string> = {
   me_language: 'Language / 语言',
   me_locked_note: 'Private key locked',
   me_unlocked_note: 'Private key unlocked (in memory only)',
+  me_security: 'Security',
+  me_rotate: 'Change my key pair',
+  me_rotate_intro:
+    'Makes a new key pair, vouched for by a signature of your current key. Use it on a new phone or if you fear your private key leaked.',
+  me_rotate_points:
+    'Contacts will see “Key changed”, signed by your old key. Letters you received before still open: the old key’s backup stays, and unlocking opens it too.',
+  me_rotate_master_key: 'Your current master key',
+  me_rotate_master_key_hint:
+    'The new key is protected by the same master key, so one unlock opens old and new.',
+  me_rotate_submit: 'Make a new key',
+  me_rotated: 'Key changed',
+  me_verify_section: 'In person',
+  me_verify_scan: 'Scan a contact’s key QR code',
+  list_remark: 'Remark: ',
+  state_old_key_title: 'Sealed to one of your earlier keys',
+  state_old_key_text:
+    'It was written to a key you had before, and this unlock could not open that key: after a reset the old key is lost; after a key change followed by a new master key, the old key’s backup opens only with the master key you had then.',
 
   err_network: 'Network error, please try again',
   err_rate_limited: 'Too many attempts; wait a moment',

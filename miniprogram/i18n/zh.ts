@@ -87,6 +87,23 @@ export const zh = {
   unlock_working: '正在解锁（需要几秒）…',
   unlock_wrong: '主密钥不对，请再试一次。',
   unlock_note: '私钥只保存在内存里：退出登录或在后台停留一段时间后会自动上锁。',
+  unlock_forgot: '忘记主密钥？',
+  reset_title: '重设密钥',
+  reset_intro:
+    '主密钥没有人能帮你找回。你可以重设：手机上生成一对新密钥，用新的主密钥保护。重设前请看清会发生什么：',
+  reset_lost_letters: '用旧密钥加密的密信（重设前收到的）再也打不开了。',
+  reset_contacts_warned:
+    '给你写过信的人，下次写信或看你的信时会看到“密钥已变更”，而且是没有旧密钥签名的更换——这是更强烈的提醒，请主动告诉 TA 们你重设了密钥。',
+  reset_contact_book:
+    '你的联系人名单是用旧密钥加密的，也打不开了：会换成一份空名单，以前记住的密钥和“已核验”标记都要重新建立。',
+  reset_kept: '名字和手机号不变，别人仍然用“名字 + 手机号”找到你。',
+  reset_wechat: '为了确认是你本人，重设前会重新用微信登录。',
+  reset_new_key: '新主密钥',
+  reset_new_key_confirm: '再输入一次新主密钥',
+  reset_acknowledge: '我明白旧密信将永远无法打开',
+  reset_submit: '重设密钥',
+  reset_done: '密钥已重设',
+  reset_need_ack: '请先勾选确认',
 
   // Compose
   compose_content: '密信内容',
@@ -268,7 +285,6 @@ export const zh = {
   me_fingerprint: '我的密钥指纹',
   me_fingerprint_hint: '别人收到你的密信时会看到这串数字，可以逐组读给对方核对。',
   me_change_key: '修改主密钥',
-  me_master_key: '主密钥',
   me_new_key: '新主密钥',
   me_new_key_confirm: '再输入一次新主密钥',
   me_change_submit: '重新加密备份',
@@ -278,8 +294,8 @@ export const zh = {
   me_logout_confirm: '退出后需要重新登录并输入主密钥。',
   me_fingerprint_locked: '解锁后显示：由你手机上的私钥算出，不取自服务器。',
   me_my_key: '我的密钥二维码',
-  me_my_key_hint: '当面核验时，请对方用“核验联系人”扫这个码；也可以把上面 60 位数字读给对方逐组核对。',
-  me_verify: '核验联系人',
+  me_my_key_hint:
+    '当面核验时，请对方在 TA 的“我的”页点“扫描对方的密钥二维码”扫这个码；也可以把上面 60 位数字读给对方逐组核对。',
   me_verify_hint: '扫对方“我的”页里的密钥二维码，确认你手机记住的是 TA 本人的密钥。',
   verify_ok: '核验成功：扫到的密钥和你记住的一致，已标记为“已核验”。',
   verify_mismatch:
@@ -291,6 +307,21 @@ export const zh = {
   me_language: 'Language / 语言',
   me_locked_note: '私钥已上锁',
   me_unlocked_note: '私钥已解锁（只在内存中）',
+  me_security: '安全',
+  me_rotate: '更换密钥',
+  me_rotate_intro: '生成一对新密钥，由现在的密钥签名担保。适合换手机或担心私钥泄露时使用。',
+  me_rotate_points:
+    '联系人会看到“密钥已变更”，并看到这次更换有你旧密钥的签名。以前收到的密信照样能打开：旧密钥的备份仍在，解锁时一并打开。',
+  me_rotate_master_key: '输入现在的主密钥',
+  me_rotate_master_key_hint: '新密钥用同一个主密钥保护，以后一次解锁新旧密钥。',
+  me_rotate_submit: '生成新密钥',
+  me_rotated: '密钥已更换',
+  me_verify_section: '当面核验',
+  me_verify_scan: '扫描对方的密钥二维码',
+  list_remark: '备注：',
+  state_old_key_title: '这封信用的是你以前的密钥',
+  state_old_key_text:
+    '它是写给你以前那把密钥的，这次解锁没能打开那把旧密钥：如果你重设过密钥，旧密钥已经丢失；如果更换密钥后改过主密钥，旧密钥的备份只认当时的主密钥。',
 
   // Errors (mapped from codes; never shown raw)
   err_network: '网络连接失败，请重试',

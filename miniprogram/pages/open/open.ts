@@ -20,6 +20,7 @@ const STATE_KIND: Record<CardState, string> = {
   locked: 'info',
   unregistered: 'info',
   not_for_you: 'warn',
+  old_key: 'warn',
   expired: 'empty',
   revoked: 'empty',
   tampered: 'error',

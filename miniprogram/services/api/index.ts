@@ -30,6 +30,7 @@ import {
   type LookupResponse,
   logContract,
   type MeResponse,
+  type MyKeysResponse,
   meContract,
   recipientsContract,
   retryAfterSeconds,
@@ -141,6 +142,23 @@ export function setKeys(body: {
   statement?: KeyChange;
 }): Promise<KeysSetResponse> {
   return send(meContract.setKeys, { body });
+}
+
+/**
+ * `POST /me/keys/reset`: a new key when the old one is lost (forgotten master key), allowed only
+ * shortly after a WeChat sign-in; recorded as an unsigned reset. Answers the profile and a new token.
+ */
+export function resetKeys(body: {
+  name: string;
+  publicKey: string;
+  backup: KeyBackupJson;
+}): Promise<KeysSetResponse> {
+  return send(meContract.resetKeys, { body });
+}
+
+/** `GET /me/keys`: the own key history and every backup stored, newest first. */
+export function getMyKeys(): Promise<MyKeysResponse> {
+  return send(meContract.keys, {});
 }
 
 /** `POST /auth/logout`: revokes every token of this account, this one included. */

@@ -31,6 +31,7 @@ import {
   type KeyInclusion,
   type KeyTrust,
   keyChangeKind,
+  keyId,
   letterUrl as letterUrlOf,
   openEnvelope,
   type SignedTreeHead,
@@ -39,10 +40,11 @@ import {
 } from '../../lib';
 import * as api from '../api';
 import { ContactBookError, pinAll, trustOf } from '../contacts';
-import { isUnlocked, requireIdentity } from '../keyring';
+import { earlierIdentity, isUnlocked, requireIdentity } from '../keyring';
 import { whenRandomReady } from '../random';
 import { checkKey, LogCheckError, type LogProblem, verifyHead } from '../transparency';
 import * as outbox from './outbox';
+import { rememberRemark } from './sent-record';
 
 export { confirmLeftOut, tellQueued } from './confirm';
 export { QueuedError } from './outbox';
@@ -271,6 +273,7 @@ export type OpenState =
   | 'locked'
   | 'unregistered'
   | 'not_for_you'
+  | 'old_key'
   | ClosedEnvelopeState
   | 'tampered'
   | 'contacts'
@@ -312,6 +315,7 @@ function stateOfError(err: unknown): Exclude<OpenState, 'open' | 'key_changed'> 
   if (err instanceof ContactBookError) return 'contacts';
   if (err instanceof LogCheckError) return err.code;
   if (isMifengError(err, 'NotARecipient')) return 'not_for_you';
+  if (err instanceof EarlierKeyLockedError) return 'old_key';
   if (isMifengError(err, 'Expired')) return ENVELOPE_STATE.EXPIRED;
   if (
     isMifengError(err, 'BadSignature') ||
@@ -322,6 +326,24 @@ function stateOfError(err: unknown): Exclude<OpenState, 'open' | 'key_changed'> 
   }
   if (isMifengError(err, 'UnsupportedVersion')) return 'tampered';
   return 'error';
+}
+
+/** The letter is sealed to an earlier key of ours that this unlock did not open. */
+class EarlierKeyLockedError extends Error {
+  readonly code = 'old_key';
+}
+
+/**
+ * Which of our keys opens a letter: the current one, or the earlier key its entry for us names
+ * (a letter sealed before a rotation). A letter with no entry for us is left to openEnvelope.
+ */
+function readerFor(envelope: EnvelopeJson, user: string) {
+  const current = requireIdentity();
+  const entry = envelope.recipients.find((r) => r.user === user);
+  if (!entry || entry.key === keyId(current.publicKey)) return current;
+  const earlier = earlierIdentity(entry.key);
+  if (!earlier) throw new EarlierKeyLockedError(`sealed to key ${entry.key}`);
+  return earlier;
 }
 
 /**
@@ -368,8 +390,13 @@ export async function openLetter(id: string): Promise<OpenResult> {
     // too: a head that is not consistent with the one kept here proves the server forked the log.
     const letterHead = envelopeLogHead(fetched.envelope);
     if (letterHead) await verifyHead(letterHead);
-    const { content, remark } = openEnvelope(fetched.envelope, { reader, senderPublicKey, now: new Date() });
+    const { content, remark } = openEnvelope(fetched.envelope, {
+      reader: readerFor(fetched.envelope, reader.user),
+      senderPublicKey,
+      now: new Date(),
+    });
     if (trust?.state === 'new') await pinAll([sender]);
+    if (!mine) rememberRemark(reader.user, id, remark);
     // Decrypted: only now is it "opened" for the sender (the fetch above was a delivery). Not
     // awaited, and a failure only leaves it "delivered"; opening it again confirms again.
     if (!mine) api.confirmOpened(id).catch(() => {});
