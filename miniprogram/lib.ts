@@ -31,6 +31,11 @@ export type {
   ListEnvelopesResponse,
   LookupResponse,
   MeResponse,
+  NotificationKind,
+  NotificationsResponse,
+  PendingEntry,
+  PendingInput,
+  PendingState,
   User,
 } from '../shared/api';
 export {
@@ -51,6 +56,10 @@ export {
   MAX_EXPIRY_DAYS,
   MAX_NAME_LENGTH,
   meContract,
+  NOTIFICATION_KIND,
+  notificationsContract,
+  PENDING_STATE,
+  pendingContract,
   recipientsContract,
   retryAfterSeconds,
   retryDelayMs,

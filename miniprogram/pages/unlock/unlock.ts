@@ -2,7 +2,9 @@ import { errorText, type Messages, messages, t } from '../../i18n';
 import { isMifengError } from '../../lib';
 import { cancelKdf, KdfCancelledError } from '../../services/kdf';
 import { unlock } from '../../services/keyring';
+import { deliverReady } from '../../services/letters';
 import { goBack } from '../../services/nav';
+import { wxCall } from '../../services/wxp';
 
 interface UnlockData {
   t: Messages;
@@ -34,7 +36,24 @@ Page<UnlockData, UnlockMethods>({
     this.setData({ busy: true, error: '' });
     try {
       await unlock(this.data.masterKey);
-      this.setData({ masterKey: '', busy: false });
+      this.setData({ masterKey: '' });
+      // Letters waiting for people who have registered since go out now that the key is here.
+      const report = await deliverReady();
+      this.setData({ busy: false });
+      if (report.keyChanged.length > 0) {
+        await wxCall(wx.showModal, {
+          title: t('pending_key_changed_title'),
+          content: t('pending_key_changed_body', { names: report.keyChanged.join(t('list_separator')) }),
+          showCancel: false,
+          confirmText: t('modal_ok'),
+        });
+      }
+      if (report.delivered.length > 0) {
+        wx.showToast({
+          title: t('pending_delivered_toast', { count: report.delivered.length }),
+          icon: 'none',
+        });
+      }
       goBack();
     } catch (err) {
       if (err instanceof KdfCancelledError) return;

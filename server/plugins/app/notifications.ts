@@ -49,7 +49,7 @@ declare module 'fastify' {
 const THING_MAX = 20;
 
 /** What the pending-ready message says after the name (fits a `thing`). */
-const PENDING_READY_HINT = '已注册，解锁蜜蜂即可送达';
+const PENDING_READY_HINT = '已注册，解锁密封即可送达';
 
 /** Where a tap on each kind of message leads. */
 const PAGES = {
