@@ -16,6 +16,7 @@ export const en: Record<MessageKey, string> = {
   modal_restart: 'Yes',
   modal_send_anyway: 'Send',
   modal_go_back: 'Back',
+  modal_stop_waiting: 'Stop',
   confirm: 'OK',
   back_home: 'Back to inbox',
   unlock_first: 'Unlock first',

@@ -14,6 +14,7 @@ export const zh = {
   modal_restart: '重启',
   modal_send_anyway: '仍然发送',
   modal_go_back: '返回修改',
+  modal_stop_waiting: '不等了',
   confirm: '确定',
   back_home: '返回收件箱',
   unlock_first: '先解锁',

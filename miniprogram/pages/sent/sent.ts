@@ -65,9 +65,9 @@ Page<SentData, SentMethods>({
     const choice = await wxCall<WechatMiniprogram.ShowModalSuccessCallbackResult>(wx.showModal, {
       title: t('pending_cancel_confirm_title'),
       content: t('pending_cancel_confirm_text'),
-      confirmText: t('pending_cancel'),
+      confirmText: t('modal_stop_waiting'),
       confirmColor: '#FA5151',
-      cancelText: t('modal_go_back'),
+      cancelText: t('modal_cancel'),
     });
     if (!choice.confirm) return;
     try {
