@@ -27,8 +27,10 @@ export type {
   HttpResponse,
   KeyBackupJson,
   KeyHistory,
+  KeyInclusion,
   KeysSetResponse,
   ListEnvelopesResponse,
+  LogEntry,
   LookupResponse,
   MeResponse,
   NotificationKind,
@@ -37,6 +39,7 @@ export type {
   PendingInput,
   PendingState,
   User,
+  UserKeyResponse,
 } from '../shared/api';
 export {
   ApiError,
@@ -53,6 +56,7 @@ export {
   idFromLetterUrl,
   isApiError,
   letterUrl,
+  logContract,
   MAX_EXPIRY_DAYS,
   MAX_NAME_LENGTH,
   meContract,
@@ -107,3 +111,11 @@ export {
   unlockKeyBackup,
   verifyContact,
 } from '../shared/protocol';
+export type { SignedTreeHead } from '../shared/transparency';
+export {
+  checkHeadConsistency,
+  checkKeyInclusion,
+  followLogKeyRotations,
+  unexplainedOwnKey,
+  verifyTreeHead,
+} from '../shared/transparency';

@@ -48,6 +48,14 @@ Page<UnlockData, UnlockMethods>({
           confirmText: t('modal_ok'),
         });
       }
+      for (const name of report.notInLog) {
+        await wxCall(wx.showModal, {
+          title: t('pending_key_changed_title'),
+          content: t('err_not_in_log', { name }),
+          showCancel: false,
+          confirmText: t('modal_ok'),
+        });
+      }
       if (report.delivered.length > 0) {
         wx.showToast({
           title: t('pending_delivered_toast', { count: report.delivered.length }),

@@ -5,7 +5,8 @@
  * `deliverReady` opens its own copy of the letter (the sender is always a recipient), seals the
  * same content, remark and expiry again to the sender and the new recipient, and delivers it. The
  * new recipient's key goes through the contact book like any other: a first contact is pinned
- * after the delivery, a key the book knows another key for is not sealed to until accepted.
+ * after the delivery, a key the book knows another key for is not sealed to until accepted, and
+ * the key must prove its place in the transparency log, as at compose.
  */
 import {
   base64urlDecode,
@@ -21,6 +22,7 @@ import * as api from '../api';
 import { pinAll, trustOf } from '../contacts';
 import { isUnlocked, requireIdentity } from '../keyring';
 import { whenRandomReady } from '../random';
+import { checkKey, LogCheckError } from '../transparency';
 import { rememberSent } from './sent-record';
 
 /** What one pass of `deliverReady` did, by the names the sender typed. */
@@ -28,6 +30,8 @@ export interface DeliveryReport {
   delivered: string[];
   /** Their key is not the one the contact book pinned: compose's key-change rules apply. */
   keyChanged: string[];
+  /** Their key did not prove its place in the transparency log: nothing sealed to it. */
+  notInLog: string[];
   /** Could not be delivered now (network, a letter sealed under an older key of mine, …). */
   failed: string[];
 }
@@ -43,11 +47,20 @@ export function cancelPending(id: string): Promise<void> {
 }
 
 /** Seals `entry`'s letter again for its recipient from my own copy, and delivers it. */
-async function deliverOne(entry: PendingEntry): Promise<'delivered' | 'key_changed' | 'failed'> {
+async function deliverOne(
+  entry: PendingEntry,
+): Promise<'delivered' | 'key_changed' | 'not_in_log' | 'failed'> {
   const recipient = entry.recipient;
   if (!recipient) return 'failed';
   const me = requireIdentity();
   if ((await trustOf(recipient.user, recipient.publicKey)).state === 'changed') return 'key_changed';
+  let head: Awaited<ReturnType<typeof checkKey>>;
+  try {
+    head = await checkKey(recipient.user, recipient.publicKey, recipient.log);
+  } catch (err) {
+    if (err instanceof LogCheckError) return 'not_in_log';
+    throw err;
+  }
   const fetched = await api.getEnvelope(entry.envelopeId);
   // My own letter, signed by my current key: anything else is not for this phone to vouch for.
   if (
@@ -57,7 +70,11 @@ async function deliverOne(entry: PendingEntry): Promise<'delivered' | 'key_chang
   ) {
     return 'failed';
   }
-  const { content, remark } = openEnvelope(fetched.envelope, {
+  const {
+    content,
+    remark,
+    envelope: original,
+  } = openEnvelope(fetched.envelope, {
     reader: me,
     senderPublicKey: me.publicKey,
     now: new Date(),
@@ -68,7 +85,10 @@ async function deliverOne(entry: PendingEntry): Promise<'delivered' | 'key_chang
       recipients: [{ user: recipient.user, publicKey: base64urlDecode(recipient.publicKey) }],
       content,
       remark,
-      expiresAt: fetched.envelope.expiresAt === null ? null : new Date(fetched.envelope.expiresAt),
+      expiresAt: original.expiresAt === null ? null : new Date(original.expiresAt),
+      head,
+      // The read limit the sender set goes with the letter (a version 1 letter had none).
+      maxOpens: 'maxOpens' in original ? original.maxOpens : null,
     },
     { now: new Date() },
   ) as EnvelopeJson;
@@ -93,7 +113,7 @@ async function deliverOne(entry: PendingEntry): Promise<'delivered' | 'key_chang
 
 /** Delivers every ready entry (after unlocking); never throws, reports what happened. */
 export async function deliverReady(): Promise<DeliveryReport> {
-  const report: DeliveryReport = { delivered: [], keyChanged: [], failed: [] };
+  const report: DeliveryReport = { delivered: [], keyChanged: [], notInLog: [], failed: [] };
   if (!isUnlocked()) return report;
   let entries: PendingEntry[];
   try {
@@ -111,6 +131,7 @@ export async function deliverReady(): Promise<DeliveryReport> {
     }
     if (outcome === 'delivered') report.delivered.push(entry.name);
     else if (outcome === 'key_changed') report.keyChanged.push(entry.name);
+    else if (outcome === 'not_in_log') report.notInLog.push(entry.name);
     else report.failed.push(entry.name);
   }
   return report;
