@@ -55,7 +55,9 @@ async function startProxy(target: string) {
       const { phone } = JSON.parse(body.toString()) as { phone: string };
       if (phone === state.lookupFailsFor) {
         res.writeHead(500, { 'content-type': 'application/json' });
-        return void res.end(JSON.stringify({ error: { code: 'internal', message: 'Internal server error' } }));
+        return void res.end(
+          JSON.stringify({ error: { code: 'internal', message: 'Internal server error' } }),
+        );
       }
     }
     if (isUpload) {
