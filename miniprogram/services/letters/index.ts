@@ -48,6 +48,7 @@ import { rememberRemark } from './sent-record';
 
 export { confirmLeftOut, tellQueued } from './confirm';
 export { QueuedError } from './outbox';
+export { cancelPending, type DeliveryReport, deliverReady, listPending } from './pending';
 
 import { isRegistered, maxExpiryDays, signIn } from '../session';
 
@@ -55,7 +56,10 @@ import { isRegistered, maxExpiryDays, signIn } from '../session';
 export interface RecipientDraft {
   name: string;
   phone: string;
-  /** `checking` while the lookup runs; `found` with the key; `missing` = no such registered user. */
+  /**
+   * `checking` while the lookup runs; `found` with the key; `missing` = no registered user has this
+   * name and number: the letter waits for them (pending) until they register with it.
+   */
   status: 'checking' | 'found' | 'missing' | 'error';
   user?: string;
   publicKey?: string;
@@ -207,8 +211,9 @@ export interface SentLetter {
 /**
  * Seals the draft on this device (the private key must be unlocked) and sends it through the
  * outbox: the sealed envelope is kept until the server holds it. Rejects with `QueuedError` when it
- * could not be sent yet (it is sent later, unchanged). Recipients whose lookup did not find them are
- * not sealed to; the record keeps their names so the sender's screens can say so.
+ * could not be sent yet (it is sent later, unchanged). Recipients not registered yet (`missing`)
+ * go with it as pending entries, sealed to once they register (services/letters/pending.ts); those
+ * whose lookup failed are left out, and the record keeps their names so the sender's screens say so.
  * The expiry is computed from the same instant as `createdAt`, so "1 week" is exactly 7 × 24 h.
  */
 export async function sealAndSend(draft: Draft): Promise<SentLetter> {
@@ -251,16 +256,23 @@ export async function sealAndSend(draft: Draft): Promise<SentLetter> {
     { now },
   ) as EnvelopeJson;
   const sealMs = Date.now() - started;
-  await outbox.send(sender.user, envelope, {
-    id: envelope.id,
-    to: found.map((r) => r.name),
-    notSentTo: draft.recipients
-      .filter((r) => !found.includes(r as (typeof found)[number]))
-      .map((r) => r.name),
-    remark: draft.remark,
-    createdAt: envelope.createdAt,
-    expiresAt: envelope.expiresAt,
-  });
+  const pending = draft.recipients.filter((r) => r.status === 'missing');
+  await outbox.send(
+    sender.user,
+    envelope,
+    {
+      id: envelope.id,
+      to: found.map((r) => r.name),
+      notSentTo: draft.recipients
+        .filter((r) => r.status !== 'missing' && !found.includes(r as (typeof found)[number]))
+        .map((r) => r.name),
+      ...(pending.length ? { pendingFor: pending.map((r) => r.name) } : {}),
+      remark: draft.remark,
+      createdAt: envelope.createdAt,
+      expiresAt: envelope.expiresAt,
+    },
+    pending.map((r) => ({ name: r.name, phone: r.phone })),
+  );
   // First contacts are pinned once the letter is out; a failure here must not hide that it was sent.
   await pinAll(found.map((r) => ({ user: r.user, publicKey: r.publicKey }))).catch(() => {});
   return { id: envelope.id, url: letterUrl(envelope.id), sealMs, expiresAt: envelope.expiresAt };
