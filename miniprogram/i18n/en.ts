@@ -16,6 +16,7 @@ export const en: Record<MessageKey, string> = {
   modal_restart: 'Yes',
   modal_send_anyway: 'Send',
   modal_go_back: 'Back',
+  modal_stop_waiting: 'Stop',
   confirm: 'OK',
   back_home: 'Back to inbox',
   unlock_first: 'Unlock first',
@@ -26,6 +27,7 @@ export const en: Record<MessageKey, string> = {
   title_compose: 'New letter',
   title_share: 'Share letter',
   title_open: 'Letter',
+  title_alarm: 'Key alarm',
   title_inbox: 'Inbox',
   title_sent: 'Sent',
   title_me: 'Me',
@@ -90,6 +92,23 @@ export const en: Record<MessageKey, string> = {
   unlock_wrong: 'That master key is not right. Try again.',
   unlock_note:
     'Your private key stays in memory only: it is dropped when you log out or after a while in the background.',
+  unlock_forgot: 'Forgot your master key?',
+  reset_title: 'Reset my keys',
+  reset_intro:
+    'Nobody can recover a master key. You can reset instead: this phone makes a new key pair, protected by a new master key. Before you do, know what happens:',
+  reset_lost_letters: 'Letters sealed to your old key (received before the reset) can never be opened again.',
+  reset_contacts_warned:
+    'People who wrote to you will see “Key changed” the next time they write to you or read your letters — a change your old key did not sign, the stronger warning. Tell them yourself that you reset your keys.',
+  reset_contact_book:
+    'Your contact list was sealed to the old key and cannot be opened either: it is replaced by an empty one, and the keys it remembered and your verifications start over.',
+  reset_kept: 'Your name and phone number stay yours; people still reach you by name and phone number.',
+  reset_wechat: 'To make sure it is you, you sign in with WeChat again first.',
+  reset_new_key: 'New master key',
+  reset_new_key_confirm: 'New master key again',
+  reset_acknowledge: 'I understand my old letters can never be opened',
+  reset_submit: 'Reset my keys',
+  reset_done: 'Keys reset',
+  reset_need_ack: 'Tick the box to confirm first',
 
   compose_content: 'Secret',
   compose_content_placeholder: 'What to hand over, e.g. a file password',
@@ -102,6 +121,7 @@ export const en: Record<MessageKey, string> = {
   compose_remove: 'Remove',
   compose_checking: 'Looking up…',
   compose_found: 'Found',
+  compose_pending: 'Not registered yet — they will be able to open it after registering with this number',
   compose_missing: 'No registered user with this name and phone',
   compose_lookup_error: 'Lookup failed, try again',
   compose_duplicate: 'Already in the list',
@@ -120,11 +140,14 @@ export const en: Record<MessageKey, string> = {
   compose_seal: 'Seal and make the QR code',
   compose_sealing: 'Encrypting on your phone…',
   compose_need_content: 'Write the secret first',
-  compose_need_recipient: 'Add at least one recipient who was found',
+  compose_need_recipient: 'Add at least one recipient',
   trust_new: 'First contact',
   trust_pinned: 'Key unchanged',
   trust_verified: 'Verified',
   trust_changed: 'Key changed',
+  logtag_not_in_log: 'Not in the public log',
+  logtag_log_forked: 'Logs do not match',
+  logtag_log_bad_head: 'Bad log signature',
   compose_key_review: 'Review',
   compose_key_blocked:
     "{name}'s key has changed: tap Review, check and accept the new key before sealing to them.",
@@ -199,6 +222,32 @@ export const en: Record<MessageKey, string> = {
   contacts_over_title: 'Start a new contact list',
   contacts_over_text:
     'Only do this after you reset your key (a forgotten master key): the old list was sealed to the old key and cannot be opened. Otherwise this may be the server interfering — starting over forgets every key and verification this phone remembers, and later key swaps would go unnoticed.',
+  state_not_in_log_title: "The sender's key is not in the public log",
+  state_not_in_log_text:
+    "Mifeng records everyone's keys in a public, append-only log, but the key that signed this letter has no valid entry in it. The server may have made it up, so nothing of the letter is shown.",
+  state_log_forked_title: 'The server showed two logs that do not match',
+  state_log_forked_text:
+    'This phone received two summaries of the key log, both signed by the log, that contradict each other: the server is showing different people different logs. To stay safe, no letter is opened or sent any more. Tell the operator and your contacts.',
+  state_log_bad_head_title: 'The key log signature is wrong',
+  state_log_bad_head_text:
+    "The server's summary of the key log does not carry the log's signature, so the sender's key cannot be confirmed. Try again later; if it keeps happening, contact the operator.",
+  alarm_title: 'The server published a key in your name',
+  alarm_text:
+    'In the public key log, your account now lists a key that you did not create or unlock on this phone. People writing to you may seal their letters to that key instead of yours.',
+  alarm_fingerprint: 'Fingerprint of that key',
+  alarm_when: 'Listed at',
+  alarm_kind_register: 'registration',
+  alarm_kind_signed_change: 'signed key change',
+  alarm_kind_reset: 'key reset',
+  alarm_advice:
+    'If you did not reset your key on another phone, stop using this account for anything important, and tell the people you write to, in person or by phone, to check your fingerprint and not trust the new key.',
+  alarm_mine: 'I reset it on another phone: unlock with the new master key',
+  alarm_dismiss: 'Understood',
+  alarm_forked_title: 'The server showed two logs that do not match',
+  alarm_forked_text:
+    'This phone received two summaries of the key log, both signed by the log, that contradict each other: the server is showing different people different logs. This phone will not send or open letters through this server any more. Tell the operator and your contacts.',
+  alarm_clear_title: 'All is well',
+  alarm_clear_text: 'The newest key the log lists for you is the one you just unlocked.',
   state_locked_title: 'Unlock first',
   state_locked_text: 'This letter needs your private key. Unlock it with your master key, then come back.',
   state_unregistered_title: 'You are not registered yet',
@@ -245,7 +294,6 @@ export const en: Record<MessageKey, string> = {
   me_fingerprint_hint:
     'People who receive your letters see these digits; read them aloud group by group to compare.',
   me_change_key: 'Change master key',
-  me_master_key: 'Master key',
   me_new_key: 'New master key',
   me_new_key_confirm: 'New master key again',
   me_change_submit: 'Re-seal my backup',
@@ -257,8 +305,7 @@ export const en: Record<MessageKey, string> = {
     'Shown once unlocked: computed from the private key on your phone, not taken from the server.',
   me_my_key: 'My key QR code',
   me_my_key_hint:
-    'To verify in person, let them scan this with "Verify a contact"; or read the 60 digits above to them, group by group.',
-  me_verify: 'Verify a contact',
+    'To verify in person, let them scan this with “Scan a contact’s key QR code” on their Me page; or read the 60 digits above to them, group by group.',
   me_verify_hint:
     'Scan the key QR code on their Me page, to confirm that the key your phone remembers is really theirs.',
   verify_ok: 'Verified: the scanned key is the one you remember. Marked as verified.',
@@ -272,6 +319,23 @@ export const en: Record<MessageKey, string> = {
   me_language: 'Language / 语言',
   me_locked_note: 'Private key locked',
   me_unlocked_note: 'Private key unlocked (in memory only)',
+  me_security: 'Security',
+  me_rotate: 'Change my key pair',
+  me_rotate_intro:
+    'Makes a new key pair, vouched for by a signature of your current key. Use it on a new phone or if you fear your private key leaked.',
+  me_rotate_points:
+    'Contacts will see “Key changed”, signed by your old key. Letters you received before still open: the old key’s backup stays, and unlocking opens it too.',
+  me_rotate_master_key: 'Your current master key',
+  me_rotate_master_key_hint:
+    'The new key is protected by the same master key, so one unlock opens old and new.',
+  me_rotate_submit: 'Make a new key',
+  me_rotated: 'Key changed',
+  me_verify_section: 'In person',
+  me_verify_scan: 'Scan a contact’s key QR code',
+  list_remark: 'Remark: ',
+  state_old_key_title: 'Sealed to one of your earlier keys',
+  state_old_key_text:
+    'It was written to a key you had before, and this unlock could not open that key: after a reset the old key is lost; after a key change followed by a new master key, the old key’s backup opens only with the master key you had then.',
 
   err_network: 'Network error, please try again',
   err_rate_limited: 'Too many attempts; wait a moment',
@@ -291,6 +355,32 @@ export const en: Record<MessageKey, string> = {
   err_key_changed: "A recipient's key has changed: review and accept it first",
   err_contacts_rollback: 'The server returned a contact list older than one this phone has seen; refused',
   err_contacts_damaged: 'The contact list from the server failed its check; refused',
+  pending_title: 'Waiting for people to register',
+  pending_hint:
+    'Once they register with the number and name you typed, your phone seals the letter again for them the next time you unlock.',
+  pending_to: 'To {name} ({phone})',
+  pending_state_waiting: 'Waiting for them to register',
+  pending_state_ready: 'Registered — unlock to deliver',
+  pending_state_delivered: 'Delivered',
+  pending_state_expired: 'Expired',
+  pending_state_revoked: 'Revoked',
+  pending_cancel: 'Cancel',
+  pending_cancel_confirm_title: 'Stop waiting for this recipient?',
+  pending_cancel_confirm_text:
+    'They will not get this letter even after registering. The other recipients keep it.',
+  pending_cancelled_toast: 'Cancelled',
+  pending_delivered_toast: 'Delivered {count} waiting letter(s)',
+  pending_key_changed_title: "A recipient's key changed",
+  pending_key_changed_body:
+    '{names}: the key differs from the one your phone pinned, so the letter was not delivered. Compare keys in person first.',
+  notify_new_letters: 'Notify me of new letters',
+  notify_on_toast: 'Notifications on',
+  err_pending_not_ready: 'Nobody has registered with this number yet',
+  err_pending_delivered: 'This letter was already delivered',
+  err_not_in_log:
+    "{name}'s key is not in the public log; the server may have made it up, so nothing is sealed to it",
+  err_log_forked: 'The server showed two key logs that do not match; nothing is sent, to stay safe',
+  err_log_bad_head: "The key log's signature is wrong, so the recipients' keys cannot be confirmed yet",
   err_generic: 'Something went wrong; please try again later',
 
   // Master key strength: what made a key guessable, and the generated passphrase

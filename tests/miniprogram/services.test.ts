@@ -21,7 +21,6 @@ interface Letters {
   letterUrl(id: string): string;
   expiryDate(option: string, now: Date, customDay?: string): Date | null | undefined;
   customDateRange(now: Date): { start: string; end: string };
-  letterHead(recipients: { logHead?: { size: number } }[]): { size: number } | null;
 }
 interface Strength {
   loadStrength(): Promise<void>;
@@ -76,19 +75,6 @@ describe('services', () => {
       ];
       for (const query of refused) assert.equal(letters.idFromQuery(query), null, JSON.stringify(query));
       assert.equal(letters.idFromLetterUrl(`http://mifeng.example/s/${ID}`), null, 'http is not https');
-    });
-  });
-
-  describe('letters: the log head a letter carries', () => {
-    it('is the largest head among the lookups, or null when none carried one', () => {
-      const letters = phone.module<Letters>('services/letters/index.js');
-      const head = (size: number) => ({ size, root: 'r', time: 't', key: 'k', sig: 's' });
-      assert.deepEqual(
-        letters.letterHead([{ logHead: head(5) }, {}, { logHead: head(9) }, { logHead: head(7) }]),
-        head(9),
-      );
-      assert.equal(letters.letterHead([{}, {}]), null);
-      assert.equal(letters.letterHead([]), null);
     });
   });
 

@@ -19,7 +19,9 @@ import {
   tellQueued,
 } from '../../services/letters';
 import { goHome, goRegister, goUnlock, PAGES } from '../../services/nav';
+import { askInTap, loadTemplates } from '../../services/notify';
 import { isRegistered, maxExpiryDays, signIn } from '../../services/session';
+import { LogCheckError } from '../../services/transparency';
 import { CONTENT_MAX_CHARS, DEFAULT_EXPIRY, REMARK_MAX_CHARS } from './config';
 
 interface RecipientRow extends RecipientDraft {
@@ -82,10 +84,17 @@ function row(draft: RecipientDraft, key: number): RecipientRow {
   const statusText = {
     checking: t('compose_checking'),
     found: t('compose_found'),
-    missing: t('compose_missing'),
+    missing: t('compose_pending'),
     error: t('compose_lookup_error'),
   }[draft.status];
-  const trustText = draft.status === 'found' && draft.trust ? t(`trust_${draft.trust}`) : '';
+  const trustText =
+    draft.status !== 'found'
+      ? ''
+      : draft.logProblem
+        ? t(`logtag_${draft.logProblem}`)
+        : draft.trust
+          ? t(`trust_${draft.trust}`)
+          : '';
   return { ...draft, key, statusText, trustText };
 }
 
@@ -138,6 +147,7 @@ Page<ComposeData, ComposeMethods>({
   onShow() {
     this.setData({ locked: !isUnlocked() });
     this.recheck();
+    loadTemplates();
   },
 
   /** Checks rows found while locked (or before a key change elsewhere) against the contact book. */
@@ -275,6 +285,15 @@ Page<ComposeData, ComposeMethods>({
 
   async onSeal() {
     if (this.data.busy) return;
+    // WeChat shows the subscription prompt only from within the tap, so ask before anything waits:
+    // "tell me when it is opened" and, for people not registered yet, "when they can get it".
+    const asked =
+      this.data.content.trim() && this.data.recipients.length > 0
+        ? askInTap([
+            'opened',
+            ...(this.data.recipients.some((r) => r.status !== 'found') ? (['pending_ready'] as const) : []),
+          ])
+        : Promise.resolve([]);
     if (pendingLookups.size > 0) {
       this.setData({ busy: true, error: '' });
       wx.showLoading({ title: t('compose_waiting_lookups'), mask: true });
@@ -285,12 +304,15 @@ Page<ComposeData, ComposeMethods>({
     // Read after the wait: rows may have been found, missed or removed meanwhile.
     const { content, remark, recipients, expiry, customDay } = this.data;
     const found = recipients.filter((r) => r.status === 'found');
+    const waiting = recipients.filter((r) => r.status === 'missing');
     const expiresAt = expiryDate(expiry, new Date(), customDay);
     const changed = found.find((r) => r.trust === 'changed');
+    const unlogged = found.find((r) => r.logProblem);
     let error = '';
     if (!content.trim()) error = t('compose_need_content');
-    else if (found.length === 0) error = t('compose_need_recipient');
+    else if (found.length + waiting.length === 0) error = t('compose_need_recipient');
     else if (changed) error = t('compose_key_blocked', { name: changed.name });
+    else if (unlogged?.logProblem) error = t(`err_${unlogged.logProblem}`, { name: unlogged.name });
     else if (expiresAt === undefined) error = t('compose_bad_date', { days: maxExpiryDays() });
     if (error) {
       this.setData({ error });
@@ -301,6 +323,7 @@ Page<ComposeData, ComposeMethods>({
       return;
     }
     this.setData({ busy: true, error: '' });
+    await asked;
     if (!(await confirmLeftOut(recipients))) {
       this.setData({ busy: false });
       return;
@@ -319,7 +342,10 @@ Page<ComposeData, ComposeMethods>({
         goHome(PAGES.SENT);
         return;
       }
-      this.setData({ busy: false, error: errorText(err) });
+      this.setData({
+        busy: false,
+        error: err instanceof LogCheckError ? t(`err_${err.code}`, { name: err.subject }) : errorText(err),
+      });
       // The book knew better than the page: show the row as changed.
       if (err instanceof KeyChangedError) await this.recheck();
     }

@@ -3,9 +3,11 @@
  * of sending and reading a letter on top of shared/protocol and the API client. Every outcome of opening a
  * letter is a named `OpenState` the page shows in words; nothing surfaces as a raw error.
  *
- * Every key the server hands out is checked against the contact book (services/contacts): sealing
- * to a changed key is refused until the person accepted it, a letter signed by a changed sender key
- * is not opened until then, and first contacts are pinned once a letter was sealed or opened.
+ * Every key the server hands out is checked against the transparency log (services/transparency):
+ * without a valid inclusion proof nothing is sealed to it and no letter it signed is opened. And
+ * against the contact book (services/contacts): sealing to a changed key is refused until the
+ * person accepted it, a letter signed by a changed sender key is not opened until then, and first
+ * contacts are pinned once a letter was sealed or opened.
  */
 import { config } from '../../config';
 import {
@@ -20,13 +22,16 @@ import {
   type EnvelopeSummary,
   EXPIRY_CHOICES,
   type ExpiryChoice,
+  envelopeLogHead,
   expiresAtFor,
   formatFingerprint,
   idFromLetterUrl as idFromUrlOf,
   isMifengError,
   type KeyHistory,
+  type KeyInclusion,
   type KeyTrust,
   keyChangeKind,
+  keyId,
   letterUrl as letterUrlOf,
   openEnvelope,
   type SignedTreeHead,
@@ -35,12 +40,15 @@ import {
 } from '../../lib';
 import * as api from '../api';
 import { ContactBookError, pinAll, trustOf } from '../contacts';
-import { isUnlocked, requireIdentity } from '../keyring';
+import { earlierIdentity, isUnlocked, requireIdentity } from '../keyring';
 import { whenRandomReady } from '../random';
+import { checkKey, LogCheckError, type LogProblem, verifyHead } from '../transparency';
 import * as outbox from './outbox';
+import { rememberRemark } from './sent-record';
 
 export { confirmLeftOut, tellQueued } from './confirm';
 export { QueuedError } from './outbox';
+export { cancelPending, type DeliveryReport, deliverReady, listPending } from './pending';
 
 import { isRegistered, maxExpiryDays, signIn } from '../session';
 
@@ -48,7 +56,10 @@ import { isRegistered, maxExpiryDays, signIn } from '../session';
 export interface RecipientDraft {
   name: string;
   phone: string;
-  /** `checking` while the lookup runs; `found` with the key; `missing` = no such registered user. */
+  /**
+   * `checking` while the lookup runs; `found` with the key; `missing` = no registered user has this
+   * name and number: the letter waits for them (pending) until they register with it.
+   */
   status: 'checking' | 'found' | 'missing' | 'error';
   user?: string;
   publicKey?: string;
@@ -60,8 +71,10 @@ export interface RecipientDraft {
   wasVerified?: boolean;
   /** The key history the server served with the key (to tell a signed change from a reset). */
   keyHistory?: KeyHistory;
-  /** The signed log head the lookup proved the key's inclusion against (`found` only). */
-  logHead?: SignedTreeHead;
+  /** Where the server says the key stands in the transparency log (checked again when sealing). */
+  log?: KeyInclusion;
+  /** Why the key failed the log check (`found` only); absent when it passed. */
+  logProblem?: LogProblem;
 }
 
 /** A key the contact book knows another key for, as the key-change screen shows it. */
@@ -94,10 +107,25 @@ export async function checkRecipient(draft: RecipientDraft): Promise<RecipientDr
   return { ...draft, ...trustFields(await trustOf(draft.user, draft.publicKey)) };
 }
 
-/** Resolves one name + phone pair, and checks the key the server named against the contact book. */
+/** The log check of a found key: undefined when it passed, else why not. Network errors propagate. */
+async function logProblemOf(user: string, publicKey: string, log: KeyInclusion | undefined) {
+  try {
+    await checkKey(user, publicKey, log);
+    return undefined;
+  } catch (err) {
+    if (err instanceof LogCheckError) return err.code;
+    throw err;
+  }
+}
+
+/**
+ * Resolves one name + phone pair, and checks the key the server named against the transparency
+ * log (its inclusion proof) and against the contact book.
+ */
 export async function resolveRecipient(name: string, phone: string): Promise<RecipientDraft> {
   const found = await api.lookupRecipient(name.trim(), phone.trim());
   if (!found) return { name: name.trim(), phone: phone.trim(), status: 'missing' };
+  const logProblem = await logProblemOf(found.user, found.publicKey, found.log);
   return checkRecipient({
     name: found.name,
     phone: phone.trim(),
@@ -106,20 +134,9 @@ export async function resolveRecipient(name: string, phone: string): Promise<Rec
     publicKey: found.publicKey,
     keyId: found.keyId,
     keyHistory: found.keyHistory,
-    ...(found.log ? { logHead: found.log.head } : {}),
+    ...(found.log ? { log: found.log } : {}),
+    ...(logProblem ? { logProblem } : {}),
   });
-}
-
-/**
- * The head a letter carries: the largest of its recipients' lookup heads, which the others are
- * prefixes of in an honest log, or null when no lookup carried one.
- */
-export function letterHead(recipients: readonly RecipientDraft[]): SignedTreeHead | null {
-  let newest: SignedTreeHead | null = null;
-  for (const { logHead } of recipients) {
-    if (logHead && (newest === null || logHead.size > newest.size)) newest = logHead;
-  }
-  return newest;
 }
 
 /** What the key-change screen shows for a recipient whose key changed. */
@@ -196,8 +213,9 @@ export interface SentLetter {
 /**
  * Seals the draft on this device (the private key must be unlocked) and sends it through the
  * outbox: the sealed envelope is kept until the server holds it. Rejects with `QueuedError` when it
- * could not be sent yet (it is sent later, unchanged). Recipients whose lookup did not find them are
- * not sealed to; the record keeps their names so the sender's screens can say so.
+ * could not be sent yet (it is sent later, unchanged). Recipients not registered yet (`missing`)
+ * go with it as pending entries, sealed to once they register (services/letters/pending.ts); those
+ * whose lookup failed are left out, and the record keeps their names so the sender's screens say so.
  * The expiry is computed from the same instant as `createdAt`, so "1 week" is exactly 7 × 24 h.
  */
 export async function sealAndSend(draft: Draft): Promise<SentLetter> {
@@ -211,9 +229,21 @@ export async function sealAndSend(draft: Draft): Promise<SentLetter> {
     (r): r is RecipientDraft & { user: string; publicKey: string } =>
       r.status === 'found' && !!r.user && !!r.publicKey && r.user !== sender.user,
   );
-  // Checked here again, against the book, whatever the page last showed.
+  // Checked here again, against the book and the log, whatever the page last showed.
   for (const r of found) {
     if ((await trustOf(r.user, r.publicKey)).state === 'changed') throw new KeyChangedError(r.user);
+  }
+  // The letter carries the newest head the keys were checked against: every reader's phone checks
+  // it against its own, so a server showing the sender another log than the readers is caught.
+  let head: SignedTreeHead | null = null;
+  for (const r of found) {
+    try {
+      const checked = await checkKey(r.user, r.publicKey, r.log);
+      if (!head || checked.size > head.size) head = checked;
+    } catch (err) {
+      if (err instanceof LogCheckError) throw new LogCheckError(err.code, err.message, r.name);
+      throw err;
+    }
   }
   const recipients = found.map((r) => ({ user: r.user, publicKey: base64urlDecode(r.publicKey) }));
   const envelope = sealEnvelope(
@@ -223,22 +253,29 @@ export async function sealAndSend(draft: Draft): Promise<SentLetter> {
       content: draft.content,
       remark: draft.remark,
       expiresAt,
-      head: letterHead(found),
+      head,
       maxOpens: draft.maxOpens ?? null,
     },
     { now },
   ) as EnvelopeJson;
   const sealMs = Date.now() - started;
-  await outbox.send(sender.user, envelope, {
-    id: envelope.id,
-    to: found.map((r) => r.name),
-    notSentTo: draft.recipients
-      .filter((r) => !found.includes(r as (typeof found)[number]))
-      .map((r) => r.name),
-    remark: draft.remark,
-    createdAt: envelope.createdAt,
-    expiresAt: envelope.expiresAt,
-  });
+  const pending = draft.recipients.filter((r) => r.status === 'missing');
+  await outbox.send(
+    sender.user,
+    envelope,
+    {
+      id: envelope.id,
+      to: found.map((r) => r.name),
+      notSentTo: draft.recipients
+        .filter((r) => r.status !== 'missing' && !found.includes(r as (typeof found)[number]))
+        .map((r) => r.name),
+      ...(pending.length ? { pendingFor: pending.map((r) => r.name) } : {}),
+      remark: draft.remark,
+      createdAt: envelope.createdAt,
+      expiresAt: envelope.expiresAt,
+    },
+    pending.map((r) => ({ name: r.name, phone: r.phone })),
+  );
   // First contacts are pinned once the letter is out; a failure here must not hide that it was sent.
   await pinAll(found.map((r) => ({ user: r.user, publicKey: r.publicKey }))).catch(() => {});
   return { id: envelope.id, url: letterUrl(envelope.id), sealMs, expiresAt: envelope.expiresAt };
@@ -251,9 +288,11 @@ export type OpenState =
   | 'locked'
   | 'unregistered'
   | 'not_for_you'
+  | 'old_key'
   | ClosedEnvelopeState
   | 'tampered'
   | 'contacts'
+  | LogProblem
   | 'network'
   | 'invalid_link'
   | 'error';
@@ -289,7 +328,9 @@ function stateOfError(err: unknown): Exclude<OpenState, 'open' | 'key_changed'> 
     return 'error';
   }
   if (err instanceof ContactBookError) return 'contacts';
+  if (err instanceof LogCheckError) return err.code;
   if (isMifengError(err, 'NotARecipient')) return 'not_for_you';
+  if (err instanceof EarlierKeyLockedError) return 'old_key';
   if (isMifengError(err, 'Expired')) return ENVELOPE_STATE.EXPIRED;
   if (
     isMifengError(err, 'BadSignature') ||
@@ -300,6 +341,24 @@ function stateOfError(err: unknown): Exclude<OpenState, 'open' | 'key_changed'> 
   }
   if (isMifengError(err, 'UnsupportedVersion')) return 'tampered';
   return 'error';
+}
+
+/** The letter is sealed to an earlier key of ours that this unlock did not open. */
+class EarlierKeyLockedError extends Error {
+  readonly code = 'old_key';
+}
+
+/**
+ * Which of our keys opens a letter: the current one, or the earlier key its entry for us names
+ * (a letter sealed before a rotation). A letter with no entry for us is left to openEnvelope.
+ */
+function readerFor(envelope: EnvelopeJson, user: string) {
+  const current = requireIdentity();
+  const entry = envelope.recipients.find((r) => r.user === user);
+  if (!entry || entry.key === keyId(current.publicKey)) return current;
+  const earlier = earlierIdentity(entry.key);
+  if (!earlier) throw new EarlierKeyLockedError(`sealed to key ${entry.key}`);
+  return earlier;
 }
 
 /**
@@ -340,8 +399,19 @@ export async function openLetter(id: string): Promise<OpenResult> {
         },
       };
     }
-    const { content, remark } = openEnvelope(fetched.envelope, { reader, senderPublicKey, now: new Date() });
+    // Only a key the log lists for the sender may vouch for a letter: nothing is decrypted before.
+    await checkKey(sender.user, sender.publicKey, sender.log);
+    // The head the sender checked its recipients against (version 2) must be this phone's log
+    // too: a head that is not consistent with the one kept here proves the server forked the log.
+    const letterHead = envelopeLogHead(fetched.envelope);
+    if (letterHead) await verifyHead(letterHead);
+    const { content, remark } = openEnvelope(fetched.envelope, {
+      reader: readerFor(fetched.envelope, reader.user),
+      senderPublicKey,
+      now: new Date(),
+    });
     if (trust?.state === 'new') await pinAll([sender]);
+    if (!mine) rememberRemark(reader.user, id, remark);
     // Decrypted: only now is it "opened" for the sender (the fetch above was a delivery). Not
     // awaited, and a failure only leaves it "delivered"; opening it again confirms again.
     if (!mine) api.confirmOpened(id).catch(() => {});

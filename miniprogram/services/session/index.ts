@@ -47,6 +47,16 @@ async function freshLogin(): Promise<void> {
 api.onUnauthorized(freshLogin);
 
 /**
+ * Signs in with WeChat again (`wx.login`, or the dev login) even when a token is stored, and
+ * reloads the profile: a key reset is allowed only shortly after such a sign-in.
+ */
+export async function signInAfresh(): Promise<MeResponse> {
+  await freshLogin();
+  me = await api.getMe();
+  return me;
+}
+
+/**
  * Signs in (reusing a stored token when the server still accepts it) and loads the profile.
  * Concurrent callers share one attempt.
  */
@@ -71,6 +81,11 @@ export function signIn(): Promise<MeResponse> {
       throw err;
     },
   );
+}
+
+/** Whether this phone holds a sign-in from before (the app was used here and not logged out). */
+export function hasStoredSession(): boolean {
+  return readStorage<string>(STORAGE.TOKEN) !== null;
 }
 
 /** The profile loaded by the last signIn/refresh, or null. */
