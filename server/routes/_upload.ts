@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DAY_MS, MAX_CLOCK_SKEW_MS } from '../../shared/api/common';
 import { MifengError } from '../../shared/errors';
+import { duplicateMemberName } from '../../shared/json';
 import type { Envelope } from '../../shared/protocol';
 import type { NewEnvelope } from '../plugins/app/envelopes-repository';
 
@@ -15,6 +16,30 @@ declare module 'fastify' {
     /** The `envelope` member of a POST body as JSON.parse produced it, before validation. */
     rawEnvelope?: unknown;
   }
+}
+
+/**
+ * Reads the JSON bodies of the routes registered in `fastify` (content-type parsers are
+ * encapsulated per plugin) with Fastify's own parser — its errors and prototype-poisoning checks —
+ * then refuses a member name given twice (docs/protocol.md §2) as 400 `malformed`, naming it.
+ */
+export function refuseDuplicateMembers(fastify: FastifyInstance): void {
+  const parseJsonBody = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    parseJsonBody(request, text, (err, value) => {
+      if (err) return done(err, undefined);
+      const name = duplicateMemberName(text);
+      if (name !== undefined) {
+        return done(
+          new MifengError('Malformed', `the member ${JSON.stringify(name)} is given twice`),
+          undefined,
+        );
+      }
+      done(null, value);
+    });
+  });
 }
 
 /** preValidation hook keeping the envelope exactly as sent, for storing it as received. */

@@ -25,35 +25,16 @@ import {
 } from '../../../shared/api/envelopes';
 import { letterUrl } from '../../../shared/api/links';
 import { MifengError } from '../../../shared/errors';
-import { duplicateMemberName } from '../../../shared/json';
 import { normalizePhone } from '../../phone';
 import type { NewPending } from '../../plugins/app/envelopes-repository';
 import { contractRoute } from '../_contract';
-import { acceptUpload, keepRawEnvelope } from '../_upload';
+import { acceptUpload, keepRawEnvelope, refuseDuplicateMembers } from '../_upload';
 
 const envelopes: FastifyPluginAsyncZod = async (fastify) => {
   fastify.addHook('onRequest', fastify.authenticate);
   const { PUBLIC_URL } = fastify.config;
 
-  // Fastify's own JSON parsing (its errors and prototype-poisoning checks), then the duplicate
-  // scan (docs/protocol.md §2); content-type parsers are encapsulated, so only these routes read
-  // bodies this way.
-  const parseJsonBody = fastify.getDefaultJsonParser('error', 'error');
-  fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    parseJsonBody(request, text, (err, value) => {
-      if (err) return done(err, undefined);
-      const name = duplicateMemberName(text);
-      if (name !== undefined) {
-        return done(
-          new MifengError('Malformed', `the member ${JSON.stringify(name)} is given twice`),
-          undefined,
-        );
-      }
-      done(null, value);
-    });
-  });
+  refuseDuplicateMembers(fastify);
   const secured = { security: [{ bearerAuth: [] }], tags: ['envelopes'] };
 
   /** The `pending` of an upload, hashed; each number at most once, each bad one named. */

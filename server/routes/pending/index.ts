@@ -17,11 +17,12 @@ import { base64urlEncode } from '../../../shared/encoding';
 import { MifengError } from '../../../shared/errors';
 import type { PendingRecord } from '../../plugins/app/pending-repository';
 import { contractRoute } from '../_contract';
-import { acceptUpload, keepRawEnvelope } from '../_upload';
+import { acceptUpload, keepRawEnvelope, refuseDuplicateMembers } from '../_upload';
 
 const pending: FastifyPluginAsyncZod = async (fastify) => {
   fastify.addHook('onRequest', fastify.authenticate);
   fastify.addHook('onRequest', fastify.requireRegistered);
+  refuseDuplicateMembers(fastify);
   const secured = { security: [{ bearerAuth: [] }], tags: ['pending'] };
 
   /** The recipient of a ready entry as a lookup shows them; null if the number changed hands since. */
