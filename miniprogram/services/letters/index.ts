@@ -22,6 +22,7 @@ import {
   type EnvelopeSummary,
   EXPIRY_CHOICES,
   type ExpiryChoice,
+  envelopeLogHead,
   expiresAtFor,
   formatFingerprint,
   idFromLetterUrl as idFromUrlOf,
@@ -33,6 +34,7 @@ import {
   keyId,
   letterUrl as letterUrlOf,
   openEnvelope,
+  type SignedTreeHead,
   sealEnvelope,
   type TrustState,
 } from '../../lib';
@@ -40,12 +42,13 @@ import * as api from '../api';
 import { ContactBookError, pinAll, trustOf } from '../contacts';
 import { earlierIdentity, isUnlocked, requireIdentity } from '../keyring';
 import { whenRandomReady } from '../random';
-import { checkKey, LogCheckError, type LogProblem } from '../transparency';
+import { checkKey, LogCheckError, type LogProblem, verifyHead } from '../transparency';
 import * as outbox from './outbox';
 import { rememberRemark } from './sent-record';
 
 export { confirmLeftOut, tellQueued } from './confirm';
 export { QueuedError } from './outbox';
+export { cancelPending, type DeliveryReport, deliverReady, listPending } from './pending';
 
 import { isRegistered, maxExpiryDays, signIn } from '../session';
 
@@ -53,7 +56,10 @@ import { isRegistered, maxExpiryDays, signIn } from '../session';
 export interface RecipientDraft {
   name: string;
   phone: string;
-  /** `checking` while the lookup runs; `found` with the key; `missing` = no such registered user. */
+  /**
+   * `checking` while the lookup runs; `found` with the key; `missing` = no registered user has this
+   * name and number: the letter waits for them (pending) until they register with it.
+   */
   status: 'checking' | 'found' | 'missing' | 'error';
   user?: string;
   publicKey?: string;
@@ -205,8 +211,9 @@ export interface SentLetter {
 /**
  * Seals the draft on this device (the private key must be unlocked) and sends it through the
  * outbox: the sealed envelope is kept until the server holds it. Rejects with `QueuedError` when it
- * could not be sent yet (it is sent later, unchanged). Recipients whose lookup did not find them are
- * not sealed to; the record keeps their names so the sender's screens can say so.
+ * could not be sent yet (it is sent later, unchanged). Recipients not registered yet (`missing`)
+ * go with it as pending entries, sealed to once they register (services/letters/pending.ts); those
+ * whose lookup failed are left out, and the record keeps their names so the sender's screens say so.
  * The expiry is computed from the same instant as `createdAt`, so "1 week" is exactly 7 × 24 h.
  */
 export async function sealAndSend(draft: Draft): Promise<SentLetter> {
@@ -224,9 +231,13 @@ export async function sealAndSend(draft: Draft): Promise<SentLetter> {
   for (const r of found) {
     if ((await trustOf(r.user, r.publicKey)).state === 'changed') throw new KeyChangedError(r.user);
   }
+  // The letter carries the newest head the keys were checked against: every reader's phone checks
+  // it against its own, so a server showing the sender another log than the readers is caught.
+  let head: SignedTreeHead | null = null;
   for (const r of found) {
     try {
-      await checkKey(r.user, r.publicKey, r.log);
+      const checked = await checkKey(r.user, r.publicKey, r.log);
+      if (!head || checked.size > head.size) head = checked;
     } catch (err) {
       if (err instanceof LogCheckError) throw new LogCheckError(err.code, err.message, r.name);
       throw err;
@@ -240,20 +251,28 @@ export async function sealAndSend(draft: Draft): Promise<SentLetter> {
       content: draft.content,
       remark: draft.remark,
       expiresAt,
+      head,
     },
     { now },
   ) as EnvelopeJson;
   const sealMs = Date.now() - started;
-  await outbox.send(sender.user, envelope, {
-    id: envelope.id,
-    to: found.map((r) => r.name),
-    notSentTo: draft.recipients
-      .filter((r) => !found.includes(r as (typeof found)[number]))
-      .map((r) => r.name),
-    remark: draft.remark,
-    createdAt: envelope.createdAt,
-    expiresAt: envelope.expiresAt,
-  });
+  const pending = draft.recipients.filter((r) => r.status === 'missing');
+  await outbox.send(
+    sender.user,
+    envelope,
+    {
+      id: envelope.id,
+      to: found.map((r) => r.name),
+      notSentTo: draft.recipients
+        .filter((r) => r.status !== 'missing' && !found.includes(r as (typeof found)[number]))
+        .map((r) => r.name),
+      ...(pending.length ? { pendingFor: pending.map((r) => r.name) } : {}),
+      remark: draft.remark,
+      createdAt: envelope.createdAt,
+      expiresAt: envelope.expiresAt,
+    },
+    pending.map((r) => ({ name: r.name, phone: r.phone })),
+  );
   // First contacts are pinned once the letter is out; a failure here must not hide that it was sent.
   await pinAll(found.map((r) => ({ user: r.user, publicKey: r.publicKey }))).catch(() => {});
   return { id: envelope.id, url: letterUrl(envelope.id), sealMs, expiresAt: envelope.expiresAt };
@@ -379,6 +398,10 @@ export async function openLetter(id: string): Promise<OpenResult> {
     }
     // Only a key the log lists for the sender may vouch for a letter: nothing is decrypted before.
     await checkKey(sender.user, sender.publicKey, sender.log);
+    // The head the sender checked its recipients against (version 2) must be this phone's log
+    // too: a head that is not consistent with the one kept here proves the server forked the log.
+    const letterHead = envelopeLogHead(fetched.envelope);
+    if (letterHead) await verifyHead(letterHead);
     const { content, remark } = openEnvelope(fetched.envelope, {
       reader: readerFor(fetched.envelope, reader.user),
       senderPublicKey,

@@ -13,8 +13,10 @@ export interface SentRecord {
   id: string;
   /** The recipients' names as the server confirmed them. */
   to: string[];
-  /** Names typed but not found: the letter was sealed without them. */
+  /** Names whose lookup failed: the letter was sealed without them. */
   notSentTo: string[];
+  /** Names not registered yet: the letter waits for them to register (pending). */
+  pendingFor?: string[];
   remark: string;
   createdAt: string;
   expiresAt: string | null;
