@@ -23,7 +23,19 @@ declare module 'fastify' {
   }
 }
 
-type Prisma = import('fastify').FastifyInstance['prisma'];
+/** The Prisma client, or the client of an interactive transaction (`prisma.$transaction(async (tx) => …)`). */
+type Prisma = Omit<
+  import('fastify').FastifyInstance['prisma'],
+  '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'
+>;
+
+/** Someone not registered yet whom the letter waits for (plugins/app/pending-repository.ts). */
+export interface NewPending {
+  id: string;
+  name: string;
+  phoneHash: Uint8Array;
+  phoneMasked: string;
+}
 
 export interface NewEnvelope {
   id: string;
@@ -36,6 +48,8 @@ export interface NewEnvelope {
   /** The envelope JSON as received. */
   body: string;
   recipients: { userId: string; keyId: string }[];
+  /** Stored with the envelope, in the same statement. */
+  pending?: NewPending[];
 }
 
 /** Per-sender limits on uploads (QUOTA_* in server/config.ts). */
@@ -146,8 +160,8 @@ function toDate(value: Date | string | null): Date | null {
 export function createEnvelopesRepository(prisma: Prisma) {
   return {
     /**
-     * Stores a new envelope and its recipient rows atomically, in one statement (data-modifying
-     * CTEs, one round trip), and only if — checked in that same statement — `senderKeyId` is the
+     * Stores a new envelope, its recipient rows and its pending entries atomically, in one statement
+     * (data-modifying CTEs, one round trip), and only if — checked in that same statement — `senderKeyId` is the
      * sender's current key, every recipient's key id is their current key and the sender stays
      * within `quota`. When nothing was written, says why: `Conflict` (id taken), `NotRegistered`,
      * `SenderKeyMismatch`, `RecipientKeyMismatch` naming the first bad entry, or the quota.
@@ -161,6 +175,14 @@ export function createEnvelopesRepository(prisma: Prisma) {
       const dayAgo = new Date(input.receivedAt.getTime() - DAY_MS);
       const recipients = JSON.stringify(
         input.recipients.map((r, position) => ({ user_id: r.userId, key_id: r.keyId, position })),
+      );
+      const pending = JSON.stringify(
+        (input.pending ?? []).map((p) => ({
+          id: p.id,
+          name: p.name,
+          phone_hash: Buffer.from(p.phoneHash).toString('hex'),
+          phone_masked: p.phoneMasked,
+        })),
       );
       const rows = await prisma.$queryRaw<{ envelope_id: string }[]>`
         WITH wanted AS (
@@ -184,6 +206,11 @@ export function createEnvelopesRepository(prisma: Prisma) {
           WHERE keys_ok.ok
           ON CONFLICT (id) DO NOTHING
           RETURNING id
+        ),
+        p AS (
+          INSERT INTO pending_recipients (id, envelope_id, sender_id, name, phone_hash, phone_masked)
+          SELECT x.id, e.id, ${input.senderId}, x.name, decode(x.phone_hash, 'hex'), x.phone_masked
+          FROM e, jsonb_to_recordset(${pending}::jsonb) AS x(id text, name text, phone_hash text, phone_masked text)
         )
         INSERT INTO envelope_recipients (envelope_id, user_id, key_id, position)
         SELECT e.id, w.user_id, w.key_id, w.position FROM e, wanted w
@@ -333,16 +360,19 @@ export function createEnvelopesRepository(prisma: Prisma) {
     /**
      * Records that recipient `readerId`'s app decrypted letter `id` (the first time counts; again
      * is a no-op). Only a listed recipient other than the sender, only while the letter is active,
-     * and in one statement with that check. A confirmation implies the delivery.
+     * and in one statement with that check. A confirmation implies the delivery. `first` when this
+     * call recorded the open (the sender may be told), `ok` when it was recorded before.
      */
     async confirmOpened(
       id: string,
       readerId: string,
       now: Date,
-    ): Promise<'ok' | 'not_found' | ClosedEnvelopeState> {
-      const [row] = await prisma.$queryRaw<Pick<ReadRow, 'expires_at' | 'revoked_at' | 'body'>[]>`
+    ): Promise<'first' | 'ok' | 'not_found' | ClosedEnvelopeState> {
+      const [row] = await prisma.$queryRaw<
+        (Pick<ReadRow, 'expires_at' | 'revoked_at' | 'body' | 'opened_at'> & { sender_id: string })[]
+      >`
         WITH target AS (
-          SELECT e.expires_at, e.revoked_at, e.body
+          SELECT e.expires_at, e.revoked_at, e.body, e.sender_id, r.opened_at
           FROM envelopes e
           JOIN envelope_recipients r ON r.envelope_id = e.id AND r.user_id = ${readerId}
           WHERE e.id = ${id} AND e.sender_id <> ${readerId}
@@ -363,7 +393,14 @@ export function createEnvelopesRepository(prisma: Prisma) {
         now,
       );
       if (state !== ENVELOPE_STATE.ACTIVE) return state;
-      return row.body === null ? ENVELOPE_STATE.EXPIRED : 'ok';
+      if (row.body === null) return ENVELOPE_STATE.EXPIRED;
+      return row.opened_at === null ? 'first' : 'ok';
+    },
+
+    /** Who sent `id`, or null when there is no such envelope. */
+    async senderOf(id: string): Promise<string | null> {
+      const row = await prisma.envelope.findUnique({ where: { id }, select: { senderId: true } });
+      return row?.senderId ?? null;
     },
 
     /** Revokes the sender's envelope (idempotent); false when `senderId` did not send `id`. */
@@ -385,19 +422,24 @@ export function createEnvelopesRepository(prisma: Prisma) {
     async purge(cutoff: Date, now: Date, batchSize = 500): Promise<string[]> {
       const purged: string[] = [];
       for (;;) {
+        // A closed letter's pending entries go with its body, so no phone hash outlives the letter.
         const rows = await prisma.$queryRaw<{ id: string }[]>`
-          UPDATE envelopes SET body = NULL, purged_at = ${now}
-          WHERE id IN (
-            SELECT id FROM envelopes
-            WHERE purged_at IS NULL
-              AND ((revoked_at IS NOT NULL AND revoked_at <= ${cutoff})
-                OR (expires_at IS NOT NULL AND expires_at <= ${cutoff}))
-            ORDER BY id
-            LIMIT ${batchSize}
-            FOR UPDATE SKIP LOCKED
-          )
-          AND purged_at IS NULL
-          RETURNING id`;
+          WITH purged AS (
+            UPDATE envelopes SET body = NULL, purged_at = ${now}
+            WHERE id IN (
+              SELECT id FROM envelopes
+              WHERE purged_at IS NULL
+                AND ((revoked_at IS NOT NULL AND revoked_at <= ${cutoff})
+                  OR (expires_at IS NOT NULL AND expires_at <= ${cutoff}))
+              ORDER BY id
+              LIMIT ${batchSize}
+              FOR UPDATE SKIP LOCKED
+            )
+            AND purged_at IS NULL
+            RETURNING id
+          ),
+          dropped AS (DELETE FROM pending_recipients WHERE envelope_id IN (SELECT id FROM purged))
+          SELECT id FROM purged`;
         for (const r of rows) purged.push(r.id);
         if (rows.length < batchSize) return purged;
       }

@@ -18,6 +18,8 @@ export type AuditEvent =
   | 'logout'
   | 'contacts_set'
   | 'envelope_revoked'
+  | 'pending_delivered'
+  | 'pending_cancelled'
   | 'quota_exceeded'
   | 'rate_limited';
 
