@@ -33,6 +33,7 @@ const STORAGE = {
   FORK: 'mifeng.logFork',
   ownKeys: (user: string) => `mifeng.ownKeys.${user}`,
   alarm: (user: string) => `mifeng.keyAlarm.${user}`,
+  checked: (user: string) => `mifeng.keyChecked.${user}`,
 } as const;
 
 export type LogProblem = 'not_in_log' | 'log_forked' | 'log_bad_head';
@@ -158,8 +159,8 @@ export function ownKeyAlarm(user: string): LogEntry | null {
 
 /**
  * Reads the log's newest key event for `user` (proven by an inclusion proof against a verified
- * head) and the events before it, and decides whether the user made it: it names a key this
- * phone holds or held, or is reached from one by signed changes. Answers the foreign event (also
+ * head) and the events before it, and decides whether the user made each one since the last check:
+ * it names a key this phone holds or held, or is reached from one by signed changes. Answers the foreign event (also
  * kept for the alarm page), or null when all is well or this phone knows no key of the user yet
  * (a new phone learns its key when it is first unlocked).
  */
@@ -177,9 +178,23 @@ export async function checkOwnKey(user: string): Promise<LogEntry | null> {
   const byIndex = new Map(events.map((e) => [e.index, e]));
   byIndex.set(newest.index, { index: newest.index, leaf: newest.leaf });
   const history = [...byIndex.values()].sort((x, y) => x.index - y.index);
-  const foreign = unexplainedOwnKey(user, history, own);
-  if (foreign) writeStorage(STORAGE.alarm(user), foreign);
-  else removeStorage(STORAGE.alarm(user));
+  // Every event since the last check must be the user's, not only the newest: a key published and
+  // then replaced by the user's own again was still published. Events before the first one that
+  // names a key this phone holds are from before its time (an earlier phone) and are not judged.
+  const firstOwn = history.find((e) => own.has(e.leaf.keyId))?.index ?? Number.POSITIVE_INFINITY;
+  const checked = readStorage<number>(STORAGE.checked(user)) ?? -1;
+  let foreign: LogEntry | null = null;
+  for (let i = 0; i < history.length && !foreign; i++) {
+    const { index } = history[i]!;
+    if (index > checked && index >= firstOwn) foreign = unexplainedOwnKey(user, history.slice(0, i + 1), own);
+  }
+  if (!foreign) foreign = unexplainedOwnKey(user, history, own);
+  if (foreign) {
+    writeStorage(STORAGE.alarm(user), foreign);
+  } else {
+    removeStorage(STORAGE.alarm(user));
+    writeStorage(STORAGE.checked(user), newest.index);
+  }
   return foreign;
 }
 

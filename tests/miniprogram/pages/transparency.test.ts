@@ -252,6 +252,12 @@ describe('every phone checks the transparency log, against a malicious server', 
     proxy.rewrite = null;
     proxy.intercept = null;
 
+    // The server then lists C's own key again, after the fact: the published key still counts.
+    const cKey = c
+      .module<{ currentProfile(): { publicKey: string } }>('services/session/index.js')
+      .currentProfile().publicKey;
+    await publishKeyInName(server, ids.C, base64urlDecode(cKey));
+
     // C's next launch: the alarm page replaces whatever was opening.
     const again = relaunch(c);
     again.launch();
