@@ -17,7 +17,6 @@ import {
   canonicalize,
   type EnvelopeV2,
   envelopeAad,
-  type Identity,
   KEY_COMMITMENT_LABEL,
   keyId,
   MAX_OPENS_LIMIT,
@@ -26,12 +25,18 @@ import {
   type UnsignedEnvelope,
 } from '../shared/protocol';
 import { signTreeHead } from '../shared/transparency';
-import { vectorIdentity, vectorRandom, withMemberFirst, writeOrCheck } from './make-vectors';
+import {
+  type EnvelopeCase,
+  USERS,
+  type User,
+  userIdentities,
+  vectorIdentity,
+  vectorRandom,
+  withMemberFirst,
+  writeOrCheck,
+} from './make-vectors';
 
 export const VECTORS_V2_PATH = fileURLToPath(new URL('../tests/vectors/protocol-v2.json', import.meta.url));
-
-const USERS = ['alice', 'bob', 'carol', 'erin'] as const;
-type User = (typeof USERS)[number];
 
 const CREATED_AT = '2026-11-24T12:00:00.000Z';
 const EXPIRES_AT = '2026-11-27T12:00:00.000Z';
@@ -40,14 +45,7 @@ const OPENED_AT = '2026-11-24T13:00:00.000Z';
 const HEAD_TIME = '2026-11-24T11:59:00.000Z';
 const LABEL = 'mifeng/protocol-v2/vectors';
 
-interface Case {
-  name: string;
-  description: string;
-  sender: User;
-  recipients: User[];
-  content: string;
-  remark?: string;
-  expiresAt: string | null;
+interface Case extends EnvelopeCase {
   withHead: boolean;
   maxOpens: number | null;
 }
@@ -100,7 +98,7 @@ const CASES: Case[] = [
 
 /** Builds the whole vector file as a JSON value. */
 export function buildV2Vectors() {
-  const ids = Object.fromEntries(USERS.map((u) => [u, vectorIdentity(u)])) as Record<User, Identity>;
+  const ids = userIdentities();
   const log = vectorIdentity('log');
   const head = signTreeHead(
     log,

@@ -67,8 +67,9 @@ export function vectorNextIdentity(user: string): Identity {
   return { user, privateKey, publicKey: sm2PublicKey(privateKey) };
 }
 
-const USERS = ['alice', 'bob', 'carol', 'erin'] as const;
-type User = (typeof USERS)[number];
+/** The people of the vector files (both protocol versions). */
+export const USERS = ['alice', 'bob', 'carol', 'erin'] as const;
+export type User = (typeof USERS)[number];
 
 const CREATED_AT = '2026-11-24T12:00:00.000Z';
 const EXPIRES_AT = '2026-11-27T12:00:00.000Z';
@@ -84,7 +85,8 @@ const LARGEST = (() => {
   return han + 'x'.repeat(MAX_CONTENT_BYTES - 3 * Math.floor(MAX_CONTENT_BYTES / 3));
 })();
 
-interface EnvelopeCase {
+/** A letter a vector file seals; version 2 cases add to it. */
+export interface EnvelopeCase {
   name: string;
   description: string;
   sender: User;
@@ -143,7 +145,8 @@ const ENVELOPE_CASES: EnvelopeCase[] = [
   },
 ];
 
-function identities(): Record<User, Identity> {
+/** Every vector user's fixed identity, by name. */
+export function userIdentities(): Record<User, Identity> {
   return Object.fromEntries(USERS.map((u) => [u, vectorIdentity(u)])) as Record<User, Identity>;
 }
 
@@ -191,7 +194,7 @@ function unsigned(envelope: Envelope): UnsignedEnvelope {
 
 /** Builds the whole vector file as a JSON value. */
 export function buildVectors() {
-  const ids = identities();
+  const ids = userIdentities();
   const sealed = Object.fromEntries(ENVELOPE_CASES.map((c) => [c.name, seal(ids, c)])) as Record<
     string,
     Envelope

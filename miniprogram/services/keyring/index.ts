@@ -13,6 +13,7 @@ import {
   type Identity,
   isMifengError,
   KEY_EVENT,
+  type KeysSetResponse,
   keyQrPayload,
   type MeResponse,
   type MyKeysResponse,
@@ -42,6 +43,17 @@ export type KeyStep = 'phone' | 'keys' | 'backup' | 'upload' | 'done';
 
 function iterations(): number {
   return config.backupIterations ?? DEFAULT_BACKUP_ITERATIONS;
+}
+
+/**
+ * Waits for a key upload and keeps what the server answers: the new token (older ones stop
+ * working) and the profile. Answers the profile.
+ */
+async function keysUploaded(upload: Promise<KeysSetResponse>): Promise<MeResponse> {
+  const { token, expiresAt: _, ...updated } = await upload;
+  rememberToken(token);
+  rememberProfile(updated);
+  return updated;
 }
 
 /** The unlocked identity, or LockedError. */
@@ -85,17 +97,13 @@ export async function register(
     if (phase === 'kdf') onStep('backup');
   });
   onStep('upload');
-  const {
-    token,
-    expiresAt: _,
-    ...updated
-  } = await api.setKeys({
-    name: input.name,
-    publicKey: base64urlEncode(identity.publicKey),
-    backup,
-  });
-  rememberToken(token);
-  rememberProfile(updated);
+  const updated = await keysUploaded(
+    api.setKeys({
+      name: input.name,
+      publicKey: base64urlEncode(identity.publicKey),
+      backup,
+    }),
+  );
   // Made here: the log's register event for it is this phone's doing, not the server's.
   rememberOwnKey(identity.user, identity.publicKey);
   setIdentity(identity);
@@ -177,18 +185,14 @@ export async function rotateKey(
   // Remembered before the upload, so the log's entry for it never looks like someone else's doing.
   rememberOwnKey(identity.user, identity.publicKey);
   onStep('upload');
-  const {
-    token,
-    expiresAt: _,
-    ...updated
-  } = await api.setKeys({
-    name: profile.user.name ?? '',
-    publicKey: base64urlEncode(identity.publicKey),
-    backup,
-    statement: signKeyChange({ old, newPublicKey: identity.publicKey }),
-  });
-  rememberToken(token);
-  rememberProfile(updated);
+  await keysUploaded(
+    api.setKeys({
+      name: profile.user.name ?? '',
+      publicKey: base64urlEncode(identity.publicKey),
+      backup,
+      statement: signKeyChange({ old, newPublicKey: identity.publicKey }),
+    }),
+  );
   // The old key stays in memory beside the new one; the contact book, sealed to it, is sealed to
   // the new key the next time it is opened (services/contacts).
   if (currentIdentity() === old) rotateIdentity(identity);
@@ -213,17 +217,13 @@ export async function resetKeys(
   });
   rememberOwnKey(identity.user, identity.publicKey);
   onStep('upload');
-  const {
-    token,
-    expiresAt: _,
-    ...updated
-  } = await api.resetKeys({
-    name: profile.user.name ?? '',
-    publicKey: base64urlEncode(identity.publicKey),
-    backup,
-  });
-  rememberToken(token);
-  rememberProfile(updated);
+  const updated = await keysUploaded(
+    api.resetKeys({
+      name: profile.user.name ?? '',
+      publicKey: base64urlEncode(identity.publicKey),
+      backup,
+    }),
+  );
   setIdentity(identity);
   onStep('done');
   return updated;
@@ -243,18 +243,14 @@ export async function changeMasterKey(
   onStep('backup');
   const backup = await sealBackup(identity, newMasterKey, iterations());
   onStep('upload');
-  const {
-    token,
-    expiresAt: _,
-    ...updated
-  } = await api.setKeys({
-    name: profile.user.name ?? '',
-    publicKey: base64urlEncode(identity.publicKey),
-    backup,
-    statement: signKeyChange({ old: identity, newPublicKey: identity.publicKey }),
-  });
-  rememberToken(token);
-  rememberProfile(updated);
+  await keysUploaded(
+    api.setKeys({
+      name: profile.user.name ?? '',
+      publicKey: base64urlEncode(identity.publicKey),
+      backup,
+      statement: signKeyChange({ old: identity, newPublicKey: identity.publicKey }),
+    }),
+  );
   onStep('done');
 }
 

@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { VECTORS_V2_PATH, v2VectorsText } from '../../../scripts/make-vectors-v2';
 import { base64urlDecode } from '../../../shared/encoding';
@@ -13,38 +12,17 @@ import {
   envelopeAad,
   envelopeLogHead,
   envelopeMaxOpens,
-  type Identity,
-  identityFromJson,
   KEY_COMMITMENT_LABEL,
   openEnvelope,
   signedBytes,
 } from '../../../shared/protocol';
 import { verifyTreeHead } from '../../../shared/transparency';
-
-const smCrypto = createRequire(import.meta.url)('sm-crypto') as {
-  sm2: {
-    doVerifySignature(msg: number[], sigHex: string, publicKeyHex: string, options: object): boolean;
-    doDecrypt(
-      ctHex: string,
-      privateKeyHex: string,
-      cipherMode: number,
-      options: { output: 'array' },
-    ): number[];
-  };
-};
+import { hex, smCrypto, vectorIdentities } from './_vectors';
 
 const text = readFileSync(VECTORS_V2_PATH, 'utf8');
 const vectors = JSON.parse(text);
-const ids: Record<string, Identity> = Object.fromEntries(
-  Object.entries(
-    vectors.identities as Record<string, { user: string; privateKey: string; publicKey: string }>,
-  ).map(([name, { user, privateKey, publicKey }]) => [
-    name,
-    identityFromJson({ user, privateKey, publicKey }),
-  ]),
-);
+const ids = vectorIdentities(vectors);
 const logKey = base64urlDecode(vectors.log.publicKey);
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
 describe('tests/vectors/protocol-v2.json', () => {
   it('is exactly what scripts/make-vectors-v2.ts derives from the fixed keys and randomness', () => {

@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { createDecipheriv, createHash, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { VECTORS_PATH, vectorsText } from '../../../scripts/make-vectors';
 import { sm4GcmEncrypt } from '../../../shared/crypto';
@@ -13,40 +12,16 @@ import {
   canonicalize,
   encodePlaintext,
   envelopeAad,
-  type Identity,
-  identityFromJson,
   keyId,
   openEnvelope,
   signedBytes,
   unlockKeyBackup,
 } from '../../../shared/protocol';
-
-/** The reference oracle (untyped CommonJS): only the calls used here. */
-const smCrypto = createRequire(import.meta.url)('sm-crypto') as {
-  sm2: {
-    doVerifySignature(msg: number[], sigHex: string, publicKeyHex: string, options: object): boolean;
-    doDecrypt(
-      ctHex: string,
-      privateKeyHex: string,
-      cipherMode: number,
-      options: { output: 'array' },
-    ): number[];
-    doEncrypt(msg: number[], publicKeyHex: string, cipherMode: number): string;
-    doSignature(msg: number[], privateKeyHex: string, options: object): string;
-  };
-};
+import { hex, smCrypto, vectorIdentities } from './_vectors';
 
 const text = readFileSync(VECTORS_PATH, 'utf8');
 const vectors = JSON.parse(text);
-const ids: Record<string, Identity> = Object.fromEntries(
-  Object.entries(
-    vectors.identities as Record<string, { user: string; privateKey: string; publicKey: string }>,
-  ).map(([name, { user, privateKey, publicKey }]) => [
-    name,
-    identityFromJson({ user, privateKey, publicKey }),
-  ]),
-);
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+const ids = vectorIdentities(vectors);
 
 /** SM4-GCM's keystream is SM4-CTR from J0 + 1 = iv ‖ 00000002 (NIST SP 800-38D §7.1). */
 function gcmKeystreamDecrypt(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Uint8Array {
