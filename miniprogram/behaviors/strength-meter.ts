@@ -3,8 +3,13 @@
  * meter's page data, in the current language, from services/strength (which must have loaded its
  * estimator; until then the meter says it is checking).
  */
-import { t } from '../i18n';
-import { masterKeyStrength, strengthLoaded, strengthMessages } from '../services/strength';
+import { errorText, t } from '../i18n';
+import {
+  generatePassphrase,
+  masterKeyStrength,
+  strengthLoaded,
+  strengthMessages,
+} from '../services/strength';
 
 export interface StrengthMeterData {
   /** 0 … 4 bars. */
@@ -14,6 +19,31 @@ export interface StrengthMeterData {
   strengthText: string;
   /** Why a refused key is guessable ('' when accepted, empty or not rated yet). */
   strengthHint: string;
+}
+
+/** A form that sets a new master key (unlock's reset, Me's key change): typed twice, and rated. */
+export interface NewKeyFormData extends StrengthMeterData {
+  newKey: string;
+  newKey2: string;
+  /** A passphrase generated on request, shown so it can be written down. */
+  passphrase: string;
+}
+
+/**
+ * Puts a generated passphrase in both key fields (`fields`, as the page names them) and shows it,
+ * then rates it with the page's `rate`; when none can be made, the page's error says why.
+ */
+export async function offerPassphrase(
+  page: { setData(data: Record<string, unknown>): void; rate(): void },
+  fields: [string, string],
+): Promise<void> {
+  try {
+    const passphrase = await generatePassphrase();
+    page.setData({ [fields[0]]: passphrase, [fields[1]]: passphrase, passphrase });
+    page.rate();
+  } catch (err) {
+    page.setData({ error: errorText(err) });
+  }
 }
 
 /** The meter for `key`, rated against what an attacker knows of the person (`personal`). */

@@ -1,4 +1,4 @@
-import { strengthMeter } from '../../behaviors/strength-meter';
+import { type NewKeyFormData, offerPassphrase, strengthMeter } from '../../behaviors/strength-meter';
 import {
   applyTabBarLocale,
   errorText,
@@ -16,13 +16,13 @@ import { changeMasterKey, isUnlocked, lock, ownKey, rotateKey } from '../../serv
 import { goHome, goRegister, goUnlock, PAGES } from '../../services/nav';
 import { drawQr, pixelRatio, queryCanvas } from '../../services/qr';
 import { refreshProfile, signIn, signOut } from '../../services/session';
-import { generatePassphrase, loadStrength } from '../../services/strength';
+import { loadStrength } from '../../services/strength';
 import { wxCall } from '../../services/wxp';
 
 /** Side of the "my key" QR code, in CSS pixels. */
 const KEY_QR_SIZE = 200;
 
-interface MeData {
+interface MeData extends NewKeyFormData {
   t: Messages;
   loading: boolean;
   name: string;
@@ -40,13 +40,6 @@ interface MeData {
   rotating: boolean;
   /** The current master key, typed to seal the new key under it. */
   rotateMasterKey: string;
-  newKey: string;
-  newKey2: string;
-  strengthScore: number;
-  strengthText: string;
-  strengthHint: string;
-  strengthOk: boolean;
-  passphrase: string;
   busy: boolean;
   stepText: string;
   error: string;
@@ -238,14 +231,8 @@ Page<MeData, MeMethods>({
     this.setData(strengthMeter(newKey, [name]));
   },
 
-  async onPassphrase() {
-    try {
-      const passphrase = await generatePassphrase();
-      this.setData({ newKey: passphrase, newKey2: passphrase, passphrase });
-      this.rate();
-    } catch (err) {
-      this.setData({ error: errorText(err) });
-    }
+  onPassphrase() {
+    return offerPassphrase(this, ['newKey', 'newKey2']);
   },
 
   onNewKey2(e) {

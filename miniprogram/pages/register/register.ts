@@ -1,4 +1,4 @@
-import { strengthMeter } from '../../behaviors/strength-meter';
+import { offerPassphrase, strengthMeter } from '../../behaviors/strength-meter';
 import { config } from '../../config';
 import { errorText, type Messages, messages, t } from '../../i18n';
 import * as api from '../../services/api';
@@ -8,7 +8,7 @@ import { goHome } from '../../services/nav';
 import { openPrivacyContract, privacyContractName } from '../../services/privacy';
 import { rememberProfile, signIn } from '../../services/session';
 import { type PhoneButtonDetail, phoneFailureText } from '../../services/session/phone-failure';
-import { generatePassphrase, loadStrength } from '../../services/strength';
+import { loadStrength } from '../../services/strength';
 
 const STEPS: KeyStep[] = ['phone', 'keys', 'backup', 'upload', 'done'];
 
@@ -166,14 +166,8 @@ Page<RegisterData, RegisterMethods>({
     this.setData(strengthMeter(masterKey, [name, phone]));
   },
 
-  async onPassphrase() {
-    try {
-      const passphrase = await generatePassphrase();
-      this.setData({ masterKey: passphrase, masterKey2: passphrase, passphrase });
-      this.rate();
-    } catch (err) {
-      this.setData({ error: errorText(err) });
-    }
+  onPassphrase() {
+    return offerPassphrase(this, ['masterKey', 'masterKey2']);
   },
 
   onMasterKey2(e) {

@@ -1,4 +1,4 @@
-import { strengthMeter } from '../../behaviors/strength-meter';
+import { type NewKeyFormData, offerPassphrase, strengthMeter } from '../../behaviors/strength-meter';
 import { errorText, type Messages, messages, t } from '../../i18n';
 import { isMifengError } from '../../lib';
 import { startContactsOver } from '../../services/contacts';
@@ -7,23 +7,16 @@ import { resetKeys, unlock } from '../../services/keyring';
 import { deliverReady } from '../../services/letters';
 import { goBack } from '../../services/nav';
 import { currentProfile } from '../../services/session';
-import { generatePassphrase, loadStrength } from '../../services/strength';
+import { loadStrength } from '../../services/strength';
 import { wxCall } from '../../services/wxp';
 
-interface UnlockData {
+interface UnlockData extends NewKeyFormData {
   t: Messages;
   masterKey: string;
   busy: boolean;
   error: string;
   /** "Forgot master key": the reset form is shown instead of the unlock field. */
   resetting: boolean;
-  newKey: string;
-  newKey2: string;
-  strengthScore: number;
-  strengthText: string;
-  strengthHint: string;
-  strengthOk: boolean;
-  passphrase: string;
   acknowledged: boolean;
   stepText: string;
 }
@@ -136,14 +129,8 @@ Page<UnlockData, UnlockMethods>({
     this.setData(strengthMeter(this.data.newKey, [user?.name ?? '']));
   },
 
-  async onPassphrase() {
-    try {
-      const passphrase = await generatePassphrase();
-      this.setData({ newKey: passphrase, newKey2: passphrase, passphrase });
-      this.rate();
-    } catch (err) {
-      this.setData({ error: errorText(err) });
-    }
+  onPassphrase() {
+    return offerPassphrase(this, ['newKey', 'newKey2']);
   },
 
   onAcknowledge() {

@@ -13,10 +13,10 @@ import { CLOSED_STATE_ERROR } from '../../../shared/api/envelopes';
 import { letterUrl } from '../../../shared/api/links';
 import { PENDING_STATE, type PendingEntry, pendingContract } from '../../../shared/api/pending';
 import type { LookupResponse } from '../../../shared/api/recipients';
-import { base64urlEncode } from '../../../shared/encoding';
 import { MifengError } from '../../../shared/errors';
 import type { PendingRecord } from '../../plugins/app/pending-repository';
 import { contractRoute } from '../_contract';
+import { lookupAnswer } from '../_lookup';
 import { acceptUpload, keepRawEnvelope, refuseDuplicateMembers } from '../_upload';
 
 const pending: FastifyPluginAsyncZod = async (fastify) => {
@@ -28,18 +28,8 @@ const pending: FastifyPluginAsyncZod = async (fastify) => {
   /** The recipient of a ready entry as a lookup shows them; null if the number changed hands since. */
   async function recipientOf(entry: PendingRecord): Promise<LookupResponse | null> {
     const holder = await fastify.usersRepository.findByPhoneHash(entry.phoneHash);
-    if (!holder || holder.id !== entry.recipientId || !holder.keyId || !holder.publicKey || !holder.name) {
-      return null;
-    }
-    const log = await fastify.transparencyLog.keyInclusion(holder.keyId);
-    return {
-      user: holder.id,
-      name: holder.name,
-      publicKey: base64urlEncode(holder.publicKey),
-      keyId: holder.keyId,
-      keyHistory: holder.keyHistory,
-      ...(log ? { log } : {}),
-    };
+    if (!holder || holder.id !== entry.recipientId) return null;
+    return lookupAnswer(fastify, holder);
   }
 
   async function toEntry(entry: PendingRecord): Promise<PendingEntry> {

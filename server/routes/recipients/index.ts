@@ -10,10 +10,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { recipientsContract } from '../../../shared/api/recipients';
 import { constantTimeEqual, sm3 } from '../../../shared/crypto';
-import { base64urlEncode, utf8Encode } from '../../../shared/encoding';
+import { utf8Encode } from '../../../shared/encoding';
 import { MifengError } from '../../../shared/errors';
 import { normalizeName } from '../../names';
 import { contractRoute } from '../_contract';
+import { lookupAnswer } from '../_lookup';
 
 function nameDigest(name: string): Uint8Array {
   return sm3(utf8Encode(normalizeName(name)));
@@ -36,18 +37,9 @@ const recipients: FastifyPluginAsyncZod = async (fastify) => {
       const hashed = fastify.phones.hash(phone);
       const holder = await fastify.usersRepository.findByPhoneHash(hashed.hash);
       const sameName = constantTimeEqual(nameDigest(name), nameDigest(holder?.name ?? NOBODY));
-      if (!holder || !sameName || !holder.keyId || !holder.publicKey || !holder.name) {
-        throw new MifengError('NoSuchRecipient');
-      }
-      const log = await fastify.transparencyLog.keyInclusion(holder.keyId);
-      return {
-        user: holder.id,
-        name: holder.name,
-        publicKey: base64urlEncode(holder.publicKey),
-        keyId: holder.keyId,
-        keyHistory: holder.keyHistory,
-        ...(log ? { log } : {}),
-      };
+      const found = holder && sameName ? await lookupAnswer(fastify, holder) : null;
+      if (!found) throw new MifengError('NoSuchRecipient');
+      return found;
     },
   });
 };
