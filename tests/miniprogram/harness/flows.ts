@@ -1,6 +1,8 @@
 /** Steps several page tests share, done through the pages like a person would. */
 import assert from 'node:assert/strict';
-import type { PageHandle, Phone } from './mini-program';
+import { buildOnce } from './build';
+import { type PageHandle, Phone } from './mini-program';
+import { startServer, type TestServer } from './server';
 
 /**
  * Registers through the register page (`url`, with any redirect) with the dev login (the phone
@@ -26,6 +28,29 @@ export async function registerThroughPage(
   await page.waitFor(() => device.state.navigations.some((n) => n.url.startsWith(arrivesAt)), 'registration');
   assert.equal(page.data.error, '');
   return page;
+}
+
+/**
+ * The start of a two-person suite: the built mini program, a fresh API server, and a phone for each
+ * of `a` and `b`, registered through the register page.
+ */
+export async function twoRegisteredPhones(
+  a: { name: string; phone: string; masterKey: string },
+  b: { name: string; phone: string; masterKey: string },
+): Promise<{ server: TestServer; a: Phone; b: Phone }> {
+  await buildOnce();
+  const server = await startServer();
+  const phoneA = new Phone({ apiBaseUrl: server.url, publicUrl: server.publicUrl });
+  const phoneB = new Phone({ apiBaseUrl: server.url, publicUrl: server.publicUrl });
+  try {
+    await registerThroughPage(phoneA, a);
+    await registerThroughPage(phoneB, b);
+  } catch (err) {
+    // The suite's `after` never sees this server: close it here so the failing file still ends.
+    await server.close();
+    throw err;
+  }
+  return { server, a: phoneA, b: phoneB };
 }
 
 /** Composes and seals a letter through the compose page; resolves to the share page URL. */

@@ -9,10 +9,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { buildOnce } from '../harness/build';
-import { idOf, registerThroughPage, sendThroughPage } from '../harness/flows';
+import { idOf, sendThroughPage, twoRegisteredPhones } from '../harness/flows';
 import { type PageHandle, Phone } from '../harness/mini-program';
-import { startServer, type TestServer } from '../harness/server';
+import type { TestServer } from '../harness/server';
 
 const A = { name: '周小安', phone: '13700137001', masterKey: 'Copper kettle, 9 cranes, 2 lakes' };
 const B = { name: 'Bai Lu', phone: '13700137002', masterKey: 'Quiet harbour 31 at dawn?' };
@@ -78,12 +77,7 @@ async function composeToA(): Promise<{ compose: PageHandle; row: Draft }> {
 
 describe('changing my own key through the pages', () => {
   before(async () => {
-    await buildOnce();
-    server = await startServer();
-    a = new Phone({ apiBaseUrl: server.url, publicUrl: server.publicUrl });
-    b = new Phone({ apiBaseUrl: server.url, publicUrl: server.publicUrl });
-    await registerThroughPage(a, A);
-    await registerThroughPage(b, B);
+    ({ server, a, b } = await twoRegisteredPhones(A, B));
   });
   after(async () => {
     await server?.close();

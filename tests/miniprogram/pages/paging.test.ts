@@ -9,10 +9,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ENVELOPE_PAGE_SIZE } from '../../../shared/api/envelopes';
-import { buildOnce } from '../harness/build';
-import { registerThroughPage } from '../harness/flows';
-import { type PageHandle, Phone, sleep } from '../harness/mini-program';
-import { startServer, type TestServer } from '../harness/server';
+import { twoRegisteredPhones } from '../harness/flows';
+import { type PageHandle, type Phone, sleep } from '../harness/mini-program';
+import type { TestServer } from '../harness/server';
 
 const A = { name: '王小明', phone: '13600136001', masterKey: 'Ash tree, 7 rivers & 1 moon' };
 const B = { name: 'Li Hua', phone: '13600136002', masterKey: 'Birch-leaf 42 under snow!' };
@@ -77,12 +76,7 @@ describe('the inbox and sent pages page through the letters', () => {
   }
 
   before(async () => {
-    await buildOnce();
-    server = await startServer();
-    a = new Phone({ apiBaseUrl: server.url, publicUrl: server.publicUrl });
-    b = new Phone({ apiBaseUrl: server.url, publicUrl: server.publicUrl });
-    await registerThroughPage(a, A);
-    await registerThroughPage(b, B);
+    ({ server, a, b } = await twoRegisteredPhones(A, B));
     letters = a.module<LetterService>('services/letters/index.js');
     toB = await letters.resolveRecipient(B.name, B.phone);
     assert.equal(toB.status, 'found');

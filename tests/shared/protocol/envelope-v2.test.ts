@@ -2,13 +2,13 @@
 // signed header; version 1 letters keep opening. The commitment is recomputed with Node's own SM3
 // (OpenSSL), not ours.
 import assert from 'node:assert/strict';
-import { createHash, webcrypto } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { vectorIdentity, vectorRandom } from '../../../scripts/make-vectors';
 import { setRandomSource, sm2Decrypt, sm2Encrypt, sm2Sign, sm3 } from '../../../shared/crypto';
 import { base64urlDecode, base64urlEncode } from '../../../shared/encoding';
-import { type ErrorName, isMifengError } from '../../../shared/errors';
+import { isMifengError } from '../../../shared/errors';
 import {
   type Envelope,
   type EnvelopeV2,
@@ -23,18 +23,11 @@ import {
   parseEnvelope,
   type SealInput,
   type SealOptions,
-  sealEnvelope,
   signedBytes,
   type UnsignedEnvelope,
 } from '../../../shared/protocol';
 import { signTreeHead, verifyTreeHead } from '../../../shared/transparency';
-
-const nodeRandom = (n: number) => webcrypto.getRandomValues(new Uint8Array(n));
-const isError = (name: ErrorName) => (err: unknown) => isMifengError(err, name);
-
-const NOW = new Date('2026-11-24T12:00:00.000Z');
-const LATER = new Date('2026-11-24T13:00:00.000Z');
-const EXPIRES = new Date('2026-11-27T12:00:00.000Z');
+import { isError, LATER, nodeRandom, sealFromAlice } from './_letters';
 
 const log = vectorIdentity('log');
 const head = signTreeHead(
@@ -55,23 +48,9 @@ before(() => {
 });
 after(() => setRandomSource(null));
 
+/** The version 1 suite's letter, with the head alice checked and a read limit of one. */
 function seal(input: Partial<SealInput> = {}, options: SealOptions = {}): Envelope {
-  return sealEnvelope(
-    {
-      sender: alice,
-      recipients: [
-        { user: 'bob', publicKey: bob.publicKey },
-        { user: 'carol', publicKey: carol.publicKey },
-      ],
-      content: 'The safe code is 4711.',
-      remark: 'safe',
-      expiresAt: EXPIRES,
-      head,
-      maxOpens: 1,
-      ...input,
-    },
-    { now: NOW, ...options },
-  );
+  return sealFromAlice({ alice, bob, carol }, { head, maxOpens: 1, ...input }, options);
 }
 
 function v2(envelope: Envelope): EnvelopeV2 {

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { webcrypto } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { setRandomSource, sm2Sign } from '../../../shared/crypto';
 import { base64urlDecode, base64urlEncode, utf8Decode, utf8Encode } from '../../../shared/encoding';
-import { type ErrorName, isMifengError } from '../../../shared/errors';
+import { isMifengError } from '../../../shared/errors';
 import {
   decodePlaintext,
   type Envelope,
@@ -26,13 +25,7 @@ import {
   type UnsignedEnvelope,
   verifyEnvelopeSignature,
 } from '../../../shared/protocol';
-
-const nodeRandom = (n: number) => webcrypto.getRandomValues(new Uint8Array(n));
-const isError = (name: ErrorName) => (err: unknown) => isMifengError(err, name);
-
-const NOW = new Date('2026-11-24T12:00:00.000Z');
-const LATER = new Date('2026-11-24T13:00:00.000Z');
-const EXPIRES = new Date('2026-11-27T12:00:00.000Z');
+import { EXPIRES, isError, LATER, NOW, nodeRandom, sealFromAlice } from './_letters';
 
 let alice: Identity;
 let bob: Identity;
@@ -52,20 +45,7 @@ after(() => setRandomSource(null));
 
 /** A sealed letter from alice to bob (and carol), with overrides. */
 function sealFixture(input: Partial<SealInput> = {}, options: SealOptions = {}): Envelope {
-  return sealEnvelope(
-    {
-      sender: alice,
-      recipients: [
-        { user: 'bob', publicKey: bob.publicKey },
-        { user: 'carol', publicKey: carol.publicKey },
-      ],
-      content: 'The safe code is 4711.',
-      remark: 'safe',
-      expiresAt: EXPIRES,
-      ...input,
-    },
-    { now: NOW, ...options },
-  );
+  return sealFromAlice({ alice, bob, carol }, input, options);
 }
 
 function open(envelope: unknown, reader: Identity = bob, senderPublicKey = alice.publicKey, now = LATER) {
