@@ -26,6 +26,8 @@ import {
 } from '../shared/protocol';
 import { signTreeHead } from '../shared/transparency';
 import {
+  CREATED_AT,
+  caseInput,
   type EnvelopeCase,
   USERS,
   type User,
@@ -38,7 +40,6 @@ import {
 
 export const VECTORS_V2_PATH = fileURLToPath(new URL('../tests/vectors/protocol-v2.json', import.meta.url));
 
-const CREATED_AT = '2026-11-24T12:00:00.000Z';
 const EXPIRES_AT = '2026-11-27T12:00:00.000Z';
 const OPENED_AT = '2026-11-24T13:00:00.000Z';
 /** The head the senders checked: the log as it stood a minute before sealing. */
@@ -135,12 +136,7 @@ export function buildV2Vectors() {
       description: c.description,
       randomLabel: `${LABEL}/${c.name}`,
       input: {
-        sender: c.sender,
-        recipients: c.recipients,
-        content: c.content,
-        remark: c.remark ?? null,
-        createdAt: CREATED_AT,
-        expiresAt: c.expiresAt,
+        ...caseInput(c),
         head: c.withHead ? 'head' : null,
         maxOpens: c.maxOpens,
       },

@@ -71,7 +71,8 @@ export function vectorNextIdentity(user: string): Identity {
 export const USERS = ['alice', 'bob', 'carol', 'erin'] as const;
 export type User = (typeof USERS)[number];
 
-const CREATED_AT = '2026-11-24T12:00:00.000Z';
+/** When every vector letter (both versions) was sealed. */
+export const CREATED_AT = '2026-11-24T12:00:00.000Z';
 const EXPIRES_AT = '2026-11-27T12:00:00.000Z';
 /** When positive vectors are opened: an hour after sealing. */
 const OPENED_AT = '2026-11-24T13:00:00.000Z';
@@ -145,6 +146,18 @@ const ENVELOPE_CASES: EnvelopeCase[] = [
   },
 ];
 
+/** A case's `input` as the vector file publishes it: what was sealed, and when. */
+export function caseInput(c: EnvelopeCase) {
+  return {
+    sender: c.sender,
+    recipients: c.recipients,
+    content: c.content,
+    remark: c.remark ?? null,
+    createdAt: CREATED_AT,
+    expiresAt: c.expiresAt,
+  };
+}
+
 /** Every vector user's fixed identity, by name. */
 export function userIdentities(): Record<User, Identity> {
   return Object.fromEntries(USERS.map((u) => [u, vectorIdentity(u)])) as Record<User, Identity>;
@@ -211,14 +224,7 @@ export function buildVectors() {
       name: c.name,
       description: c.description,
       randomLabel: `mifeng/protocol-v1/vectors/${c.name}`,
-      input: {
-        sender: c.sender,
-        recipients: c.recipients,
-        content: c.content,
-        remark: c.remark ?? null,
-        createdAt: CREATED_AT,
-        expiresAt: c.expiresAt,
-      },
+      input: caseInput(c),
       intermediate: {
         dek: base64urlEncode(dek),
         aad: utf8Decode(envelopeAad(envelope)),
