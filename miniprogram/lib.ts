@@ -20,6 +20,7 @@ export type {
   CreateEnvelopeResponse,
   EnvelopeJson,
   EnvelopeState,
+  EnvelopeStatus,
   EnvelopeSummary,
   ExpiryChoice,
   GetEnvelopeResponse,
@@ -51,6 +52,8 @@ export {
   MAX_EXPIRY_DAYS,
   MAX_NAME_LENGTH,
   meContract,
+  READ_LIMIT,
+  RECIPIENT_STATUS,
   recipientsContract,
   retryAfterSeconds,
   retryDelayMs,
@@ -61,7 +64,7 @@ export type { RandomPool } from '../shared/crypto';
 export { createRandomPool, randomBytes, setRandomSource, sm2PublicKey } from '../shared/crypto';
 export { base64urlDecode, base64urlEncode } from '../shared/encoding';
 export type { ErrorName } from '../shared/errors';
-export { isMifengError, MifengError } from '../shared/errors';
+export { ERRORS, isMifengError, MifengError } from '../shared/errors';
 export type {
   ContactBook,
   Identity,

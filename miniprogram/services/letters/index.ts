@@ -18,6 +18,7 @@ import {
   EnvelopeIdSchema,
   type EnvelopeJson,
   type EnvelopeSummary,
+  ERRORS,
   EXPIRY_CHOICES,
   type ExpiryChoice,
   expiresAtFor,
@@ -232,6 +233,8 @@ export type OpenState =
   | 'unregistered'
   | 'not_for_you'
   | ClosedEnvelopeState
+  | 'opens_used'
+  | 'limited'
   | 'tampered'
   | 'contacts'
   | 'network'
@@ -254,17 +257,22 @@ export interface OpenedLetter {
   /** True when the reader is the sender (the sent box reopening its own letter). */
   mine: boolean;
   opens: { name: string; at: string }[];
+  /** A limited letter: its limit and the reader's opens left after this one; null without a limit. */
+  limit: { maxOpens: number; opensLeft: number } | null;
 }
 
 export type OpenResult =
   | { state: 'open'; letter: OpenedLetter }
   | { state: 'key_changed'; change: KeyChange }
-  | { state: Exclude<OpenState, 'open' | 'key_changed'> };
+  /** A limited letter not fetched yet: fetching uses one of `opensLeft`, so the reader decides first. */
+  | { state: 'limited'; maxOpens: number; opensLeft: number }
+  | { state: Exclude<OpenState, 'open' | 'key_changed' | 'limited'> };
 
-function stateOfError(err: unknown): Exclude<OpenState, 'open' | 'key_changed'> {
+function stateOfError(err: unknown): Exclude<OpenState, 'open' | 'key_changed' | 'limited'> {
   if (api.isApiError(err)) {
     if (err.status === 0) return 'network';
     if (err.status === 404 || err.status === 403) return 'not_for_you';
+    if (err.code === ERRORS.OpensUsed.code) return 'opens_used';
     if (err.status === 410) return closedStateOf(err.code) ?? ENVELOPE_STATE.EXPIRED;
     return 'error';
   }
@@ -287,12 +295,25 @@ function stateOfError(err: unknown): Exclude<OpenState, 'open' | 'key_changed'> 
  * the name of the user it names as the sender; checks the sender's key against the contact book
  * (a changed key stops here, before anything is decrypted); then verifies the signature, unwraps
  * with our key, decrypts, and pins the sender on first contact.
+ *
+ * Every fetch of a limited letter uses one of the reader's opens, so first its status is asked
+ * (which uses none): a limited letter answers `limited` and is fetched only when called again with
+ * `spendOpen`, and only while unlocked, so an open is never spent on a phone that cannot decrypt.
  */
-export async function openLetter(id: string): Promise<OpenResult> {
+export async function openLetter(id: string, options: { spendOpen?: boolean } = {}): Promise<OpenResult> {
   let fetched: Awaited<ReturnType<typeof api.getEnvelope>>;
   try {
     await signIn();
     if (!isRegistered()) return { state: 'unregistered' };
+    const status = options.spendOpen ? null : await api.envelopeStatus(id);
+    if (status && status.state !== ENVELOPE_STATE.ACTIVE) return { state: status.state };
+    if (options.spendOpen || (status?.maxOpens != null && status.opensLeft !== null)) {
+      if (status?.opensLeft === 0) return { state: 'opens_used' };
+      if (!isUnlocked()) return { state: 'locked' };
+      if (status?.maxOpens != null && status.opensLeft !== null) {
+        return { state: 'limited', maxOpens: status.maxOpens, opensLeft: status.opensLeft };
+      }
+    }
     fetched = await api.getEnvelope(id);
   } catch (err) {
     return { state: stateOfError(err) };
@@ -339,6 +360,7 @@ export async function openLetter(id: string): Promise<OpenResult> {
         expiresAt: fetched.envelope.expiresAt,
         mine,
         opens: (fetched.opens ?? []).map((o) => ({ name: o.name, at: o.at })),
+        limit: fetched.reads ?? null,
       },
     };
   } catch (err) {
@@ -380,6 +402,14 @@ export function listBox(
   cursor?: string | null,
 ): Promise<{ items: EnvelopeSummary[]; nextCursor: string | null }> {
   return api.listEnvelopes(box, cursor);
+}
+
+/**
+ * Removes a letter from my box: from the inbox at any time (it is never handed to me again), from
+ * the sent box once revoked, expired or burned.
+ */
+export function removeLetter(id: string): Promise<void> {
+  return api.removeEnvelope(id);
 }
 
 /** Revokes a letter I sent. */

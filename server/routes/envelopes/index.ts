@@ -1,12 +1,15 @@
 /**
- * `/api/v1/envelopes`: upload (POST), fetch (GET /:id), list (GET ?box=) and revoke (DELETE /:id).
+ * `/api/v1/envelopes`: upload (POST), fetch (GET /:id), status before a fetch (GET /:id/status),
+ * list (GET ?box=), confirm an open (POST /:id/opened), remove from a box (POST /:id/remove) and
+ * revoke (DELETE /:id).
  *
  * Upload checks, in order: the body against protocol v1's schema (route validation), sender = the
  * token's user, `createdAt` within MAX_CLOCK_SKEW_MS of the server clock, `expiresAt` null or in
  * (now, now + MAX_EXPIRY_DAYS], the signature under `senderKey` (a registered key of the sender),
  * then — in the insert statement itself — `senderKey` is the sender's current key, every
  * recipient exists with that key as their current key, and the sender is within their quotas
- * (plugins/app/quotas.ts). The envelope is stored as received.
+ * (plugins/app/quotas.ts). The envelope is stored as received, with its read limit taken from the
+ * signed envelope itself (never from anything unsigned).
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { DAY_MS, MAX_CLOCK_SKEW_MS } from '../../../shared/api/common';
@@ -19,6 +22,14 @@ import { letterUrl } from '../../../shared/api/links';
 import { MifengError } from '../../../shared/errors';
 import type { Envelope } from '../../../shared/protocol';
 import { contractRoute } from '../_contract';
+
+/**
+ * The read limit the sender signed into `envelope`: opens per recipient, or null. Protocol v1
+ * envelopes carry none.
+ */
+function maxOpensOf(_envelope: Envelope): number | null {
+  return null;
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -75,6 +86,7 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
           createdAt: new Date(envelope.createdAt),
           expiresAt: envelope.expiresAt === null ? null : new Date(envelope.expiresAt),
           body: JSON.stringify(request.rawEnvelope),
+          maxOpens: maxOpensOf(envelope),
           recipients: envelope.recipients.map((r) => ({ userId: r.user, keyId: r.key })),
         },
         fastify.quotas,
@@ -90,11 +102,14 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
       description:
         "The envelope as uploaded, with the sender's name and masked phone as of sending, the key " +
         'that signed it and their key history. 404 unless you are its sender or a recipient; ' +
-        '410 once expired (`expired`) or revoked (`revoked`). The sender also gets who opened it.',
+        '410 once expired (`expired`), revoked (`revoked`) or burned (`burned`). For a recipient of a ' +
+        'limited letter each fetch is one open (`reads`: opens left); none left is 410 `opens_used`. ' +
+        'The sender also gets who opened it.',
     }),
     handler: async (request, reply) => {
       const found = await fastify.envelopesRepository.read(request.params.id, request.userId, new Date());
       if (found.kind === 'not_found') throw new MifengError('NotFound');
+      if (found.kind === 'opens_used') throw new MifengError('OpensUsed');
       if (found.kind !== 'ok') throw new MifengError(CLOSED_STATE_ERROR[found.kind]);
       const [publicKey, keyHistory] = await Promise.all([
         fastify.signatures.publicKey(found.senderKeyId),
@@ -113,9 +128,10 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
       };
       const opens = found.opens ? `,"opens":${JSON.stringify(found.opens)}` : '';
       const deliveries = found.deliveries ? `,"deliveries":${JSON.stringify(found.deliveries)}` : '';
+      const reads = found.reads ? `,"reads":${JSON.stringify(found.reads)}` : '';
       // The stored envelope text goes out as stored: no parse, no re-serialization.
       reply.type('application/json; charset=utf-8');
-      const json = `{"envelope":${found.body},"sender":${JSON.stringify(sender)}${opens}${deliveries}}`;
+      const json = `{"envelope":${found.body},"sender":${JSON.stringify(sender)}${opens}${deliveries}${reads}}`;
       return reply.send(json as unknown as GetEnvelopeResponse);
     },
   });
@@ -148,6 +164,36 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
       );
       if (result === 'not_found') throw new MifengError('NotFound');
       if (result !== 'ok') throw new MifengError(CLOSED_STATE_ERROR[result]);
+      return reply.code(204).send();
+    },
+  });
+
+  fastify.route({
+    ...contractRoute(envelopesContract.status, {
+      ...secured,
+      description:
+        'State, read limit and your opens left, without fetching the letter (so without using an ' +
+        'open). 404 unless you are its sender or a recipient who has not removed it.',
+    }),
+    handler: async (request) => {
+      const found = await fastify.envelopesRepository.status(request.params.id, request.userId, new Date());
+      if (found.kind === 'not_found') throw new MifengError('NotFound');
+      return { state: found.state, maxOpens: found.maxOpens, opensLeft: found.opensLeft };
+    },
+  });
+
+  fastify.route({
+    ...contractRoute(envelopesContract.remove, {
+      ...secured,
+      description:
+        'Removes a letter from your box. A recipient, at any time: never handed to you again. The ' +
+        'sender, once revoked, expired or burned (409 `not_closed` while active): the body goes at ' +
+        'once. Idempotent; 404 for anyone else.',
+    }),
+    handler: async (request, reply) => {
+      const removed = await fastify.envelopesRepository.remove(request.params.id, request.userId, new Date());
+      if (!removed) throw new MifengError('NotFound');
+      fastify.audit(request, 'envelope_removed', { envelopeId: request.params.id });
       return reply.code(204).send();
     },
   });
