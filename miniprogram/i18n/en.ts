@@ -108,6 +108,13 @@ export const en: Record<MessageKey, string> = {
   compose_self: 'You can always open your own letters; no need to add yourself',
   compose_need_both: 'Enter a name and a phone number',
   compose_expiry: 'Expires',
+  compose_read_limit: 'Opens per recipient',
+  read_limit_NONE: 'No limit',
+  read_limit_BURN_AFTER_READING: 'Burn after reading',
+  read_limit_THREE: '3 times',
+  read_limit_TEN: '10 times',
+  compose_read_limit_hint:
+    'How often each recipient may open it; once they have, the server stops handing it to them, and once everyone has, it erases the letter.',
   expiry_THREE_DAYS: '3 days',
   expiry_ONE_WEEK: '1 week',
   expiry_ONE_MONTH: '1 month',

@@ -105,6 +105,13 @@ export const zh = {
   compose_self: '你自己总能打开自己发出的密信，不用添加',
   compose_need_both: '请填写名字和手机号',
   compose_expiry: '有效期',
+  compose_read_limit: '打开次数',
+  read_limit_NONE: '不限',
+  read_limit_BURN_AFTER_READING: '阅后即焚',
+  read_limit_THREE: '3 次',
+  read_limit_TEN: '10 次',
+  compose_read_limit_hint:
+    '每位收信人最多能打开的次数；用完后服务器不再把它交给这位收信人，所有人都用完，整封信即从服务器删除。',
   expiry_THREE_DAYS: '3 天',
   expiry_ONE_WEEK: '1 周',
   expiry_ONE_MONTH: '1 个月',

@@ -30,6 +30,7 @@ import {
   keyChangeKind,
   letterUrl as letterUrlOf,
   openEnvelope,
+  READ_LIMIT,
   sealEnvelope,
   type TrustState,
 } from '../../lib';
@@ -152,7 +153,14 @@ export interface Draft {
   expiry: ExpiryOption;
   /** `YYYY-MM-DD` when `expiry` is CUSTOM. */
   customDay?: string;
+  /** Opens per recipient (READ_LIMIT; 1 = burn after reading); null or absent = no limit. */
+  maxOpens?: number | null;
 }
+
+export { READ_LIMIT };
+/** The read limit choices compose offers, in order. */
+export const READ_LIMIT_KEYS = Object.keys(READ_LIMIT) as ReadLimitKey[];
+export type ReadLimitKey = keyof typeof READ_LIMIT;
 
 /** Thrown by sealAndSend when a custom expiry date is out of range. */
 export class ExpiryError extends Error {
