@@ -11,6 +11,7 @@ declare const MIFENG_BUILD: {
   publicUrl: string;
   loginMode: 'wechat' | 'dev';
   appId: string;
+  logKey: string;
 };
 
 export interface MifengConfig {
@@ -34,6 +35,12 @@ export interface MifengConfig {
    */
   loginMode: 'wechat' | 'dev';
   /**
+   * The transparency log's public key (base64url, 65 bytes), built in so that a server cannot
+   * hand the phone a key of its own: every tree head is checked against it, following the log's
+   * key rotations (each signed by the key before) from it.
+   */
+  logKey: string;
+  /**
    * PBKDF2 iterations for new key backups (BACKUP_ITERATIONS; `null` = the protocol default,
    * 100 000). Tests lower it to the protocol minimum (10 000); never do that in anything people use.
    */
@@ -56,6 +63,7 @@ export const config: MifengConfig = {
   apiBaseUrl: MIFENG_BUILD.apiBaseUrl,
   publicUrl: MIFENG_BUILD.publicUrl,
   loginMode: MIFENG_BUILD.loginMode,
+  logKey: MIFENG_BUILD.logKey,
   backupIterations: BACKUP_ITERATIONS,
   backgroundLockMs: 5 * 60_000,
   requestTimeoutMs: 15_000,

@@ -28,11 +28,14 @@ export type {
   HttpResponse,
   KeyBackupJson,
   KeyHistory,
+  KeyInclusion,
   KeysSetResponse,
   ListEnvelopesResponse,
+  LogEntry,
   LookupResponse,
   MeResponse,
   User,
+  UserKeyResponse,
 } from '../shared/api';
 export {
   ApiError,
@@ -49,6 +52,7 @@ export {
   idFromLetterUrl,
   isApiError,
   letterUrl,
+  logContract,
   MAX_EXPIRY_DAYS,
   MAX_NAME_LENGTH,
   meContract,
@@ -101,3 +105,11 @@ export {
   unlockKeyBackup,
   verifyContact,
 } from '../shared/protocol';
+export type { SignedTreeHead } from '../shared/transparency';
+export {
+  checkHeadConsistency,
+  checkKeyInclusion,
+  followLogKeyRotations,
+  unexplainedOwnKey,
+  verifyTreeHead,
+} from '../shared/transparency';

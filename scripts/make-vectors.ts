@@ -156,7 +156,11 @@ function seal(ids: Record<User, Identity>, c: EnvelopeCase): Envelope {
       ...(c.remark === undefined ? {} : { remark: c.remark }),
       expiresAt: c.expiresAt === null ? null : new Date(c.expiresAt),
     },
-    { now: new Date(CREATED_AT), random: vectorRandom(`mifeng/protocol-v1/vectors/${c.name}`) },
+    {
+      now: new Date(CREATED_AT),
+      random: vectorRandom(`mifeng/protocol-v1/vectors/${c.name}`),
+      version: 1,
+    },
   );
 }
 
@@ -170,6 +174,14 @@ function flipByte(text: string, index: number): string {
   const bytes = base64urlDecode(text);
   bytes[index]! ^= 0x01;
   return base64urlEncode(bytes);
+}
+
+/**
+ * The JSON text of `value` with `"name": first` written before its own members, so `name` appears
+ * twice and the real value comes last (what JSON.parse keeps).
+ */
+export function withMemberFirst(value: object, name: string, first: unknown): string {
+  return `{${JSON.stringify(name)}:${JSON.stringify(first)},${JSON.stringify(value).slice(1)}`;
 }
 
 function unsigned(envelope: Envelope): UnsignedEnvelope {
@@ -314,8 +326,8 @@ export function buildVectors() {
     },
     {
       name: 'unsupported-version',
-      description: 'one-recipient with v = 2',
-      envelope: { ...one, v: 2 },
+      description: 'one-recipient with v = 3 (version 2 is read too, with its own members)',
+      envelope: { ...one, v: 3 },
       reader: 'bob',
       sender: 'alice',
       now: OPENED_AT,
@@ -325,6 +337,38 @@ export function buildVectors() {
       name: 'unknown-member',
       description: 'one-recipient with an extra top-level member',
       envelope: { ...one, note: 'hi' },
+      reader: 'bob',
+      sender: 'alice',
+      now: OPENED_AT,
+      error: 'Malformed',
+    },
+    {
+      name: 'duplicate-sig',
+      description:
+        "one-recipient as JSON text with a junk sig (three-recipients') before the real one: a parser that keeps the last member would open it; a name given twice is Malformed",
+      envelopeText: withMemberFirst(one, 'sig', sealed['three-recipients']!.sig),
+      reader: 'bob',
+      sender: 'alice',
+      now: OPENED_AT,
+      error: 'Malformed',
+    },
+    {
+      name: 'duplicate-escaped-name',
+      description:
+        'one-recipient as JSON text with "\\u0076" (an escaped "v") = 3 before the real v: the same name twice',
+      envelopeText: JSON.stringify(one).replace('{', '{"\\u0076":3,'),
+      reader: 'bob',
+      sender: 'alice',
+      now: OPENED_AT,
+      error: 'Malformed',
+    },
+    {
+      name: 'duplicate-wrap',
+      description: "one-recipient as JSON text with bob's entry naming wrap twice (alice's wrap first)",
+      envelopeText: JSON.stringify(one).replace(
+        `"wrap":"${one.recipients[1]!.wrap}"`,
+        `"wrap":"${one.recipients[0]!.wrap}","wrap":"${one.recipients[1]!.wrap}"`,
+      ),
       reader: 'bob',
       sender: 'alice',
       now: OPENED_AT,
@@ -443,6 +487,15 @@ export function buildVectors() {
         error: 'Malformed',
       },
       {
+        name: 'duplicate-iter',
+        description:
+          'backup-alice as JSON text with iter 1 000 000 before the real one: a parser that keeps the last member would unlock it',
+        backupText: withMemberFirst(backup, 'iter', 1_000_000),
+        identity: 'alice',
+        masterKey,
+        error: 'Malformed',
+      },
+      {
         name: 'unknown-kdf',
         description: 'backup-alice naming another KDF',
         backup: { ...backup, kdf: 'argon2id' },
@@ -551,6 +604,15 @@ function keyChangeVectors(ids: Record<User, Identity>) {
         name: 'new-key-id-mismatch',
         description: "alice-rotates with newKey naming bob's key while newPublicKey stays",
         statement: { ...rotate, newKey: keyId(ids.bob.publicKey) },
+        user: 'alice',
+        oldPublicKey: base64urlEncode(alice.publicKey),
+        newPublicKey: base64urlEncode(next.publicKey),
+        error: 'Malformed',
+      },
+      {
+        name: 'duplicate-new-public-key',
+        description: "alice-rotates as JSON text with bob's key as newPublicKey before the real one",
+        statement: withMemberFirst(rotate, 'newPublicKey', base64urlEncode(ids.bob.publicKey)),
         user: 'alice',
         oldPublicKey: base64urlEncode(alice.publicKey),
         newPublicKey: base64urlEncode(next.publicKey),

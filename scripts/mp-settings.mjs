@@ -4,6 +4,14 @@
 //
 // A dev build defaults to a local server and the dev login; a release build has no defaults and
 // refuses anything a phone in the field cannot or must not use.
+//
+// The transparency log's public key (MIFENG_LOG_KEY) is a build setting for the same reason: a
+// phone that took it from the server at run time would believe any log the server made up. A dev
+// build without it uses the key the local dev server signs with (LOG_SIGNING_KEY, else the one it
+// keeps in DATA_DIR, made here first if the server has not run yet), so the two always agree.
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { sm2 } from 'sm-crypto-v2';
 
 /** @typedef {'dev' | 'release'} BuildEnv */
 /**
@@ -13,6 +21,7 @@
  * @property {string} publicUrl the server's PUBLIC_URL: letter links are `<publicUrl>/s/<id>`
  * @property {'wechat' | 'dev'} loginMode
  * @property {string} appId
+ * @property {string} logKey the transparency log's SM2 public key, base64url of its 65 bytes
  */
 
 export const BUILD_ENVS = ['dev', 'release'];
@@ -23,6 +32,7 @@ export const SETTING_VARIABLES = {
   publicUrl: 'MIFENG_PUBLIC_URL',
   loginMode: 'MIFENG_LOGIN_MODE',
   appId: 'MIFENG_APPID',
+  logKey: 'MIFENG_LOG_KEY',
 };
 
 const DEV_DEFAULTS = {
@@ -38,6 +48,51 @@ const APP_ID = /^wx[0-9a-f]{16}$/;
 
 export class SettingsError extends Error {
   name = 'SettingsError';
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+/** An SM2 public key as the protocol writes it: base64url of `04 ‖ X ‖ Y`, 65 bytes. */
+function checkLogKey(value) {
+  const bytes = Buffer.from(BASE64URL.test(value) ? value : '', 'base64url');
+  if (bytes.length !== 65 || bytes[0] !== 4 || bytes.toString('base64url') !== value) {
+    throw new SettingsError(
+      `MIFENG_LOG_KEY must be the log's public key, base64url of 65 bytes starting 04 (npm run log:key -- public --key FILE), got ${JSON.stringify(value)}`,
+    );
+  }
+  if (!sm2.verifyPublicKey(`04${bytes.subarray(1).toString('hex')}`))
+    throw new SettingsError('MIFENG_LOG_KEY is not a point of the SM2 curve');
+  return value;
+}
+
+/**
+ * The public key of the log key a local dev server signs with: LOG_SIGNING_KEY, else the file it
+ * keeps in DATA_DIR (default ./data), written here as the server would write it when missing.
+ */
+function devLogKey(env) {
+  let privateKey = env.LOG_SIGNING_KEY;
+  if (!privateKey) {
+    const dataDir = resolve(env.DATA_DIR || './data');
+    const path = join(dataDir, 'log-signing-key');
+    if (!existsSync(path)) {
+      mkdirSync(dataDir, { recursive: true });
+      try {
+        writeFileSync(path, `${randomScalar()}\n`, { mode: 0o600, flag: 'wx' });
+        chmodSync(path, 0o600);
+      } catch (err) {
+        if (err.code !== 'EEXIST') throw err;
+      }
+    }
+    privateKey = readFileSync(path, 'utf8').trim();
+  }
+  const hex = Buffer.from(privateKey, 'base64url').toString('hex');
+  if (hex.length !== 64)
+    throw new SettingsError('LOG_SIGNING_KEY is not a base64url 32-byte SM2 private key');
+  return Buffer.from(sm2.getPublicKeyFromPrivateKey(hex), 'hex').toString('base64url');
+}
+
+function randomScalar() {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
 }
 
 /** `--env NAME` or `--env=NAME` from a command line, else MIFENG_ENV, else dev. */
@@ -107,7 +162,7 @@ export function miniProgramSettings(buildEnv = 'dev', env = process.env) {
   for (const [key, variable] of Object.entries(SETTING_VARIABLES)) {
     const given = env[variable];
     if (given !== undefined && given !== '') raw[key] = given;
-    else if (buildEnv === 'dev') raw[key] = DEV_DEFAULTS[key];
+    else if (buildEnv === 'dev') raw[key] = key === 'logKey' ? devLogKey(env) : DEV_DEFAULTS[key];
     else throw new SettingsError(`${variable} is required for a release build`);
   }
   if (raw.loginMode !== 'wechat' && raw.loginMode !== 'dev') {
@@ -131,5 +186,6 @@ export function miniProgramSettings(buildEnv = 'dev', env = process.env) {
     publicUrl: checkUrl('publicUrl', raw.publicUrl, buildEnv),
     loginMode: raw.loginMode,
     appId: raw.appId,
+    logKey: checkLogKey(raw.logKey),
   };
 }

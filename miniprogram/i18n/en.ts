@@ -26,6 +26,7 @@ export const en: Record<MessageKey, string> = {
   title_compose: 'New letter',
   title_share: 'Share letter',
   title_open: 'Letter',
+  title_alarm: 'Key alarm',
   title_inbox: 'Inbox',
   title_sent: 'Sent',
   title_me: 'Me',
@@ -132,6 +133,9 @@ export const en: Record<MessageKey, string> = {
   trust_pinned: 'Key unchanged',
   trust_verified: 'Verified',
   trust_changed: 'Key changed',
+  logtag_not_in_log: 'Not in the public log',
+  logtag_log_forked: 'Logs do not match',
+  logtag_log_bad_head: 'Bad log signature',
   compose_key_review: 'Review',
   compose_key_blocked:
     "{name}'s key has changed: tap Review, check and accept the new key before sealing to them.",
@@ -206,6 +210,32 @@ export const en: Record<MessageKey, string> = {
   contacts_over_title: 'Start a new contact list',
   contacts_over_text:
     'Only do this after you reset your key (a forgotten master key): the old list was sealed to the old key and cannot be opened. Otherwise this may be the server interfering — starting over forgets every key and verification this phone remembers, and later key swaps would go unnoticed.',
+  state_not_in_log_title: "The sender's key is not in the public log",
+  state_not_in_log_text:
+    "Mifeng records everyone's keys in a public, append-only log, but the key that signed this letter has no valid entry in it. The server may have made it up, so nothing of the letter is shown.",
+  state_log_forked_title: 'The server showed two logs that do not match',
+  state_log_forked_text:
+    'This phone received two summaries of the key log, both signed by the log, that contradict each other: the server is showing different people different logs. To stay safe, no letter is opened or sent any more. Tell the operator and your contacts.',
+  state_log_bad_head_title: 'The key log signature is wrong',
+  state_log_bad_head_text:
+    "The server's summary of the key log does not carry the log's signature, so the sender's key cannot be confirmed. Try again later; if it keeps happening, contact the operator.",
+  alarm_title: 'The server published a key in your name',
+  alarm_text:
+    'In the public key log, your account now lists a key that you did not create or unlock on this phone. People writing to you may seal their letters to that key instead of yours.',
+  alarm_fingerprint: 'Fingerprint of that key',
+  alarm_when: 'Listed at',
+  alarm_kind_register: 'registration',
+  alarm_kind_signed_change: 'signed key change',
+  alarm_kind_reset: 'key reset',
+  alarm_advice:
+    'If you did not reset your key on another phone, stop using this account for anything important, and tell the people you write to, in person or by phone, to check your fingerprint and not trust the new key.',
+  alarm_mine: 'I reset it on another phone: unlock with the new master key',
+  alarm_dismiss: 'Understood',
+  alarm_forked_title: 'The server showed two logs that do not match',
+  alarm_forked_text:
+    'This phone received two summaries of the key log, both signed by the log, that contradict each other: the server is showing different people different logs. This phone will not send or open letters through this server any more. Tell the operator and your contacts.',
+  alarm_clear_title: 'All is well',
+  alarm_clear_text: 'The newest key the log lists for you is the one you just unlocked.',
   state_locked_title: 'Unlock first',
   state_locked_text: 'This letter needs your private key. Unlock it with your master key, then come back.',
   state_unregistered_title: 'You are not registered yet',
@@ -329,6 +359,10 @@ export const en: Record<MessageKey, string> = {
   err_key_changed: "A recipient's key has changed: review and accept it first",
   err_contacts_rollback: 'The server returned a contact list older than one this phone has seen; refused',
   err_contacts_damaged: 'The contact list from the server failed its check; refused',
+  err_not_in_log:
+    "{name}'s key is not in the public log; the server may have made it up, so nothing is sealed to it",
+  err_log_forked: 'The server showed two key logs that do not match; nothing is sent, to stay safe',
+  err_log_bad_head: "The key log's signature is wrong, so the recipients' keys cannot be confirmed yet",
   err_generic: 'Something went wrong; please try again later',
 
   // Master key strength: what made a key guessable, and the generated passphrase

@@ -25,6 +25,7 @@ export const zh = {
   title_compose: '写密信',
   title_share: '分享密信',
   title_open: '密信',
+  title_alarm: '密钥警报',
   title_inbox: '收件箱',
   title_sent: '已发送',
   title_me: '我的',
@@ -129,6 +130,9 @@ export const zh = {
   trust_pinned: '密钥未变',
   trust_verified: '已核验',
   trust_changed: '密钥已变更',
+  logtag_not_in_log: '未在公开账本登记',
+  logtag_log_forked: '账本对不上',
+  logtag_log_bad_head: '账本签名不对',
   compose_key_review: '查看',
   compose_key_blocked: '{name} 的密钥变了：请先点“查看”，核对并接受新密钥，才能加密给 TA。',
   keychange_title: '{name} 的密钥变了',
@@ -199,6 +203,32 @@ export const zh = {
   contacts_over_title: '重建联系人名单',
   contacts_over_text:
     '只在你重设过密钥（忘了主密钥）之后这样做：旧名单是用旧密钥封的，已经打不开。否则，这可能是服务器在捣乱——重建后，这部手机记住的所有密钥和核验都会清空，之后的换钥将无法察觉。',
+  state_not_in_log_title: '发信人的密钥没有公开登记',
+  state_not_in_log_text:
+    '密封把每个人的密钥登记在一本公开、只能追加的账本里，这封信的签名密钥却查不到可信的登记。它可能是服务器伪造的，所以不显示任何内容。',
+  state_log_forked_title: '服务器给了两本对不上的账本',
+  state_log_forked_text:
+    '这部手机收到的两份密钥账本摘要都带着账本的签名，但内容互相矛盾：服务器在给不同的人看不同的账本。为了安全，不再打开或发送密信。请把这个情况告诉运营方和你的联系人。',
+  state_log_bad_head_title: '密钥账本的签名不对',
+  state_log_bad_head_text:
+    '服务器给的密钥账本摘要没有正确的账本签名，无法确认发信人的密钥。请稍后重试；一直这样请联系运营方。',
+  alarm_title: '服务器以你的名义发布了一个密钥',
+  alarm_text:
+    '公开的密钥账本里，你的账号现在登记着一个不是你在这部手机上生成或解锁过的密钥。别人给你写信时，可能会封给这个密钥，而不是你的。',
+  alarm_fingerprint: '这个密钥的指纹',
+  alarm_when: '登记时间',
+  alarm_kind_register: '注册',
+  alarm_kind_signed_change: '签名换钥',
+  alarm_kind_reset: '重置密钥',
+  alarm_advice:
+    '如果你没有在别的手机上重置过密钥，请不要再用这个账号收重要的信，并当面或打电话告诉常联系的人：核对你的密钥指纹，别相信新密钥。',
+  alarm_mine: '是我在别的手机上重置的：用新主密钥解锁',
+  alarm_dismiss: '知道了',
+  alarm_forked_title: '服务器给了两本对不上的账本',
+  alarm_forked_text:
+    '这部手机收到的两份密钥账本摘要都带着账本的签名，但互相矛盾：服务器在给不同的人看不同的账本。这部手机不会再用这个服务器收发密信。请把这个情况告诉运营方和你的联系人。',
+  alarm_clear_title: '没有问题了',
+  alarm_clear_text: '账本里你的最新密钥，就是你刚刚解锁的那个。',
   state_locked_title: '请先解锁',
   state_locked_text: '这封密信需要你的私钥才能打开。输入主密钥解锁后再看。',
   state_unregistered_title: '你还没有注册',
@@ -317,6 +347,9 @@ export const zh = {
   err_key_changed: '有收信人的密钥变了，请先查看并确认',
   err_contacts_rollback: '服务器给的联系人名单比这部手机见过的旧，已拒绝使用',
   err_contacts_damaged: '服务器给的联系人名单校验失败，已拒绝使用',
+  err_not_in_log: '{name} 的密钥没有在公开账本里登记，可能是服务器伪造的，不能封给它',
+  err_log_forked: '服务器给了两本对不上的密钥账本，为了安全不再发送',
+  err_log_bad_head: '密钥账本的签名不对，暂时不能确认收信人的密钥',
   err_generic: '出了点问题，请稍后再试',
 
   // Master key strength: what made a key guessable, and the generated passphrase

@@ -6,6 +6,7 @@
 import { utf8Decode } from '../encoding';
 import { MifengError } from '../errors';
 import { abytes } from '../guards';
+import { parseJson } from '../json';
 import { PADDING_BLOCK } from './limits';
 
 /** `json` zero-padded to the next multiple of PADDING_BLOCK; `TooLarge` over `max` bytes. */
@@ -34,9 +35,5 @@ export function unpadJson(bytes: Uint8Array, max: number, label: string): { text
     if (bytes[i] !== 0) throw new MifengError('Malformed', 'padding is not all zeros');
   }
   const text = utf8Decode(bytes.subarray(0, end));
-  try {
-    return { text, value: JSON.parse(text) };
-  } catch {
-    throw new MifengError('Malformed', `${label} is not JSON`);
-  }
+  return { text, value: parseJson(text, label) };
 }

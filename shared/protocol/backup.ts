@@ -16,6 +16,7 @@ import { pbkdf2HmacSm3, randomBytes, sm4GcmDecrypt, sm4GcmEncrypt } from '../cry
 import { base64urlDecode, base64urlEncode, utf8Encode } from '../encoding';
 import { MifengError } from '../errors';
 import { abytes, anumber, aobject, astring, isPlainRecord } from '../guards';
+import { parseJson } from '../json';
 import { parseWith } from './_parse';
 import { type Identity, keyId, keyPairMatches } from './identity';
 import {
@@ -40,10 +41,12 @@ export interface SealKeyBackupOptions {
 }
 
 /**
- * Validates a backup's shape. `UnsupportedVersion` for a numeric `v` other than 1 or a string `kdf`
+ * Validates a backup's shape: the parsed value or its JSON text (read with parseJson, so a member
+ * given twice is `Malformed`). `UnsupportedVersion` for a numeric `v` other than 1 or a string `kdf`
  * other than "pbkdf2-hmac-sm3"; `Malformed` for anything else wrong, `iter` out of bounds included.
  */
-export function parseKeyBackup(value: unknown): KeyBackup {
+export function parseKeyBackup(input: unknown): KeyBackup {
+  const value = typeof input === 'string' ? parseJson(input, 'backup') : input;
   if (!isPlainRecord(value)) throw new MifengError('Malformed', 'backup must be a JSON object');
   if (typeof value.v === 'number' && value.v !== KEY_BACKUP_VERSION) {
     throw new MifengError('UnsupportedVersion', `backup v=${value.v}`);

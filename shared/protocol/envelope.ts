@@ -10,14 +10,21 @@
  *   wrap       = C1 ‖ C3 ‖ C2 = SM2Enc(recipient key, DEK)    65 + 32 + 16 = WRAP_LENGTH bytes
  *   AAD        = UTF-8(JCS(header))       header: the envelope without ct, sig and every wrap
  *   sig        = DER SM2 signature over UTF-8(JCS(envelope without sig)), ID 1234567812345678
+ *   commit     = SM3(UTF-8(KEY_COMMITMENT_LABEL) ‖ 00 ‖ id ‖ DEK)        version 2 only
+ *
+ * New letters are version 2; version 1 letters still open. Version 2's header also carries the
+ * log head the sender checked its recipients' keys against, the key commitment and the read limit
+ * (envelope-schema.ts), so all three are authenticated by GCM and signed.
  *
  * Opening checks, in this order, and stops at the first failure: schema (Malformed,
  * UnsupportedVersion, TooLarge) → senderKey and signature against the key the reader trusts
  * (BadSignature) → expiry (Expired) → the reader's own entry (NotARecipient) → unwrap (Tampered) →
- * GCM tag (Tampered) → padding and plaintext schema (Malformed, TooLarge).
+ * key commitment, version 2 (Tampered) → GCM tag (Tampered) → padding and plaintext schema
+ * (Malformed, TooLarge).
  */
 import type { RandomSource } from '../crypto';
 import {
+  constantTimeEqual,
   randomBytes,
   sm2Decrypt,
   sm2Encrypt,
@@ -25,6 +32,7 @@ import {
   sm2IsValidPublicKey,
   sm2Sign,
   sm2Verify,
+  sm3,
   sm4GcmDecrypt,
   sm4GcmEncrypt,
 } from '../crypto';
@@ -38,33 +46,40 @@ import {
 } from '../encoding';
 import { MifengError } from '../errors';
 import { abytes, adate, aobject, astring, isPlainRecord } from '../guards';
+import { parseJson } from '../json';
+import type { SignedTreeHead } from '../transparency/head';
 import { padJson, unpadJson } from './_padding';
 import { parseWith } from './_parse';
 import { canonicalize } from './canonical';
-import { assertUserId, type Identity, keyId, keyPairMatches, type PublicIdentity } from './identity';
-import {
-  DEK_LENGTH,
-  ENVELOPE_ID_LENGTH,
-  ENVELOPE_VERSION,
-  IV_LENGTH,
-  MAX_CIPHERTEXT_BYTES,
-  MAX_CONTENT_BYTES,
-  MAX_PLAINTEXT_BYTES,
-  MAX_RECIPIENTS,
-  MAX_REMARK_BYTES,
-} from './limits';
 import {
   ENVELOPE_HEADER_MEMBERS,
   type Envelope,
   type EnvelopeHeader,
   EnvelopeSchema,
-  type Plaintext,
-  PlaintextSchema,
+  type EnvelopeV1,
+  type EnvelopeV2,
+  MaxOpensSchema,
   RECIPIENT_HEADER_MEMBERS,
-} from './schema';
+} from './envelope-schema';
+import { assertUserId, type Identity, keyId, keyPairMatches, type PublicIdentity } from './identity';
+import {
+  DEK_LENGTH,
+  ENVELOPE_ID_LENGTH,
+  ENVELOPE_VERSION,
+  ENVELOPE_VERSIONS,
+  IV_LENGTH,
+  KEY_COMMITMENT_LABEL,
+  MAX_CIPHERTEXT_BYTES,
+  MAX_CONTENT_BYTES,
+  MAX_OPENS_LIMIT,
+  MAX_PLAINTEXT_BYTES,
+  MAX_RECIPIENTS,
+  MAX_REMARK_BYTES,
+} from './limits';
+import { type Plaintext, PlaintextSchema } from './schema';
 
 /** The envelope without `sig`: what the sender signs. */
-export type UnsignedEnvelope = Omit<Envelope, 'sig'>;
+export type UnsignedEnvelope = Omit<EnvelopeV1, 'sig'> | Omit<EnvelopeV2, 'sig'>;
 
 export interface SealInput {
   /** The author, who signs and is always a recipient (added first when absent). */
@@ -77,6 +92,13 @@ export interface SealInput {
   remark?: string;
   /** After this instant nobody can open it; null = permanent. Must be later than `now`. */
   expiresAt: Date | null;
+  /**
+   * The log's signed tree head the recipients' keys were checked against; the reader's phone
+   * checks it against its own view of the log. Omitted or null: the sender checked no log.
+   */
+  head?: SignedTreeHead | null;
+  /** Opens allowed per recipient, 1 (burn after reading) to MAX_OPENS_LIMIT; omitted or null: no limit. */
+  maxOpens?: number | null;
 }
 
 export interface SealOptions {
@@ -86,6 +108,11 @@ export interface SealOptions {
   random?: RandomSource;
   /** The 16-byte envelope id; drawn from `random` when absent. */
   id?: Uint8Array;
+  /**
+   * The format, ENVELOPE_VERSION by default. Version 1 exists to reproduce its published vectors
+   * and test old letters; it has no head, commitment or read limit, so it refuses them.
+   */
+  version?: 1 | 2;
 }
 
 export interface OpenOptions {
@@ -103,12 +130,15 @@ export interface OpenedLetter extends Plaintext {
 }
 
 /**
- * Validates an envelope's shape (not its signature). Throws `UnsupportedVersion` for a numeric
- * `v` other than 1, `TooLarge` for too many recipients or too long a `ct`, `Malformed` otherwise.
+ * Validates an envelope's shape (not its signature): the parsed value, or its JSON text as
+ * received, read with parseJson (a member name twice is `Malformed`). Throws `UnsupportedVersion`
+ * for a numeric `v` other than 1 or 2, `TooLarge` for too many recipients or too long a `ct`,
+ * `Malformed` otherwise.
  */
-export function parseEnvelope(value: unknown): Envelope {
+export function parseEnvelope(input: unknown): Envelope {
+  const value = typeof input === 'string' ? parseJson(input, 'envelope') : input;
   if (!isPlainRecord(value)) throw new MifengError('Malformed', 'envelope must be a JSON object');
-  if (typeof value.v === 'number' && value.v !== ENVELOPE_VERSION) {
+  if (typeof value.v === 'number' && !(ENVELOPE_VERSIONS as readonly number[]).includes(value.v)) {
     throw new MifengError('UnsupportedVersion', `envelope v=${value.v}`);
   }
   if (Array.isArray(value.recipients) && value.recipients.length > MAX_RECIPIENTS) {
@@ -132,7 +162,7 @@ function pick(source: object, names: readonly string[]): Record<string, unknown>
  * list) and nothing else.
  */
 export function envelopeHeader(envelope: UnsignedEnvelope | EnvelopeHeader): EnvelopeHeader {
-  const header = pick(envelope, ENVELOPE_HEADER_MEMBERS);
+  const header = pick(envelope, ENVELOPE_HEADER_MEMBERS[envelope.v === 2 ? 2 : 1]);
   header.recipients = envelope.recipients.map((recipient) => pick(recipient, RECIPIENT_HEADER_MEMBERS));
   return header as EnvelopeHeader;
 }
@@ -144,12 +174,45 @@ export function envelopeAad(envelope: UnsignedEnvelope | EnvelopeHeader): Uint8A
 
 /** The bytes the sender signs: UTF-8(JCS(envelope without sig)). */
 export function signedBytes(envelope: UnsignedEnvelope): Uint8Array {
-  const unsigned: UnsignedEnvelope = {
+  const unsigned = {
     ...envelopeHeader(envelope),
     recipients: envelope.recipients.map(({ user, key, wrap }) => ({ user, key, wrap })),
     ct: envelope.ct,
   };
   return utf8Encode(canonicalize(unsigned));
+}
+
+/**
+ * The version 2 key commitment to `dek` for the envelope `id` (both raw bytes): SM3 over the label,
+ * a 00 byte and the two fixed-length values, so no other (id, DEK) pair hashes the same input.
+ */
+export function keyCommitment(id: Uint8Array, dek: Uint8Array): Uint8Array {
+  abytes(id, ENVELOPE_ID_LENGTH, 'id');
+  abytes(dek, DEK_LENGTH, 'dek');
+  const label = utf8Encode(KEY_COMMITMENT_LABEL);
+  const input = new Uint8Array(label.length + 1 + ENVELOPE_ID_LENGTH + DEK_LENGTH);
+  input.set(label);
+  input.set(id, label.length + 1);
+  input.set(dek, label.length + 1 + ENVELOPE_ID_LENGTH);
+  try {
+    return sm3(input);
+  } finally {
+    input.fill(0);
+  }
+}
+
+/**
+ * The read limit a letter carries: opens allowed per recipient, or null for none (every version 1
+ * letter). For the server, on an envelope that parseEnvelope accepted; its signature makes the
+ * sender's choice tamper-evident, the server enforces it.
+ */
+export function envelopeMaxOpens(envelope: Envelope): number | null {
+  return envelope.v === 2 ? envelope.maxOpens : null;
+}
+
+/** The log head a version 2 letter's sender checked its recipients' keys against; null otherwise. */
+export function envelopeLogHead(envelope: Envelope): SignedTreeHead | null {
+  return envelope.v === 2 ? envelope.head : null;
 }
 
 /**
@@ -243,6 +306,19 @@ export function sealEnvelope(input: SealInput, options: SealOptions = {}): Envel
   checkIdentity(input.sender, 'sender');
   const recipients = recipientList(input.sender, input.recipients);
   const now = adate(options.now ?? new Date(), 'now');
+  const version = options.version ?? ENVELOPE_VERSION;
+  if (version !== 1 && version !== 2) throw new TypeError('version must be 1 or 2');
+  const head = input.head ?? null;
+  const maxOpens = input.maxOpens ?? null;
+  if (version === 1 && (head !== null || maxOpens !== null)) {
+    throw new TypeError('a version 1 envelope has no head and no read limit');
+  }
+  if (!MaxOpensSchema.safeParse(maxOpens).success) {
+    throw new MifengError(
+      'Malformed',
+      `maxOpens must be a whole number from 1 to ${MAX_OPENS_LIMIT}, or null`,
+    );
+  }
   const expiresAt = input.expiresAt === null ? null : adate(input.expiresAt, 'expiresAt');
   if (expiresAt !== null && expiresAt.getTime() <= now.getTime()) {
     throw new MifengError('Malformed', 'expiresAt must be later than now');
@@ -266,8 +342,7 @@ export function sealEnvelope(input: SealInput, options: SealOptions = {}): Envel
         i === 0 ? sm2EncryptToSelf(input.sender.privateKey, dek, random) : sm2Encrypt(publicKey, dek, random),
       ),
     }));
-    const header: EnvelopeHeader = {
-      v: ENVELOPE_VERSION,
+    const common = {
       id: base64urlEncode(id),
       sender: input.sender.user,
       senderKey: keyId(input.sender.publicKey),
@@ -276,9 +351,14 @@ export function sealEnvelope(input: SealInput, options: SealOptions = {}): Envel
       recipients: entries.map(({ user, key }) => ({ user, key })),
       iv: base64urlEncode(iv),
     };
+    const header: EnvelopeHeader =
+      version === 1
+        ? { v: 1, ...common }
+        : { v: 2, ...common, head, commit: base64urlEncode(keyCommitment(id, dek)), maxOpens };
     const ct = base64urlEncode(sm4GcmEncrypt(dek, iv, plaintext, envelopeAad(header)));
-    const unsigned: UnsignedEnvelope = { ...header, recipients: entries, ct };
+    const unsigned = { ...header, recipients: entries, ct } as UnsignedEnvelope;
     const sig = base64urlEncode(sm2Sign(input.sender.privateKey, signedBytes(unsigned), random));
+    // The schema check also refuses a head of the wrong shape, before the letter leaves the phone.
     return parseEnvelope({ ...unsigned, sig });
   } finally {
     dek.fill(0);
@@ -286,7 +366,22 @@ export function sealEnvelope(input: SealInput, options: SealOptions = {}): Envel
   }
 }
 
-/** Verifies and decrypts a letter (checks in the order of the module comment). */
+/**
+ * `Tampered` unless the unwrapped DEK is the one the signed header commits to. GCM alone does not
+ * commit to its key: a sender could wrap two DEKs to two readers and craft one ciphertext that
+ * decrypts under both, so that each reads another signed letter.
+ */
+function checkKeyCommitment(envelope: EnvelopeV2, dek: Uint8Array): void {
+  const expected = keyCommitment(base64urlDecode(envelope.id), dek);
+  if (!constantTimeEqual(expected, base64urlDecode(envelope.commit))) {
+    throw new MifengError('Tampered', 'the wrapped key is not the one the letter commits to');
+  }
+}
+
+/**
+ * Verifies and decrypts a letter (checks in the order of the module comment): the parsed envelope,
+ * or better its JSON text as received, so that a member given twice is refused.
+ */
 export function openEnvelope(envelope: unknown, options: OpenOptions): OpenedLetter {
   const { reader, senderPublicKey } = aobject(options, 'options');
   abytes(aobject(reader, 'reader').privateKey, undefined, 'reader.privateKey');
@@ -312,6 +407,7 @@ export function openEnvelope(envelope: unknown, options: OpenOptions): OpenedLet
   let padded: Uint8Array | undefined;
   try {
     if (dek.length !== DEK_LENGTH) throw new MifengError('Tampered', 'the wrapped key has the wrong length');
+    if (parsed.v === 2) checkKeyCommitment(parsed, dek);
     padded = sm4GcmDecrypt(dek, base64urlDecode(parsed.iv), base64urlDecode(parsed.ct), envelopeAad(parsed));
     const { content, remark } = decodePlaintext(padded);
     return { content, remark, envelope: parsed };

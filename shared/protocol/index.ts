@@ -1,4 +1,4 @@
-/** Protocol v1 (docs/protocol.md): envelopes, key backups, identities, canonical JSON, limits. */
+/** The protocol (docs/protocol.md): envelopes (versions 1 and 2), key backups, identities, canonical JSON, limits. */
 export type { SealKeyBackupOptions } from './backup';
 export { parseKeyBackup, sealKeyBackup, unlockKeyBackup } from './backup';
 export { canonicalize } from './canonical';
@@ -30,12 +30,31 @@ export {
   encodePlaintext,
   envelopeAad,
   envelopeHeader,
+  envelopeLogHead,
+  envelopeMaxOpens,
+  keyCommitment,
   openEnvelope,
   parseEnvelope,
   sealEnvelope,
   signedBytes,
   verifyEnvelopeSignature,
 } from './envelope';
+export type {
+  Envelope,
+  EnvelopeHeader,
+  EnvelopeV1,
+  EnvelopeV1Header,
+  EnvelopeV2,
+  EnvelopeV2Header,
+  Recipient,
+} from './envelope-schema';
+export {
+  EnvelopeSchema,
+  EnvelopeV1Schema,
+  EnvelopeV2Schema,
+  MaxOpensSchema,
+  RecipientSchema,
+} from './envelope-schema';
 export type { Identity, PublicIdentity } from './identity';
 export {
   FINGERPRINT_GROUP_DIGITS,
@@ -64,11 +83,15 @@ export {
   DEK_LENGTH,
   ENVELOPE_ID_LENGTH,
   ENVELOPE_VERSION,
+  ENVELOPE_VERSIONS,
+  type EnvelopeVersion,
   FINGERPRINT_LENGTH,
   IV_LENGTH,
   KEY_BACKUP_VERSION,
   KEY_CHANGE_TYPE,
   KEY_CHANGE_VERSION,
+  KEY_COMMITMENT_LABEL,
+  KEY_COMMITMENT_LENGTH,
   KEY_ID_LENGTH,
   MAX_BACKUP_ITERATIONS,
   MAX_CIPHERTEXT_BYTES,
@@ -77,6 +100,7 @@ export {
   MAX_CONTACTS,
   MAX_CONTENT_BYTES,
   MAX_ENVELOPE_JSON_BYTES,
+  MAX_OPENS_LIMIT,
   MAX_PLAINTEXT_BYTES,
   MAX_RECIPIENTS,
   MAX_REMARK_BYTES,
@@ -97,8 +121,6 @@ export {
 export type {
   Contact,
   ContactList,
-  Envelope,
-  EnvelopeHeader,
   EnvelopeId,
   IdentityJson,
   KeyBackup,
@@ -108,7 +130,6 @@ export type {
   PrivateKey,
   PublicIdentityJson,
   PublicKey,
-  Recipient,
   Timestamp,
   UnsignedKeyChange,
   UserId,
@@ -117,7 +138,6 @@ export {
   ContactListSchema,
   ContactSchema,
   EnvelopeIdSchema,
-  EnvelopeSchema,
   IdentityJsonSchema,
   isTimestamp,
   KeyBackupSchema,
@@ -127,7 +147,6 @@ export {
   PrivateKeySchema,
   PublicIdentityJsonSchema,
   PublicKeySchema,
-  RecipientSchema,
   SignatureSchema,
   TimestampSchema,
   UnsignedKeyChangeSchema,

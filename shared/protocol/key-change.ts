@@ -15,6 +15,7 @@ import { sm2Sign, sm2Verify } from '../crypto';
 import { base64urlDecode, base64urlEncode, utf8Encode } from '../encoding';
 import { MifengError } from '../errors';
 import { adate, aobject, isPlainRecord } from '../guards';
+import { parseJson } from '../json';
 import { parseWith } from './_parse';
 import { canonicalize } from './canonical';
 import { assertUserId, type Identity, keyId, keyPairMatches } from './identity';
@@ -43,10 +44,12 @@ export interface KeyChangeExpectation {
 }
 
 /**
- * Validates a statement's shape (not its signature). `UnsupportedVersion` for a numeric `v` other
+ * Validates a statement's shape (not its signature): the parsed value or its JSON text (read with
+ * parseJson, so a member given twice is `Malformed`). `UnsupportedVersion` for a numeric `v` other
  * than 1; `Malformed` for anything else, `newKey` that is not keyId(newPublicKey) included.
  */
-export function parseKeyChange(value: unknown): KeyChange {
+export function parseKeyChange(input: unknown): KeyChange {
+  const value = typeof input === 'string' ? parseJson(input, 'key change') : input;
   if (!isPlainRecord(value)) throw new MifengError('Malformed', 'key change must be a JSON object');
   if (typeof value.v === 'number' && value.v !== KEY_CHANGE_VERSION) {
     throw new MifengError('UnsupportedVersion', `key change v=${value.v}`);

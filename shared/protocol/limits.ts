@@ -1,10 +1,17 @@
 /**
- * Sizes and limits of protocol v1 (docs/protocol.md §Limits). The server and the mini program use
+ * Sizes and limits of the protocol (docs/protocol.md §Limits). The server and the mini program use
  * these names rather than repeating the numbers.
  */
 
-/** The only envelope format this code reads and writes (an envelope's `v`). */
-export const ENVELOPE_VERSION = 1;
+/** The envelope format new letters are sealed in (an envelope's `v`). */
+export const ENVELOPE_VERSION = 2;
+/**
+ * Every envelope format this code opens: letters sealed before version 2 keep opening for as long
+ * as they live.
+ */
+export const ENVELOPE_VERSIONS = [1, 2] as const;
+/** A readable envelope version. */
+export type EnvelopeVersion = (typeof ENVELOPE_VERSIONS)[number];
 /**
  * The only key backup format this code reads and writes (a backup's `v`). Versioned apart from
  * envelopes: either format can change without the other.
@@ -43,6 +50,18 @@ export { MAX_SIGNATURE_LENGTH, MIN_SIGNATURE_LENGTH } from '../crypto';
 
 // Envelope limits.
 
+/**
+ * Largest read limit (`maxOpens`, version 2) a sender can set per recipient; anything higher is
+ * better said as no limit (null).
+ */
+export const MAX_OPENS_LIMIT = 1000;
+/**
+ * The domain-separation label of the version 2 key commitment:
+ * commit = SM3(UTF-8(label) ‖ 00 ‖ id ‖ DEK), over the raw 16-byte id and DEK.
+ */
+export const KEY_COMMITMENT_LABEL = 'mifeng/envelope-v2/key-commitment';
+/** The key commitment: a whole SM3 digest. */
+export const KEY_COMMITMENT_LENGTH = 32;
 /** Largest `recipients` list, the sender's own entry included. */
 export const MAX_RECIPIENTS = 50;
 /** User ids match `^[A-Za-z0-9_-]{1,MAX_USER_ID_LENGTH}$`. */

@@ -1,5 +1,6 @@
 /**
- * zod schemas of protocol v1's JSON forms (docs/protocol.md §Formats). They check shape and
+ * zod schemas of the protocol's JSON forms (docs/protocol.md §Formats); the envelope's, which
+ * embeds a transparency log head, are in envelope-schema.ts. They check shape and
  * encodings only — exact base64url lengths, timestamps, DER form, recipient rules — never
  * signatures or keys, so the server can validate uploads cheaply before verifying them.
  * Objects are strict: an unknown member is an error, because signed bytes cover every member.
@@ -13,28 +14,21 @@ import {
   BACKUP_CIPHERTEXT_LENGTH,
   BACKUP_KDF,
   ENVELOPE_ID_LENGTH,
-  ENVELOPE_VERSION,
   IV_LENGTH,
   KEY_BACKUP_VERSION,
   KEY_CHANGE_TYPE,
   KEY_CHANGE_VERSION,
   KEY_ID_LENGTH,
   MAX_BACKUP_ITERATIONS,
-  MAX_CIPHERTEXT_BYTES,
   MAX_CONTACTS,
-  MAX_RECIPIENTS,
   MAX_SIGNATURE_LENGTH,
   MAX_USER_ID_LENGTH,
   MIN_BACKUP_ITERATIONS,
-  MIN_CIPHERTEXT_BYTES,
   MIN_SIGNATURE_LENGTH,
-  PADDING_BLOCK,
   PRIVATE_KEY_LENGTH,
   PUBLIC_KEY_LENGTH,
   SALT_LENGTH,
-  TAG_LENGTH,
   UNCOMPRESSED_POINT_PREFIX,
-  WRAP_LENGTH,
 } from './limits';
 
 const USER_ID_PATTERN = new RegExp(`^[A-Za-z0-9_-]{1,${MAX_USER_ID_LENGTH}}$`);
@@ -49,14 +43,14 @@ export function isTimestamp(text: unknown): text is string {
 }
 
 /** Base64url of exactly `length` bytes. */
-function bytesField(length: number, label: string) {
+export function bytesField(length: number, label: string) {
   return z
     .string()
     .check(z.refine((s) => isBase64url(s, length), `${label} must be base64url of ${length} bytes`));
 }
 
 /** Base64url of `length` bytes whose first byte is 04 (an uncompressed point, or SM2 C1 first). */
-function pointField(length: number, label: string) {
+export function pointField(length: number, label: string) {
   return z
     .string()
     .check(
@@ -68,7 +62,7 @@ function pointField(length: number, label: string) {
 }
 
 /** The number of bytes a canonical base64url text decodes to. */
-function decodedLength(text: string): number {
+export function decodedLength(text: string): number {
   return Math.floor((text.length * 3) / 4);
 }
 
@@ -100,51 +94,6 @@ export type PublicKey = z.infer<typeof PublicKeySchema>;
 export const PrivateKeySchema = bytesField(PRIVATE_KEY_LENGTH, 'privateKey');
 export type PrivateKey = z.infer<typeof PrivateKeySchema>;
 
-/** The members of a recipient entry that the envelope header keeps: who, under which key. */
-const RECIPIENT_HEADER_SHAPE = { user: UserIdSchema, key: KeyIdSchema };
-
-/** One recipient entry: who, under which key, and the DEK wrapped to that key. */
-export const RecipientSchema = z.strictObject({
-  ...RECIPIENT_HEADER_SHAPE,
-  wrap: pointField(WRAP_LENGTH, 'wrap'),
-});
-export type Recipient = z.infer<typeof RecipientSchema>;
-
-const recipientList = <T extends z.ZodMiniType>(entry: T) =>
-  z.array(entry).check(z.minLength(1), z.maxLength(MAX_RECIPIENTS));
-
-/**
- * The envelope header: every member but `ct` and `sig`, and the recipients without `wrap`. It is
- * what SM4-GCM authenticates as AAD, and the envelope schema below is built on it, so the header's
- * member list is written only here.
- */
-const ENVELOPE_HEADER_SHAPE = {
-  v: z.literal(ENVELOPE_VERSION),
-  id: EnvelopeIdSchema,
-  sender: UserIdSchema,
-  senderKey: KeyIdSchema,
-  createdAt: TimestampSchema,
-  expiresAt: z.nullable(TimestampSchema),
-  recipients: recipientList(z.strictObject(RECIPIENT_HEADER_SHAPE)),
-  iv: bytesField(IV_LENGTH, 'iv'),
-};
-const EnvelopeHeaderSchema = z.strictObject(ENVELOPE_HEADER_SHAPE);
-export type EnvelopeHeader = z.infer<typeof EnvelopeHeaderSchema>;
-
-/** The header's member names, for copying exactly the header out of an envelope. */
-export const ENVELOPE_HEADER_MEMBERS = Object.keys(ENVELOPE_HEADER_SHAPE) as (keyof EnvelopeHeader)[];
-/** The recipient members the header keeps. */
-export const RECIPIENT_HEADER_MEMBERS = Object.keys(RECIPIENT_HEADER_SHAPE) as (keyof Recipient)[];
-
-/** Envelope ciphertext: padded plaintext (1–80 blocks of 256 bytes) and the 16-byte tag. */
-const EnvelopeCiphertextSchema = z.string().check(
-  z.refine((s) => {
-    if (!isBase64url(s) || s.length > base64urlLength(MAX_CIPHERTEXT_BYTES)) return false;
-    const length = decodedLength(s);
-    return length >= MIN_CIPHERTEXT_BYTES && (length - TAG_LENGTH) % PADDING_BLOCK === 0;
-  }, `ct must be base64url of 256·k + 16 bytes, at most ${MAX_CIPHERTEXT_BYTES}`),
-);
-
 /** A DER-encoded SM2 signature in its one minimal form. */
 export const SignatureSchema = z
   .string()
@@ -158,48 +107,6 @@ export const SignatureSchema = z
       'sig must be base64url of a strict DER SM2 signature',
     ),
   );
-
-/** A sealed letter (docs/protocol.md §Envelope). */
-export const EnvelopeSchema = z
-  .strictObject({
-    ...ENVELOPE_HEADER_SHAPE,
-    recipients: recipientList(RecipientSchema),
-    ct: EnvelopeCiphertextSchema,
-    sig: SignatureSchema,
-  })
-  .check(
-    z.superRefine((envelope, ctx) => {
-      const users = new Set<string>();
-      for (const [index, recipient] of envelope.recipients.entries()) {
-        if (users.has(recipient.user)) {
-          ctx.addIssue({
-            code: 'custom',
-            message: 'duplicate recipient user',
-            path: ['recipients', index, 'user'],
-          });
-        }
-        users.add(recipient.user);
-      }
-      const own = envelope.recipients.find((r) => r.user === envelope.sender);
-      if (!own) {
-        ctx.addIssue({
-          code: 'custom',
-          message: 'the sender must be among the recipients',
-          path: ['recipients'],
-        });
-      } else if (own.key !== envelope.senderKey) {
-        ctx.addIssue({
-          code: 'custom',
-          message: "the sender's entry must use senderKey",
-          path: ['recipients'],
-        });
-      }
-      if (envelope.expiresAt !== null && Date.parse(envelope.expiresAt) <= Date.parse(envelope.createdAt)) {
-        ctx.addIssue({ code: 'custom', message: 'expiresAt must be after createdAt', path: ['expiresAt'] });
-      }
-    }),
-  );
-export type Envelope = z.infer<typeof EnvelopeSchema>;
 
 /** The decrypted letter, before padding (docs/protocol.md §Plaintext). */
 export const PlaintextSchema = z.strictObject({ content: z.string(), remark: z.string() });

@@ -20,15 +20,13 @@ import { sm2Sign, sm2Verify } from '../crypto';
 import { base64urlDecode, base64urlEncode, isBase64url, utf8Encode } from '../encoding';
 import { MifengError } from '../errors';
 import { anumber } from '../guards';
-import {
-  canonicalize,
-  KeyIdSchema,
-  keyId,
-  PublicKeySchema,
-  SignatureSchema,
-  TimestampSchema,
-} from '../protocol';
+import { parseJson } from '../json';
+// The modules themselves, not the protocol's index: version 2 envelopes embed a signed head, so
+// the envelope code imports this file.
 import { parseWith } from '../protocol/_parse';
+import { canonicalize } from '../protocol/canonical';
+import { keyId } from '../protocol/identity';
+import { KeyIdSchema, PublicKeySchema, SignatureSchema, TimestampSchema } from '../protocol/schema';
 import { HASH_LENGTH } from './merkle';
 
 /** A tree size: a whole number of leaves, exact in JSON and JavaScript. */
@@ -84,11 +82,13 @@ export function signTreeHead(
 }
 
 /**
- * Parses a signed head and checks its signature with `logKey` (the key its `key` names).
- * `Malformed` for a bad shape; `BadSignature` when it names another key or does not verify.
+ * Parses a signed head (the value, or its JSON text read with parseJson, so a member given twice
+ * is refused) and checks its signature with `logKey` (the key its `key` names).
+ * `Malformed` for a bad shape or a repeated member; `BadSignature` when it names another key or does not verify.
  */
 export function verifyTreeHead(logKey: Uint8Array, value: unknown): SignedTreeHead {
-  const head = parseWith(SignedTreeHeadSchema, value, 'head');
+  const json = typeof value === 'string' ? parseJson(value, 'head') : value;
+  const head = parseWith(SignedTreeHeadSchema, json, 'head');
   if (head.key !== keyId(logKey)) throw new MifengError('BadSignature', 'head: signed by another log key');
   const { sig, ...unsigned } = head;
   if (!sm2Verify(logKey, treeHeadBytes(unsigned), base64urlDecode(sig)))
@@ -121,7 +121,8 @@ export function signLogKeyRotation(
 export function followLogKeyRotations(trusted: Uint8Array, rotations: readonly unknown[]): Uint8Array {
   let current = trusted;
   for (const [i, value] of rotations.entries()) {
-    const rotation = parseWith(LogKeyRotationSchema, value, `rotations[${i}]`);
+    const json = typeof value === 'string' ? parseJson(value, `rotations[${i}]`) : value;
+    const rotation = parseWith(LogKeyRotationSchema, json, `rotations[${i}]`);
     const { sig, ...unsigned } = rotation;
     if (
       rotation.previous !== keyId(current) ||

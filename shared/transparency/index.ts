@@ -3,6 +3,8 @@
  * events), signed tree heads and log key rotation. Pure: the server stores and the client checks.
  */
 
+export type { LeafProof } from './client';
+export { checkHeadConsistency, checkKeyInclusion, unexplainedOwnKey } from './client';
 export type { LogKeyRotation, SignedTreeHead, TreeHead } from './head';
 export {
   followLogKeyRotations,

@@ -14,6 +14,7 @@
 import * as z from 'zod/mini';
 import { base64urlDecode, utf8Decode, utf8Encode } from '../encoding';
 import { MifengError } from '../errors';
+import { parseJson } from '../json';
 import {
   canonicalize,
   KeyChangeSchema,
@@ -90,13 +91,7 @@ export function encodeLeaf(leaf: LogLeaf): Uint8Array {
  */
 export function decodeLeaf(bytes: Uint8Array): LogLeaf {
   if (bytes.length > MAX_LEAF_BYTES) throw new MifengError('TooLarge', `leaf: over ${MAX_LEAF_BYTES} bytes`);
-  let value: unknown;
-  try {
-    value = JSON.parse(utf8Decode(bytes));
-  } catch (err) {
-    throw new MifengError('Malformed', `leaf: ${(err as Error).message}`);
-  }
-  const leaf = parseWith(LogLeafSchema, value, 'leaf');
+  const leaf = parseWith(LogLeafSchema, parseJson(utf8Decode(bytes), 'leaf'), 'leaf');
   const canonical = encodeLeaf(leaf);
   if (canonical.length !== bytes.length || canonical.some((b, i) => b !== bytes[i]))
     throw new MifengError('Malformed', 'leaf: not in canonical form');

@@ -4,13 +4,14 @@
  * control copies that prove each check can fail. And the build settings' refusals.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { requireService } from '../support/services';
+import { TEST_LOG_KEY, TEST_LOG_SIGNING_KEY } from './harness/log-key';
 import { ROOT } from './harness/mini-program';
 
 interface Settings {
@@ -19,6 +20,7 @@ interface Settings {
   publicUrl: string;
   loginMode: 'wechat' | 'dev';
   appId: string;
+  logKey: string;
 }
 const settingsModule = (await import(pathToFileURL(join(ROOT, 'scripts', 'mp-settings.mjs')).href)) as {
   miniProgramSettings: (env: string, vars: Record<string, string>) => Settings;
@@ -33,20 +35,35 @@ const RELEASE_VARS = {
   MIFENG_PUBLIC_URL: 'https://mifeng.example.cn',
   MIFENG_LOGIN_MODE: 'wechat',
   MIFENG_APPID: 'wx0123456789abcdef',
+  MIFENG_LOG_KEY: TEST_LOG_KEY,
 };
 
 describe('build settings', () => {
   const release = (overrides: Record<string, string>) =>
     settingsModule.miniProgramSettings('release', { ...RELEASE_VARS, ...overrides });
 
-  it('a dev build defaults to the local server and the dev login', () => {
-    assert.deepEqual(settingsModule.miniProgramSettings('dev', {}), {
+  it("a dev build defaults to the local server, the dev login and the local server's log key", () => {
+    assert.deepEqual(settingsModule.miniProgramSettings('dev', { LOG_SIGNING_KEY: TEST_LOG_SIGNING_KEY }), {
       env: 'dev',
       apiBaseUrl: 'http://127.0.0.1:3000',
       publicUrl: 'http://127.0.0.1:3000',
       loginMode: 'dev',
       appId: 'touristappid',
+      logKey: TEST_LOG_KEY,
     });
+  });
+
+  it("without LOG_SIGNING_KEY a dev build makes the dev server's key file in DATA_DIR, and both then use it", () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mifeng-mp-settings-'));
+    try {
+      const first = settingsModule.miniProgramSettings('dev', { DATA_DIR: dataDir }).logKey;
+      const stored = readFileSync(join(dataDir, 'log-signing-key'), 'utf8').trim();
+      const fromFile = settingsModule.miniProgramSettings('dev', { LOG_SIGNING_KEY: stored }).logKey;
+      assert.equal(first, fromFile);
+      assert.equal(settingsModule.miniProgramSettings('dev', { DATA_DIR: dataDir }).logKey, first);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('a release build takes https names and the WeChat login, without trailing slashes', () => {
@@ -75,6 +92,17 @@ describe('build settings', () => {
     ['the dev login', { MIFENG_LOGIN_MODE: 'dev' }, /MIFENG_LOGIN_MODE must be wechat in a release build/],
     ['the tourist app id', { MIFENG_APPID: 'touristappid' }, /MIFENG_APPID must be a mini program app id/],
     ['a missing value', { MIFENG_APPID: '' }, /MIFENG_APPID is required for a release build/],
+    ['a missing log key', { MIFENG_LOG_KEY: '' }, /MIFENG_LOG_KEY is required for a release build/],
+    [
+      'a log key that is not a public key',
+      { MIFENG_LOG_KEY: TEST_LOG_SIGNING_KEY },
+      /MIFENG_LOG_KEY must be the log's public key/,
+    ],
+    [
+      'a log key off the curve',
+      { MIFENG_LOG_KEY: `BA${'A'.repeat(85)}` },
+      /MIFENG_LOG_KEY is not a point of the SM2 curve/,
+    ],
     [
       'a query string',
       { MIFENG_PUBLIC_URL: 'https://mifeng.example.cn/?x=1' },
@@ -113,13 +141,21 @@ interface CiResult {
   qualityError?: string;
 }
 
-/** Runs miniprogram-ci on the given project folders, offline, in one child process. */
+/**
+ * Runs miniprogram-ci on the given project folders, offline, in one child process. miniprogram-ci
+ * gives its own compiler process 20 s to come up and crashes when it does not (`fork process
+ * timeout`), which a busy machine can cause: that one failure is tried again, up to three runs.
+ */
 function wechatCi(projects: string[]): CiResult[] {
-  const run = spawnSync(
-    'unshare',
-    ['-rn', process.execPath, join(ROOT, 'tests', 'miniprogram', 'harness', 'wechat-ci.cjs'), ...projects],
-    { cwd: ROOT, encoding: 'utf8', timeout: 300_000, maxBuffer: 64 * 1024 * 1024 },
-  );
+  let run: SpawnSyncReturns<string>;
+  for (let attempt = 1; ; attempt++) {
+    run = spawnSync(
+      'unshare',
+      ['-rn', process.execPath, join(ROOT, 'tests', 'miniprogram', 'harness', 'wechat-ci.cjs'), ...projects],
+      { cwd: ROOT, encoding: 'utf8', timeout: 300_000, maxBuffer: 64 * 1024 * 1024 },
+    );
+    if (attempt === 3 || !run.stderr.includes('fork process timeout')) break;
+  }
   const line = run.stdout.split('\n').find((l) => l.startsWith('WECHAT-CI-RESULT '));
   assert.ok(line, `miniprogram-ci printed no result (status ${run.status}): ${run.stderr.slice(-2000)}`);
   return JSON.parse(line.slice('WECHAT-CI-RESULT '.length)) as CiResult[];
@@ -138,7 +174,7 @@ describe("WeChat's own tooling on the built mini program", { skip }, () => {
     await buildMiniProgram({
       quiet: true,
       outDir: join(dev, 'miniprogram'),
-      settings: settingsModule.miniProgramSettings('dev', {}),
+      settings: settingsModule.miniProgramSettings('dev', { MIFENG_LOG_KEY: TEST_LOG_KEY }),
     });
     // The dev build is opened from the repository root; here its own copy of that project file.
     const project = JSON.parse(readFileSync(join(ROOT, 'project.config.json'), 'utf8'));

@@ -23,6 +23,7 @@ import {
 } from '../../services/letters';
 import { goHome, goRegister, goUnlock, PAGES } from '../../services/nav';
 import { isRegistered, maxExpiryDays, signIn } from '../../services/session';
+import { LogCheckError } from '../../services/transparency';
 import { CONTENT_MAX_CHARS, DEFAULT_EXPIRY, REMARK_MAX_CHARS } from './config';
 
 interface RecipientRow extends RecipientDraft {
@@ -92,7 +93,14 @@ function row(draft: RecipientDraft, key: number): RecipientRow {
     missing: t('compose_missing'),
     error: t('compose_lookup_error'),
   }[draft.status];
-  const trustText = draft.status === 'found' && draft.trust ? t(`trust_${draft.trust}`) : '';
+  const trustText =
+    draft.status !== 'found'
+      ? ''
+      : draft.logProblem
+        ? t(`logtag_${draft.logProblem}`)
+        : draft.trust
+          ? t(`trust_${draft.trust}`)
+          : '';
   return { ...draft, key, statusText, trustText };
 }
 
@@ -301,10 +309,12 @@ Page<ComposeData, ComposeMethods>({
     const found = recipients.filter((r) => r.status === 'found');
     const expiresAt = expiryDate(expiry, new Date(), customDay);
     const changed = found.find((r) => r.trust === 'changed');
+    const unlogged = found.find((r) => r.logProblem);
     let error = '';
     if (!content.trim()) error = t('compose_need_content');
     else if (found.length === 0) error = t('compose_need_recipient');
     else if (changed) error = t('compose_key_blocked', { name: changed.name });
+    else if (unlogged?.logProblem) error = t(`err_${unlogged.logProblem}`, { name: unlogged.name });
     else if (expiresAt === undefined) error = t('compose_bad_date', { days: maxExpiryDays() });
     if (error) {
       this.setData({ error });
@@ -334,7 +344,10 @@ Page<ComposeData, ComposeMethods>({
         goHome(PAGES.SENT);
         return;
       }
-      this.setData({ busy: false, error: errorText(err) });
+      this.setData({
+        busy: false,
+        error: err instanceof LogCheckError ? t(`err_${err.code}`, { name: err.subject }) : errorText(err),
+      });
       // The book knew better than the page: show the row as changed.
       if (err instanceof KeyChangedError) await this.recheck();
     }

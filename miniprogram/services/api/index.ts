@@ -27,11 +27,15 @@ import {
   type KeyChange,
   type KeysSetResponse,
   type ListEnvelopesResponse,
+  type LogEntry,
   type LookupResponse,
+  logContract,
   type MeResponse,
   meContract,
   recipientsContract,
   retryAfterSeconds,
+  type SignedTreeHead,
+  type UserKeyResponse,
 } from '../../lib';
 
 export { ApiError, CLIENT_CODES, isApiError };
@@ -203,4 +207,32 @@ export function deleteMe(): Promise<void> {
 /** `DELETE /envelopes/:id`: revokes (sender only). */
 export function revokeEnvelope(id: string): Promise<void> {
   return send(envelopesContract.revoke, { params: { id } });
+}
+
+/** `GET /users/:id/key`: a user's current key, its history and where it stands in the log. */
+export function getUserKey(id: string): Promise<UserKeyResponse> {
+  return send(recipientsContract.userKey, { params: { id } });
+}
+
+/** `GET /log/head`: the transparency log's newest signed head. */
+export function getLogHead(): Promise<SignedTreeHead> {
+  return send(logContract.head, {});
+}
+
+/** `GET /log/key`: the log's key and the rotations from older keys (followed from the built-in one). */
+export function getLogKey(): Promise<{ publicKey: string; rotations: unknown[] }> {
+  return send(logContract.key, {});
+}
+
+/** `GET /log/consistency`: the proof that the tree of `first` leaves is a prefix of `second`'s. */
+export async function getLogConsistency(first: number, second: number): Promise<string[]> {
+  const answer = await send(logContract.consistency, {
+    query: { first: String(first), second: String(second) },
+  });
+  return answer.first === first && answer.second === second ? answer.proof : [];
+}
+
+/** `GET /log/users/:id`: every key event of a user, oldest first. */
+export async function getLogEvents(id: string): Promise<LogEntry[]> {
+  return (await send(logContract.userEvents, { params: { id } })).events;
 }

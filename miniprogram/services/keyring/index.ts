@@ -20,6 +20,7 @@ import * as api from '../api';
 import { createKeys, openBackup, sealBackup } from '../kdf';
 import { whenRandomReady } from '../random';
 import { refreshProfile, rememberProfile, rememberToken, signIn } from '../session';
+import { rememberOwnKey } from '../transparency';
 import { currentIdentity, lock, setIdentity } from './state';
 
 export { currentIdentity, lock, onLock } from './state';
@@ -92,6 +93,8 @@ export async function register(
   });
   rememberToken(token);
   rememberProfile(updated);
+  // Made here: the log's register event for it is this phone's doing, not the server's.
+  rememberOwnKey(identity.user, identity.publicKey);
   setIdentity(identity);
   onStep('done');
   return updated;
@@ -106,6 +109,9 @@ export async function unlock(masterKey: string): Promise<Identity> {
   const publicKey = base64urlDecode(profile.publicKey);
   const privateKey = await openBackup(profile.backup, publicKey, masterKey);
   const identity: Identity = { user: profile.user.id, privateKey, publicKey };
+  // Opening the backup with the master key proves the user holds this key (a new phone, or a
+  // reset made on another phone): from now on it is one of the user's own in the log.
+  rememberOwnKey(identity.user, identity.publicKey);
   setIdentity(identity);
   return identity;
 }

@@ -3,9 +3,11 @@
  * of sending and reading a letter on top of shared/protocol and the API client. Every outcome of opening a
  * letter is a named `OpenState` the page shows in words; nothing surfaces as a raw error.
  *
- * Every key the server hands out is checked against the contact book (services/contacts): sealing
- * to a changed key is refused until the person accepted it, a letter signed by a changed sender key
- * is not opened until then, and first contacts are pinned once a letter was sealed or opened.
+ * Every key the server hands out is checked against the transparency log (services/transparency):
+ * without a valid inclusion proof nothing is sealed to it and no letter it signed is opened. And
+ * against the contact book (services/contacts): sealing to a changed key is refused until the
+ * person accepted it, a letter signed by a changed sender key is not opened until then, and first
+ * contacts are pinned once a letter was sealed or opened.
  */
 import { config } from '../../config';
 import {
@@ -26,6 +28,7 @@ import {
   idFromLetterUrl as idFromUrlOf,
   isMifengError,
   type KeyHistory,
+  type KeyInclusion,
   type KeyTrust,
   keyChangeKind,
   letterUrl as letterUrlOf,
@@ -38,6 +41,7 @@ import * as api from '../api';
 import { ContactBookError, pinAll, trustOf } from '../contacts';
 import { isUnlocked, requireIdentity } from '../keyring';
 import { whenRandomReady } from '../random';
+import { checkKey, LogCheckError, type LogProblem } from '../transparency';
 import * as outbox from './outbox';
 
 export { confirmLeftOut, tellQueued } from './confirm';
@@ -61,6 +65,10 @@ export interface RecipientDraft {
   wasVerified?: boolean;
   /** The key history the server served with the key (to tell a signed change from a reset). */
   keyHistory?: KeyHistory;
+  /** Where the server says the key stands in the transparency log (checked again when sealing). */
+  log?: KeyInclusion;
+  /** Why the key failed the log check (`found` only); absent when it passed. */
+  logProblem?: LogProblem;
 }
 
 /** A key the contact book knows another key for, as the key-change screen shows it. */
@@ -93,10 +101,25 @@ export async function checkRecipient(draft: RecipientDraft): Promise<RecipientDr
   return { ...draft, ...trustFields(await trustOf(draft.user, draft.publicKey)) };
 }
 
-/** Resolves one name + phone pair, and checks the key the server named against the contact book. */
+/** The log check of a found key: undefined when it passed, else why not. Network errors propagate. */
+async function logProblemOf(user: string, publicKey: string, log: KeyInclusion | undefined) {
+  try {
+    await checkKey(user, publicKey, log);
+    return undefined;
+  } catch (err) {
+    if (err instanceof LogCheckError) return err.code;
+    throw err;
+  }
+}
+
+/**
+ * Resolves one name + phone pair, and checks the key the server named against the transparency
+ * log (its inclusion proof) and against the contact book.
+ */
 export async function resolveRecipient(name: string, phone: string): Promise<RecipientDraft> {
   const found = await api.lookupRecipient(name.trim(), phone.trim());
   if (!found) return { name: name.trim(), phone: phone.trim(), status: 'missing' };
+  const logProblem = await logProblemOf(found.user, found.publicKey, found.log);
   return checkRecipient({
     name: found.name,
     phone: phone.trim(),
@@ -105,6 +128,8 @@ export async function resolveRecipient(name: string, phone: string): Promise<Rec
     publicKey: found.publicKey,
     keyId: found.keyId,
     keyHistory: found.keyHistory,
+    ...(found.log ? { log: found.log } : {}),
+    ...(logProblem ? { logProblem } : {}),
   });
 }
 
@@ -202,9 +227,17 @@ export async function sealAndSend(draft: Draft): Promise<SentLetter> {
     (r): r is RecipientDraft & { user: string; publicKey: string } =>
       r.status === 'found' && !!r.user && !!r.publicKey && r.user !== sender.user,
   );
-  // Checked here again, against the book, whatever the page last showed.
+  // Checked here again, against the book and the log, whatever the page last showed.
   for (const r of found) {
     if ((await trustOf(r.user, r.publicKey)).state === 'changed') throw new KeyChangedError(r.user);
+  }
+  for (const r of found) {
+    try {
+      await checkKey(r.user, r.publicKey, r.log);
+    } catch (err) {
+      if (err instanceof LogCheckError) throw new LogCheckError(err.code, err.message, r.name);
+      throw err;
+    }
   }
   const recipients = found.map((r) => ({ user: r.user, publicKey: base64urlDecode(r.publicKey) }));
   const envelope = sealEnvelope(
@@ -245,6 +278,7 @@ export type OpenState =
   | 'limited'
   | 'tampered'
   | 'contacts'
+  | LogProblem
   | 'network'
   | 'invalid_link'
   | 'error';
@@ -285,6 +319,7 @@ function stateOfError(err: unknown): Exclude<OpenState, 'open' | 'key_changed' |
     return 'error';
   }
   if (err instanceof ContactBookError) return 'contacts';
+  if (err instanceof LogCheckError) return err.code;
   if (isMifengError(err, 'NotARecipient')) return 'not_for_you';
   if (isMifengError(err, 'Expired')) return ENVELOPE_STATE.EXPIRED;
   if (
@@ -349,6 +384,8 @@ export async function openLetter(id: string, options: { spendOpen?: boolean } = 
         },
       };
     }
+    // Only a key the log lists for the sender may vouch for a letter: nothing is decrypted before.
+    await checkKey(sender.user, sender.publicKey, sender.log);
     const { content, remark } = openEnvelope(fetched.envelope, { reader, senderPublicKey, now: new Date() });
     if (trust?.state === 'new') await pinAll([sender]);
     // Decrypted: only now is it "opened" for the sender (the fetch above was a delivery). Not

@@ -9,6 +9,7 @@ export const PAGES = {
   COMPOSE: '/pages/compose/compose',
   SHARE: '/pages/share/share',
   OPEN: '/pages/open/open',
+  ALARM: '/pages/alarm/alarm',
 } as const;
 
 const TAB_PAGES: string[] = [PAGES.INBOX, PAGES.SENT, PAGES.ME];

@@ -73,6 +73,11 @@ export function signIn(): Promise<MeResponse> {
   );
 }
 
+/** Whether this phone holds a sign-in from before (the app was used here and not logged out). */
+export function hasStoredSession(): boolean {
+  return readStorage<string>(STORAGE.TOKEN) !== null;
+}
+
 /** The profile loaded by the last signIn/refresh, or null. */
 export function currentProfile(): MeResponse | null {
   return me;

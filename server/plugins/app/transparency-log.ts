@@ -111,6 +111,66 @@ export async function appendLogLeaf(tx: PrismaNamespace.TransactionClient, leaf:
   return index;
 }
 
+/**
+ * Appends a leaf for every user whose current key has none: keys made current before the log
+ * existed (the migration that created it started it empty). Each gets the event that made it
+ * current, as the key history recorded it (`register`, `reset`, or `signed-change` with its
+ * statement), at that event's time; a key without a recorded event is logged as `register`.
+ * Runs under the append lock and looks again for missing keys there, so running it twice, or on
+ * several instances starting at once, appends each key once. Answers how many leaves it appended.
+ */
+export async function backfillLog(prisma: Prisma, now: () => Date = () => new Date()): Promise<number> {
+  const missingKeys = (db: Db) =>
+    db.$queryRaw<{ user_id: string; key_id: string }[]>`
+      SELECT u.id AS user_id, u.current_key_id AS key_id FROM users u
+      WHERE u.current_key_id IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.key_id = u.current_key_id)
+      ORDER BY u.created_at, u.id`;
+  // Nearly every start finds nothing to do: only then is the lock taken.
+  if ((await missingKeys(prisma)).length === 0) return 0;
+  return prisma.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${APPEND_LOCK}::bigint)`;
+      const missing = await missingKeys(tx);
+      for (const { user_id: userId, key_id: current } of missing) {
+        const key = await tx.userKey.findUniqueOrThrow({
+          where: { keyId: current },
+          select: { publicKey: true },
+        });
+        const event = await tx.keyEvent.findFirst({
+          where: { userId, keyId: current },
+          orderBy: { id: 'desc' },
+          select: { kind: true, statement: true, at: true },
+        });
+        const base = {
+          userId,
+          publicKey: base64urlEncode(new Uint8Array(key.publicKey)),
+          keyId: current,
+          time: (event?.at ?? now()).toISOString(),
+        };
+        const recorded: LogLeaf | null =
+          event?.kind === 'signed-change' && event.statement
+            ? { ...base, kind: 'signed-change', statement: event.statement as LogLeaf['statement'] }
+            : event?.kind === 'reset'
+              ? { ...base, kind: 'reset' }
+              : null;
+        let leaf: LogLeaf = { ...base, kind: 'register' };
+        if (recorded) {
+          try {
+            encodeLeaf(recorded);
+            leaf = recorded;
+          } catch {
+            // A stored statement that no longer makes a valid leaf: the key is still logged.
+          }
+        }
+        await appendLogLeaf(tx, leaf);
+      }
+      return missing.length;
+    },
+    { timeout: 120_000 },
+  );
+}
+
 function toEntry(row: { index: number; body: Uint8Array }): LogEntry {
   return { index: row.index, leaf: JSON.parse(new TextDecoder().decode(row.body)) as LogLeaf };
 }
@@ -230,6 +290,9 @@ export function createTransparencyLog(prisma: Prisma, signer: LogSigner, now: ()
 
 export default fp(
   async (fastify) => {
+    // Keys from before the log get their leaves before this instance answers anything.
+    const appended = await backfillLog(fastify.prisma);
+    if (appended > 0) fastify.log.info({ appended }, 'transparency log: logged keys made current before it');
     fastify.decorate(
       'transparencyLog',
       createTransparencyLog(fastify.prisma, {

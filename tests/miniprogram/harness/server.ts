@@ -5,8 +5,13 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { connectDatabase, IN_MEMORY, migrateDatabase } from '../../../server/db';
+import { appendLogLeaf } from '../../../server/plugins/app/transparency-log';
+import type { KeyInclusion } from '../../../shared/api';
+import { base64urlEncode } from '../../../shared/encoding';
+import { keyId } from '../../../shared/protocol';
 import { type FakeWeChat, startFakeWeChat } from '../../server/fake-wechat';
 import { startServer as startApiServer, testConfig } from '../../server/helper';
+import { TEST_LOG_SIGNING_KEY } from './log-key';
 
 export interface TestServer {
   /** Base URL of the API, e.g. http://127.0.0.1:41234. */
@@ -31,6 +36,7 @@ export async function startServer(overrides: Record<string, string> = {}): Promi
     // Several people register and look each other up within a second here.
     RATE_LIMIT_PER_MINUTE: '100000',
     LOOKUP_RATE_LIMIT_PER_MINUTE: '100000',
+    LOG_SIGNING_KEY: TEST_LOG_SIGNING_KEY,
     ...overrides,
   });
   const database = await connectDatabase({ dataDir: IN_MEMORY });
@@ -47,4 +53,28 @@ export async function startServer(overrides: Record<string, string> = {}): Promi
       await wechat.close();
     },
   };
+}
+
+/**
+ * What a dishonest operator does to make a key of its own pass the phones' log checks: appends a
+ * `reset` leaf naming `publicKey` as `user`'s key to the real log (in public, where the user's own
+ * phone can see it), and answers the inclusion proof a lookup or letter would then carry.
+ */
+export async function publishKeyInName(
+  server: TestServer,
+  user: string,
+  publicKey: Uint8Array,
+): Promise<KeyInclusion> {
+  await server.app.prisma.$transaction((tx) =>
+    appendLogLeaf(tx, {
+      userId: user,
+      publicKey: base64urlEncode(publicKey),
+      keyId: keyId(publicKey),
+      kind: 'reset',
+      time: new Date().toISOString(),
+    }),
+  );
+  const inclusion = await server.app.transparencyLog.keyInclusion(keyId(publicKey));
+  if (!inclusion) throw new Error('the published key is not in the log');
+  return inclusion;
 }

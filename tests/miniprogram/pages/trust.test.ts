@@ -27,7 +27,7 @@ import { buildOnce } from '../harness/build';
 import { idOf, registerThroughPage, sendThroughPage } from '../harness/flows';
 import { type MaliciousServer, type SeenRequest, startMaliciousServer } from '../harness/malicious-server';
 import { type PageHandle, Phone } from '../harness/mini-program';
-import { startServer, type TestServer } from '../harness/server';
+import { publishKeyInName, startServer, type TestServer } from '../harness/server';
 
 const A = { name: '王小明', phone: '13800138001', masterKey: 'Ash tree, 7 rivers & 1 moon' };
 const B = { name: 'Li Hua', phone: '13800138002', masterKey: 'Birch-leaf 42 under snow!' };
@@ -94,8 +94,13 @@ function forgeFromA(id: string, forger: Identity, content: string): EnvelopeJson
   ) as EnvelopeJson;
 }
 
-/** Makes the server answer letter `id` with a forgery signed by `forger`, served as A's key. */
-function serveForgery(id: string, forger: Identity, content: string): void {
+/**
+ * Makes the server answer letter `id` with a forgery signed by `forger`, served as A's key. The
+ * forger's key is published in the log in A's name first: a key left out of it would not even get
+ * as far as the key-change warning (tests/miniprogram/pages/transparency.test.ts).
+ */
+async function serveForgery(id: string, forger: Identity, content: string): Promise<void> {
+  const log = await publishKeyInName(server, real.A.user, forger.publicKey);
   proxy.rewrite = (r, answer) => {
     if (!isFetch(id)(r) || answer.status !== 200) return undefined;
     const body = answer.body as GetEnvelopeResponse;
@@ -105,6 +110,7 @@ function serveForgery(id: string, forger: Identity, content: string): void {
       publicKey: base64urlEncode(forger.publicKey),
       keyId: keyId(forger.publicKey),
       keyHistory: resetTo(body.sender.keyHistory, forger),
+      log,
     };
     return answer;
   };
@@ -167,6 +173,8 @@ describe('trust in keys, against a malicious server', () => {
 
   it("B's key swapped at lookup: compose refuses to seal until A accepts the change, seeing both fingerprints", async () => {
     const mallory = generateIdentity(real.B.user);
+    // Published in the log in B's name, as a server must to get past the log check.
+    const log = await publishKeyInName(server, real.B.user, mallory.publicKey);
     proxy.rewrite = (r, answer) => {
       if (!isLookup(r) || answer.status !== 200) return undefined;
       const body = answer.body as LookupResponse;
@@ -175,6 +183,7 @@ describe('trust in keys, against a malicious server', () => {
         publicKey: base64urlEncode(mallory.publicKey),
         keyId: keyId(mallory.publicKey),
         keyHistory: resetTo(body.keyHistory, mallory),
+        log,
       };
       return answer;
     };
@@ -219,7 +228,7 @@ describe('trust in keys, against a malicious server', () => {
 
   it("A's key swapped on a letter the server forged: open leads with the warning, shows no content (English too)", async () => {
     const mallory = generateIdentity(real.A.user);
-    serveForgery(firstLetter, mallory, 'forged: send the money to 6222');
+    await serveForgery(firstLetter, mallory, 'forged: send the money to 6222');
     const open = await openLetter(b, firstLetter);
     assert.equal(open.data.state, 'key_changed');
     assert.equal(open.data.letter, null);
@@ -278,7 +287,7 @@ describe('trust in keys, against a malicious server', () => {
 
   it("a verified contact's key changes: the warning says the mark goes, and after accepting it is gone", async () => {
     const mallory = generateIdentity(real.A.user);
-    serveForgery(firstLetter, mallory, 'forged again');
+    await serveForgery(firstLetter, mallory, 'forged again');
     const open = await openLetter(b, firstLetter);
     assert.equal(open.data.state, 'key_changed');
     assert.match(open.text(), /“已核验”标记会取消/);

@@ -128,7 +128,10 @@ describe('unlockKeyBackup()', () => {
     const cases: [unknown, ErrorName][] = [
       [null, 'Malformed'],
       [[backup], 'Malformed'],
-      [JSON.stringify(backup), 'Malformed'],
+      [JSON.stringify(backup).slice(1), 'Malformed'],
+      // Text with `iter` given twice: JSON.parse would keep the last one.
+      [JSON.stringify(backup).replace('{', '{"iter":1000000,'), 'Malformed'],
+      [`{"v":2,${JSON.stringify(backup).slice(1)}`, 'Malformed'],
       [{ ...backup, extra: true }, 'Malformed'],
       [{ ...backup, v: '1' }, 'Malformed'],
       [{ ...backup, v: 2 }, 'UnsupportedVersion'],

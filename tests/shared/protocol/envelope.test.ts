@@ -91,7 +91,7 @@ describe('sealEnvelope()', () => {
       envelope.recipients.map((r) => r.user),
       ['alice', 'bob', 'carol'],
     );
-    assert.equal(envelope.v, 1);
+    assert.equal(envelope.v, 2);
     assert.equal(envelope.sender, 'alice');
     assert.equal(envelope.senderKey, keyId(alice.publicKey));
     assert.equal(envelope.createdAt, '2026-11-24T12:00:00.000Z');
@@ -105,6 +105,9 @@ describe('sealEnvelope()', () => {
       'expiresAt',
       'recipients',
       'iv',
+      'head',
+      'commit',
+      'maxOpens',
       'ct',
       'sig',
     ]);
@@ -335,7 +338,13 @@ describe('openEnvelope()', () => {
     const variants: [string, unknown][] = [
       ['null', null],
       ['array', [envelope]],
-      ['string', JSON.stringify(envelope)],
+      ['text that is not JSON', JSON.stringify(envelope).slice(0, -1)],
+      ['junk sig before the real one', JSON.stringify(envelope).replace('{', `{"sig":"${envelope.sig}",`)],
+      ['id twice in the text', JSON.stringify(envelope).replace('{', `{"id":"${envelope.id}",`)],
+      [
+        'wrap twice in a recipient',
+        JSON.stringify(envelope).replace('"wrap":', `"wrap":"${envelope.recipients[0]!.wrap}","wrap":`),
+      ],
       ['extra member', { ...envelope, extra: 1 }],
       ['v as string', { ...envelope, v: '1' }],
       ['no recipients', { ...envelope, recipients: [] }],
@@ -366,7 +375,7 @@ describe('openEnvelope()', () => {
 
   it('reports UnsupportedVersion and TooLarge before the schema', () => {
     const envelope = sealFixture();
-    assert.throws(() => open({ ...envelope, v: 2 }), isError('UnsupportedVersion'));
+    assert.throws(() => open({ ...envelope, v: 3 }), isError('UnsupportedVersion'));
     assert.throws(() => open({ v: 0 }), isError('UnsupportedVersion'));
     const many = Array.from({ length: MAX_RECIPIENTS + 1 }, () => envelope.recipients[0]);
     assert.throws(() => open({ ...envelope, recipients: many }), isError('TooLarge'));
@@ -395,6 +404,13 @@ describe('parseEnvelope()', () => {
     const parsed = parseEnvelope(JSON.parse(JSON.stringify(envelope)));
     assert.deepEqual(parsed, envelope);
     assert.deepEqual(signedBytes(parsed), signedBytes(envelope));
+  });
+
+  it('reads the JSON text as received, and opens it', () => {
+    const envelope = sealFixture();
+    assert.deepEqual(parseEnvelope(JSON.stringify(envelope)), envelope);
+    assert.deepEqual(parseEnvelope(JSON.stringify(envelope, null, 2)), envelope);
+    assert.equal(open(JSON.stringify(envelope)).content, 'The safe code is 4711.');
   });
 
   it('rejects invalid inputs', () => {
@@ -427,10 +443,13 @@ describe('envelopeHeader(), envelopeAad() and signedBytes()', () => {
     const envelope = sealFixture();
     const header = envelopeHeader(envelope);
     assert.deepEqual(Object.keys(header).sort(), [
+      'commit',
       'createdAt',
       'expiresAt',
+      'head',
       'id',
       'iv',
+      'maxOpens',
       'recipients',
       'sender',
       'senderKey',
@@ -439,11 +458,13 @@ describe('envelopeHeader(), envelopeAad() and signedBytes()', () => {
     assert.deepEqual(header.recipients[0], { user: 'alice', key: envelope.senderKey });
     const aad = utf8Decode(envelopeAad(envelope));
     assert.ok(
-      aad.startsWith(`{"createdAt":"2026-11-24T12:00:00.000Z","expiresAt":"2026-11-27T12:00:00.000Z","id":`),
+      aad.startsWith(
+        `{"commit":"${envelope.v === 2 ? envelope.commit : ''}","createdAt":"2026-11-24T12:00:00.000Z","expiresAt":"2026-11-27T12:00:00.000Z","head":null,"id":`,
+      ),
     );
     assert.ok(!aad.includes('"ct"') && !aad.includes('"wrap"') && !aad.includes('"sig"'));
     const signed = utf8Decode(signedBytes(envelope));
-    assert.ok(signed.startsWith('{"createdAt":') && signed.includes(`"ct":"${envelope.ct}"`));
+    assert.ok(signed.startsWith('{"commit":') && signed.includes(`"ct":"${envelope.ct}"`));
     assert.ok(signed.includes('"wrap"') && !signed.includes('"sig"'));
     // Extra members on the input object are never signed.
     assert.deepEqual(signedBytes({ ...envelope, extra: 1 } as never), signedBytes(envelope));

@@ -137,13 +137,23 @@ describe('tests/vectors/protocol-v1.json', () => {
     it(`envelope ${vector.name} fails with ${vector.error}`, () => {
       assert.throws(
         () =>
-          openEnvelope(vector.envelope, {
+          // A member given twice can only be written as text.
+          openEnvelope(vector.envelopeText ?? vector.envelope, {
             reader: ids[vector.reader]!,
             senderPublicKey: ids[vector.sender]!.publicKey,
             now: new Date(vector.now),
           }),
         (err) => isMifengError(err, vector.error),
       );
+      // The repeated member is the only fault: read the lenient way, the last value opens.
+      if (vector.envelopeText) {
+        const lenient = openEnvelope(JSON.parse(vector.envelopeText), {
+          reader: ids[vector.reader]!,
+          senderPublicKey: ids[vector.sender]!.publicKey,
+          now: new Date(vector.now),
+        });
+        assert.equal(lenient.content, 'The safe code is 4711.');
+      }
     });
   }
 
@@ -173,7 +183,12 @@ describe('tests/vectors/protocol-v1.json', () => {
   for (const vector of vectors.negativeBackups) {
     it(`backup ${vector.name} fails with ${vector.error}`, () => {
       assert.throws(
-        () => unlockKeyBackup(vector.backup, ids[vector.identity]!.publicKey, vector.masterKey),
+        () =>
+          unlockKeyBackup(
+            vector.backupText ?? vector.backup,
+            ids[vector.identity]!.publicKey,
+            vector.masterKey,
+          ),
         (err) => isMifengError(err, vector.error),
       );
     });

@@ -1,0 +1,341 @@
+/**
+ * Every phone checks the key transparency log, through the built pages, against a malicious
+ * server: a proxy in front of the real API (harness/malicious-server.ts) answers as a dishonest
+ * operator holding the log's own signing key would.
+ *
+ * - A key swapped at lookup and left out of the log: the sender's phone refuses to seal to it.
+ * - A key swapped at the very first lookup and published in the log: the sender cannot tell, but
+ *   the victim's phone raises the alarm at its next launch.
+ * - A letter signed by a key left out of the log: nothing of it is shown.
+ * - A rewritten history, signed by the log key: the consistency proof against the head the phone
+ *   kept fails, the phone keeps the evidence and shows a forked log from then on.
+ */
+import assert from 'node:assert/strict';
+import { webcrypto } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type {
+  EnvelopeJson,
+  GetEnvelopeResponse,
+  KeyInclusion,
+  LogEntry,
+  LookupResponse,
+} from '../../../shared/api';
+import { setRandomSource, sm2PublicKey } from '../../../shared/crypto';
+import { base64urlDecode, base64urlEncode } from '../../../shared/encoding';
+import { formatFingerprint, generateIdentity, type Identity, keyId } from '../../../shared/protocol';
+import {
+  consistencyRanges,
+  encodeLeaf,
+  inclusionRanges,
+  type LogLeaf,
+  leafHash,
+  nodeHash,
+  type SignedTreeHead,
+  signTreeHead,
+  splitPoint,
+} from '../../../shared/transparency';
+import { buildOnce } from '../harness/build';
+import { idOf, registerThroughPage, sendThroughPage } from '../harness/flows';
+import { TEST_LOG_SIGNING_KEY } from '../harness/log-key';
+import { type MaliciousServer, type SeenRequest, startMaliciousServer } from '../harness/malicious-server';
+import { type PageHandle, Phone } from '../harness/mini-program';
+import { publishKeyInName, startServer, type TestServer } from '../harness/server';
+
+const A = { name: '王小明', phone: '13800138001', masterKey: 'Ash tree, 7 rivers & 1 moon' };
+const B = { name: 'Li Hua', phone: '13800138002', masterKey: 'Birch-leaf 42 under snow!' };
+const C = { name: '陈静', phone: '13800138003', masterKey: 'Cypress 8 owls at dawn?' };
+
+let server: TestServer;
+let proxy: MaliciousServer;
+let a: Phone;
+let b: Phone;
+let c: Phone;
+const ids: Record<'A' | 'B' | 'C', string> = { A: '', B: '', C: '' };
+
+const isLookup = (r: SeenRequest) => r.method === 'POST' && r.path === '/api/v1/recipients/lookup';
+const uploads = () => proxy.seen.filter((r) => r.method === 'POST' && r.path === '/api/v1/envelopes');
+
+/** The log's signing key pair, which the dishonest operator holds. */
+const logKeyPair = () => {
+  const privateKey = base64urlDecode(TEST_LOG_SIGNING_KEY);
+  return { privateKey, publicKey: sm2PublicKey(privateKey) };
+};
+
+function userOf(device: Phone): string {
+  return device
+    .module<{ currentProfile(): { user: { id: string } } }>('services/session/index.js')
+    .currentProfile().user.id;
+}
+
+/** Starts `device`'s app again from its storage, as after closing WeChat: a new launch. */
+function relaunch(device: Phone): Phone {
+  return new Phone({ ...device.options, storage: new Map(device.state.storage) });
+}
+
+/** Types a recipient into a fresh compose page and waits for the lookup's outcome. */
+async function composeTo(device: Phone, to: { name: string; phone: string }, content: string) {
+  const compose = device.open('/pages/compose/compose');
+  await compose.waitFor(() => compose.data.ready === true, 'the compose form');
+  await compose.input('.content-input', content);
+  await compose.input('.add-row .name-input', to.name);
+  await compose.input('.add-row .phone-input', to.phone);
+  await compose.tap('.add-button');
+  await compose.waitFor(
+    () => (compose.data.recipients as { status: string }[])[0]?.status === 'found',
+    `${to.name} to be found`,
+  );
+  return compose;
+}
+
+async function openLetter(device: Phone, id: string): Promise<PageHandle> {
+  const open = device.open('/pages/open/open', { id });
+  await open.waitFor(() => open.data.state !== 'loading', 'an answer');
+  return open;
+}
+
+/** RFC 9162's MTH of leaf hashes [start, end), straight from its recursive definition. */
+function mth(hashes: readonly Uint8Array[], start: number, end: number): Uint8Array {
+  if (end - start === 1) return hashes[start]!;
+  const k = splitPoint(end - start);
+  return nodeHash(mth(hashes, start, start + k), mth(hashes, start + k, end));
+}
+
+/** A whole log the operator made up: leaves, and the proofs and heads it serves for them. */
+function fakeLog(leaves: LogLeaf[]) {
+  const hashes = leaves.map((leaf) => leafHash(encodeLeaf(leaf)));
+  const size = leaves.length;
+  const head: SignedTreeHead = signTreeHead(logKeyPair(), {
+    size,
+    root: mth(hashes, 0, size),
+    time: new Date(),
+  });
+  const proof = (ranges: { start: number; end: number }[]) =>
+    ranges.map((r) => base64urlEncode(mth(hashes, r.start, r.end)));
+  return {
+    head,
+    inclusion: (index: number): KeyInclusion => ({
+      index,
+      leaf: leaves[index]!,
+      head,
+      proof: proof(inclusionRanges(index, size)),
+    }),
+    consistency: (first: number) => proof(consistencyRanges(first, size)),
+  };
+}
+
+describe('every phone checks the transparency log, against a malicious server', () => {
+  before(async () => {
+    setRandomSource((n) => webcrypto.getRandomValues(new Uint8Array(n)));
+    await buildOnce();
+    server = await startServer();
+    proxy = await startMaliciousServer(server.url);
+    const phone = () => new Phone({ apiBaseUrl: proxy.url, publicUrl: server.publicUrl });
+    a = phone();
+    b = phone();
+    c = phone();
+    await registerThroughPage(a, A);
+    await registerThroughPage(b, B);
+    await registerThroughPage(c, C);
+    ids.A = userOf(a);
+    ids.B = userOf(b);
+    ids.C = userOf(c);
+  });
+  after(async () => {
+    setRandomSource(null);
+    await proxy?.close();
+    await server?.close();
+  });
+
+  it('a key swapped at lookup and left out of the log: the sender refuses to seal to it', async () => {
+    const mallory = generateIdentity(ids.B);
+    for (const [what, withLog] of [
+      ["with B's real proof", true],
+      ['without any proof', false],
+    ] as const) {
+      proxy.rewrite = (r, answer) => {
+        if (!isLookup(r) || answer.status !== 200) return undefined;
+        const body = answer.body as LookupResponse;
+        const { log, ...rest } = body;
+        answer.body = {
+          ...rest,
+          publicKey: base64urlEncode(mallory.publicKey),
+          keyId: keyId(mallory.publicKey),
+          ...(withLog ? { log } : {}),
+        };
+        return answer;
+      };
+      const compose = await composeTo(a, B, '只给 Li Hua 看');
+      assert.equal((compose.data.recipients as { logProblem?: string }[])[0]?.logProblem, 'not_in_log', what);
+      assert.match(compose.text('.recipient'), /未在公开账本登记/, what);
+      const before = uploads().length;
+      await compose.tap('.seal-button');
+      assert.match(compose.text('.compose-error'), /Li Hua 的密钥没有在公开账本里登记/, what);
+      assert.equal(uploads().length, before, `${what}: nothing was sealed or sent`);
+      compose.unload();
+    }
+    proxy.rewrite = null;
+
+    // B's real key passes, and the letter goes out.
+    const sent = idOf(await sendThroughPage(a, { content: '真正的信', to: [B] }));
+    const open = await openLetter(b, sent);
+    assert.equal(open.data.state, 'open');
+    assert.equal((open.data.letter as { content: string }).content, '真正的信');
+  });
+
+  it('a letter signed by a key left out of the log: nothing of it is shown (English too)', async () => {
+    const id = idOf(await sendThroughPage(a, { content: 'genuine', to: [C] }));
+    const forger = generateIdentity(ids.A);
+    proxy.rewrite = (r, answer) => {
+      if (r.method !== 'GET' || r.path !== `/api/v1/envelopes/${id}` || answer.status !== 200)
+        return undefined;
+      const body = answer.body as GetEnvelopeResponse;
+      body.envelope = JSON.parse(JSON.stringify(body.envelope)) as EnvelopeJson;
+      body.sender = {
+        ...body.sender,
+        publicKey: base64urlEncode(forger.publicKey),
+        keyId: keyId(forger.publicKey),
+      };
+      return answer;
+    };
+    const open = await openLetter(c, id);
+    assert.equal(open.data.state, 'not_in_log');
+    assert.equal(open.data.letter, null);
+    assert.doesNotMatch(open.html(), /genuine/);
+    assert.match(open.text(), /发信人的密钥没有公开登记/);
+    c.module<{ setLocale(l: string): void }>('i18n/index.js').setLocale('en');
+    const english = await openLetter(c, id);
+    assert.match(english.text(), /The sender's key is not in the public log/);
+    c.module<{ setLocale(l: string): void }>('i18n/index.js').setLocale('zh');
+    proxy.rewrite = null;
+    assert.equal((await openLetter(c, id)).data.state, 'open');
+  });
+
+  it("a key swapped at the very first lookup and logged: C's phone raises the alarm at its next launch", async () => {
+    // Before: C's own launch check finds only C's own key.
+    const transparency = (device: Phone) =>
+      device.module<{ checkOwnKey(user: string): Promise<LogEntry | null> }>(
+        'services/transparency/index.js',
+      );
+    assert.equal(await transparency(c).checkOwnKey(ids.C), null, 'C made its own register event');
+
+    // B has never written to C: the server hands B a key of its own, published in C's name.
+    const mallory: Identity = generateIdentity(ids.C);
+    const log = await publishKeyInName(server, ids.C, mallory.publicKey);
+    proxy.rewrite = (r, answer) => {
+      if (!isLookup(r) || answer.status !== 200) return undefined;
+      const body = answer.body as LookupResponse;
+      if (body.user !== ids.C) return undefined;
+      answer.body = { ...body, publicKey: log.leaf.publicKey, keyId: log.leaf.keyId, log };
+      return answer;
+    };
+    // The server keeps the letter sealed to its key for itself (the real one checks recipients'
+    // keys and would refuse it): it answers as if stored.
+    proxy.intercept = (r) => {
+      if (r.method !== 'POST' || r.path !== '/api/v1/envelopes') return undefined;
+      const { id } = (r.body as { envelope: EnvelopeJson }).envelope;
+      return { status: 201, body: { id, url: `${server.publicUrl}/s/${id}` } };
+    };
+    const before = uploads().length;
+    await sendThroughPage(b, { content: 'for C only', to: [C] });
+    const envelope = (uploads().at(-1)!.body as { envelope: EnvelopeJson }).envelope;
+    assert.equal(uploads().length, before + 1);
+    assert.equal(
+      envelope.recipients.find((r) => r.user === ids.C)?.key,
+      keyId(mallory.publicKey),
+      'the sender could not tell',
+    );
+    proxy.rewrite = null;
+    proxy.intercept = null;
+
+    // C's next launch: the alarm page replaces whatever was opening.
+    const again = relaunch(c);
+    again.launch();
+    const alarmed = () => again.state.navigations.some((n) => n.url === '/pages/alarm/alarm');
+    const started = Date.now();
+    while (!alarmed() && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(alarmed(), 'the alarm page was opened at launch');
+    const page = again.open('/pages/alarm/alarm');
+    await page.waitFor(() => page.data.state !== 'loading', 'the alarm');
+    assert.equal(page.data.state, 'alarm');
+    assert.match(page.text(), /服务器以你的名义发布了一个密钥/);
+    assert.ok(page.text().includes(formatFingerprint(mallory.publicKey)), "the foreign key's fingerprint");
+    assert.match(page.text(), /重置密钥/);
+
+    // Unlocking with C's own master key opens C's real key, not the foreign one: still alarmed.
+    await page.tap('.alarm-mine-button');
+    assert.equal(again.lastNavigation()?.url, '/pages/unlock/unlock');
+    await again
+      .module<{ unlock(k: string): Promise<unknown> }>('services/keyring/index.js')
+      .unlock(C.masterKey);
+    page.call('onShow');
+    assert.equal(page.data.state, 'alarm');
+
+    // Another launch of A's phone, whose keys are all its own, raises nothing.
+    const a2 = relaunch(a);
+    await a2.module<{ signIn(): Promise<unknown> }>('services/session/index.js').signIn();
+    assert.equal(await transparency(a2).checkOwnKey(ids.A), null);
+  });
+
+  it('a rewritten history signed by the log key: the consistency proof fails and the phone says the log forked', async () => {
+    const kept = a.state.storage.get('mifeng.logHead') as SignedTreeHead;
+    assert.ok(kept && kept.size > 0, 'A kept a head from its lookups');
+    const real = (await (await fetch(`${server.url}/api/v1/log/leaves?start=0`)).json()) as {
+      leaves: LogEntry[];
+    };
+    // The operator rewrites C's registration to a key of its own, and adds one leaf so the new
+    // head is larger than the one A kept: a plausible successor, validly signed, in which B's own
+    // leaf (which A checks) is still there.
+    const mallory = generateIdentity(ids.C);
+    const leaves = real.leaves.map((e) => e.leaf);
+    const at = leaves.findIndex((l) => l.userId === ids.C);
+    leaves[at] = {
+      userId: ids.C,
+      publicKey: base64urlEncode(mallory.publicKey),
+      keyId: keyId(mallory.publicKey),
+      kind: 'register',
+      time: leaves[at]!.time,
+    };
+    leaves.push({ ...leaves[at]!, kind: 'reset', time: new Date().toISOString() });
+    assert.ok(leaves.length > kept.size);
+    const fake = fakeLog(leaves);
+    const bIndex = leaves.findIndex((l) => l.userId === ids.B);
+    proxy.intercept = (r) =>
+      r.path.startsWith('/api/v1/log/consistency?')
+        ? {
+            status: 200,
+            body: { first: kept.size, second: fake.head.size, proof: fake.consistency(kept.size) },
+          }
+        : undefined;
+    proxy.rewrite = (r, answer) => {
+      if (!isLookup(r) || answer.status !== 200) return undefined;
+      answer.body = { ...(answer.body as LookupResponse), log: fake.inclusion(bIndex) };
+      return answer;
+    };
+    const compose = await composeTo(a, B, '还给 Li Hua');
+    assert.equal((compose.data.recipients as { logProblem?: string }[])[0]?.logProblem, 'log_forked');
+    assert.ok(
+      proxy.seen.some(
+        (r) => r.path === `/api/v1/log/consistency?first=${kept.size}&second=${fake.head.size}`,
+      ),
+      'the phone asked for the consistency proof',
+    );
+    const before = uploads().length;
+    await compose.tap('.seal-button');
+    assert.match(compose.text('.compose-error'), /服务器给了两本对不上的密钥账本/);
+    assert.equal(uploads().length, before, 'nothing was sealed or sent');
+    proxy.intercept = null;
+    proxy.rewrite = null;
+    assert.equal(a.state.storage.get('mifeng.logHead'), kept, 'the forked head was not kept');
+    assert.deepEqual(a.state.storage.get('mifeng.logFork'), { kept, other: fake.head }, 'the evidence');
+
+    // Not retried silently: the real answers no longer pass either, and the next launch says why.
+    const next = await composeTo(a, B, 'again');
+    assert.equal((next.data.recipients as { logProblem?: string }[])[0]?.logProblem, 'log_forked');
+    const again = relaunch(a);
+    again.launch();
+    const page = again.open('/pages/alarm/alarm');
+    await page.waitFor(() => page.data.state !== 'loading', 'the alarm page');
+    assert.equal(page.data.state, 'forked');
+    assert.match(page.text(), /服务器给了两本对不上的账本/);
+  });
+});
