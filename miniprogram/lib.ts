@@ -82,6 +82,7 @@ export {
   acceptKeyChange,
   DEFAULT_BACKUP_ITERATIONS,
   emptyContactBook,
+  envelopeMaxOpens,
   formatFingerprint,
   generateIdentity,
   IV_LENGTH,

@@ -23,6 +23,7 @@ import {
   ERRORS,
   EXPIRY_CHOICES,
   type ExpiryChoice,
+  envelopeMaxOpens,
   expiresAtFor,
   formatFingerprint,
   idFromLetterUrl as idFromUrlOf,
@@ -247,6 +248,7 @@ export async function sealAndSend(draft: Draft): Promise<SentLetter> {
       content: draft.content,
       remark: draft.remark,
       expiresAt,
+      maxOpens: draft.maxOpens ?? null,
     },
     { now },
   ) as EnvelopeJson;
@@ -405,12 +407,24 @@ export async function openLetter(id: string, options: { spendOpen?: boolean } = 
         expiresAt: fetched.envelope.expiresAt,
         mine,
         opens: (fetched.opens ?? []).map((o) => ({ name: o.name, at: o.at })),
-        limit: fetched.reads ?? null,
+        limit: limitOf(fetched, mine),
       },
     };
   } catch (err) {
     return { state: stateOfError(err) };
   }
+}
+
+/**
+ * The read limit of a fetched letter as the reader's page treats it: the one the sender signed,
+ * whatever the server says. A server that hands out a limited letter without counting (no `reads`,
+ * or another limit) is taken at its worst: this was the last open.
+ */
+function limitOf(fetched: Awaited<ReturnType<typeof api.getEnvelope>>, mine: boolean): OpenedLetter['limit'] {
+  const maxOpens = envelopeMaxOpens(fetched.envelope);
+  if (mine || maxOpens === null) return null;
+  const reads = fetched.reads;
+  return { maxOpens, opensLeft: reads && reads.maxOpens === maxOpens ? reads.opensLeft : 0 };
 }
 
 /** The envelope id of a QR URL, accepted only in exactly the form `<publicUrl>/s/<id>`. */

@@ -20,16 +20,8 @@ import {
 } from '../../../shared/api/envelopes';
 import { letterUrl } from '../../../shared/api/links';
 import { MifengError } from '../../../shared/errors';
-import type { Envelope } from '../../../shared/protocol';
+import { type Envelope, envelopeMaxOpens } from '../../../shared/protocol';
 import { contractRoute } from '../_contract';
-
-/**
- * The read limit the sender signed into `envelope`: opens per recipient, or null. Protocol v1
- * envelopes carry none.
- */
-function maxOpensOf(_envelope: Envelope): number | null {
-  return null;
-}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -86,7 +78,7 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
           createdAt: new Date(envelope.createdAt),
           expiresAt: envelope.expiresAt === null ? null : new Date(envelope.expiresAt),
           body: JSON.stringify(request.rawEnvelope),
-          maxOpens: maxOpensOf(envelope),
+          maxOpens: envelopeMaxOpens(envelope),
           recipients: envelope.recipients.map((r) => ({ userId: r.user, keyId: r.key })),
         },
         fastify.quotas,

@@ -14,7 +14,7 @@ import type {
   LogEntry,
 } from '../../../shared/api';
 import { base64urlEncode } from '../../../shared/encoding';
-import { keyId } from '../../../shared/protocol';
+import { keyId, sealEnvelope } from '../../../shared/protocol';
 import { forEachDatabase, useDatabase } from '../databases';
 import {
   registerUser,
@@ -46,13 +46,10 @@ forEachDatabase((target) => {
       carol = await registerUser(server(), { name: 'Carol' });
     });
 
-    /** Sends a letter from `from` to `to`; `maxOpens` stands in for the limit a signed envelope carries. */
+    /** Sends a letter from `from` to `to`, with the read limit signed into it. */
     async function letter(from: TestUser, to: TestUser[], maxOpens: number | null = null) {
-      const envelope = sealFor(from, to);
+      const envelope = sealFor(from, to, { maxOpens });
       await sendLetter(server(), from, envelope);
-      if (maxOpens !== null) {
-        await db().prisma.envelope.update({ where: { id: envelope.id }, data: { maxOpens } });
-      }
       return envelope.id;
     }
     const get = (id: string, user: TestUser, via = server()) =>
@@ -117,6 +114,38 @@ forEachDatabase((target) => {
           token: dave.token,
         });
         assert.equal(stranger.status, 404);
+      });
+
+      it('takes the limit from the signed envelope: v2 carries it, v1 has none', async () => {
+        const limited = sealFor(alice, [bob], { maxOpens: 3 });
+        assert.equal(limited.v, 2);
+        await sendLetter(server(), alice, limited);
+        const v1 = sealEnvelope(
+          {
+            sender: alice.identity,
+            recipients: [{ user: bob.id, publicKey: bob.identity.publicKey }],
+            content: 'old style',
+            expiresAt: null,
+          },
+          { version: 1 },
+        );
+        await sendLetter(server(), alice, v1);
+        const stored = await db().prisma.envelope.findMany({
+          where: { id: { in: [limited.id, v1.id] } },
+          select: { id: true, maxOpens: true },
+        });
+        assert.deepEqual(Object.fromEntries(stored.map((e) => [e.id, e.maxOpens])), {
+          [limited.id]: 3,
+          [v1.id]: null,
+        });
+        // Changing the signed limit breaks the signature: the server refuses it.
+        const altered = { ...sealFor(alice, [bob], { maxOpens: 1 }), maxOpens: null };
+        const refused = await server().request('POST', '/api/v1/envelopes', {
+          token: alice.token,
+          body: { envelope: altered },
+        });
+        assert.equal(refused.status, 400);
+        assert.equal(codeOf(refused), 'bad_signature');
       });
 
       it('a letter without a limit is handed out any number of times', async () => {
@@ -292,9 +321,8 @@ forEachDatabase((target) => {
           const FETCHES = 8;
           const tally = { won: 0, refused: 0, other: 0 };
           for (let n = 0; n < LETTERS; n++) {
-            const envelope = sealFor(alice, [bob]);
+            const envelope = sealFor(alice, [bob], { maxOpens: 1 });
             await sendLetter(a, alice, envelope);
-            await db().prisma.envelope.update({ where: { id: envelope.id }, data: { maxOpens: 1 } });
             const replies = await Promise.all(
               Array.from({ length: FETCHES }, (_, i) =>
                 (i % 2 ? a : b).request('GET', `/api/v1/envelopes/${envelope.id}`, { token: bob.token }),
