@@ -70,7 +70,7 @@ export function boxList(box: Box) {
       const choice = await wxCall<WechatMiniprogram.ShowModalSuccessCallbackResult>(wx.showModal, {
         title: t('list_remove_confirm_title'),
         content: t(box === 'inbox' ? 'list_remove_inbox_text' : 'list_remove_sent_text'),
-        confirmText: t('list_remove'),
+        confirmText: t('modal_remove'),
         confirmColor: '#FA5151',
         cancelText: t('modal_cancel'),
       });

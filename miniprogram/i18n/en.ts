@@ -16,6 +16,8 @@ export const en: Record<MessageKey, string> = {
   modal_restart: 'Yes',
   modal_send_anyway: 'Send',
   modal_go_back: 'Back',
+  modal_remove: 'Yes',
+  modal_delete_account: 'Yes',
   confirm: 'OK',
   back_home: 'Back to inbox',
   unlock_first: 'Unlock first',
@@ -317,7 +319,6 @@ export const en: Record<MessageKey, string> = {
   me_delete_title: 'Delete your account?',
   me_delete_text:
     'This cannot be undone: the letters you sent, your keys and backups, your contacts and your phone record are erased, and letters you received can no longer be opened. The public key log keeps a "deleted" entry. You sign in with WeChat again first to confirm it is you.',
-  me_delete_confirm: 'Delete',
   me_deleted: 'Account deleted',
   me_fingerprint_locked:
     'Shown once unlocked: computed from the private key on your phone, not taken from the server.',

@@ -14,6 +14,8 @@ export const zh = {
   modal_restart: '重启',
   modal_send_anyway: '仍然发送',
   modal_go_back: '返回修改',
+  modal_remove: '删除',
+  modal_delete_account: '注销',
   confirm: '确定',
   back_home: '返回收件箱',
   unlock_first: '先解锁',
@@ -308,7 +310,6 @@ export const zh = {
   me_delete_title: '注销账号？',
   me_delete_text:
     '注销后无法恢复：你发出的密信、密钥和备份、联系人名单、手机号记录全部删除，收到的密信你也再打不开。密钥公开日志里会留下一条“已注销”记录。需要先重新登录微信确认是你本人。',
-  me_delete_confirm: '注销',
   me_deleted: '账号已注销',
   me_fingerprint_locked: '解锁后显示：由你手机上的私钥算出，不取自服务器。',
   me_my_key: '我的密钥二维码',

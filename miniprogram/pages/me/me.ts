@@ -278,7 +278,7 @@ Page<MeData, MeMethods>({
     const choice = await wxCall<WechatMiniprogram.ShowModalSuccessCallbackResult>(wx.showModal, {
       title: t('me_delete_title'),
       content: t('me_delete_text'),
-      confirmText: t('me_delete_confirm'),
+      confirmText: t('modal_delete_account'),
       confirmColor: '#FA5151',
       cancelText: t('modal_cancel'),
     });

@@ -351,9 +351,10 @@ export async function openLetter(id: string, options: { spendOpen?: boolean } = 
     await signIn();
     if (!isRegistered()) return { state: 'unregistered' };
     const status = options.spendOpen ? null : await api.envelopeStatus(id);
+    // Their own opens first: their last one may be what burned it.
+    if (status?.opensLeft === 0) return { state: 'opens_used' };
     if (status && status.state !== ENVELOPE_STATE.ACTIVE) return { state: status.state };
     if (options.spendOpen || (status?.maxOpens != null && status.opensLeft !== null)) {
-      if (status?.opensLeft === 0) return { state: 'opens_used' };
       if (!isUnlocked()) return { state: 'locked' };
       if (status?.maxOpens != null && status.opensLeft !== null) {
         return { state: 'limited', maxOpens: status.maxOpens, opensLeft: status.opensLeft };

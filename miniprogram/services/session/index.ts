@@ -8,7 +8,7 @@ import { type AuthResponse, base64urlEncode, MAX_EXPIRY_DAYS, type MeResponse, r
 import * as api from '../api';
 import { lock } from '../keyring/state';
 import { whenRandomReady } from '../random';
-import { readStorage, removeStorage, writeStorage, wxCall } from '../wxp';
+import { clearStorage, readStorage, removeStorage, writeStorage, wxCall } from '../wxp';
 
 /** Local storage keys. */
 const STORAGE = {
@@ -133,5 +133,5 @@ export async function deleteAccount(): Promise<void> {
   lock();
   me = null;
   api.setToken(null);
-  wx.clearStorageSync();
+  clearStorage();
 }
