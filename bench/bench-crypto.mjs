@@ -1,7 +1,8 @@
 // `npm run bench:crypto`: our crypto against the baselines on the engines WeChat runs. In one run it
 // measures, on V8 with its JIT and `node --jitless`, and on JavaScriptCore (`jsc`, the engine of iOS
 // WeChat) with its JIT and with `--useJIT=false` (how iOS WeChat runs mini program code), the
-// medians of: seal and open (2 KiB content, 5 recipients + the sender), unlock (PBKDF2-HMAC-SM3 at
+// medians of: seal and open (2 KiB content, 5 recipients + the sender; again to recipients and from
+// a sender never seen before, whose keys have no precomputed rows yet), unlock (PBKDF2-HMAC-SM3 at
 // 100 000 iterations), sign, verify, SM2 wrap/unwrap of a 16-byte key, key generation, SM4-GCM and
 // HMAC-SM3 over 2 KiB, and the first seal after loading the lib in a fresh process. Ours is the
 // built lib the mini program ships (and the crypto core built the same way, for the primitives the
@@ -329,7 +330,9 @@ function print(results, engines, sizes) {
 Medians. V8: process CPU time per call, steadier than wall time on a shared machine (heavy load still
 inflates it by up to ~30%). JSC: wall time (its shell has no CPU clock), so load counts fully there.
 seal/open: ${CONTENT_BYTES} B content, ${RECIPIENTS} recipients + the sender, by the shipped lib's sealEnvelope /
-openEnvelope; unlock: unlockKeyBackup at ${ITERATIONS} iterations. "first seal, load incl.": a fresh
+openEnvelope, the same keys each time (from their second use on, SM2 keys have precomputed rows);
+"seal, new recipients" / "open, new sender": keys never used before in the process. unlock:
+unlockKeyBackup at ${ITERATIONS} iterations. "first seal, load incl.": a fresh
 process loads the lib and seals one letter (median of ${COLD_RUNS} processes). The baselines build the same
 letter from sm-crypto 0.5.8 and sm-crypto-v2: SM2 wraps of a 16-byte key for every reader, a signature
 over as many bytes as our signed envelope, SM4-CBC plus HMAC-SM3 standing in for SM4-GCM (neither
@@ -352,7 +355,8 @@ function printComparison(results, engines, rev, rounds) {
   printTable(head, rows);
   console.log(`
 Medians of ${rounds} rounds, each calling both builds in one process in alternating order. V8: CPU
-time; JSC: wall time. seal/open as in the full run (${CONTENT_BYTES} B, ${RECIPIENTS} recipients + the sender);
+time; JSC: wall time. seal/open as in the full run (${CONTENT_BYTES} B, ${RECIPIENTS} recipients + the sender;
+"new": keys never used before, so without precomputed rows);
 pbkdf2 at 10 000 iterations. "first seal, load incl.": median of ${COLD_RUNS} fresh processes per build, taking turns.`);
 }
 

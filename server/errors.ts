@@ -59,6 +59,7 @@ const DB_UNAVAILABLE = new Set([
   'P1008', // operation timed out
   'P1017', // server closed the connection
   'P2024', // timed out fetching a connection from the pool
+  'P2028', // interactive transaction could not start or finish in time
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',

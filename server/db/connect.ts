@@ -75,6 +75,14 @@ export function pgliteDirectory(dataDir: string): string {
   return dataDir === IN_MEMORY ? IN_MEMORY : join(dataDir, 'pglite');
 }
 
+/**
+ * Interactive transactions wait for one another on row locks and on the transparency log's append
+ * lock; Prisma's defaults (2 s to start, 5 s to finish) turn a burst of key changes on a busy
+ * machine into expired transactions. A transaction that still cannot finish is answered 503 with
+ * Retry-After (server/errors.ts), which clients retry.
+ */
+const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
+
 export async function connectDatabase(options: ConnectOptions): Promise<Database> {
   return databaseKind(options) === 'postgres'
     ? connectPostgres(options.databaseUrl!.trim(), options)
@@ -84,7 +92,7 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
 async function connectPglite(options: ConnectOptions): Promise<Database> {
   const opened = await openPglite(pgliteDirectory(options.dataDir));
   const factory = pgliteAdapterFactory(opened.pglite);
-  const prisma = new PrismaClient({ adapter: factory });
+  const prisma = new PrismaClient({ adapter: factory, transactionOptions: TRANSACTION_OPTIONS });
   let closing: Promise<void> | undefined;
   const database: Database = {
     prisma,
@@ -116,7 +124,7 @@ async function connectPostgres(databaseUrl: string, options: ConnectOptions): Pr
   const factory = new PrismaPg(pool, {
     onConnectionError: (error) => options.log?.warn(`PostgreSQL connection error: ${error.message}`),
   });
-  const prisma = new PrismaClient({ adapter: factory });
+  const prisma = new PrismaClient({ adapter: factory, transactionOptions: TRANSACTION_OPTIONS });
   let closing: Promise<void> | undefined;
   const database: Database = {
     prisma,

@@ -21,6 +21,9 @@ import {
   _sm2Multiply,
   _sm2MultiplyBase,
   _sm2MultiplyComb,
+  _sm2MultiplyKey,
+  _sm2MultiplyRows,
+  _sm2Rows,
 } from '../../../shared/crypto/_sm2-mul';
 import {
   SM2_USER_ID,
@@ -335,6 +338,20 @@ describe('sm2Encrypt()', () => {
     assert.equal(c1 + c3 + c2, expected);
   });
 
+  it('gives the same ciphertext on the first, second and later uses of a key (its rows), and verifies alike', () => {
+    const { privateKey, publicKey } = sm2GenerateKeyPair(nodeRandom);
+    const k = nodeRandom(32);
+    const message = utf8('the same letter, three times');
+    const first = sm2Encrypt(publicKey, message, fixedRandom(k));
+    for (let i = 0; i < 3; i++) assert.deepEqual(sm2Encrypt(publicKey, message, fixedRandom(k)), first);
+    assert.deepEqual(sm2Decrypt(privateKey, first), message);
+    const sig = sm2Sign(privateKey, message, nodeRandom);
+    for (let i = 0; i < 3; i++) {
+      assert.equal(sm2Verify(publicKey, message, sig), true);
+      assert.equal(sm2Verify(publicKey, flip(message, 0), sig), false);
+    }
+  });
+
   it('wraps a 16-byte key into 113 bytes (docs/protocol.md §4)', () => {
     assert.equal(sm2Encrypt(EXAMPLE.publicKey, new Uint8Array(16), nodeRandom).length, 113);
   });
@@ -459,12 +476,51 @@ describe('variable-base scalar multiplication (internal, behind encrypt/decrypt/
       const want = Point.fromAffine(points[1]!).multiply(k).toAffine();
       assert.deepEqual(affine(_sm2MultiplyComb(k, comb)), [want.x, want.y], `comb, k = ${k.toString(16)}`);
     }
+    const rows = _sm2Rows(points[1]!.x, points[1]!.y);
+    for (const k of scalars) {
+      const want = Point.fromAffine(points[1]!).multiply(k).toAffine();
+      assert.deepEqual(affine(_sm2MultiplyRows(k, rows)), [want.x, want.y], `rows, k = ${k.toString(16)}`);
+    }
+    assert.throws(() => _sm2MultiplyRows(0n, rows), RangeError);
+    assert.throws(() => _sm2MultiplyRows(N, rows), RangeError);
     assert.throws(() => _sm2MultiplyBase(0n), RangeError);
     assert.throws(() => _sm2MultiplyBase(N), RangeError);
     assert.throws(() => _sm2Multiply(0n, points[0]!.x, points[0]!.y), RangeError);
     assert.throws(() => _sm2Multiply(N, points[0]!.x, points[0]!.y), RangeError);
     assert.throws(() => _sm2Multiply(2n ** 256n - 1n, points[0]!.x, points[0]!.y), RangeError);
     assert.throws(() => _sm2MultiplyBase(2n ** 256n - 1n), RangeError);
+  });
+
+  it('multiplies public keys from their rows from the second use on, telling ±Q apart and evicting old keys', () => {
+    const Point = noblePoint();
+    const random = () => (BigInt(`0x${hex(nodeRandom(32))}`) % (N - 1n)) + 1n;
+    const q = Point.BASE.multiply(random());
+    const { x, y } = q.toAffine();
+    // The same x with the other y is −Q: it must not be served from Q's rows, nor Q from −Q's.
+    const uses: [typeof q, bigint, bigint][] = [
+      [q, x, y],
+      [q, x, y],
+      [q.negate(), x, P - y],
+      [q.negate(), x, P - y],
+      [q, x, y],
+      [q, x, y],
+    ];
+    for (const [point, px, py] of uses) {
+      for (const k of [1n, 2n, N - 1n, N - 2n, random(), random()]) {
+        const want = point.multiply(k).toAffine();
+        assert.deepEqual(affine(_sm2MultiplyKey(k, px, py)), [want.x, want.y], `k = ${k.toString(16)}`);
+      }
+    }
+    // More keys than the cache holds, each used twice, then the first again: still exact.
+    const many = Array.from({ length: 40 }, () => Point.BASE.multiply(random()));
+    for (const point of [...many, ...many, many[0]!]) {
+      const k = random();
+      const { x: px, y: py } = point.toAffine();
+      const want = point.multiply(k).toAffine();
+      assert.deepEqual(affine(_sm2MultiplyKey(k, px, py)), [want.x, want.y]);
+    }
+    assert.throws(() => _sm2MultiplyKey(0n, x, y), RangeError);
+    assert.throws(() => _sm2MultiplyKey(N, x, y), RangeError);
   });
 
   it('adds Jacobian and affine points like @noble/curves, including doubling, negatives and infinity', () => {
