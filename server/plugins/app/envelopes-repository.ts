@@ -53,7 +53,7 @@ export interface NewEnvelope {
 
 /** Per-sender limits on uploads (QUOTA_* in server/config.ts). */
 export interface QuotaLimits {
-  /** Letters neither expired nor revoked. */
+  /** Letters neither expired, revoked nor burned. */
   activeLetters: number;
   /** Bytes of those letters' bodies. */
   storedBytes: number;
@@ -75,7 +75,8 @@ function usageQuery(senderId: string, now: Date, dayAgo: Date) {
            coalesce(sum(size) FILTER (WHERE active), 0) AS stored,
            count(*) FILTER (WHERE received_at > ${dayAgo}) AS today
     FROM (SELECT size, received_at,
-                 revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ${now}) AS active
+                 revoked_at IS NULL AND burned_at IS NULL
+                   AND (expires_at IS NULL OR expires_at > ${now}) AS active
           FROM envelopes WHERE sender_id = ${senderId}) mine`;
 }
 
