@@ -10,6 +10,8 @@
  * - bare pg GET                  (PostgreSQL) Fastify running the read query of GET /envelopes/:id
  *                                through `pg` directly: the ceiling for a route that asks the
  *                                database once, with no auth, limits, validation or ORM
+ * - bare pg GET + token check    the same, after the API's per-request token-version read: the
+ *                                cost of checking revocation on every request
  *
  * Each server runs in its own process (`node --import tsx`), autocannon in this one. Prints a
  * table of req/s, p50/p99 latency and the ratio to the bare ceiling, and the targets.
@@ -74,8 +76,17 @@ if (process.argv.includes('--bare-pg')) {
   const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
   const reader = process.env.BENCH_READER ?? '';
   const app = Fastify();
-  app.get<{ Params: { id: string } }>('/bare/envelopes/:id', async (request, reply) => {
-    const { rows } = await pool.query({
+  // `checked`: first the per-request token-version read of the API's authentication, so the two
+  // routes differ by exactly that query.
+  const read = async (id: string, checked: boolean) => {
+    if (checked) {
+      await pool.query({
+        name: 'token-version',
+        text: 'SELECT token_version FROM users WHERE id = $1',
+        values: [reader],
+      });
+    }
+    return pool.query({
       name: 'read',
       text: `SELECT e.sender_id, e.sender_key_id, e.expires_at, e.revoked_at, e.body, u.name AS sender_name,
                     (r.user_id IS NOT NULL) AS is_recipient, r.opened_at
@@ -83,15 +94,21 @@ if (process.argv.includes('--bare-pg')) {
              JOIN users u ON u.id = e.sender_id
              LEFT JOIN envelope_recipients r ON r.envelope_id = e.id AND r.user_id = $1
              WHERE e.id = $2`,
-      values: [reader, request.params.id],
+      values: [reader, id],
     });
-    const row = rows[0];
-    if (!row) return reply.code(404).send({ error: 'not found' });
-    reply.type('application/json; charset=utf-8');
-    return reply.send(
-      `{"envelope":${row.body},"sender":${JSON.stringify({ user: row.sender_id, name: row.sender_name })}}`,
-    );
-  });
+  };
+  app.get<{ Params: { id: string }; Querystring: { checked?: string } }>(
+    '/bare/envelopes/:id',
+    async (request, reply) => {
+      const { rows } = await read(request.params.id, request.query.checked !== undefined);
+      const row = rows[0];
+      if (!row) return reply.code(404).send({ error: 'not found' });
+      reply.type('application/json; charset=utf-8');
+      return reply.send(
+        `{"envelope":${row.body},"sender":${JSON.stringify({ user: row.sender_id, name: row.sender_name })}}`,
+      );
+    },
+  );
   await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) });
   await new Promise(() => {});
 }
@@ -139,7 +156,7 @@ async function startBarePg(
   probe: string,
 ): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench-api.ts', '--bare-pg'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/bench-api.ts', '--bare-pg'], {
     cwd: root,
     env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, BENCH_READER: reader },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -360,6 +377,8 @@ async function benchDatabase(database: string, bare: { get: number; post: number
           await run({ url, duration: 2 });
           const ceiling = await measured(barePg.child.pid, () => run({ url }));
           rows.push(row(database, 'bare pg GET', ceiling.result, bare.get, ceiling.cpu));
+          const checked = await measured(barePg.child.pid, () => run({ url: `${url}?checked` }));
+          rows.push(row(database, 'bare pg GET + token check', checked.result, bare.get, checked.cpu));
         } finally {
           await stop(barePg.child);
         }

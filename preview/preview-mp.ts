@@ -177,6 +177,15 @@ async function main(): Promise<void> {
     const a = phone();
     const b = phone();
 
+    // The first screen a visitor sees: what Mifeng is, and no forced registration.
+    const visitor = phone();
+    const welcome = visitor.open('/pages/inbox/inbox');
+    await welcome.waitFor(
+      () => welcome.data.visitor === true && welcome.data.loading === false,
+      'the welcome',
+    );
+    shoot('visitor.png', welcome, '收件箱', 'pages/inbox/inbox');
+
     // Register: the form filled in, a guessable key refused with its hint, both warnings visible.
     const fresh = phone();
     const register = fresh.open('/pages/register/register');
@@ -274,6 +283,13 @@ async function main(): Promise<void> {
     await unlock.tap('.submit');
     await unlock.waitFor(() => unlock.data.error !== '', 'the wrong key');
     shoot('unlock.png', unlock, '解锁');
+
+    // "Forgot master key": what a reset loses, before anything is done.
+    const forgot = phone(b.state.storage).open('/pages/unlock/unlock');
+    await forgot.tap('.forgot-link');
+    await forgot.input('.new-key', 'Pine 8 ferries cross at noon');
+    await forgot.waitFor(() => forgot.data.strengthOk === true, 'the meter');
+    shoot('unlock-reset.png', forgot, '重设密钥');
 
     const me = a.open('/pages/me/me');
     await me.waitFor(() => me.data.fingerprint !== '', 'the fingerprint');

@@ -60,8 +60,13 @@ function checkLogKey(value) {
       `MIFENG_LOG_KEY must be the log's public key, base64url of 65 bytes starting 04 (npm run log:key -- public --key FILE), got ${JSON.stringify(value)}`,
     );
   }
-  if (!sm2.verifyPublicKey(`04${bytes.subarray(1).toString('hex')}`))
-    throw new SettingsError('MIFENG_LOG_KEY is not a point of the SM2 curve');
+  let onCurve = false;
+  try {
+    onCurve = sm2.verifyPublicKey(`04${bytes.subarray(1).toString('hex')}`);
+  } catch {
+    // sm-crypto-v2 throws for some points off the curve and answers false for others.
+  }
+  if (!onCurve) throw new SettingsError('MIFENG_LOG_KEY is not a point of the SM2 curve');
   return value;
 }
 

@@ -1,5 +1,5 @@
 /**
- * `npm run protocol -- <command>`: protocol v1 by hand, over shared/ (docs/protocol.md §CLI).
+ * `npm run protocol -- <command>`: the protocol by hand, over shared/ (docs/protocol.md §CLI).
  *
  * Identity files are {"user","privateKey","publicKey"}; recipient files may hold only
  * {"user","publicKey"}, or be what the API answers for a person (a lookup, an envelope's sender). Results go to stdout as JSON; failures print the typed error's name on
@@ -26,12 +26,15 @@ import {
   sealKeyBackup,
   unlockKeyBackup,
 } from '../shared/protocol';
+import type { SignedTreeHead } from '../shared/transparency';
 
 const USAGE = `usage: npm run protocol -- <command> [options]
 
   keygen [--user ID]                                   new identity JSON (random user id if none)
   seal --from ID.json --to A.json[,B.json…] --content TEXT
-       [--remark TEXT] [--expires ISO|never] [--now ISO] envelope JSON (default expiry: 7 days)
+       [--remark TEXT] [--expires ISO|never] [--now ISO]
+       [--max-opens N|none] [--head HEAD.json]         envelope JSON, version 2 (default expiry:
+                                                       7 days, no read limit, no log head)
   open --as ID.json --sender-key KEY [--envelope FILE|-] [--now ISO]
                                                        {"content","remark"}
   backup --identity ID.json --master-key TEXT [--iter N]
@@ -56,12 +59,21 @@ function readText(path: string): string {
 }
 
 function readJson(path: string): unknown {
+  return JSON.parse(readJsonText(path));
+}
+
+/**
+ * The text of a JSON file, for the protocol's own parsers: they refuse a member name given twice,
+ * which JSON.parse would hide by keeping the last.
+ */
+function readJsonText(path: string): string {
   const text = readText(path);
   try {
-    return JSON.parse(text);
+    JSON.parse(text);
   } catch {
     throw new UsageError(`${path} is not JSON`);
   }
+  return text;
 }
 
 function required(values: Record<string, string | undefined>, name: string): string {
@@ -144,8 +156,17 @@ const COMMANDS: Record<string, (args: string[]) => void> = {
         remark: { type: 'string' },
         expires: { type: 'string' },
         now: { type: 'string' },
+        'max-opens': { type: 'string' },
+        head: { type: 'string' },
       },
     });
+    const maxOpens =
+      values['max-opens'] === undefined || values['max-opens'] === 'none'
+        ? null
+        : Number(values['max-opens']);
+    if (maxOpens !== null && !Number.isSafeInteger(maxOpens))
+      throw new UsageError('--max-opens must be a whole number or none');
+    const head = values.head === undefined ? null : (readJson(values.head) as SignedTreeHead);
     const sender = readIdentity(required(values, 'from'));
     const recipients = required(values, 'to')
       .split(',')
@@ -163,6 +184,8 @@ const COMMANDS: Record<string, (args: string[]) => void> = {
           content,
           ...(values.remark === undefined ? {} : { remark: values.remark }),
           expiresAt,
+          head,
+          maxOpens,
         },
         { now },
       ),
@@ -181,7 +204,7 @@ const COMMANDS: Record<string, (args: string[]) => void> = {
     });
     const reader = readIdentity(required(values, 'as'));
     const senderPublicKey = readPublicKey(required(values, 'sender-key'));
-    const envelope = readJson(values.envelope);
+    const envelope = readJsonText(values.envelope);
     const now = parseTime(values.now, 'now');
     const { content, remark } = openEnvelope(envelope, { reader, senderPublicKey, ...(now ? { now } : {}) });
     print({ content, remark });
@@ -210,7 +233,7 @@ const COMMANDS: Record<string, (args: string[]) => void> = {
         'master-key': { type: 'string' },
       },
     });
-    const backup = readJson(required(values, 'backup'));
+    const backup = readJsonText(required(values, 'backup'));
     const publicKey = readPublicKey(required(values, 'public-key'));
     print(base64urlEncode(unlockKeyBackup(backup, publicKey, required(values, 'master-key'))));
   },

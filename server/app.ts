@@ -14,6 +14,8 @@ import type { Database } from './db/connect';
 import { errorBody, errorReply } from './errors';
 import jobs from './jobs';
 import envelopesRepository from './plugins/app/envelopes-repository';
+import notifications from './plugins/app/notifications';
+import pendingRepository from './plugins/app/pending-repository';
 import phones from './plugins/app/phones';
 import quotas from './plugins/app/quotas';
 import signatures from './plugins/app/signatures';
@@ -37,6 +39,7 @@ import landingRoutes from './routes/landing';
 import logRoutes from './routes/log';
 import meRoutes from './routes/me';
 import metricsRoutes from './routes/metrics';
+import pendingRoutes from './routes/pending';
 import recipientsRoutes from './routes/recipients';
 import usersRoutes from './routes/users';
 
@@ -82,9 +85,11 @@ export async function serviceApp(fastify: FastifyInstance, opts: AppOptions): Pr
   await fastify.register(transparencyLog);
   await fastify.register(usersRepository);
   await fastify.register(envelopesRepository);
+  await fastify.register(pendingRepository);
   await fastify.register(phones);
   await fastify.register(quotas);
   await fastify.register(signatures);
+  await fastify.register(notifications);
   await fastify.register(jobs);
 
   // Routes: one plugin per URL prefix.
@@ -94,6 +99,7 @@ export async function serviceApp(fastify: FastifyInstance, opts: AppOptions): Pr
   await fastify.register(recipientsRoutes);
   await fastify.register(usersRoutes);
   await fastify.register(envelopesRoutes);
+  await fastify.register(pendingRoutes);
   await fastify.register(logRoutes);
   const { WECHAT_QR_CHECK_FILE: file, WECHAT_QR_CHECK_CONTENT: content } = opts.config;
   await fastify.register(landingRoutes, file && content ? { qrCheck: { file, content } } : {});

@@ -55,6 +55,11 @@ const urlVar = (protocols: RegExp) =>
     ),
   );
 
+/** A subscription message template id as the admin console shows it (base64url-like, ~43 characters). */
+const templateVar = z
+  .string()
+  .check(z.regex(/^[A-Za-z0-9_-]{8,128}$/, 'must be a template id from the admin console'));
+
 /** `10.0.0.5`, `10.0.0.0/8`, `::1` or `fd00::/8`. */
 function isAddressOrCidr(text: string): boolean {
   const [address = '', bits, ...rest] = text.split('/');
@@ -151,6 +156,15 @@ const EnvSchema = z.object({
   WECHAT_QR_CHECK_CONTENT: z.optional(
     z.string().check(z.minLength(1), z.maxLength(256, 'must be at most 256 characters')),
   ),
+  /**
+   * Subscription message templates (admin console → 订阅消息), one per message; unset turns that
+   * message off. Their keywords are fixed (docs/operations.md §Notifications).
+   */
+  WECHAT_TEMPLATE_NEW_LETTER: z.optional(templateVar),
+  WECHAT_TEMPLATE_OPENED: z.optional(templateVar),
+  WECHAT_TEMPLATE_PENDING_READY: z.optional(templateVar),
+  /** Which version of the mini program a tap on a message opens (trial while testing). */
+  WECHAT_MINIPROGRAM_STATE: z._default(z.enum(['developer', 'trial', 'formal']), 'formal'),
   DEV_LOGIN: z.optional(z.enum(['on', 'off'])),
   LOG_LEVEL: z._default(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
   /** Farthest custom expiry date, in days after now. */

@@ -44,6 +44,11 @@ export const ERRORS = {
   WeChatBusy: { code: 'wechat_busy', status: 503, message: 'WeChat is busy; try again shortly' },
   WeChatError: { code: 'wechat_error', status: 502, message: 'WeChat answered with an unexpected error' },
   WeChatUnavailable: { code: 'wechat_unavailable', status: 503, message: 'WeChat could not be reached' },
+  WeChatNotSubscribed: {
+    code: 'wechat_not_subscribed',
+    status: 409,
+    message: 'The user refused or has no subscription left for this message template',
+  },
 
   // HTTP API (server/): request, auth and resource errors
   ValidationFailed: { code: 'validation_failed', status: 400, message: 'The request is invalid' },
@@ -74,6 +79,16 @@ export const ERRORS = {
     message: 'Only a revoked or expired letter can be removed from the sent box: revoke it first',
   },
   Conflict: { code: 'conflict', status: 409, message: 'The resource already exists' },
+  PendingNotReady: {
+    code: 'pending_not_ready',
+    status: 409,
+    message: 'Nobody has registered with this number and name yet',
+  },
+  PendingDelivered: {
+    code: 'pending_delivered',
+    status: 409,
+    message: 'This pending letter was already delivered',
+  },
   PhoneTaken: { code: 'phone_taken', status: 409, message: 'This phone number belongs to another account' },
   PhoneRequired: { code: 'phone_required', status: 409, message: 'Verify a phone number first' },
   InvalidPhone: { code: 'invalid_phone', status: 400, message: 'This is not a usable phone number' },

@@ -18,6 +18,7 @@ export const en: Record<MessageKey, string> = {
   modal_go_back: 'Back',
   modal_remove: 'Yes',
   modal_delete_account: 'Yes',
+  modal_stop_waiting: 'Stop',
   confirm: 'OK',
   back_home: 'Back to inbox',
   unlock_first: 'Unlock first',
@@ -93,6 +94,23 @@ export const en: Record<MessageKey, string> = {
   unlock_wrong: 'That master key is not right. Try again.',
   unlock_note:
     'Your private key stays in memory only: it is dropped when you log out or after a while in the background.',
+  unlock_forgot: 'Forgot your master key?',
+  reset_title: 'Reset my keys',
+  reset_intro:
+    'Nobody can recover a master key. You can reset instead: this phone makes a new key pair, protected by a new master key. Before you do, know what happens:',
+  reset_lost_letters: 'Letters sealed to your old key (received before the reset) can never be opened again.',
+  reset_contacts_warned:
+    'People who wrote to you will see “Key changed” the next time they write to you or read your letters — a change your old key did not sign, the stronger warning. Tell them yourself that you reset your keys.',
+  reset_contact_book:
+    'Your contact list was sealed to the old key and cannot be opened either: it is replaced by an empty one, and the keys it remembered and your verifications start over.',
+  reset_kept: 'Your name and phone number stay yours; people still reach you by name and phone number.',
+  reset_wechat: 'To make sure it is you, you sign in with WeChat again first.',
+  reset_new_key: 'New master key',
+  reset_new_key_confirm: 'New master key again',
+  reset_acknowledge: 'I understand my old letters can never be opened',
+  reset_submit: 'Reset my keys',
+  reset_done: 'Keys reset',
+  reset_need_ack: 'Tick the box to confirm first',
 
   compose_content: 'Secret',
   compose_content_placeholder: 'What to hand over, e.g. a file password',
@@ -105,6 +123,7 @@ export const en: Record<MessageKey, string> = {
   compose_remove: 'Remove',
   compose_checking: 'Looking up…',
   compose_found: 'Found',
+  compose_pending: 'Not registered yet — they will be able to open it after registering with this number',
   compose_missing: 'No registered user with this name and phone',
   compose_lookup_error: 'Lookup failed, try again',
   compose_duplicate: 'Already in the list',
@@ -130,7 +149,7 @@ export const en: Record<MessageKey, string> = {
   compose_seal: 'Seal and make the QR code',
   compose_sealing: 'Encrypting on your phone…',
   compose_need_content: 'Write the secret first',
-  compose_need_recipient: 'Add at least one recipient who was found',
+  compose_need_recipient: 'Add at least one recipient',
   trust_new: 'First contact',
   trust_pinned: 'Key unchanged',
   trust_verified: 'Verified',
@@ -307,7 +326,6 @@ export const en: Record<MessageKey, string> = {
   me_fingerprint_hint:
     'People who receive your letters see these digits; read them aloud group by group to compare.',
   me_change_key: 'Change master key',
-  me_master_key: 'Master key',
   me_new_key: 'New master key',
   me_new_key_confirm: 'New master key again',
   me_change_submit: 'Re-seal my backup',
@@ -324,8 +342,7 @@ export const en: Record<MessageKey, string> = {
     'Shown once unlocked: computed from the private key on your phone, not taken from the server.',
   me_my_key: 'My key QR code',
   me_my_key_hint:
-    'To verify in person, let them scan this with "Verify a contact"; or read the 60 digits above to them, group by group.',
-  me_verify: 'Verify a contact',
+    'To verify in person, let them scan this with “Scan a contact’s key QR code” on their Me page; or read the 60 digits above to them, group by group.',
   me_verify_hint:
     'Scan the key QR code on their Me page, to confirm that the key your phone remembers is really theirs.',
   verify_ok: 'Verified: the scanned key is the one you remember. Marked as verified.',
@@ -339,6 +356,23 @@ export const en: Record<MessageKey, string> = {
   me_language: 'Language / 语言',
   me_locked_note: 'Private key locked',
   me_unlocked_note: 'Private key unlocked (in memory only)',
+  me_security: 'Security',
+  me_rotate: 'Change my key pair',
+  me_rotate_intro:
+    'Makes a new key pair, vouched for by a signature of your current key. Use it on a new phone or if you fear your private key leaked.',
+  me_rotate_points:
+    'Contacts will see “Key changed”, signed by your old key. Letters you received before still open: the old key’s backup stays, and unlocking opens it too.',
+  me_rotate_master_key: 'Your current master key',
+  me_rotate_master_key_hint:
+    'The new key is protected by the same master key, so one unlock opens old and new.',
+  me_rotate_submit: 'Make a new key',
+  me_rotated: 'Key changed',
+  me_verify_section: 'In person',
+  me_verify_scan: 'Scan a contact’s key QR code',
+  list_remark: 'Remark: ',
+  state_old_key_title: 'Sealed to one of your earlier keys',
+  state_old_key_text:
+    'It was written to a key you had before, and this unlock could not open that key: after a reset the old key is lost; after a key change followed by a new master key, the old key’s backup opens only with the master key you had then.',
 
   err_network: 'Network error, please try again',
   err_rate_limited: 'Too many attempts; wait a moment',
@@ -360,6 +394,28 @@ export const en: Record<MessageKey, string> = {
   err_key_changed: "A recipient's key has changed: review and accept it first",
   err_contacts_rollback: 'The server returned a contact list older than one this phone has seen; refused',
   err_contacts_damaged: 'The contact list from the server failed its check; refused',
+  pending_title: 'Waiting for people to register',
+  pending_hint:
+    'Once they register with the number and name you typed, your phone seals the letter again for them the next time you unlock.',
+  pending_to: 'To {name} ({phone})',
+  pending_state_waiting: 'Waiting for them to register',
+  pending_state_ready: 'Registered — unlock to deliver',
+  pending_state_delivered: 'Delivered',
+  pending_state_expired: 'Expired',
+  pending_state_revoked: 'Revoked',
+  pending_cancel: 'Cancel',
+  pending_cancel_confirm_title: 'Stop waiting for this recipient?',
+  pending_cancel_confirm_text:
+    'They will not get this letter even after registering. The other recipients keep it.',
+  pending_cancelled_toast: 'Cancelled',
+  pending_delivered_toast: 'Delivered {count} waiting letter(s)',
+  pending_key_changed_title: "A recipient's key changed",
+  pending_key_changed_body:
+    '{names}: the key differs from the one your phone pinned, so the letter was not delivered. Compare keys in person first.',
+  notify_new_letters: 'Notify me of new letters',
+  notify_on_toast: 'Notifications on',
+  err_pending_not_ready: 'Nobody has registered with this number yet',
+  err_pending_delivered: 'This letter was already delivered',
   err_not_in_log:
     "{name}'s key is not in the public log; the server may have made it up, so nothing is sealed to it",
   err_log_forked: 'The server showed two key logs that do not match; nothing is sent, to stay safe',

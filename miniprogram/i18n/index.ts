@@ -89,6 +89,8 @@ const CODE_TEXT: Record<string, MessageKey> = {
   key_changed: 'err_key_changed',
   contacts_rollback: 'err_contacts_rollback',
   contacts_damaged: 'err_contacts_damaged',
+  pending_not_ready: 'err_pending_not_ready',
+  pending_delivered: 'err_pending_delivered',
 };
 
 /** Human text for any error a service throws: known codes get their sentence, others a generic one. */

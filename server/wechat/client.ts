@@ -4,6 +4,7 @@
  * - `GET  /sns/jscode2session`               login code → openid (auth.code2Session)
  * - `POST /cgi-bin/stable_token`             the app's access token (getStableAccessToken)
  * - `POST /wxa/business/getuserphonenumber`  phone code → phone number (phonenumber.getPhoneNumber)
+ * - `POST /cgi-bin/message/subscribe/send`    a subscription message to one user (subscribeMessage.send)
  *
  * What it adds over bare fetch: WeChat's `errcode`s become coded {@link MifengError}s the API can
  * answer with; the access token is cached until shortly before it expires, and concurrent callers
@@ -16,7 +17,7 @@
 import { type ErrorName, MifengError } from '../../shared/errors';
 
 /** Which WeChat API a call or an error belongs to (the last path segment of its URL). */
-export type WeChatApi = 'jscode2session' | 'stable_token' | 'getuserphonenumber';
+export type WeChatApi = 'jscode2session' | 'stable_token' | 'getuserphonenumber' | 'send';
 
 export interface WeChatClientOptions {
   /** Scheme and host (optionally a path prefix) of the API: `https://api.weixin.qq.com` in production. */
@@ -44,9 +45,26 @@ export interface WeChatPhone {
   countryCode: string;
 }
 
+/**
+ * One subscription message (subscribeMessage.send): `data` maps the template's keywords (`thing1`,
+ * `time2`, …) to their values; `page` is where tapping it opens the mini program.
+ */
+export interface WeChatSubscribeMessage {
+  /** The recipient's openid. */
+  touser: string;
+  templateId: string;
+  page?: string;
+  data: Record<string, string>;
+  /** Which version of the mini program the tap opens: WeChat's default is `formal`. */
+  miniprogramState?: 'developer' | 'trial' | 'formal';
+  lang?: 'zh_CN' | 'en_US' | 'zh_HK' | 'zh_TW';
+}
+
 export interface WeChatClient {
   code2Session(code: string): Promise<WeChatSession>;
   getPhoneNumber(code: string): Promise<WeChatPhone>;
+  /** Resolves once WeChat accepted the message; `WeChatNotSubscribed` when the user has no grant. */
+  sendSubscribeMessage(message: WeChatSubscribeMessage): Promise<void>;
 }
 
 /** A {@link MifengError} that also says which WeChat API failed and, when WeChat answered, its errcode. */
@@ -77,8 +95,16 @@ export const WECHAT_ERRCODE = {
   CODE_USED: 40163,
   /** Access token expired. */
   TOKEN_EXPIRED: 42001,
+  /** subscribeMessage.send: `touser` is not an openid of this app. */
+  INVALID_OPENID: 40003,
+  /** subscribeMessage.send: no such template on this app (deleted, or another app's). */
+  INVALID_TEMPLATE: 40037,
+  /** subscribeMessage.send: the user refused, or spent every one-time grant of this template. */
+  NOT_SUBSCRIBED: 43101,
   /** API call frequency limit reached. */
   RATE_LIMITED: 45011,
+  /** subscribeMessage.send: a `data` value does not fit its keyword (e.g. a `thing` over 20 characters). */
+  INVALID_DATA: 47003,
 } as const;
 
 const DEFAULT_TIMEOUT_MS = 5_000;
@@ -210,6 +236,23 @@ export function createWeChatClient(options: WeChatClientOptions): WeChatClient {
       return typeof unionid === 'string' && unionid !== '' ? { openid, unionid } : { openid };
     },
 
+    async sendSubscribeMessage(message) {
+      const body: Json = {
+        touser: message.touser,
+        template_id: message.templateId,
+        data: Object.fromEntries(Object.entries(message.data).map(([k, value]) => [k, { value }])),
+        ...(message.page ? { page: message.page } : {}),
+        ...(message.miniprogramState ? { miniprogram_state: message.miniprogramState } : {}),
+        ...(message.lang ? { lang: message.lang } : {}),
+      };
+      const send = (token: string) =>
+        call('send', url('/cgi-bin/message/subscribe/send', { access_token: token }), body);
+      const token = await accessToken();
+      let json = await send(token);
+      if (TOKEN_REJECTED.has(errcodeOf(json))) json = await send(await freshTokenAfter(token));
+      throwOnErrcode('send', json);
+    },
+
     async getPhoneNumber(code) {
       checkCode('getuserphonenumber', code);
       const ask = (token: string) =>
@@ -252,6 +295,8 @@ function errorNameFor(errcode: number): ErrorName {
       return 'WeChatRateLimited';
     case WECHAT_ERRCODE.BUSY:
       return 'WeChatBusy';
+    case WECHAT_ERRCODE.NOT_SUBSCRIBED:
+      return 'WeChatNotSubscribed';
     default:
       return 'WeChatError';
   }

@@ -7,4 +7,5 @@ export {
   type WeChatClientOptions,
   type WeChatPhone,
   type WeChatSession,
+  type WeChatSubscribeMessage,
 } from './client';

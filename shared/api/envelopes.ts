@@ -1,7 +1,7 @@
 /**
  * Contracts of `/api/v1/envelopes*`: upload, fetch, list and revoke sealed letters.
  *
- * The envelope itself is protocol v1 (docs/protocol.md, shared/protocol): the server checks it with the
+ * The envelope itself is protocol version 1 or 2 (docs/protocol.md, shared/protocol): the server checks it with the
  * protocol's own schema and signature check, stores it exactly as received and hands it back
  * unchanged.
  */
@@ -14,7 +14,9 @@ import {
   EnvelopeIdSchema,
   ErrorResponseSchema,
   KeyIdSchema,
+  NameSchema,
   NoContentSchema,
+  PhoneSchema,
   PublicKeySchema,
   SenderRefSchema,
   TimestampSchema,
@@ -25,22 +27,46 @@ import type { Contract } from './contract';
 import { KeyHistorySchema } from './keys';
 import { KeyInclusionSchema } from './log';
 
-/** Most recipients per envelope, the sender included (protocol v1 limit). */
+/** Most recipients per envelope, the sender included (a protocol limit). */
 export const MAX_ENVELOPE_RECIPIENTS = MAX_RECIPIENTS;
 
 /**
- * The JSON form of a protocol v1 envelope: protocol's own strict schema (shared/protocol), so the
+ * The JSON form of an envelope of either version: the protocol's own strict schema (shared/protocol), so the
  * API accepts exactly what the protocol does. Binary fields stay base64url strings.
  */
 export const EnvelopeJsonSchema = EnvelopeSchema;
 export type EnvelopeJson = z.infer<typeof EnvelopeJsonSchema>;
 
-/** `POST /envelopes` body. */
-export const CreateEnvelopeBodySchema = z.object({ envelope: EnvelopeJsonSchema });
+/** Someone not registered yet, as compose sends them beside a letter (shared/api/pending.ts). */
+export const PendingInputSchema = z.object({ name: NameSchema, phone: PhoneSchema });
+export type PendingInput = z.infer<typeof PendingInputSchema>;
+
+/** Most pending entries per letter: the protocol's recipient limit, less the sender. */
+export const MAX_PENDING_PER_LETTER = MAX_RECIPIENTS - 1;
+
+/**
+ * `POST /envelopes` body: the envelope and, optionally, people not registered yet to deliver it to
+ * once they register (each number once, at most MAX_PENDING_PER_LETTER).
+ */
+export const CreateEnvelopeBodySchema = z.object({
+  envelope: EnvelopeJsonSchema,
+  pending: z.optional(
+    z
+      .array(PendingInputSchema)
+      .check(z.maxLength(MAX_PENDING_PER_LETTER, `at most ${MAX_PENDING_PER_LETTER} entries`)),
+  ),
+});
 export type CreateEnvelopeBody = z.infer<typeof CreateEnvelopeBodySchema>;
 
-/** `POST /envelopes` 201: the id and the QR URL `<PUBLIC_URL>/s/<id>`. */
-export const CreateEnvelopeResponseSchema = z.object({ id: EnvelopeIdSchema, url: z.string() });
+/**
+ * `POST /envelopes` 201: the id, the QR URL `<PUBLIC_URL>/s/<id>` and, when the body had
+ * `pending`, each entry's id in the same order.
+ */
+export const CreateEnvelopeResponseSchema = z.object({
+  id: EnvelopeIdSchema,
+  url: z.string(),
+  pending: z.optional(z.array(z.string())),
+});
 export type CreateEnvelopeResponse = z.infer<typeof CreateEnvelopeResponseSchema>;
 
 /** `GET|DELETE /envelopes/:id` params. */

@@ -10,5 +10,7 @@ export * from './keys';
 export * from './links';
 export * from './log';
 export * from './me';
+export * from './notifications';
+export * from './pending';
 export * from './recipients';
 export * from './upload';

@@ -152,7 +152,7 @@ function wechatCi(projects: string[]): CiResult[] {
     run = spawnSync(
       'unshare',
       ['-rn', process.execPath, join(ROOT, 'tests', 'miniprogram', 'harness', 'wechat-ci.cjs'), ...projects],
-      { cwd: ROOT, encoding: 'utf8', timeout: 300_000, maxBuffer: 64 * 1024 * 1024 },
+      { cwd: ROOT, encoding: 'utf8', timeout: 600_000, maxBuffer: 64 * 1024 * 1024 },
     );
     if (attempt === 3 || !run.stderr.includes('fork process timeout')) break;
   }

@@ -142,6 +142,35 @@ describe('protocol CLI', () => {
     assert.deepEqual(JSON.parse(early), { content: 'x', remark: '' });
   });
 
+  it('seals version 2 with a read limit and a log head given as files', () => {
+    const head = {
+      size: 3,
+      root: 'A'.repeat(43),
+      time: '2026-11-24T11:59:00.000Z',
+      key: 'A'.repeat(22),
+      sig: 'MAYCAQECAQE',
+    };
+    write('head.json', head);
+    const args = ['seal', '--from', file('alice.json'), '--to', file('bob.pub.json'), '--content', 'x'];
+    const limited = JSON.parse(ok([...args, '--max-opens', '1', '--head', file('head.json')]));
+    assert.equal(limited.v, 2);
+    assert.equal(limited.maxOpens, 1);
+    assert.deepEqual(limited.head, head);
+    assert.match(limited.commit, /^[A-Za-z0-9_-]{43}$/);
+    const open = (envelope: unknown) =>
+      JSON.parse(
+        ok(['open', '--as', file('bob.json'), '--sender-key', file('alice.json')], JSON.stringify(envelope)),
+      );
+    assert.equal(open(limited).content, 'x');
+    const plain = JSON.parse(ok([...args, '--max-opens', 'none']));
+    assert.equal(plain.maxOpens, null);
+    assert.equal(plain.head, null);
+    assert.equal(cli([...args, '--max-opens', 'once']).code, 2);
+    const zero = cli([...args, '--max-opens', '0']);
+    assert.equal(zero.code, 1);
+    assert.ok(zero.stderr.startsWith('Malformed:'), zero.stderr);
+  });
+
   it('exits non-zero with the typed error name when opening fails', () => {
     const letter = read('letter.json');
     const tampered = { ...letter, ct: `${letter.ct[0] === 'A' ? 'B' : 'A'}${letter.ct.slice(1)}` };
@@ -160,6 +189,12 @@ describe('protocol CLI', () => {
         'Malformed',
         ['--as', file('bob.json'), '--sender-key', file('alice.json')],
         JSON.stringify({ ...letter, x: 1 }),
+      ],
+      [
+        'Malformed',
+        ['--as', file('bob.json'), '--sender-key', file('alice.json')],
+        // A junk sig before the real one: JSON.parse would keep the real one.
+        `{"sig":${JSON.stringify(tampered.ct.slice(0, 96))},${JSON.stringify(letter).slice(1)}`,
       ],
     ];
     for (const [name, args, input] of cases) {

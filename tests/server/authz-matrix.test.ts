@@ -70,6 +70,24 @@ const GENERAL: Record<string, Row> = {
   'GET /api/v1/log/consistency?first=1&second=2': all(200),
   'GET /api/v1/log/users/:id': all(200),
   'GET /api/v1/log/leaves?start=0': all(200),
+  'GET /api/v1/me/notifications': { ...all(200), anonymous: 401, unregistered: 403 },
+  'POST /api/v1/me/notifications': { ...all(200), anonymous: 401, unregistered: 403 },
+  'GET /api/v1/pending': { ...all(200), anonymous: 401, unregistered: 403 },
+  // Entries are the sender's alone: anyone else gets 404, as for a letter not theirs.
+  "POST /api/v1/pending/:id/deliver (the sender's ready entry)": {
+    anonymous: 401,
+    unregistered: 403,
+    stranger: 404,
+    recipient: 404,
+    sender: 201,
+  },
+  "DELETE /api/v1/pending/:id (the sender's entry)": {
+    anonymous: 401,
+    unregistered: 403,
+    stranger: 404,
+    recipient: 404,
+    sender: 204,
+  },
   // Last: for the unregistered user (phone set above) this completes the registration.
   'PUT /api/v1/me/keys (same key, signed once registered)': { ...all(200), anonymous: 401 },
 };
@@ -179,6 +197,20 @@ forEachDatabase((target) => {
       return envelope;
     }
 
+    /** A new letter from the sender to the recipient and, pending, to a newcomer who then registers. */
+    async function readyEntry(s: TestServer) {
+      const expiresAt = new Date(Date.now() + 86_400_000);
+      const phone = uniquePhone();
+      const envelope = sealFor(users.sender, [users.recipient], { expiresAt });
+      const created = await s.request<{ pending: string[] }>('POST', '/api/v1/envelopes', {
+        token: users.sender.token,
+        body: { envelope, pending: [{ name: 'Newcomer', phone }] },
+      });
+      assert.equal(created.status, 201, created.text);
+      const newcomer = await registerUser(s, { name: 'Newcomer', phone });
+      return { id: created.body.pending[0]!, expiresAt, newcomer };
+    }
+
     async function general(route: string, role: Role, s: TestServer): Promise<number> {
       const token = tokenOf(role);
       const self = role === 'anonymous' ? users.stranger : users[role];
@@ -254,6 +286,23 @@ forEachDatabase((target) => {
           const other = self === users.recipient ? users.sender : users.recipient;
           const envelope = sealFor(self, [other]);
           return (await s.request('POST', '/api/v1/envelopes', { token, body: { envelope } })).status;
+        }
+        case 'GET /api/v1/me/notifications':
+        case 'GET /api/v1/pending':
+          return (await s.request('GET', route.slice('GET '.length), { token })).status;
+        case 'POST /api/v1/me/notifications':
+          return (await s.request('POST', '/api/v1/me/notifications', { token, body: { accepted: [] } }))
+            .status;
+        case "POST /api/v1/pending/:id/deliver (the sender's ready entry)": {
+          const entry = await readyEntry(s);
+          const envelope = sealFor(self, [entry.newcomer], { expiresAt: entry.expiresAt });
+          return (
+            await s.request('POST', `/api/v1/pending/${entry.id}/deliver`, { token, body: { envelope } })
+          ).status;
+        }
+        case "DELETE /api/v1/pending/:id (the sender's entry)": {
+          const entry = await readyEntry(s);
+          return (await s.request('DELETE', `/api/v1/pending/${entry.id}`, { token })).status;
         }
         case 'GET /healthz':
           return (await s.request('GET', '/healthz', { token })).status;

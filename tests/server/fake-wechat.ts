@@ -10,6 +10,11 @@
  * - `POST /wxa/business/getuserphonenumber?access_token= {code}`
  *     → `{errcode: 0, errmsg: 'ok', phone_info: {phoneNumber, purePhoneNumber, countryCode, watermark}}`;
  *     missing token 41001, unknown token 40001, expired token 42001, unknown or used code 40029.
+ * - `POST /cgi-bin/message/subscribe/send?access_token= {touser, template_id, page?, data, miniprogram_state?, lang?}`
+ *     → `{errcode: 0, errmsg: 'ok'}`, spending one of the user's one-time grants of that template;
+ *     token errors as above, openid the app never saw 40003, template not added 40037, no grant
+ *     left (or refused) 43101, `data` not `{keyword: {value}}` or a `thing` value over 20
+ *     characters 47003, a bad `miniprogram_state` 41030.
  *
  * Wrong appid → 40013, wrong secret → 40125. Codes are single-use, like the real ones.
  */
@@ -17,7 +22,17 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type FakeWeChatApi = 'jscode2session' | 'stable_token' | 'getuserphonenumber';
+export type FakeWeChatApi = 'jscode2session' | 'stable_token' | 'getuserphonenumber' | 'subscribe_send';
+
+/** A subscription message the fake accepted, as sent. */
+export interface FakeSubscribeMessage {
+  touser: string;
+  template_id: string;
+  page?: string;
+  data: Record<string, { value: string }>;
+  miniprogram_state?: string;
+  lang?: string;
+}
 
 /**
  * What the next call to an API does instead of its normal work: answer a WeChat errcode, never answer
@@ -56,6 +71,14 @@ export interface FakeWeChat {
   addLoginCode(code: string, openid: string, options?: { unionid?: string }): void;
   /** A bare number string is a mainland China number (country code 86). */
   addPhoneCode(code: string, phone: string | FakePhone): void;
+  /** Subscription messages accepted, in order. */
+  readonly messages: FakeSubscribeMessage[];
+  /** A template the app added in the admin console (subscribeMessage.send knows it). */
+  addTemplate(templateId: string): void;
+  /** As if `openid` tapped "allow" on `templateId` `times` times (one-time grants add up). */
+  subscribe(openid: string, templateId: string, times?: number): void;
+  /** One-time grants `openid` has left for `templateId`. */
+  grantsLeft(openid: string, templateId: string): number;
   /** Queue a failure for the next call to `api`; several queue up in order. */
   failNext(api: FakeWeChatApi, failure: FakeFailure): void;
   /** As if someone else forced a refresh: a new current token, and the old one answers 40001. */
@@ -70,9 +93,14 @@ const ERRMSG: Record<number, string> = {
   40013: 'invalid appid',
   40029: 'invalid code',
   40125: 'invalid appsecret',
+  40003: 'invalid openid',
+  40037: 'invalid template_id',
   41001: 'access_token missing',
+  41030: 'invalid page',
   42001: 'access_token expired',
+  43101: 'user refuse to accept the msg',
   45011: 'api minute-quota reach limit  mustslower  retry next minute',
+  47003: 'argument invalid! data.thing1.value invalid',
   47001: 'data format error',
 };
 
@@ -93,8 +121,19 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
     jscode2session: [],
     stable_token: [],
     getuserphonenumber: [],
+    subscribe_send: [],
   };
-  const calls: Record<FakeWeChatApi, number> = { jscode2session: 0, stable_token: 0, getuserphonenumber: 0 };
+  const calls: Record<FakeWeChatApi, number> = {
+    jscode2session: 0,
+    stable_token: 0,
+    getuserphonenumber: 0,
+    subscribe_send: 0,
+  };
+  const templates = new Set<string>();
+  const openids = new Set<string>();
+  /** `${openid} ${templateId}` → one-time grants left. */
+  const grants = new Map<string, number>();
+  const messages: FakeSubscribeMessage[] = [];
   const tokenRequests: { forceRefresh: boolean }[] = [];
   let token: { value: string; expiresAt: number } | undefined;
 
@@ -150,12 +189,51 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
     return { access_token: current.value, expires_in: Math.ceil((current.expiresAt - now()) / 1000) };
   }
 
-  function getUserPhoneNumber(url: URL, body: Record<string, unknown>): unknown {
+  /** The errcode a presented access token earns, or undefined when it is the current one. */
+  function tokenProblem(url: URL): number | undefined {
     const presented = url.searchParams.get('access_token');
-    if (!presented) return errorBody(41001);
+    if (!presented) return 41001;
     // Superseded and made-up tokens get the same answer from WeChat.
-    if (!token || presented !== token.value) return errorBody(40001);
-    if (now() >= token.expiresAt) return errorBody(42001);
+    if (!token || presented !== token.value) return 40001;
+    if (now() >= token.expiresAt) return 42001;
+    return undefined;
+  }
+
+  /** `thing` keywords hold at most 20 characters (WeChat's keyword rules). */
+  function badData(data: unknown): boolean {
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) return true;
+    const entries = Object.entries(data as Record<string, unknown>);
+    if (entries.length === 0) return true;
+    return entries.some(([keyword, v]) => {
+      const value = (v as { value?: unknown } | null)?.value;
+      if (typeof value !== 'string' || value === '') return true;
+      return keyword.startsWith('thing') && [...value].length > 20;
+    });
+  }
+
+  function subscribeSend(url: URL, body: Record<string, unknown>): unknown {
+    const problem = tokenProblem(url);
+    if (problem) return errorBody(problem);
+    const touser = typeof body.touser === 'string' ? body.touser : '';
+    const templateId = typeof body.template_id === 'string' ? body.template_id : '';
+    if (!openids.has(touser)) return errorBody(40003);
+    if (!templates.has(templateId)) return errorBody(40037);
+    const state = body.miniprogram_state;
+    if (state !== undefined && state !== 'developer' && state !== 'trial' && state !== 'formal') {
+      return errorBody(41030);
+    }
+    if (badData(body.data)) return errorBody(47003);
+    const key = `${touser} ${templateId}`;
+    const left = grants.get(key) ?? 0;
+    if (left === 0) return errorBody(43101);
+    grants.set(key, left - 1);
+    messages.push(body as unknown as FakeSubscribeMessage);
+    return { errcode: 0, errmsg: 'ok' };
+  }
+
+  function getUserPhoneNumber(url: URL, body: Record<string, unknown>): unknown {
+    const problem = tokenProblem(url);
+    if (problem) return errorBody(problem);
     const code = typeof body.code === 'string' ? body.code : '';
     const phone = phoneCodes.get(code);
     if (!phone) return errorBody(40029);
@@ -188,7 +266,9 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
           ? 'stable_token'
           : route === 'POST /wxa/business/getuserphonenumber'
             ? 'getuserphonenumber'
-            : undefined;
+            : route === 'POST /cgi-bin/message/subscribe/send'
+              ? 'subscribe_send'
+              : undefined;
     if (!api) {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('not found');
@@ -200,6 +280,7 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
     if (!body) send(res, errorBody(47001));
     else if (api === 'jscode2session') send(res, jscode2session(url));
     else if (api === 'stable_token') send(res, stableToken(body));
+    else if (api === 'subscribe_send') send(res, subscribeSend(url, body));
     else send(res, getUserPhoneNumber(url, body));
   });
 
@@ -218,7 +299,20 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
     get currentToken() {
       return token?.value;
     },
+    messages,
+    addTemplate(templateId) {
+      templates.add(templateId);
+    },
+    subscribe(openid, templateId, times = 1) {
+      openids.add(openid);
+      const key = `${openid} ${templateId}`;
+      grants.set(key, (grants.get(key) ?? 0) + times);
+    },
+    grantsLeft(openid, templateId) {
+      return grants.get(`${openid} ${templateId}`) ?? 0;
+    },
     addLoginCode(code, openid, opts = {}) {
+      openids.add(openid);
       loginCodes.set(code, opts.unionid ? { openid, unionid: opts.unionid } : { openid });
     },
     addPhoneCode(code, phone) {

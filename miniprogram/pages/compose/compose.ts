@@ -22,6 +22,7 @@ import {
   tellQueued,
 } from '../../services/letters';
 import { goHome, goRegister, goUnlock, PAGES } from '../../services/nav';
+import { askInTap, loadTemplates } from '../../services/notify';
 import { isRegistered, maxExpiryDays, signIn } from '../../services/session';
 import { LogCheckError } from '../../services/transparency';
 import { CONTENT_MAX_CHARS, DEFAULT_EXPIRY, REMARK_MAX_CHARS } from './config';
@@ -90,7 +91,7 @@ function row(draft: RecipientDraft, key: number): RecipientRow {
   const statusText = {
     checking: t('compose_checking'),
     found: t('compose_found'),
-    missing: t('compose_missing'),
+    missing: t('compose_pending'),
     error: t('compose_lookup_error'),
   }[draft.status];
   const trustText =
@@ -156,6 +157,7 @@ Page<ComposeData, ComposeMethods>({
   onShow() {
     this.setData({ locked: !isUnlocked() });
     this.recheck();
+    loadTemplates();
   },
 
   /** Checks rows found while locked (or before a key change elsewhere) against the contact book. */
@@ -297,6 +299,15 @@ Page<ComposeData, ComposeMethods>({
 
   async onSeal() {
     if (this.data.busy) return;
+    // WeChat shows the subscription prompt only from within the tap, so ask before anything waits:
+    // "tell me when it is opened" and, for people not registered yet, "when they can get it".
+    const asked =
+      this.data.content.trim() && this.data.recipients.length > 0
+        ? askInTap([
+            'opened',
+            ...(this.data.recipients.some((r) => r.status !== 'found') ? (['pending_ready'] as const) : []),
+          ])
+        : Promise.resolve([]);
     if (pendingLookups.size > 0) {
       this.setData({ busy: true, error: '' });
       wx.showLoading({ title: t('compose_waiting_lookups'), mask: true });
@@ -307,12 +318,13 @@ Page<ComposeData, ComposeMethods>({
     // Read after the wait: rows may have been found, missed or removed meanwhile.
     const { content, remark, recipients, expiry, customDay, readLimit } = this.data;
     const found = recipients.filter((r) => r.status === 'found');
+    const waiting = recipients.filter((r) => r.status === 'missing');
     const expiresAt = expiryDate(expiry, new Date(), customDay);
     const changed = found.find((r) => r.trust === 'changed');
     const unlogged = found.find((r) => r.logProblem);
     let error = '';
     if (!content.trim()) error = t('compose_need_content');
-    else if (found.length === 0) error = t('compose_need_recipient');
+    else if (found.length + waiting.length === 0) error = t('compose_need_recipient');
     else if (changed) error = t('compose_key_blocked', { name: changed.name });
     else if (unlogged?.logProblem) error = t(`err_${unlogged.logProblem}`, { name: unlogged.name });
     else if (expiresAt === undefined) error = t('compose_bad_date', { days: maxExpiryDays() });
@@ -325,6 +337,7 @@ Page<ComposeData, ComposeMethods>({
       return;
     }
     this.setData({ busy: true, error: '' });
+    await asked;
     if (!(await confirmLeftOut(recipients))) {
       this.setData({ busy: false });
       return;

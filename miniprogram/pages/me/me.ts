@@ -9,9 +9,10 @@ import {
   setLocale,
   t,
 } from '../../i18n';
+import { isMifengError } from '../../lib';
 import { type ScanOutcome, verifyScan } from '../../services/contacts';
 import { cancelKdf, KdfCancelledError } from '../../services/kdf';
-import { changeMasterKey, isUnlocked, lock, ownKey } from '../../services/keyring';
+import { changeMasterKey, isUnlocked, lock, ownKey, rotateKey } from '../../services/keyring';
 import { goHome, goRegister, goUnlock, PAGES } from '../../services/nav';
 import { drawQr, pixelRatio, queryCanvas } from '../../services/qr';
 import { deleteAccount, refreshProfile, signIn, signOut } from '../../services/session';
@@ -35,6 +36,10 @@ interface MeData {
   verifyOk: boolean;
   unlocked: boolean;
   changing: boolean;
+  /** The "change my key pair" form is open. */
+  rotating: boolean;
+  /** The current master key, typed to seal the new key under it. */
+  rotateMasterKey: string;
   newKey: string;
   newKey2: string;
   strengthScore: number;
@@ -56,6 +61,9 @@ interface MeMethods {
   showOwnKey(): Promise<void>;
   onVerify(): Promise<void>;
   onToggleChange(): void;
+  onToggleRotate(): void;
+  onRotateMasterKey(e: WechatMiniprogram.Input): void;
+  onRotate(): Promise<void>;
   onNewKey(e: WechatMiniprogram.Input): void;
   onNewKey2(e: WechatMiniprogram.Input): void;
   rate(): void;
@@ -83,6 +91,8 @@ Page<MeData, MeMethods>({
     verifyOk: false,
     unlocked: false,
     changing: false,
+    rotating: false,
+    rotateMasterKey: '',
     newKey: '',
     newKey2: '',
     strengthScore: 0,
@@ -170,6 +180,7 @@ Page<MeData, MeMethods>({
     const changing = !this.data.changing;
     this.setData({
       changing,
+      rotating: false,
       newKey: '',
       newKey2: '',
       passphrase: '',
@@ -184,6 +195,36 @@ Page<MeData, MeMethods>({
         () => this.rate(),
         (err) => this.setData({ error: errorText(err) }),
       );
+    }
+  },
+
+  onToggleRotate() {
+    this.setData({ rotating: !this.data.rotating, changing: false, rotateMasterKey: '', error: '' });
+  },
+
+  onRotateMasterKey(e) {
+    this.setData({ rotateMasterKey: e.detail.value, error: '' });
+  },
+
+  async onRotate() {
+    if (!isUnlocked()) {
+      goUnlock();
+      return;
+    }
+    if (!this.data.rotateMasterKey || this.data.busy) return;
+    this.setData({ busy: true, error: '' });
+    try {
+      await rotateKey(this.data.rotateMasterKey, (step) => {
+        if (step === 'backup') this.setData({ stepText: t('unlock_working') });
+        if (step === 'keys' || step === 'upload') this.setData({ stepText: t(`register_step_${step}`) });
+      });
+      this.setData({ busy: false, rotating: false, rotateMasterKey: '', stepText: '' });
+      wx.showToast({ title: t('me_rotated'), icon: 'success' });
+      await this.showOwnKey();
+    } catch (err) {
+      if (err instanceof KdfCancelledError) return;
+      const wrong = isMifengError(err, 'WrongMasterKey');
+      this.setData({ busy: false, stepText: '', error: wrong ? t('unlock_wrong') : errorText(err) });
     }
   },
 

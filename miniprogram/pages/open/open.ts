@@ -10,6 +10,7 @@ import {
   openLetter,
 } from '../../services/letters';
 import { goHome, goRegister, goUnlock, PAGES } from '../../services/nav';
+import { askInTap, loadTemplates, offers } from '../../services/notify';
 import { wxCall } from '../../services/wxp';
 
 /** The states the state card draws (a changed key has its own screen). */
@@ -20,6 +21,7 @@ const STATE_KIND: Record<CardState, string> = {
   locked: 'info',
   unregistered: 'info',
   not_for_you: 'warn',
+  old_key: 'warn',
   expired: 'empty',
   revoked: 'empty',
   burned: 'empty',
@@ -82,9 +84,12 @@ interface OpenData {
   stateTitle: string;
   stateText: string;
   captureWarning: boolean;
+  /** The server sends "new letter" messages and this reader has not asked on this page yet. */
+  canNotify: boolean;
 }
 
 interface OpenMethods {
+  onNotify(): Promise<void>;
   captureHandler: (() => void) | null;
   stopLockWatch: (() => void) | null;
   load(spendOpen?: boolean): Promise<void>;
@@ -121,6 +126,7 @@ Page<OpenData, OpenMethods>({
     stateTitle: '',
     stateText: '',
     captureWarning: false,
+    canNotify: false,
   },
 
   onLoad(query: Record<string, string | undefined>) {
@@ -149,7 +155,15 @@ Page<OpenData, OpenMethods>({
     });
   },
 
+  async onNotify() {
+    // From the tap itself: WeChat shows the subscription prompt for no other call.
+    const accepted = await askInTap(['new_letter']);
+    this.setData({ canNotify: false });
+    if (accepted.length > 0) wx.showToast({ title: t('notify_on_toast'), icon: 'success' });
+  },
+
   onShow() {
+    loadTemplates().then(() => this.setData({ canNotify: offers(['new_letter']) }));
     // Reload each time: coming back from unlock or registration, or after a revoke elsewhere.
     if (this.data.id && this.data.state !== 'open') this.load();
     if (this.data.state === 'open') this.protect(true);

@@ -31,7 +31,14 @@ import {
   type LookupResponse,
   logContract,
   type MeResponse,
+  type MyKeysResponse,
   meContract,
+  type NotificationKind,
+  type NotificationsResponse,
+  notificationsContract,
+  type PendingEntry,
+  type PendingInput,
+  pendingContract,
   recipientsContract,
   retryAfterSeconds,
   type SignedTreeHead,
@@ -144,6 +151,23 @@ export function setKeys(body: {
   return send(meContract.setKeys, { body });
 }
 
+/**
+ * `POST /me/keys/reset`: a new key when the old one is lost (forgotten master key), allowed only
+ * shortly after a WeChat sign-in; recorded as an unsigned reset. Answers the profile and a new token.
+ */
+export function resetKeys(body: {
+  name: string;
+  publicKey: string;
+  backup: KeyBackupJson;
+}): Promise<KeysSetResponse> {
+  return send(meContract.resetKeys, { body });
+}
+
+/** `GET /me/keys`: the own key history and every backup stored, newest first. */
+export function getMyKeys(): Promise<MyKeysResponse> {
+  return send(meContract.keys, {});
+}
+
 /** `POST /auth/logout`: revokes every token of this account, this one included. */
 export async function logout(): Promise<void> {
   await send(authContract.logout, {}, false);
@@ -169,9 +193,40 @@ export async function lookupRecipient(name: string, phone: string): Promise<Look
   }
 }
 
-/** `POST /envelopes`: uploads a sealed envelope; answers its id and QR URL. */
-export function createEnvelope(envelope: EnvelopeJson): Promise<CreateEnvelopeResponse> {
-  return send(envelopesContract.create, { body: { envelope } });
+/**
+ * `POST /envelopes`: uploads a sealed envelope, and the people not registered yet it waits for;
+ * answers its id and QR URL.
+ */
+export function createEnvelope(
+  envelope: EnvelopeJson,
+  pending: PendingInput[] = [],
+): Promise<CreateEnvelopeResponse> {
+  return send(envelopesContract.create, { body: { envelope, ...(pending.length ? { pending } : {}) } });
+}
+
+/** `GET /pending`: my letters waiting for people not registered yet, newest first. */
+export async function listPending(): Promise<PendingEntry[]> {
+  return (await send(pendingContract.list, {})).items;
+}
+
+/** `POST /pending/:id/deliver`: the letter sealed again for the entry's recipient, once registered. */
+export function deliverPending(id: string, envelope: EnvelopeJson): Promise<CreateEnvelopeResponse> {
+  return send(pendingContract.deliver, { params: { id }, body: { envelope } });
+}
+
+/** `DELETE /pending/:id`: cancels an entry not delivered yet. */
+export function cancelPending(id: string): Promise<void> {
+  return send(pendingContract.cancel, { params: { id } });
+}
+
+/** `GET /me/notifications`: the server's template ids and my grants left. */
+export function getNotifications(): Promise<NotificationsResponse> {
+  return send(notificationsContract.get, {});
+}
+
+/** `POST /me/notifications`: the kinds accepted in one wx.requestSubscribeMessage. */
+export function grantNotifications(accepted: NotificationKind[]): Promise<NotificationsResponse> {
+  return send(notificationsContract.grant, { body: { accepted } });
 }
 
 /** `GET /envelopes/:id`: the envelope with its sender (and, for the sender, who opened it). */
@@ -224,12 +279,21 @@ export function getLogKey(): Promise<{ publicKey: string; rotations: unknown[] }
   return send(logContract.key, {});
 }
 
-/** `GET /log/consistency`: the proof that the tree of `first` leaves is a prefix of `second`'s. */
-export async function getLogConsistency(first: number, second: number): Promise<string[]> {
-  const answer = await send(logContract.consistency, {
-    query: { first: String(first), second: String(second) },
-  });
-  return answer.first === first && answer.second === second ? answer.proof : [];
+/**
+ * `GET /log/consistency`: the proof that the tree of `first` leaves is a prefix of `second`'s, or
+ * null when the server gives none (an answer for other sizes, or a 404 for a size it signed).
+ */
+export async function getLogConsistency(first: number, second: number): Promise<string[] | null> {
+  try {
+    const answer = await send(logContract.consistency, {
+      query: { first: String(first), second: String(second) },
+    });
+    return answer.first === first && answer.second === second ? answer.proof : null;
+  } catch (err) {
+    // "The log is smaller than that": but the log signed a head of that size. No proof.
+    if (isApiError(err, 404)) return null;
+    throw err;
+  }
 }
 
 /** `GET /log/users/:id`: every key event of a user, oldest first. */

@@ -25,7 +25,7 @@ import {
   verifyContact,
 } from '../../lib';
 import * as api from '../api';
-import { requireIdentity } from '../keyring';
+import { earlierIdentities, requireIdentity } from '../keyring';
 import { readStorage, writeStorage } from '../wxp';
 
 /** Local storage: the highest counter opened, per user. */
@@ -73,20 +73,56 @@ async function fetchBook(owner: Identity): Promise<ContactBook> {
       throw new ContactBookError('contacts_rollback', `no book on the server; copy ${seen} seen here`);
     return emptyContactBook();
   }
+  const blob = base64urlDecode(stored.blob);
   let book: ContactBook;
   try {
-    book = openContactBook(base64urlDecode(stored.blob), owner, seen);
+    book = openContactBook(blob, owner, seen);
   } catch (err) {
-    throw new ContactBookError(
-      isMifengError(err, 'Rollback') ? 'contacts_rollback' : 'contacts_damaged',
-      err,
-    );
+    const moved = isMifengError(err, 'Tampered')
+      ? await resealFromEarlierKey(blob, owner, seen, stored.counter)
+      : null;
+    if (!moved) {
+      throw new ContactBookError(
+        isMifengError(err, 'Rollback') ? 'contacts_rollback' : 'contacts_damaged',
+        err,
+      );
+    }
+    return moved;
   }
   // The stored counter is what the next write must follow; the sealed one is the authenticated one.
   if (book.counter !== stored.counter) {
     throw new ContactBookError('contacts_damaged', `copy ${book.counter} served as ${stored.counter}`);
   }
   return book;
+}
+
+/**
+ * After a key rotation the stored book is still sealed to the key it replaced: opened with that
+ * earlier key (unlocked beside the current one), it is sealed to the current key as the next copy.
+ * Null when no earlier key opens it.
+ */
+async function resealFromEarlierKey(
+  blob: Uint8Array,
+  owner: Identity,
+  seen: number,
+  storedCounter: number,
+): Promise<ContactBook | null> {
+  for (const earlier of earlierIdentities()) {
+    let book: ContactBook;
+    try {
+      book = openContactBook(blob, earlier, seen);
+    } catch (err) {
+      if (isMifengError(err, 'Rollback')) throw new ContactBookError('contacts_rollback', err);
+      continue;
+    }
+    if (book.counter !== storedCounter) {
+      throw new ContactBookError('contacts_damaged', `copy ${book.counter} served as ${storedCounter}`);
+    }
+    const counter = book.counter + 1;
+    await api.putContacts(base64urlEncode(sealContactBook(owner, book.contacts, counter)), counter);
+    return { counter, contacts: book.contacts };
+  }
+  return null;
 }
 
 /** The book of the unlocked user (LockedError when locked). */

@@ -11,19 +11,22 @@ import {
   DEFAULT_BACKUP_ITERATIONS,
   formatFingerprint,
   type Identity,
+  isMifengError,
+  KEY_EVENT,
   keyQrPayload,
   type MeResponse,
+  type MyKeysResponse,
   signKeyChange,
   sm2PublicKey,
 } from '../../lib';
 import * as api from '../api';
 import { createKeys, openBackup, sealBackup } from '../kdf';
 import { whenRandomReady } from '../random';
-import { refreshProfile, rememberProfile, rememberToken, signIn } from '../session';
+import { refreshProfile, rememberProfile, rememberToken, signIn, signInAfresh } from '../session';
 import { rememberOwnKey } from '../transparency';
-import { currentIdentity, lock, setIdentity } from './state';
+import { currentIdentity, lock, rotateIdentity, setIdentity } from './state';
 
-export { currentIdentity, lock, onLock } from './state';
+export { currentIdentity, earlierIdentities, earlierIdentity, lock, onLock } from './state';
 
 /** Thrown when an action needs the private key and it is locked. */
 export class LockedError extends Error {
@@ -101,7 +104,28 @@ export async function register(
 }
 
 /**
+ * The user's earlier keys worth opening at unlock, newest first, each with its newest backup: the
+ * keys the current one took over from by signed changes, back to the last reset. A key before a
+ * reset was lost (or replaced by someone else), so its backup is not tried on every unlock.
+ */
+export function earlierBackups(keys: MyKeysResponse): MyKeysResponse['backups'] {
+  const chain: string[] = [];
+  for (let i = keys.history.length - 1; i > 0; i--) {
+    if (keys.history[i]!.kind !== KEY_EVENT.SIGNED_CHANGE) break;
+    chain.push(keys.history[i - 1]!.keyId);
+  }
+  const current = keys.history.at(-1)?.keyId;
+  // `backups` is newest first: the first record of a key is its newest backup.
+  return [...new Set(chain)]
+    .filter((id) => id !== current)
+    .flatMap((id) => keys.backups.find((b) => b.keyId === id) ?? []);
+}
+
+/**
  * Opens the key backup with the master key. A wrong key rejects with MifengError('WrongMasterKey').
+ * The same master key then opens the backups of the earlier keys this one replaced by a rotation,
+ * so letters sealed to them still open; one the master key does not open (it was changed since) is
+ * left locked.
  */
 export async function unlock(masterKey: string): Promise<Identity> {
   const profile = await refreshProfile();
@@ -112,8 +136,97 @@ export async function unlock(masterKey: string): Promise<Identity> {
   // Opening the backup with the master key proves the user holds this key (a new phone, or a
   // reset made on another phone): from now on it is one of the user's own in the log.
   rememberOwnKey(identity.user, identity.publicKey);
-  setIdentity(identity);
+  const earlier: Identity[] = [];
+  try {
+    for (const record of earlierBackups(await api.getMyKeys())) {
+      const oldPublic = base64urlDecode(record.publicKey);
+      try {
+        const oldPrivate = await openBackup(record.backup, oldPublic, masterKey);
+        earlier.push({ user: identity.user, privateKey: oldPrivate, publicKey: oldPublic });
+        rememberOwnKey(identity.user, oldPublic);
+      } catch (err) {
+        if (!isMifengError(err, 'WrongMasterKey')) throw err;
+      }
+    }
+  } catch (err) {
+    for (const old of earlier) old.privateKey.fill(0);
+    privateKey.fill(0);
+    throw err;
+  }
+  setIdentity(identity, earlier);
   return identity;
+}
+
+/**
+ * Replaces the key pair by a new one, vouched for by the current key (a signed key change, which
+ * contacts' phones show as the milder warning). The new key is sealed under the same master key —
+ * typed again and checked against the current backup first — so the next unlock opens the old key
+ * too and letters sealed to it still open. Rejects with WrongMasterKey when it is not the master key.
+ */
+export async function rotateKey(
+  masterKey: string,
+  onStep: (step: KeyStep) => void = () => {},
+): Promise<void> {
+  const old = requireIdentity();
+  const profile = await refreshProfile();
+  if (!profile.backup || !profile.publicKey) throw new LockedError();
+  onStep('backup');
+  (await openBackup(profile.backup, old.publicKey, masterKey)).fill(0);
+  onStep('keys');
+  const { identity, backup } = await createKeys(old.user, masterKey, iterations());
+  // Remembered before the upload, so the log's entry for it never looks like someone else's doing.
+  rememberOwnKey(identity.user, identity.publicKey);
+  onStep('upload');
+  const {
+    token,
+    expiresAt: _,
+    ...updated
+  } = await api.setKeys({
+    name: profile.user.name ?? '',
+    publicKey: base64urlEncode(identity.publicKey),
+    backup,
+    statement: signKeyChange({ old, newPublicKey: identity.publicKey }),
+  });
+  rememberToken(token);
+  rememberProfile(updated);
+  // The old key stays in memory beside the new one; the contact book, sealed to it, is sealed to
+  // the new key the next time it is opened (services/contacts).
+  if (currentIdentity() === old) rotateIdentity(identity);
+  onStep('done');
+}
+
+/**
+ * The way out of a forgotten master key: signs in with WeChat afresh (the server allows a reset
+ * only shortly after), makes a new key pair sealed under `newMasterKey` and uploads it as a reset.
+ * The name and phone number stay the account's; letters sealed to the old key stay unreadable.
+ * Leaves the new key unlocked. The contact book, sealed to the lost key, is the caller's to start
+ * over (services/contacts startContactsOver).
+ */
+export async function resetKeys(
+  newMasterKey: string,
+  onStep: (step: KeyStep) => void = () => {},
+): Promise<MeResponse> {
+  const profile = await signInAfresh();
+  onStep('keys');
+  const { identity, backup } = await createKeys(profile.user.id, newMasterKey, iterations(), (phase) => {
+    if (phase === 'kdf') onStep('backup');
+  });
+  rememberOwnKey(identity.user, identity.publicKey);
+  onStep('upload');
+  const {
+    token,
+    expiresAt: _,
+    ...updated
+  } = await api.resetKeys({
+    name: profile.user.name ?? '',
+    publicKey: base64urlEncode(identity.publicKey),
+    backup,
+  });
+  rememberToken(token);
+  rememberProfile(updated);
+  setIdentity(identity);
+  onStep('done');
+  return updated;
 }
 
 /**

@@ -6,10 +6,11 @@
 import { errorText } from '../../i18n';
 import type { Box } from '../../lib';
 import { verifiedUsers } from '../contacts';
-import { isUnlocked } from '../keyring';
+import { currentIdentity, isUnlocked } from '../keyring';
 import { isRegistered, signIn } from '../session';
 import { listBox } from './index';
 import { type LetterRow, letterRow } from './rows';
+import { knownRemark } from './sent-record';
 
 /** The page data of a letter list. */
 export interface BoxData {
@@ -34,6 +35,12 @@ function verifiedNow(): Promise<ReadonlySet<string>> {
   return isUnlocked() ? verifiedUsers() : Promise.resolve(new Set());
 }
 
+/** The remark of each letter this phone wrote or opened, only while unlocked: nothing shows on a locked phone. */
+function remarkNow(id: string): string {
+  const user = currentIdentity()?.user;
+  return user ? knownRemark(user, id) : '';
+}
+
 /** The list before its first load. */
 export function emptyBox(): BoxData {
   return { loading: true, items: [], nextCursor: null, error: '', visitor: false };
@@ -51,7 +58,7 @@ export async function reloadBox(page: BoxPage, box: Box): Promise<void> {
     const [next, verified] = await Promise.all([listBox(box), verifiedNow()]);
     page.setData({
       visitor: false,
-      items: next.items.map((i) => letterRow(i, box, verified)),
+      items: next.items.map((i) => letterRow(i, box, verified, remarkNow(i.id))),
       nextCursor: next.nextCursor,
     });
   } catch (err) {
@@ -68,7 +75,7 @@ export async function loadMoreOfBox(page: BoxPage, box: Box): Promise<void> {
   try {
     const [next, verified] = await Promise.all([listBox(box, page.data.nextCursor), verifiedNow()]);
     page.setData({
-      items: [...page.data.items, ...next.items.map((i) => letterRow(i, box, verified))],
+      items: [...page.data.items, ...next.items.map((i) => letterRow(i, box, verified, remarkNow(i.id)))],
       nextCursor: next.nextCursor,
     });
   } catch (err) {

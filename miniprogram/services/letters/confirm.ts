@@ -7,17 +7,14 @@ import { wxCall } from '../wxp';
 import type { RecipientDraft } from './index';
 
 /**
- * When some typed recipients were not found (or their lookup failed), names each of them and asks
- * whether to send to the others anyway. True when nobody is left out or the sender agreed.
+ * When some typed recipients could not be checked (their lookup failed), names each of them and
+ * asks whether to send to the others anyway. True when nobody is left out or the sender agreed.
+ * People not registered yet are not left out: the letter waits for them.
  */
 export async function confirmLeftOut(recipients: RecipientDraft[]): Promise<boolean> {
-  const leftOut = recipients.filter((r) => r.status !== 'found');
+  const leftOut = recipients.filter((r) => r.status !== 'found' && r.status !== 'missing');
   if (leftOut.length === 0) return true;
-  const names = leftOut
-    .map((r) =>
-      t(r.status === 'missing' ? 'compose_left_out_missing' : 'compose_left_out_failed', { name: r.name }),
-    )
-    .join(t('list_separator'));
+  const names = leftOut.map((r) => t('compose_left_out_failed', { name: r.name })).join(t('list_separator'));
   const choice = await wxCall<WechatMiniprogram.ShowModalSuccessCallbackResult>(wx.showModal, {
     title: t('compose_left_out_title'),
     content: t('compose_left_out_body', { names, count: recipients.length - leftOut.length }),

@@ -23,6 +23,7 @@ import {
   ERRORS,
   EXPIRY_CHOICES,
   type ExpiryChoice,
+  envelopeLogHead,
   envelopeMaxOpens,
   expiresAtFor,
   formatFingerprint,
@@ -32,21 +33,25 @@ import {
   type KeyInclusion,
   type KeyTrust,
   keyChangeKind,
+  keyId,
   letterUrl as letterUrlOf,
   openEnvelope,
   READ_LIMIT,
+  type SignedTreeHead,
   sealEnvelope,
   type TrustState,
 } from '../../lib';
 import * as api from '../api';
 import { ContactBookError, pinAll, trustOf } from '../contacts';
-import { isUnlocked, requireIdentity } from '../keyring';
+import { earlierIdentity, isUnlocked, requireIdentity } from '../keyring';
 import { whenRandomReady } from '../random';
-import { checkKey, LogCheckError, type LogProblem } from '../transparency';
+import { checkKey, LogCheckError, type LogProblem, verifyHead } from '../transparency';
 import * as outbox from './outbox';
+import { rememberRemark } from './sent-record';
 
 export { confirmLeftOut, tellQueued } from './confirm';
 export { QueuedError } from './outbox';
+export { cancelPending, type DeliveryReport, deliverReady, listPending } from './pending';
 
 import { isRegistered, maxExpiryDays, signIn } from '../session';
 
@@ -54,7 +59,10 @@ import { isRegistered, maxExpiryDays, signIn } from '../session';
 export interface RecipientDraft {
   name: string;
   phone: string;
-  /** `checking` while the lookup runs; `found` with the key; `missing` = no such registered user. */
+  /**
+   * `checking` while the lookup runs; `found` with the key; `missing` = no registered user has this
+   * name and number: the letter waits for them (pending) until they register with it.
+   */
   status: 'checking' | 'found' | 'missing' | 'error';
   user?: string;
   publicKey?: string;
@@ -213,8 +221,9 @@ export interface SentLetter {
 /**
  * Seals the draft on this device (the private key must be unlocked) and sends it through the
  * outbox: the sealed envelope is kept until the server holds it. Rejects with `QueuedError` when it
- * could not be sent yet (it is sent later, unchanged). Recipients whose lookup did not find them are
- * not sealed to; the record keeps their names so the sender's screens can say so.
+ * could not be sent yet (it is sent later, unchanged). Recipients not registered yet (`missing`)
+ * go with it as pending entries, sealed to once they register (services/letters/pending.ts); those
+ * whose lookup failed are left out, and the record keeps their names so the sender's screens say so.
  * The expiry is computed from the same instant as `createdAt`, so "1 week" is exactly 7 × 24 h.
  */
 export async function sealAndSend(draft: Draft): Promise<SentLetter> {
@@ -232,9 +241,13 @@ export async function sealAndSend(draft: Draft): Promise<SentLetter> {
   for (const r of found) {
     if ((await trustOf(r.user, r.publicKey)).state === 'changed') throw new KeyChangedError(r.user);
   }
+  // The letter carries the newest head the keys were checked against: every reader's phone checks
+  // it against its own, so a server showing the sender another log than the readers is caught.
+  let head: SignedTreeHead | null = null;
   for (const r of found) {
     try {
-      await checkKey(r.user, r.publicKey, r.log);
+      const checked = await checkKey(r.user, r.publicKey, r.log);
+      if (!head || checked.size > head.size) head = checked;
     } catch (err) {
       if (err instanceof LogCheckError) throw new LogCheckError(err.code, err.message, r.name);
       throw err;
@@ -248,21 +261,29 @@ export async function sealAndSend(draft: Draft): Promise<SentLetter> {
       content: draft.content,
       remark: draft.remark,
       expiresAt,
+      head,
       maxOpens: draft.maxOpens ?? null,
     },
     { now },
   ) as EnvelopeJson;
   const sealMs = Date.now() - started;
-  await outbox.send(sender.user, envelope, {
-    id: envelope.id,
-    to: found.map((r) => r.name),
-    notSentTo: draft.recipients
-      .filter((r) => !found.includes(r as (typeof found)[number]))
-      .map((r) => r.name),
-    remark: draft.remark,
-    createdAt: envelope.createdAt,
-    expiresAt: envelope.expiresAt,
-  });
+  const pending = draft.recipients.filter((r) => r.status === 'missing');
+  await outbox.send(
+    sender.user,
+    envelope,
+    {
+      id: envelope.id,
+      to: found.map((r) => r.name),
+      notSentTo: draft.recipients
+        .filter((r) => r.status !== 'missing' && !found.includes(r as (typeof found)[number]))
+        .map((r) => r.name),
+      ...(pending.length ? { pendingFor: pending.map((r) => r.name) } : {}),
+      remark: draft.remark,
+      createdAt: envelope.createdAt,
+      expiresAt: envelope.expiresAt,
+    },
+    pending.map((r) => ({ name: r.name, phone: r.phone })),
+  );
   // First contacts are pinned once the letter is out; a failure here must not hide that it was sent.
   await pinAll(found.map((r) => ({ user: r.user, publicKey: r.publicKey }))).catch(() => {});
   return { id: envelope.id, url: letterUrl(envelope.id), sealMs, expiresAt: envelope.expiresAt };
@@ -275,6 +296,7 @@ export type OpenState =
   | 'locked'
   | 'unregistered'
   | 'not_for_you'
+  | 'old_key'
   | ClosedEnvelopeState
   | 'opens_used'
   | 'limited'
@@ -323,6 +345,7 @@ function stateOfError(err: unknown): Exclude<OpenState, 'open' | 'key_changed' |
   if (err instanceof ContactBookError) return 'contacts';
   if (err instanceof LogCheckError) return err.code;
   if (isMifengError(err, 'NotARecipient')) return 'not_for_you';
+  if (err instanceof EarlierKeyLockedError) return 'old_key';
   if (isMifengError(err, 'Expired')) return ENVELOPE_STATE.EXPIRED;
   if (
     isMifengError(err, 'BadSignature') ||
@@ -333,6 +356,24 @@ function stateOfError(err: unknown): Exclude<OpenState, 'open' | 'key_changed' |
   }
   if (isMifengError(err, 'UnsupportedVersion')) return 'tampered';
   return 'error';
+}
+
+/** The letter is sealed to an earlier key of ours that this unlock did not open. */
+class EarlierKeyLockedError extends Error {
+  readonly code = 'old_key';
+}
+
+/**
+ * Which of our keys opens a letter: the current one, or the earlier key its entry for us names
+ * (a letter sealed before a rotation). A letter with no entry for us is left to openEnvelope.
+ */
+function readerFor(envelope: EnvelopeJson, user: string) {
+  const current = requireIdentity();
+  const entry = envelope.recipients.find((r) => r.user === user);
+  if (!entry || entry.key === keyId(current.publicKey)) return current;
+  const earlier = earlierIdentity(entry.key);
+  if (!earlier) throw new EarlierKeyLockedError(`sealed to key ${entry.key}`);
+  return earlier;
 }
 
 /**
@@ -389,8 +430,17 @@ export async function openLetter(id: string, options: { spendOpen?: boolean } = 
     }
     // Only a key the log lists for the sender may vouch for a letter: nothing is decrypted before.
     await checkKey(sender.user, sender.publicKey, sender.log);
-    const { content, remark } = openEnvelope(fetched.envelope, { reader, senderPublicKey, now: new Date() });
+    // The head the sender checked its recipients against (version 2) must be this phone's log
+    // too: a head that is not consistent with the one kept here proves the server forked the log.
+    const letterHead = envelopeLogHead(fetched.envelope);
+    if (letterHead) await verifyHead(letterHead);
+    const { content, remark } = openEnvelope(fetched.envelope, {
+      reader: readerFor(fetched.envelope, reader.user),
+      senderPublicKey,
+      now: new Date(),
+    });
     if (trust?.state === 'new') await pinAll([sender]);
+    if (!mine) rememberRemark(reader.user, id, remark);
     // Decrypted: only now is it "opened" for the sender (the fetch above was a delivery). Not
     // awaited, and a failure only leaves it "delivered"; opening it again confirms again.
     if (!mine) api.confirmOpened(id).catch(() => {});

@@ -5,7 +5,7 @@
  * never sealed again under a new id. The upload itself retries as shared/api's `uploadEnvelope`
  * does (the same envelope again on no answer, 502/503/504 or Retry-After; 409 confirmed by a GET).
  */
-import { type EnvelopeJson, isApiError, retryDelayMs, uploadEnvelope } from '../../lib';
+import { type EnvelopeJson, isApiError, type PendingInput, retryDelayMs, uploadEnvelope } from '../../lib';
 import * as api from '../api';
 import { signIn } from '../session';
 import { readStorage, writeStorage } from '../wxp';
@@ -17,6 +17,8 @@ export interface OutboxEntry {
   /** The account that sealed it (the phone may be signed in as someone else later). */
   user: string;
   envelope: EnvelopeJson;
+  /** People not registered yet the letter waits for (stored with it, in the same upload). */
+  pending?: PendingInput[];
   record: SentRecord;
   /** The error code of a refusal that sending again cannot fix (kept to show, until removed). */
   refused?: string;
@@ -77,7 +79,7 @@ function sleep(ms: number): Promise<void> {
 async function upload(entry: OutboxEntry): Promise<void> {
   try {
     await uploadEnvelope(entry.envelope, {
-      create: (envelope) => api.createEnvelope(envelope),
+      create: (envelope) => api.createEnvelope(envelope, entry.pending),
       get: (id) => api.getEnvelope(id),
       sleep,
     });
@@ -106,10 +108,16 @@ function sendEntry(entry: OutboxEntry): Promise<void> {
  * `QueuedError` when it could not be sent yet (it stays queued), or with the server's refusal
  * (then it is not queued: the draft is still on the page to change).
  */
-export async function send(user: string, envelope: EnvelopeJson, record: SentRecord): Promise<void> {
-  save([...entries(), { user, envelope, record }]);
+export async function send(
+  user: string,
+  envelope: EnvelopeJson,
+  record: SentRecord,
+  pending: PendingInput[] = [],
+): Promise<void> {
+  const entry: OutboxEntry = { user, envelope, record, ...(pending.length ? { pending } : {}) };
+  save([...entries(), entry]);
   try {
-    await sendEntry({ user, envelope, record });
+    await sendEntry(entry);
   } catch (err) {
     if (!(err instanceof QueuedError)) discard(envelope.id);
     throw err;

@@ -18,6 +18,8 @@ export interface LetterRow {
   verified: boolean;
   /** Inbox: the sender's masked phone, so two senders of one name are told apart. */
   senderPhone: string;
+  /** The remark, when this phone wrote or opened the letter and the keys are unlocked; else ''. */
+  remark: string;
   /**
    * What the read limit and the recipients did, in words: inbox, "burn after reading" or the
    * opens left; sent box, who removed it and who used every open.
@@ -49,11 +51,15 @@ function marked(name: string, user: string, verified: ReadonlySet<string>): stri
   return verified.has(user) ? `${name} ✓` : name;
 }
 
-/** `verified`: the users of the contact book verified in person (empty while locked). */
+/**
+ * `verified`: the users of the contact book verified in person (empty while locked); `remark`: the
+ * letter's remark as this phone knows it ('' while locked).
+ */
 export function letterRow(
   item: EnvelopeSummary,
   box: Box,
   verified: ReadonlySet<string> = new Set(),
+  remark = '',
 ): LetterRow {
   const others = item.recipients
     .filter((r) => r.user !== item.sender.user)
@@ -66,6 +72,7 @@ export function letterRow(
         : t('list_to', { names: others.join(t('list_separator')) }),
     verified: box === 'inbox' && verified.has(item.sender.user),
     senderPhone: box === 'inbox' ? (item.sender.phoneMasked ?? '') : '',
+    remark,
     created: formatTime(item.createdAt),
     expiry: item.expiresAt ? t('list_expires', { date: formatTime(item.expiresAt) }) : t('list_permanent'),
     expiresAt: item.expiresAt,

@@ -47,6 +47,16 @@ async function freshLogin(): Promise<void> {
 api.onUnauthorized(freshLogin);
 
 /**
+ * Signs in with WeChat again (`wx.login`, or the dev login) even when a token is stored, and
+ * reloads the profile: a key reset is allowed only shortly after such a sign-in.
+ */
+export async function signInAfresh(): Promise<MeResponse> {
+  await freshLogin();
+  me = await api.getMe();
+  return me;
+}
+
+/**
  * Signs in (reusing a stored token when the server still accepts it) and loads the profile.
  * Concurrent callers share one attempt.
  */

@@ -115,7 +115,7 @@ export async function verifyHead(value: unknown): Promise<SignedTreeHead> {
       first.size === second.size || first.size === 0
         ? []
         : await api.getLogConsistency(first.size, second.size);
-    if (!checkHeadConsistency(kept, head, proof)) {
+    if (!proof || !checkHeadConsistency(kept, head, proof)) {
       writeStorage(STORAGE.FORK, { kept, other: head } satisfies ForkEvidence);
       throw new LogCheckError('log_forked', `heads of ${kept.size} and ${head.size} leaves disagree`);
     }

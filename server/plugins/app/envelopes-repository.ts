@@ -34,7 +34,19 @@ declare module 'fastify' {
   }
 }
 
-type Prisma = import('fastify').FastifyInstance['prisma'];
+/** The Prisma client, or the client of an interactive transaction (`prisma.$transaction(async (tx) => …)`). */
+type Prisma = Omit<
+  import('fastify').FastifyInstance['prisma'],
+  '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'
+>;
+
+/** Someone not registered yet whom the letter waits for (plugins/app/pending-repository.ts). */
+export interface NewPending {
+  id: string;
+  name: string;
+  phoneHash: Uint8Array;
+  phoneMasked: string;
+}
 
 export interface NewEnvelope {
   id: string;
@@ -49,6 +61,8 @@ export interface NewEnvelope {
   /** Opens per recipient, from the signed envelope; null = no limit. */
   maxOpens: number | null;
   recipients: { userId: string; keyId: string }[];
+  /** Stored with the envelope, in the same statement. */
+  pending?: NewPending[];
 }
 
 /** Per-sender limits on uploads (QUOTA_* in server/config.ts). */
@@ -215,8 +229,8 @@ export async function burnIfDone(db: Runner, ids: string[], now: Date): Promise<
 export function createEnvelopesRepository(prisma: Prisma) {
   return {
     /**
-     * Stores a new envelope and its recipient rows atomically, in one statement (data-modifying
-     * CTEs, one round trip), and only if — checked in that same statement — `senderKeyId` is the
+     * Stores a new envelope, its recipient rows and its pending entries atomically, in one statement
+     * (data-modifying CTEs, one round trip), and only if — checked in that same statement — `senderKeyId` is the
      * sender's current key, every recipient's key id is their current key and the sender stays
      * within `quota`. When nothing was written, says why: `Conflict` (id taken), `NotRegistered`,
      * `SenderKeyMismatch`, `RecipientKeyMismatch` naming the first bad entry, or the quota.
@@ -230,6 +244,14 @@ export function createEnvelopesRepository(prisma: Prisma) {
       const dayAgo = new Date(input.receivedAt.getTime() - DAY_MS);
       const recipients = JSON.stringify(
         input.recipients.map((r, position) => ({ user_id: r.userId, key_id: r.keyId, position })),
+      );
+      const pending = JSON.stringify(
+        (input.pending ?? []).map((p) => ({
+          id: p.id,
+          name: p.name,
+          phone_hash: Buffer.from(p.phoneHash).toString('hex'),
+          phone_masked: p.phoneMasked,
+        })),
       );
       const rows = await prisma.$queryRaw<{ envelope_id: string }[]>`
         WITH wanted AS (
@@ -254,6 +276,11 @@ export function createEnvelopesRepository(prisma: Prisma) {
           WHERE keys_ok.ok
           ON CONFLICT (id) DO NOTHING
           RETURNING id
+        ),
+        p AS (
+          INSERT INTO pending_recipients (id, envelope_id, sender_id, name, phone_hash, phone_masked)
+          SELECT x.id, e.id, ${input.senderId}, x.name, decode(x.phone_hash, 'hex'), x.phone_masked
+          FROM e, jsonb_to_recordset(${pending}::jsonb) AS x(id text, name text, phone_hash text, phone_masked text)
         )
         INSERT INTO envelope_recipients (envelope_id, user_id, key_id, position)
         SELECT e.id, w.user_id, w.key_id, w.position FROM e, wanted w
@@ -440,18 +467,24 @@ export function createEnvelopesRepository(prisma: Prisma) {
      * is a no-op). Only a listed recipient other than the sender who has not removed it, only
      * while the letter is active — or burned after it was handed to them (their last open burns
      * it before their app can confirm) — and in one statement with that check. A confirmation
-     * implies the delivery.
+     * implies the delivery. `first` when this call recorded the open (the sender may be told),
+     * `ok` when it was recorded before.
      */
     async confirmOpened(
       id: string,
       readerId: string,
       now: Date,
-    ): Promise<'ok' | 'not_found' | ClosedEnvelopeState> {
+    ): Promise<'first' | 'ok' | 'not_found' | ClosedEnvelopeState> {
       const [row] = await prisma.$queryRaw<
-        (Pick<ReadRow, 'expires_at' | 'revoked_at' | 'burned_at' | 'body'> & { handed: boolean })[]
+        (Pick<ReadRow, 'expires_at' | 'revoked_at' | 'burned_at' | 'body'> & {
+          handed: boolean;
+          sender_id: string;
+          opened_at: Date | string | null;
+        })[]
       >`
         WITH target AS (
-          SELECT e.expires_at, e.revoked_at, e.burned_at, e.body, (r.delivered_at IS NOT NULL) AS handed
+          SELECT e.expires_at, e.revoked_at, e.burned_at, e.body, (r.delivered_at IS NOT NULL) AS handed,
+                 e.sender_id, r.opened_at
           FROM envelopes e
           JOIN envelope_recipients r ON r.envelope_id = e.id AND r.user_id = ${readerId}
           WHERE e.id = ${id} AND e.sender_id <> ${readerId} AND r.removed_at IS NULL
@@ -472,7 +505,8 @@ export function createEnvelopesRepository(prisma: Prisma) {
         now,
       );
       if (state !== ENVELOPE_STATE.ACTIVE) return state;
-      if (row.body !== null || (row.burned_at !== null && row.handed)) return 'ok';
+      if (row.body !== null || (row.burned_at !== null && row.handed))
+        return row.opened_at === null ? 'first' : 'ok';
       return row.burned_at !== null ? ENVELOPE_STATE.BURNED : ENVELOPE_STATE.EXPIRED;
     },
 
@@ -542,6 +576,12 @@ export function createEnvelopesRepository(prisma: Prisma) {
       return true;
     },
 
+    /** Who sent `id`, or null when there is no such envelope. */
+    async senderOf(id: string): Promise<string | null> {
+      const row = await prisma.envelope.findUnique({ where: { id }, select: { senderId: true } });
+      return row?.senderId ?? null;
+    },
+
     /** Revokes the sender's envelope (idempotent); false when `senderId` did not send `id`. */
     async revoke(id: string, senderId: string, now: Date): Promise<boolean> {
       const { count } = await prisma.envelope.updateMany({
@@ -561,19 +601,24 @@ export function createEnvelopesRepository(prisma: Prisma) {
     async purge(cutoff: Date, now: Date, batchSize = 500): Promise<string[]> {
       const purged: string[] = [];
       for (;;) {
+        // A closed letter's pending entries go with its body, so no phone hash outlives the letter.
         const rows = await prisma.$queryRaw<{ id: string }[]>`
-          UPDATE envelopes SET body = NULL, purged_at = ${now}
-          WHERE id IN (
-            SELECT id FROM envelopes
-            WHERE purged_at IS NULL
-              AND ((revoked_at IS NOT NULL AND revoked_at <= ${cutoff})
-                OR (expires_at IS NOT NULL AND expires_at <= ${cutoff}))
-            ORDER BY id
-            LIMIT ${batchSize}
-            FOR UPDATE SKIP LOCKED
-          )
-          AND purged_at IS NULL
-          RETURNING id`;
+          WITH purged AS (
+            UPDATE envelopes SET body = NULL, purged_at = ${now}
+            WHERE id IN (
+              SELECT id FROM envelopes
+              WHERE purged_at IS NULL
+                AND ((revoked_at IS NOT NULL AND revoked_at <= ${cutoff})
+                  OR (expires_at IS NOT NULL AND expires_at <= ${cutoff}))
+              ORDER BY id
+              LIMIT ${batchSize}
+              FOR UPDATE SKIP LOCKED
+            )
+            AND purged_at IS NULL
+            RETURNING id
+          ),
+          dropped AS (DELETE FROM pending_recipients WHERE envelope_id IN (SELECT id FROM purged))
+          SELECT id FROM purged`;
         for (const r of rows) purged.push(r.id);
         if (rows.length < batchSize) return purged;
       }

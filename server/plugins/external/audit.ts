@@ -20,6 +20,8 @@ export type AuditEvent =
   | 'envelope_revoked'
   | 'envelope_removed'
   | 'account_deleted'
+  | 'pending_delivered'
+  | 'pending_cancelled'
   | 'quota_exceeded'
   | 'rate_limited';
 

@@ -17,6 +17,8 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIO
 
 /** Which limit refused a request (plugins/external/rate-limit.ts). */
 export type RateLimitName = 'ip' | 'user' | 'lookup';
+/** What became of a subscription message (plugins/app/notifications.ts). */
+export type NotificationOutcome = 'sent' | 'refused' | 'failed' | 'no_grant' | 'off';
 /** Which per-user quota refused an upload (plugins/app/quotas.ts). */
 export type QuotaName = 'active_letters' | 'stored_bytes' | 'letters_per_day';
 
@@ -52,6 +54,12 @@ export function createAppMetrics(pool: () => { total: number; idle: number; wait
     ),
     sweeperRuns: registry.register(
       new Counter('mifeng_sweeper_runs_total', 'Runs of the expiry sweeper, by outcome (ok, failed)'),
+    ),
+    notifications: registry.register(
+      new Counter(
+        'mifeng_notifications_total',
+        'WeChat subscription messages by kind and outcome (sent, refused, failed, no_grant, off)',
+      ),
     ),
     sweeperPurged: registry.register(
       new Counter('mifeng_sweeper_purged_envelopes_total', 'Envelopes whose ciphertext the sweeper purged'),

@@ -23,7 +23,7 @@ export interface WeChatPluginOptions {
 function unconfigured(): WeChatClient {
   const fail = () =>
     Promise.reject(new MifengError('WeChatUnavailable', 'WECHAT_APPID/WECHAT_SECRET are not set'));
-  return { code2Session: fail, getPhoneNumber: fail };
+  return { code2Session: fail, getPhoneNumber: fail, sendSubscribeMessage: fail };
 }
 
 async function wechatPlugin(fastify: FastifyInstance, opts: WeChatPluginOptions): Promise<void> {

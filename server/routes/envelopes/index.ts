@@ -3,16 +3,24 @@
  * list (GET ?box=), confirm an open (POST /:id/opened), remove from a box (POST /:id/remove) and
  * revoke (DELETE /:id).
  *
- * Upload checks, in order: the body against protocol v1's schema (route validation), sender = the
+ * Upload checks, in order: the body as JSON with no member name given twice in any object (the
+ * protocol refuses them and JSON.parse would silently keep the last), the envelope against the
+ * protocol's schema of version 1 or 2 (route validation), sender = the
  * token's user, `createdAt` within MAX_CLOCK_SKEW_MS of the server clock, `expiresAt` null or in
  * (now, now + MAX_EXPIRY_DAYS], the signature under `senderKey` (a registered key of the sender),
  * then — in the insert statement itself — `senderKey` is the sender's current key, every
  * recipient exists with that key as their current key, and the sender is within their quotas
- * (plugins/app/quotas.ts). The envelope is stored as received, with its read limit taken from the
- * signed envelope itself (never from anything unsigned).
+ * (plugins/app/quotas.ts). The envelope is stored as received, with its `pending` entries (people
+ * not registered yet, by the keyed hash of their number: routes/pending) in the same statement. A
+ * version 2 letter's read limit (`maxOpens`) is signed by its sender and taken from the envelope itself
+ * (`acceptUpload`), never from anything unsigned: enforced here, never changed.
+ *
+ * After an upload each recipient who asked is sent "a new secret letter", and after a recipient's
+ * first confirmed open the sender "〈name〉 opened your letter" (plugins/app/notifications.ts),
+ * neither holding up the answer.
  */
+import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { DAY_MS, MAX_CLOCK_SKEW_MS } from '../../../shared/api/common';
 import {
   CLOSED_STATE_ERROR,
   envelopesContract,
@@ -20,71 +28,84 @@ import {
 } from '../../../shared/api/envelopes';
 import { letterUrl } from '../../../shared/api/links';
 import { MifengError } from '../../../shared/errors';
-import { type Envelope, envelopeMaxOpens } from '../../../shared/protocol';
+import { duplicateMemberName } from '../../../shared/json';
+import { normalizePhone } from '../../phone';
+import type { NewPending } from '../../plugins/app/envelopes-repository';
 import { contractRoute } from '../_contract';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The `envelope` member of a POST body as JSON.parse produced it, before validation. */
-    rawEnvelope?: unknown;
-  }
-}
+import { acceptUpload, keepRawEnvelope } from '../_upload';
 
 const envelopes: FastifyPluginAsyncZod = async (fastify) => {
   fastify.addHook('onRequest', fastify.authenticate);
-  const { MAX_EXPIRY_DAYS, PUBLIC_URL } = fastify.config;
+  const { PUBLIC_URL } = fastify.config;
+
+  // Fastify's own JSON parsing (its errors and prototype-poisoning checks), then the duplicate
+  // scan (docs/protocol.md §2); content-type parsers are encapsulated, so only these routes read
+  // bodies this way.
+  const parseJsonBody = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    parseJsonBody(request, text, (err, value) => {
+      if (err) return done(err, undefined);
+      const name = duplicateMemberName(text);
+      if (name !== undefined) {
+        return done(
+          new MifengError('Malformed', `the member ${JSON.stringify(name)} is given twice`),
+          undefined,
+        );
+      }
+      done(null, value);
+    });
+  });
   const secured = { security: [{ bearerAuth: [] }], tags: ['envelopes'] };
 
-  /** The checks that need no database: sender, clock skew, expiry bounds. */
-  function checkUpload(envelope: Envelope, userId: string, now: number): void {
-    if (envelope.sender !== userId) throw new MifengError('SenderMismatch');
-    if (Math.abs(Date.parse(envelope.createdAt) - now) > MAX_CLOCK_SKEW_MS)
-      throw new MifengError('ClockSkew');
-    if (envelope.expiresAt !== null) {
-      const expires = Date.parse(envelope.expiresAt);
-      if (expires <= now || expires > now + MAX_EXPIRY_DAYS * DAY_MS) {
-        throw new MifengError('InvalidExpiry', `at most ${MAX_EXPIRY_DAYS} days ahead`);
+  /** The `pending` of an upload, hashed; each number at most once, each bad one named. */
+  function pendingEntries(pending: readonly { name: string; phone: string }[]): NewPending[] {
+    const seen = new Map<string, number>();
+    return pending.map(({ name, phone }, i) => {
+      if (!normalizePhone(phone)) throw new MifengError('InvalidPhone', `body/pending/${i}/phone`);
+      const hashed = fastify.phones.hash(phone);
+      const key = Buffer.from(hashed.hash).toString('hex');
+      const first = seen.get(key);
+      if (first !== undefined) {
+        throw new MifengError(
+          'ValidationFailed',
+          `body/pending/${i}/phone: the same number as pending/${first}`,
+        );
       }
-    }
+      seen.set(key, i);
+      return {
+        id: randomBytes(16).toString('base64url'),
+        name,
+        phoneHash: hashed.hash,
+        phoneMasked: hashed.masked,
+      };
+    });
   }
 
   fastify.route({
     ...contractRoute(envelopesContract.create, {
       ...secured,
-      description: 'Upload a sealed envelope (protocol v1). Answers the QR URL.',
+      description: 'Upload a sealed envelope (protocol version 1 or 2). Answers the QR URL.',
     }),
-    preValidation: async (request) => {
-      const body = request.body as { envelope?: unknown } | null;
-      request.rawEnvelope = body && typeof body === 'object' ? body.envelope : undefined;
-    },
+    preValidation: keepRawEnvelope,
     handler: async (request, reply) => {
-      const envelope = request.body.envelope;
-      const now = Date.now();
-      checkUpload(envelope, request.userId, now);
-      const signature = await fastify.signatures.verifyEnvelope(envelope, request.userId);
-      if (signature === 'unknown_key') {
-        // Not a key of this user at all: say whether they have one.
-        const user = await fastify.usersRepository.findById(request.userId);
-        throw new MifengError(user?.currentKeyId ? 'SenderKeyMismatch' : 'NotRegistered');
-      }
-      if (signature === 'bad_signature') throw new MifengError('BadSignature');
+      const { envelope, pending = [] } = request.body;
+      const row = await acceptUpload(fastify, request, envelope, Date.now());
+      const waiting = pendingEntries(pending);
       // Stored only if senderKey and every recipient key are current (checked in the same statement).
-      await fastify.envelopesRepository.create(
-        {
-          id: envelope.id,
-          receivedAt: new Date(now),
-          senderId: request.userId,
-          senderKeyId: envelope.senderKey,
-          createdAt: new Date(envelope.createdAt),
-          expiresAt: envelope.expiresAt === null ? null : new Date(envelope.expiresAt),
-          body: JSON.stringify(request.rawEnvelope),
-          maxOpens: envelopeMaxOpens(envelope),
-          recipients: envelope.recipients.map((r) => ({ userId: r.user, keyId: r.key })),
-        },
-        fastify.quotas,
-      );
+      await fastify.envelopesRepository.create({ ...row, pending: waiting }, fastify.quotas);
+      const recipients = envelope.recipients.map((r) => r.user).filter((u) => u !== request.userId);
+      const sender = await fastify.usersRepository.findById(request.userId);
+      fastify.notifications.newLetter(envelope.id, sender?.name ?? '', recipients, row.receivedAt);
+      // Someone may have registered with a pending number since compose looked it up.
+      await fastify.pendingRepository.matchPhones(waiting.map((p) => p.phoneHash));
       reply.code(201);
-      return { id: envelope.id, url: letterUrl(PUBLIC_URL, envelope.id) };
+      return {
+        id: envelope.id,
+        url: letterUrl(PUBLIC_URL, envelope.id),
+        ...(waiting.length > 0 ? { pending: waiting.map((p) => p.id) } : {}),
+      };
     },
   });
 
@@ -155,7 +176,15 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
         new Date(),
       );
       if (result === 'not_found') throw new MifengError('NotFound');
-      if (result !== 'ok') throw new MifengError(CLOSED_STATE_ERROR[result]);
+      if (result === 'first') {
+        const [letter, opener] = await Promise.all([
+          fastify.envelopesRepository.senderOf(request.params.id),
+          fastify.usersRepository.findById(request.userId),
+        ]);
+        if (letter) fastify.notifications.opened(letter, opener?.name ?? '', new Date());
+      } else if (result !== 'ok') {
+        throw new MifengError(CLOSED_STATE_ERROR[result]);
+      }
       return reply.code(204).send();
     },
   });

@@ -1,6 +1,9 @@
 /**
  * `/api/v1/me*`: the signed-in user's profile, phone, keys (set, change, reset, history and every
- * backup) and sealed contact book.
+ * backup), sealed contact book and WeChat subscription grants.
+ *
+ * Whenever a change leaves the user registered (name, phone and key), letters waiting for their
+ * number and name (routes/pending) are matched to them and each of those senders is told once.
  *
  * Key changes: the first key needs nothing more; after that every `PUT /me/keys` carries a
  * key-change statement by the current key (docs/protocol.md §10), checked here against the key
@@ -16,12 +19,13 @@ import { MAX_CLOCK_SKEW_MS } from '../../../shared/api/common';
 import { KEY_EVENT } from '../../../shared/api/keys';
 import type { KeysSetResponse, MeResponse, ResetKeysBody } from '../../../shared/api/me';
 import { FRESH_LOGIN_WINDOW_MS, meContract } from '../../../shared/api/me';
+import { notificationsContract } from '../../../shared/api/notifications';
 import { sm2IsValidPublicKey } from '../../../shared/crypto';
 import { base64urlDecode, base64urlEncode } from '../../../shared/encoding';
 import { MifengError } from '../../../shared/errors';
 import { type KeyChange, keyId, parseKeyBackup, verifyKeyChange } from '../../../shared/protocol';
 import { phoneFromWeChat } from '../../phone';
-import { type KeyUpdate, toApiUser, type UserRecord } from '../../plugins/app/users-repository';
+import { isRegistered, type KeyUpdate, toApiUser, type UserRecord } from '../../plugins/app/users-repository';
 import { contractRoute } from '../_contract';
 
 /** `FreshLoginRequired` unless the session signed in with WeChat within FRESH_LOGIN_WINDOW_MS. */
@@ -53,6 +57,18 @@ const me: FastifyPluginAsyncZod = async (fastify) => {
     };
   };
 
+  /** Matches letters waiting for this user's number and tells each of their senders, once. */
+  const arrived = async (user: UserRecord): Promise<void> => {
+    if (!isRegistered(user)) return;
+    const matches = await fastify.pendingRepository.matchUser(user.id);
+    const told = new Set<string>();
+    for (const { senderId, name } of matches) {
+      if (told.has(senderId)) continue;
+      told.add(senderId);
+      fastify.notifications.pendingReady(senderId, name);
+    }
+  };
+
   const me = async (request: FastifyRequest): Promise<UserRecord> => {
     const user = await fastify.usersRepository.findById(request.userId);
     if (!user) throw new MifengError('Unauthorized');
@@ -69,6 +85,7 @@ const me: FastifyPluginAsyncZod = async (fastify) => {
   const applyKeys = async (request: FastifyRequest, update: KeyUpdate): Promise<KeysSetResponse> => {
     const user = await fastify.usersRepository.setKeys(request.userId, update);
     fastify.audit(request, 'key_set', { keyId: update.keyId, kind: update.event ?? 'same-key' });
+    await arrived(user);
     const issued = fastify.issueToken(user.id, user.tokenVersion, request.session.loginAt);
     return { ...(await profile(user)), ...issued };
   };
@@ -122,6 +139,7 @@ const me: FastifyPluginAsyncZod = async (fastify) => {
       const hashed = fastify.phones.hash(phone);
       const user = await fastify.usersRepository.setPhone(request.userId, hashed.hash, hashed.masked);
       fastify.audit(request, 'phone_set');
+      await arrived(user);
       return profile(user);
     },
   });
@@ -219,6 +237,33 @@ const me: FastifyPluginAsyncZod = async (fastify) => {
       await fastify.usersRepository.putContactBook(request.userId, base64urlDecode(blob), counter);
       fastify.audit(request, 'contacts_set', { counter: String(counter) });
       return { counter };
+    },
+  });
+
+  fastify.route({
+    ...contractRoute(notificationsContract.get, {
+      ...secured,
+      description: 'Which subscription messages this server sends (template ids) and your grants left.',
+    }),
+    preHandler: fastify.requireRegistered,
+    handler: async (request) => ({
+      templates: fastify.notifications.templates,
+      grants: await fastify.notifications.grants(request.userId),
+    }),
+  });
+
+  fastify.route({
+    ...contractRoute(notificationsContract.grant, {
+      ...secured,
+      description:
+        'Records the templates you accepted in one wx.requestSubscribeMessage: one more message of ' +
+        'each kind may be sent to you. Kinds this server does not send are ignored.',
+    }),
+    preHandler: fastify.requireRegistered,
+    handler: async (request) => {
+      const { templates } = fastify.notifications;
+      const kinds = request.body.accepted.filter((kind) => templates[kind] !== null);
+      return { templates, grants: await fastify.notifications.grant(request.userId, kinds) };
     },
   });
 };

@@ -12,12 +12,8 @@ import { recipientsContract } from '../../../shared/api/recipients';
 import { constantTimeEqual, sm3 } from '../../../shared/crypto';
 import { base64urlEncode, utf8Encode } from '../../../shared/encoding';
 import { MifengError } from '../../../shared/errors';
+import { normalizeName } from '../../names';
 import { contractRoute } from '../_contract';
-
-/** Names match when equal after NFKC, trimming, collapsing spaces and lower-casing. */
-export function normalizeName(name: string): string {
-  return name.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
-}
 
 function nameDigest(name: string): Uint8Array {
   return sm3(utf8Encode(normalizeName(name)));

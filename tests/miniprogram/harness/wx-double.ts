@@ -97,6 +97,10 @@ export interface WxState {
   update: { ready: (() => void)[]; failed: (() => void)[]; applied: number };
   /** wx.hideHomeButton was called on the page on screen. */
   homeButtonHidden: boolean;
+  /** Every wx.requestSubscribeMessage, with the template ids asked for. */
+  subscribeRequests: string[][];
+  /** What the person answers for each template in the next requests (default `accept`). */
+  subscribeAnswer: 'accept' | 'reject';
 }
 
 /**
@@ -135,6 +139,8 @@ export function createWxState(): WxState {
     toasts: [],
     modals: [],
     modalAnswers: [],
+    subscribeRequests: [],
+    subscribeAnswer: 'accept',
     clipboard: null,
     canvases: new Map(),
     networkMs: 0,
@@ -289,6 +295,16 @@ export function createWx(state: WxState): Record<string, unknown> {
       state.modals.push({ title: o.title as string, content: o.content as string });
       const confirm = state.modalAnswers.length ? state.modalAnswers.shift()! : true;
       ok(o, { confirm, cancel: !confirm });
+    },
+
+    // Subscription messages: answers `{[tmplId]: 'accept' | 'reject'}` as WeChat does.
+    requestSubscribeMessage(o: AnyOptions) {
+      const ids = o.tmplIds as string[];
+      if (!Array.isArray(ids) || ids.length === 0 || ids.length > 3) {
+        return fail(o, 'requestSubscribeMessage:fail invalid tmplIds');
+      }
+      state.subscribeRequests.push(ids);
+      ok(o, Object.fromEntries(ids.map((id) => [id, state.subscribeAnswer])));
     },
 
     // Canvas, album, clipboard, scanner, screen capture

@@ -25,7 +25,14 @@ interface Upload {
 }
 
 async function startProxy(target: string) {
-  const state = { faults: [] as Fault[], lookupDelayMs: 0, uploads: [] as Upload[], offline: false };
+  const state = {
+    faults: [] as Fault[],
+    lookupDelayMs: 0,
+    /** A phone number whose lookups fail (500), so compose cannot tell who it is. */
+    lookupFailsFor: null as string | null,
+    uploads: [] as Upload[],
+    offline: false,
+  };
   const forward = async (req: import('node:http').IncomingMessage, body: Buffer) => {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers))
@@ -43,6 +50,15 @@ async function startProxy(target: string) {
     const isUpload = req.method === 'POST' && req.url === '/api/v1/envelopes';
     if (req.url === '/api/v1/recipients/lookup' && state.lookupDelayMs) {
       await new Promise((r) => setTimeout(r, state.lookupDelayMs));
+    }
+    if (req.url === '/api/v1/recipients/lookup' && state.lookupFailsFor) {
+      const { phone } = JSON.parse(body.toString()) as { phone: string };
+      if (phone === state.lookupFailsFor) {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        return void res.end(
+          JSON.stringify({ error: { code: 'internal', message: 'Internal server error' } }),
+        );
+      }
     }
     if (isUpload) {
       const { envelope } = JSON.parse(body.toString()) as { envelope: { id: string; sig: string } };
@@ -223,6 +239,8 @@ describe('sending: retries, the outbox, and nobody left out silently', () => {
 
   it('names everyone who will not receive the letter, and sends only after a yes', async () => {
     proxy.state.uploads = [];
+    // Nobody could not be looked up (someone not registered yet is not left out: the letter waits).
+    proxy.state.lookupFailsFor = NOBODY.phone;
     const page = await compose(writer, 'some left out', [R, NOBODY]);
     await page.waitFor(
       () => (page.data.recipients as { status: string }[]).every((r) => r.status !== 'checking'),
@@ -232,7 +250,7 @@ describe('sending: retries, the outbox, and nobody left out silently', () => {
     await page.tap('.seal-button');
     await page.waitFor(() => page.data.busy === false && writer.state.modals.length > 0, 'the question');
     const modal = writer.state.modals.at(-1)!;
-    assert.match(modal.content ?? '', /“Nobody”（没有找到）收不到这封密信/);
+    assert.match(modal.content ?? '', /“Nobody”（查找失败）收不到这封密信/);
     assert.match(modal.content ?? '', /找到的 1 人/);
     assert.equal(proxy.state.uploads.length, 0, 'nothing sent on "back"');
 
@@ -240,5 +258,6 @@ describe('sending: retries, the outbox, and nobody left out silently', () => {
     const url = await sealed(writer, page);
     assert.match(url, /^\/pages\/share\/share\?id=/);
     assert.equal(proxy.state.uploads.length, 1);
+    proxy.state.lookupFailsFor = null;
   });
 });

@@ -73,12 +73,12 @@ describe('the whole story, through the built pages', () => {
     await compose.waitFor(() => rows()[0]?.status === 'found', 'B to be found');
     assert.match(compose.text('.recipient'), /已找到/);
 
-    // A pair that matches nobody gets the uniform "not registered" answer, visibly.
+    // A pair that matches nobody gets the uniform "not registered yet" answer, visibly.
     await compose.input('.add-row .name-input', B.name);
     await compose.input('.add-row .phone-input', '13900000000');
     await compose.tap('.add-button');
     await compose.waitFor(() => rows()[1]?.status === 'missing', 'the unknown pair to be refused');
-    assert.match(compose.text('.recipient-missing'), /没有找到/);
+    assert.match(compose.text('.recipient-missing'), /还没有注册/);
     await compose.tap('.recipient-missing .remove-button');
     assert.equal(rows().length, 1);
 

@@ -7,6 +7,10 @@
  * - A key swapped at the very first lookup and published in the log: the sender cannot tell, but
  *   the victim's phone raises the alarm at its next launch.
  * - A letter signed by a key left out of the log: nothing of it is shown.
+ * - A rotated log key: followed from the built-in key through rotations signed link by link only.
+ * - Two views of the log (split view), each signed by the log key: a letter carries the head its
+ *   sender checked its recipients' keys against, and the reader's phone finds it inconsistent
+ *   with its own and shows the fork.
  * - A rewritten history, signed by the log key: the consistency proof against the head the phone
  *   kept fails, the phone keeps the evidence and shows a forked log from then on.
  */
@@ -20,7 +24,7 @@ import type {
   LogEntry,
   LookupResponse,
 } from '../../../shared/api';
-import { setRandomSource, sm2PublicKey } from '../../../shared/crypto';
+import { setRandomSource, sm2GenerateKeyPair, sm2PublicKey } from '../../../shared/crypto';
 import { base64urlDecode, base64urlEncode } from '../../../shared/encoding';
 import { formatFingerprint, generateIdentity, type Identity, keyId } from '../../../shared/protocol';
 import {
@@ -31,6 +35,7 @@ import {
   leafHash,
   nodeHash,
   type SignedTreeHead,
+  signLogKeyRotation,
   signTreeHead,
   splitPoint,
 } from '../../../shared/transparency';
@@ -274,6 +279,97 @@ describe('every phone checks the transparency log, against a malicious server', 
     const a2 = relaunch(a);
     await a2.module<{ signIn(): Promise<unknown> }>('services/session/index.js').signIn();
     assert.equal(await transparency(a2).checkOwnKey(ids.A), null);
+  });
+
+  it('a rotated log key is followed from the built-in one, only through rotations each signed by the key before', async () => {
+    const next = sm2GenerateKeyPair((n) => webcrypto.getRandomValues(new Uint8Array(n)));
+    // The log now signs with `next`: the same tree, its heads signed by the new key.
+    const resign = (head: SignedTreeHead) =>
+      signTreeHead(next, { size: head.size, root: base64urlDecode(head.root), time: new Date(head.time) });
+    proxy.rewrite = (r, answer) => {
+      if (!isLookup(r) || answer.status !== 200) return undefined;
+      const body = answer.body as LookupResponse;
+      answer.body = { ...body, log: { ...body.log!, head: resign(body.log!.head) } };
+      return answer;
+    };
+    const serveRotations = (rotations: unknown[]) => {
+      proxy.intercept = (r) =>
+        r.path === '/api/v1/log/key'
+          ? {
+              status: 200,
+              body: { publicKey: base64urlEncode(next.publicKey), keyId: keyId(next.publicKey), rotations },
+            }
+          : undefined;
+    };
+    // A rotation signed by some other key does not count: the head is refused.
+    const impostor = sm2GenerateKeyPair((n) => webcrypto.getRandomValues(new Uint8Array(n)));
+    serveRotations([signLogKeyRotation(impostor, next.publicKey, new Date())]);
+    const refused = await composeTo(b, A, '新账本密钥');
+    assert.equal((refused.data.recipients as { logProblem?: string }[])[0]?.logProblem, 'log_bad_head');
+    assert.match(refused.text('.recipient'), /账本签名不对/);
+    refused.unload();
+
+    serveRotations([signLogKeyRotation(logKeyPair(), next.publicKey, new Date())]);
+    const compose = await composeTo(b, A, '新账本密钥');
+    assert.equal((compose.data.recipients as { logProblem?: string }[])[0]?.logProblem, undefined);
+    compose.unload();
+    proxy.rewrite = null;
+    proxy.intercept = null;
+  });
+
+  it("two views of the log: D's letter carries D's head to B, and B's phone proves the fork", async () => {
+    // B has a head of its own from opening letters; D, new, has none yet.
+    const bKept = b.state.storage.get('mifeng.logHead') as SignedTreeHead;
+    assert.ok(bKept, 'B kept a head');
+    const d = new Phone({ apiBaseUrl: proxy.url, publicUrl: server.publicUrl });
+    await registerThroughPage(d, {
+      name: '杜鹃',
+      phone: '13800138004',
+      masterKey: 'Dogwood 5 kites over hills',
+    });
+    // D is shown another log: the same leaves but one, signed by the log key. B's own leaf is in it.
+    const real = (await (await fetch(`${server.url}/api/v1/log/leaves?start=0`)).json()) as {
+      leaves: LogEntry[];
+    };
+    const leaves = real.leaves.map((e) => e.leaf);
+    const at = leaves.findIndex((l) => l.userId === ids.A);
+    const other = generateIdentity(ids.A);
+    leaves[at] = {
+      ...leaves[at]!,
+      publicKey: base64urlEncode(other.publicKey),
+      keyId: keyId(other.publicKey),
+    };
+    const view = fakeLog(leaves);
+    const bIndex = leaves.findIndex((l) => l.userId === ids.B);
+    proxy.rewrite = (r, answer) => {
+      if (
+        !isLookup(r) ||
+        answer.status !== 200 ||
+        r.authorization !== `Bearer ${d.state.storage.get('mifeng.token')}`
+      )
+        return undefined;
+      answer.body = { ...(answer.body as LookupResponse), log: view.inclusion(bIndex) };
+      return answer;
+    };
+    const id = idOf(await sendThroughPage(d, { content: '分叉的证据', to: [B] }));
+    proxy.rewrite = null;
+    const envelope = (uploads().at(-1)!.body as { envelope: EnvelopeJson }).envelope;
+    assert.equal(envelope.v, 2);
+    assert.deepEqual(
+      envelope.v === 2 ? envelope.head : null,
+      view.head,
+      "D's letter carries the head D checked B against",
+    );
+
+    const open = await openLetter(b, id);
+    assert.equal(open.data.state, 'log_forked');
+    assert.equal(open.data.letter, null);
+    assert.doesNotMatch(open.html(), /分叉的证据/);
+    assert.match(open.text(), /服务器给了两本对不上的账本/);
+    assert.deepEqual(b.state.storage.get('mifeng.logFork'), {
+      kept: b.state.storage.get('mifeng.logHead'),
+      other: view.head,
+    });
   });
 
   it('a rewritten history signed by the log key: the consistency proof fails and the phone says the log forked', async () => {

@@ -7,7 +7,7 @@ import { before, describe, it } from 'node:test';
 import type { GetEnvelopeResponse, ListEnvelopesResponse } from '../../../shared/api';
 import { ENVELOPE_PAGE_SIZE } from '../../../shared/api';
 import { base64urlEncode } from '../../../shared/encoding';
-import { generateIdentity } from '../../../shared/protocol';
+import { envelopeMaxOpens, generateIdentity, parseEnvelope, sealEnvelope } from '../../../shared/protocol';
 import { forEachDatabase, useDatabase } from '../databases';
 import {
   changeKeys,
@@ -43,6 +43,60 @@ forEachDatabase((target) => {
         assert.equal(r.status, 201, r.text);
         sent.push(e.id);
       }
+    });
+
+    it('stores version 2 letters with their read limit, and version 1 letters, exactly as sealed', async () => {
+      const seal = (version: 1 | 2) =>
+        sealEnvelope(
+          {
+            sender: alice.identity,
+            recipients: [{ user: carol.id, publicKey: carol.identity.publicKey }],
+            content: `version ${version}`,
+            expiresAt: null,
+            ...(version === 2 ? { maxOpens: 1 } : {}),
+          },
+          { version },
+        );
+      // Someone the other tests do not count letters for.
+      const carol = await registerUser(server(), { name: 'Dora' });
+      for (const envelope of [seal(2), seal(1)]) {
+        const r = await server().request('POST', '/api/v1/envelopes', {
+          token: alice.token,
+          body: { envelope },
+        });
+        assert.equal(r.status, 201, r.text);
+        const got = await server().request<GetEnvelopeResponse>('GET', `/api/v1/envelopes/${envelope.id}`, {
+          token: carol.token,
+        });
+        assert.deepEqual(got.body.envelope, envelope);
+        assert.equal(envelopeMaxOpens(parseEnvelope(got.body.envelope)), envelope.v === 2 ? 1 : null);
+      }
+    });
+
+    it('refuses a body naming a member twice, and stores nothing', async () => {
+      const envelope = sealFor(alice, [bob]);
+      const text = JSON.stringify({ envelope });
+      for (const raw of [
+        // A junk signature before the real one: JSON.parse alone would keep the real one.
+        text.replace('{"envelope":{', `{"envelope":{"sig":"${envelope.sig.slice(0, -4)}AAAA",`),
+        text.replace('{"envelope":', '{"envelope":{},"envelope":'),
+      ]) {
+        const r = await server().request<{ error: { code: string } }>('POST', '/api/v1/envelopes', {
+          token: alice.token,
+          raw,
+          headers: { 'content-type': 'application/json' },
+        });
+        assert.equal(r.status, 400, r.text);
+        assert.equal(r.body.error.code, 'malformed', r.text);
+      }
+      const got = await server().request('GET', `/api/v1/envelopes/${envelope.id}`, { token: alice.token });
+      assert.equal(got.status, 404);
+      const bad = await server().request<{ error: { code: string } }>('POST', '/api/v1/envelopes', {
+        token: alice.token,
+        raw: '{"envelope":',
+        headers: { 'content-type': 'application/json' },
+      });
+      assert.equal(bad.body.error.code, 'malformed_json');
     });
 
     it('lists pages newest first with a cursor, and nothing twice', async () => {

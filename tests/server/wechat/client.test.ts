@@ -303,3 +303,81 @@ describe('getPhoneNumber()', () => {
     assert.equal(fake.calls.stable_token + fake.calls.getuserphonenumber, 0);
   });
 });
+
+describe('sendSubscribeMessage()', () => {
+  const message = (touser: string, templateId: string) => ({
+    touser,
+    templateId,
+    page: 'pages/open/open?id=AAAAAAAAAAAAAAAAAAAAAA',
+    data: { thing1: 'Alice', time2: '2026年12月2日 14:05' },
+    miniprogramState: 'formal' as const,
+    lang: 'zh_CN' as const,
+  });
+
+  it('sends {touser, template_id, page, data: {k: {value}}, miniprogram_state, lang} and spends one grant', async () => {
+    const { fake, client } = await setup();
+    fake.addTemplate('tmpl-0001');
+    fake.subscribe('o-alice', 'tmpl-0001', 2);
+    await client.sendSubscribeMessage(message('o-alice', 'tmpl-0001'));
+    assert.deepEqual(fake.messages[0], {
+      touser: 'o-alice',
+      template_id: 'tmpl-0001',
+      data: { thing1: { value: 'Alice' }, time2: { value: '2026年12月2日 14:05' } },
+      page: 'pages/open/open?id=AAAAAAAAAAAAAAAAAAAAAA',
+      miniprogram_state: 'formal',
+      lang: 'zh_CN',
+    });
+    assert.equal(fake.grantsLeft('o-alice', 'tmpl-0001'), 1);
+  });
+
+  it('maps 43101 (refused or no grant left) to wechat_not_subscribed, keeping the errcode', async () => {
+    const { fake, client } = await setup();
+    fake.addTemplate('tmpl-0001');
+    fake.subscribe('o-bob', 'tmpl-0001', 0);
+    const err = await rejectsWith(
+      client.sendSubscribeMessage(message('o-bob', 'tmpl-0001')),
+      'wechat_not_subscribed',
+      409,
+      ['o-bob'],
+    );
+    assert.equal(err.errcode, 43101);
+    assert.equal(err.api, 'send');
+  });
+
+  it('maps 40037 (template), 40003 (openid) and 47003 (data) to wechat_error with the errcode', async () => {
+    const { fake, client } = await setup();
+    fake.addTemplate('tmpl-0001');
+    fake.subscribe('o-carol', 'tmpl-0001', 5);
+    const unknownTemplate = await rejectsWith(
+      client.sendSubscribeMessage(message('o-carol', 'tmpl-gone')),
+      'wechat_error',
+      502,
+    );
+    assert.equal(unknownTemplate.errcode, 40037);
+    const stranger = await rejectsWith(
+      client.sendSubscribeMessage(message('o-nobody', 'tmpl-0001')),
+      'wechat_error',
+      502,
+    );
+    assert.equal(stranger.errcode, 40003);
+    const long = {
+      ...message('o-carol', 'tmpl-0001'),
+      data: { thing1: '一二三四五六七八九十一二三四五六七八九十一' },
+    };
+    const tooLong = await rejectsWith(client.sendSubscribeMessage(long), 'wechat_error', 502);
+    assert.equal(tooLong.errcode, 47003);
+    assert.equal(fake.grantsLeft('o-carol', 'tmpl-0001'), 5, 'nothing spent on a refused message');
+  });
+
+  it('refreshes a rejected access token once and sends', async () => {
+    const { fake, client } = await setup();
+    fake.addTemplate('tmpl-0001');
+    fake.subscribe('o-dan', 'tmpl-0001');
+    await client.sendSubscribeMessage(message('o-dan', 'tmpl-0001'));
+    fake.subscribe('o-dan', 'tmpl-0001');
+    fake.rotateToken();
+    await client.sendSubscribeMessage(message('o-dan', 'tmpl-0001'));
+    assert.equal(fake.calls.subscribe_send, 3);
+    assert.equal(fake.messages.length, 2);
+  });
+});
