@@ -321,6 +321,8 @@ export function createUsersRepository(prisma: Prisma) {
           now,
         );
         await tx.contactBook.deleteMany({ where: { userId: id } });
+        // Pending entries of the letters they sent went with the letters (cascade).
+        await tx.notificationGrant.deleteMany({ where: { userId: id } });
         await tx.keyBackup.deleteMany({ where: { userId: id } });
         await tx.keyEvent.deleteMany({ where: { userId: id } });
         await tx.user.update({
