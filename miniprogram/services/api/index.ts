@@ -17,6 +17,7 @@ import {
   type CreateEnvelopeResponse,
   call,
   type EnvelopeJson,
+  type EnvelopeStatus,
   envelopesContract,
   type GetEnvelopeResponse,
   type HttpRequest,
@@ -241,6 +242,21 @@ export function listEnvelopes(box: Box, cursor?: string | null): Promise<ListEnv
 /** `POST /envelopes/:id/opened`: tells the sender this recipient decrypted the letter. */
 export function confirmOpened(id: string): Promise<void> {
   return send(envelopesContract.opened, { params: { id } });
+}
+
+/** `GET /envelopes/:id/status`: state, read limit and my opens left, without using an open. */
+export function envelopeStatus(id: string): Promise<EnvelopeStatus> {
+  return send(envelopesContract.status, { params: { id } });
+}
+
+/** `POST /envelopes/:id/remove`: removes a letter from my inbox or (once closed) my sent box. */
+export function removeEnvelope(id: string): Promise<void> {
+  return send(envelopesContract.remove, { params: { id } });
+}
+
+/** `DELETE /me`: deletes the account; the session must have signed in with WeChat just before. */
+export function deleteMe(): Promise<void> {
+  return send(meContract.delete, {}, false);
 }
 
 /** `DELETE /envelopes/:id`: revokes (sender only). */

@@ -199,6 +199,7 @@ export function createWx(state: WxState): Record<string, unknown> {
     getStorageSync: (key: string) => (state.storage.has(key) ? structuredClone(state.storage.get(key)) : ''),
     setStorageSync: (key: string, value: unknown) => void state.storage.set(key, structuredClone(value)),
     removeStorageSync: (key: string) => void state.storage.delete(key),
+    clearStorageSync: () => state.storage.clear(),
 
     // Network: real HTTP
     request(options: AnyOptions) {
