@@ -582,10 +582,18 @@ export function createEnvelopesRepository(prisma: Prisma) {
       return row?.senderId ?? null;
     },
 
-    /** Revokes the sender's envelope (idempotent); false when `senderId` did not send `id`. */
+    /**
+     * Revokes the sender's envelope (idempotent) with the copies sealed again from it for people
+     * who registered later: to the sender they are one letter. False when `senderId` did not send `id`.
+     */
     async revoke(id: string, senderId: string, now: Date): Promise<boolean> {
+      const copies = await prisma.pendingRecipient.findMany({
+        where: { envelopeId: id, senderId, deliveredEnvelopeId: { not: null } },
+        select: { deliveredEnvelopeId: true },
+      });
+      const ids = [id, ...copies.map((copy) => copy.deliveredEnvelopeId!)];
       const { count } = await prisma.envelope.updateMany({
-        where: { id, senderId, revokedAt: null },
+        where: { id: { in: ids }, senderId, revokedAt: null },
         data: { revokedAt: now },
       });
       if (count > 0) return true;
