@@ -66,6 +66,7 @@ export {
   NOTIFICATION_KIND,
   notificationsContract,
   PENDING_STATE,
+  parseJsonBody,
   pendingContract,
   READ_LIMIT,
   RECIPIENT_STATUS,

@@ -38,6 +38,7 @@ import {
   notificationsContract,
   type PendingEntry,
   type PendingInput,
+  parseJsonBody,
   pendingContract,
   recipientsContract,
   retryAfterSeconds,
@@ -85,16 +86,20 @@ function wxTransport(request: HttpRequest): Promise<HttpResponse> {
       // JSON body.
       ...(request.method === 'GET' ? {} : { data: (request.body ?? {}) as WechatMiniprogram.IAnyObject }),
       header,
-      dataType: 'json',
+      // The text as received, parsed here: WeChat's own parsing keeps the last of a member named
+      // twice, where the protocol refuses the whole answer (docs/protocol.md §2).
+      dataType: 'text',
       timeout: config.requestTimeoutMs,
-      // An empty body (204) arrives as '' even with dataType json; the contract client expects undefined.
       success: (res) => {
         const retryAfter = retryAfterSeconds(headerOf(res.header, 'retry-after'));
-        resolve({
-          status: res.statusCode,
-          body: res.data === '' ? undefined : res.data,
-          ...(retryAfter === undefined ? {} : { retryAfter }),
-        });
+        let body: unknown;
+        try {
+          body = parseJsonBody(typeof res.data === 'string' ? res.data : '');
+        } catch (err) {
+          reject(err);
+          return;
+        }
+        resolve({ status: res.statusCode, body, ...(retryAfter === undefined ? {} : { retryAfter }) });
       },
       fail: (err) => reject(new ApiError(CLIENT_CODES.NETWORK, 0, err.errMsg)),
     });

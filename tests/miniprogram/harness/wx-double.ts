@@ -217,7 +217,8 @@ export function createWx(state: WxState): Record<string, unknown> {
           state.networkMs += performance.now() - started;
           state.requests.push({ method, url, status: res.status });
           let data: unknown = text;
-          if (options.dataType !== 'text') {
+          // As WeChat: only dataType json (the default) is parsed; any other value gives the text.
+          if (options.dataType === undefined || options.dataType === 'json') {
             try {
               data = text ? JSON.parse(text) : '';
             } catch {
