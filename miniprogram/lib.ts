@@ -20,6 +20,7 @@ export type {
   CreateEnvelopeResponse,
   EnvelopeJson,
   EnvelopeState,
+  EnvelopeStatus,
   EnvelopeSummary,
   ExpiryChoice,
   GetEnvelopeResponse,
@@ -65,7 +66,10 @@ export {
   NOTIFICATION_KIND,
   notificationsContract,
   PENDING_STATE,
+  parseJsonBody,
   pendingContract,
+  READ_LIMIT,
+  RECIPIENT_STATUS,
   recipientsContract,
   retryAfterSeconds,
   retryDelayMs,
@@ -76,7 +80,7 @@ export type { RandomPool } from '../shared/crypto';
 export { createRandomPool, randomBytes, setRandomSource, sm2PublicKey } from '../shared/crypto';
 export { base64urlDecode, base64urlEncode } from '../shared/encoding';
 export type { ErrorName } from '../shared/errors';
-export { isMifengError, MifengError } from '../shared/errors';
+export { ERRORS, isMifengError, MifengError } from '../shared/errors';
 export type {
   ContactBook,
   Identity,
@@ -91,6 +95,7 @@ export {
   DEFAULT_BACKUP_ITERATIONS,
   emptyContactBook,
   envelopeLogHead,
+  envelopeMaxOpens,
   formatFingerprint,
   generateIdentity,
   IV_LENGTH,

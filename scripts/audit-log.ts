@@ -192,10 +192,10 @@ export async function auditLog(options: AuditOptions): Promise<AuditResult> {
         );
       }
     }
-    const counts: Record<LogEventKind, number> = { register: 0, 'signed-change': 0, reset: 0 };
+    const counts: Record<LogEventKind, number> = { register: 0, 'signed-change': 0, reset: 0, delete: 0 };
     for (const events of Object.values(users)) for (const [, kind] of events) counts[kind]++;
     lines.push(
-      `${Object.keys(users).length} users; ${counts.register} registrations, ${counts['signed-change']} signed changes, ${counts.reset} resets`,
+      `${Object.keys(users).length} users; ${counts.register} registrations, ${counts['signed-change']} signed changes, ${counts.reset} resets, ${counts.delete} deleted accounts`,
     );
     const state: AuditState = {
       v: 1,

@@ -67,6 +67,17 @@ export const ERRORS = {
     message: 'No registered user has this name and phone number',
   },
   Revoked: { code: 'revoked', status: 410, message: 'The sender revoked this letter' },
+  Burned: {
+    code: 'burned',
+    status: 410,
+    message: 'Nobody can open this letter any more: its recipients used their opens or removed it',
+  },
+  OpensUsed: { code: 'opens_used', status: 410, message: 'You have used every open this letter allows' },
+  NotClosed: {
+    code: 'not_closed',
+    status: 409,
+    message: 'Only a revoked or expired letter can be removed from the sent box: revoke it first',
+  },
   Conflict: { code: 'conflict', status: 409, message: 'The resource already exists' },
   PendingNotReady: {
     code: 'pending_not_ready',
@@ -120,7 +131,8 @@ export const ERRORS = {
   FreshLoginRequired: {
     code: 'fresh_login_required',
     status: 403,
-    message: 'Sign in with WeChat again: a key reset is allowed only just after a fresh sign-in',
+    message:
+      'Sign in with WeChat again: a key reset or an account deletion is allowed only just after a fresh sign-in',
   },
   ContactsStale: {
     code: 'contacts_stale',

@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DAY_MS, MAX_CLOCK_SKEW_MS } from '../../shared/api/common';
 import { MifengError } from '../../shared/errors';
 import { duplicateMemberName } from '../../shared/json';
-import type { Envelope } from '../../shared/protocol';
+import { type Envelope, envelopeMaxOpens } from '../../shared/protocol';
 import type { NewEnvelope } from '../plugins/app/envelopes-repository';
 
 declare module 'fastify' {
@@ -83,6 +83,7 @@ export async function acceptUpload(
     createdAt: new Date(envelope.createdAt),
     expiresAt: envelope.expiresAt === null ? null : new Date(envelope.expiresAt),
     body: JSON.stringify(request.rawEnvelope),
+    maxOpens: envelopeMaxOpens(envelope),
     recipients: envelope.recipients.map((r) => ({ userId: r.user, keyId: r.key })),
   };
 }

@@ -10,7 +10,7 @@
  * Platform-free: no `fetch`, no `wx`, no DOM types here (see fetch-transport.ts for the injection).
  */
 import type * as z from 'zod/mini';
-import { type ErrorCode, isErrorCode } from '../errors';
+import { type ErrorCode, isErrorCode, isMifengError } from '../errors';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -157,7 +157,8 @@ function errorFrom(contract: Contract, res: HttpResponse): ApiError {
  * Calls `contract` over `transport`: fills the path parameters and the query in, sends the body,
  * checks the answer against the schema of its status and returns it parsed. Any other status
  * throws an `ApiError` with the server's error code; an answer the contract does not allow throws
- * one with `bad_response`, and no answer one with `network`.
+ * one with `bad_response`, an answer that is not strict JSON `Malformed` (shared/json.ts), and no
+ * answer one with `network`.
  */
 export async function call<C extends Contract>(
   contract: C,
@@ -168,7 +169,8 @@ export async function call<C extends Contract>(
   try {
     res = await transport(requestFor(contract, input));
   } catch (err) {
-    if (err instanceof ApiError) throw err;
+    // A MifengError is the transport's verdict on an answer that came (a member named twice).
+    if (err instanceof ApiError || isMifengError(err)) throw err;
     throw new ApiError(CLIENT_CODES.NETWORK, 0, err instanceof Error ? err.message : String(err));
   }
   if (res.status !== successStatus(contract)) throw errorFrom(contract, res);

@@ -89,6 +89,26 @@ export const EnvelopeSenderSchema = z.object({
 });
 export type EnvelopeSender = z.infer<typeof EnvelopeSenderSchema>;
 
+/**
+ * Read limits a sender can choose (the envelope's signed `maxOpens`): opens per recipient, where an
+ * open is one fetch of the letter by that recipient (docs/api.md, read limits). `null` = no limit.
+ */
+export const READ_LIMIT = { NONE: null, BURN_AFTER_READING: 1, THREE: 3, TEN: 10 } as const;
+export type ReadLimit = (typeof READ_LIMIT)[keyof typeof READ_LIMIT];
+
+/** Opens per recipient: a positive integer, or null for no limit. */
+export const MaxOpensSchema = z.nullable(z.int().check(z.positive()));
+
+/**
+ * Where a recipient stands with a limited letter: the limit the sender signed and the opens left
+ * (after the fetch that answered it, for `GET /envelopes/:id`).
+ */
+export const ReadsSchema = z.object({
+  maxOpens: z.int().check(z.positive()),
+  opensLeft: z.int().check(z.gte(0)),
+});
+export type Reads = z.infer<typeof ReadsSchema>;
+
 /** A recipient's first successful fetch of an envelope. */
 export const EnvelopeOpenSchema = z.object({ user: UserIdSchema, name: z.string(), at: TimestampSchema });
 export type EnvelopeOpen = z.infer<typeof EnvelopeOpenSchema>;
@@ -103,6 +123,8 @@ export const GetEnvelopeResponseSchema = z.object({
   sender: EnvelopeSenderSchema,
   opens: z.optional(z.array(EnvelopeOpenSchema)),
   deliveries: z.optional(z.array(EnvelopeOpenSchema)),
+  /** Only for a recipient of a limited letter: this fetch used one open. */
+  reads: z.optional(ReadsSchema),
 });
 export type GetEnvelopeResponse = z.infer<typeof GetEnvelopeResponseSchema>;
 
@@ -123,11 +145,17 @@ export type ListEnvelopesQuery = z.infer<typeof ListEnvelopesQuerySchema>;
 
 /**
  * The states of a letter, the one list the repository, the routes and the clients use: `active`
- * (can be opened), `expired` (past `expiresAt`) or `revoked` (by its sender; wins over expired).
- * Purging drops an expired or revoked letter's body after a grace period; the tombstone keeps its
- * state.
+ * (can be opened), `expired` (past `expiresAt`), `revoked` (by its sender; wins over expired) or
+ * `burned` (no recipient but the sender could fetch it any more — each used their opens or removed
+ * it — so its body is gone; wins over both). Purging drops an expired or revoked letter's body
+ * after a grace period; the tombstone keeps its state.
  */
-export const ENVELOPE_STATE = { ACTIVE: 'active', EXPIRED: 'expired', REVOKED: 'revoked' } as const;
+export const ENVELOPE_STATE = {
+  ACTIVE: 'active',
+  EXPIRED: 'expired',
+  REVOKED: 'revoked',
+  BURNED: 'burned',
+} as const;
 export const EnvelopeStateSchema = z.enum(Object.values(ENVELOPE_STATE));
 export type EnvelopeState = z.infer<typeof EnvelopeStateSchema>;
 export type ClosedEnvelopeState = Exclude<EnvelopeState, typeof ENVELOPE_STATE.ACTIVE>;
@@ -136,6 +164,7 @@ export type ClosedEnvelopeState = Exclude<EnvelopeState, typeof ENVELOPE_STATE.A
 export const CLOSED_STATE_ERROR = {
   [ENVELOPE_STATE.EXPIRED]: 'Expired',
   [ENVELOPE_STATE.REVOKED]: 'Revoked',
+  [ENVELOPE_STATE.BURNED]: 'Burned',
 } as const satisfies Record<ClosedEnvelopeState, ErrorName>;
 
 /** The closed state an error code of `GET /envelopes/:id` reports, or null for any other code. */
@@ -146,14 +175,31 @@ export function closedStateOf(code: string): ClosedEnvelopeState | null {
   return null;
 }
 
-/** One list entry: metadata only, never ciphertext. */
+/**
+ * Why a recipient can no longer fetch a letter, as its sender's sent box shows it: they removed it
+ * from their inbox (or deleted their account), or they used every open it allows.
+ */
+export const RECIPIENT_STATUS = { REMOVED: 'removed', OPENS_USED: 'opens_used' } as const;
+export const RecipientStatusSchema = z.enum(Object.values(RECIPIENT_STATUS));
+export type RecipientStatus = z.infer<typeof RecipientStatusSchema>;
+
+/** A recipient in a list entry; `status` only in the sender's own sent box, only when closed to them. */
+export const RecipientRefSchema = z.extend(UserRefSchema, { status: z.optional(RecipientStatusSchema) });
+export type RecipientRef = z.infer<typeof RecipientRefSchema>;
+
+/**
+ * One list entry: metadata only, never ciphertext. `maxOpens` is the letter's read limit (null: none);
+ * `opensLeft` the reader's own opens left in the inbox (null in the sent box and without a limit).
+ */
 export const EnvelopeSummarySchema = z.object({
   id: EnvelopeIdSchema,
   sender: SenderRefSchema,
-  recipients: z.array(UserRefSchema),
+  recipients: z.array(RecipientRefSchema),
   createdAt: TimestampSchema,
   expiresAt: z.nullable(TimestampSchema),
   state: EnvelopeStateSchema,
+  maxOpens: MaxOpensSchema,
+  opensLeft: z.nullable(z.int().check(z.gte(0))),
 });
 export type EnvelopeSummary = z.infer<typeof EnvelopeSummarySchema>;
 
@@ -163,6 +209,18 @@ export const ListEnvelopesResponseSchema = z.object({
   nextCursor: z.nullable(CursorSchema),
 });
 export type ListEnvelopesResponse = z.infer<typeof ListEnvelopesResponseSchema>;
+
+/**
+ * `GET /envelopes/:id/status` 200: what a reader needs before fetching (which, for a limited
+ * letter, uses an open): the state, the limit and — for a recipient — their opens left. Unsigned:
+ * the phone checks the signed `maxOpens` once it has the letter.
+ */
+export const EnvelopeStatusSchema = z.object({
+  state: EnvelopeStateSchema,
+  maxOpens: MaxOpensSchema,
+  opensLeft: z.nullable(z.int().check(z.gte(0))),
+});
+export type EnvelopeStatus = z.infer<typeof EnvelopeStatusSchema>;
 
 const registeredErrors = { 401: ErrorResponseSchema, 403: ErrorResponseSchema } as const;
 
@@ -208,6 +266,29 @@ export const envelopesContract = {
       401: ErrorResponseSchema,
       404: ErrorResponseSchema,
       410: ErrorResponseSchema,
+    },
+  },
+  status: {
+    method: 'GET',
+    path: `${API_PREFIX}/envelopes/:id/status`,
+    params: EnvelopeParamsSchema,
+    responses: {
+      200: EnvelopeStatusSchema,
+      400: ErrorResponseSchema,
+      ...registeredErrors,
+      404: ErrorResponseSchema,
+    },
+  },
+  remove: {
+    method: 'POST',
+    path: `${API_PREFIX}/envelopes/:id/remove`,
+    params: EnvelopeParamsSchema,
+    responses: {
+      204: NoContentSchema,
+      400: ErrorResponseSchema,
+      ...registeredErrors,
+      404: ErrorResponseSchema,
+      409: ErrorResponseSchema,
     },
   },
   revoke: {

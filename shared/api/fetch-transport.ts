@@ -3,6 +3,8 @@
  * `fetch` is passed in because shared/ compiles without platform typings; only the few members
  * used here are typed.
  */
+import { MifengError } from '../errors';
+import { duplicateMemberName } from '../json';
 import { type HttpResponse, retryAfterSeconds, type Transport } from './contract';
 
 /** The part of the Fetch API the transport uses. */
@@ -17,14 +19,24 @@ export interface FetchTransportOptions {
   token?: () => string | null | undefined;
 }
 
-/** The JSON of `text`, undefined when empty, the text itself when it is not JSON. */
+/**
+ * The JSON of an answer's `text`, undefined when empty, the text itself when it is not JSON (a
+ * proxy's error page). Read strictly: an answer naming one member twice is `Malformed`
+ * (docs/protocol.md §2), so a server cannot show this reader one value and another reader another.
+ */
 export function parseJsonBody(text: string): unknown {
   if (!text) return undefined;
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     return text;
   }
+  const twice = typeof value === 'object' && value !== null ? duplicateMemberName(text) : undefined;
+  if (twice !== undefined) {
+    throw new MifengError('Malformed', `the answer has the member ${JSON.stringify(twice)} more than once`);
+  }
+  return value;
 }
 
 /** Requests to `baseUrl` (scheme, host, port; no trailing slash needed) with JSON bodies. */

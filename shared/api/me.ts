@@ -12,6 +12,7 @@ import {
   ErrorResponseSchema,
   KeyIdSchema,
   NameSchema,
+  NoContentSchema,
   PhoneSchema,
   PublicKeySchema,
   TimestampSchema,
@@ -53,9 +54,10 @@ export type SetKeysBody = z.infer<typeof SetKeysBodySchema>;
 
 /**
  * How long after a WeChat sign-in (`wx.login` code exchanged, or the dev login) `POST
- * /me/keys/reset` is allowed: a stolen token alone is not enough to replace a key.
+ * /me/keys/reset` and `DELETE /me` are allowed: a stolen token alone is not enough to replace a
+ * key or delete an account.
  */
-export const KEY_RESET_WINDOW_MS = 5 * 60_000;
+export const FRESH_LOGIN_WINDOW_MS = 5 * 60_000;
 
 /**
  * `POST /me/keys/reset` body: a new key when the old one is lost (forgotten master key). Recorded
@@ -186,6 +188,11 @@ export const meContract = {
     path: `${API_PREFIX}/me/keys/reset`,
     body: ResetKeysBodySchema,
     responses: keysSetResponses,
+  },
+  delete: {
+    method: 'DELETE',
+    path: `${API_PREFIX}/me`,
+    responses: { 204: NoContentSchema, ...authErrors, 403: ErrorResponseSchema },
   },
   keys: {
     method: 'GET',

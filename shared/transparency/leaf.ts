@@ -5,7 +5,9 @@
  *
  * `kind` is `register` (a user's first key), `signed-change` (a new key announced by a key-change
  * statement signed with the key it replaces, docs/protocol.md; carried whole) or `reset` (a new key
- * without one, after the owner lost the old key), as the key history names them. Parsing is
+ * without one, after the owner lost the old key), as the key history names them, or `delete`: the
+ * tombstone of an account deleted by its owner, naming the key that was current then (no key of
+ * that user is current after it, and none follows). Parsing is
  * strict: unknown members, a keyId that is not the public key's, a `signed-change` without its
  * statement (or with one for another user or key) and another kind with one are all `Malformed`.
  */
@@ -25,7 +27,7 @@ import {
 import { parseWith } from '../protocol/_parse';
 
 /** The key events a log records (the key history's names for them). */
-export const LOG_EVENT_KINDS = ['register', 'signed-change', 'reset'] as const;
+export const LOG_EVENT_KINDS = ['register', 'signed-change', 'reset', 'delete'] as const;
 export type LogEventKind = (typeof LOG_EVENT_KINDS)[number];
 
 /** Largest leaf, in bytes: a key-change statement is a few hundred bytes; this bounds a hostile one. */

@@ -6,7 +6,8 @@
  * existence does not leak, 410 for its sender and recipients once revoked or expired).
  * The whole grid is compared at once, so a failure shows every wrong cell. Key changes need a
  * statement by the current key (403 without), a reset needs a recent WeChat sign-in (403 after ten
- * minutes), and log out revokes every token (401 after). Over real HTTP, on PGlite and PostgreSQL.
+ * minutes), log out revokes every token (401 after), and so does account deletion (only after a
+ * fresh sign-in, like a reset). Over real HTTP, on PGlite and PostgreSQL.
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
@@ -51,6 +52,7 @@ const GENERAL: Record<string, Row> = {
   },
   'POST /api/v1/me/phone': { ...all(200), anonymous: 401 },
   'POST /api/v1/me/keys/reset (sign-in 10 minutes ago)': { ...all(403), anonymous: 401 },
+  'DELETE /api/v1/me (sign-in 10 minutes ago)': { ...all(403), anonymous: 401 },
   'GET /api/v1/me/keys': { ...all(200), anonymous: 401 },
   'GET /api/v1/me/contacts': { ...all(200), anonymous: 401, unregistered: 403 },
   'PUT /api/v1/me/contacts (next counter)': { ...all(200), anonymous: 401, unregistered: 403 },
@@ -90,6 +92,12 @@ const GENERAL: Record<string, Row> = {
   'PUT /api/v1/me/keys (same key, signed once registered)': { ...all(200), anonymous: 401 },
 };
 
+/** Account deletion after a fresh sign-in, then the tokens from before. */
+const DELETION: Record<string, Row> = {
+  'DELETE /api/v1/me (fresh sign-in)': { ...all(204), anonymous: 401 },
+  'GET /api/v1/me (token from before deletion)': all(401),
+};
+
 /** Every role's session ends: the old tokens are refused afterwards. */
 const LOGOUT: Record<string, Row> = {
   'POST /api/v1/auth/logout': { ...all(204), anonymous: 401 },
@@ -107,6 +115,17 @@ const PER_ENVELOPE: Record<string, Record<State, Row>> = {
     active: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 204, sender: 404 },
     revoked: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 410, sender: 404 },
     expired: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 410, sender: 404 },
+  },
+  'GET /api/v1/envelopes/:id/status': {
+    active: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 200, sender: 200 },
+    revoked: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 200, sender: 200 },
+    expired: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 200, sender: 200 },
+  },
+  // The recipient's removal leaves nobody else to read it (burned), so the sender may remove it too.
+  'POST /api/v1/envelopes/:id/remove': {
+    active: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 204, sender: 204 },
+    revoked: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 204, sender: 204 },
+    expired: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 204, sender: 204 },
   },
   'DELETE /api/v1/envelopes/:id': {
     active: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 404, sender: 204 },
@@ -233,6 +252,13 @@ forEachDatabase((target) => {
             })
           ).status;
         }
+        case 'DELETE /api/v1/me (sign-in 10 minutes ago)': {
+          const stale =
+            role === 'anonymous'
+              ? undefined
+              : s.app.issueToken(self.id, 0, new Date(Date.now() - 600_000)).token;
+          return (await s.request('DELETE', '/api/v1/me', { token: stale })).status;
+        }
         case 'GET /api/v1/me/keys':
           return (await s.request('GET', '/api/v1/me/keys', { token })).status;
         case 'GET /api/v1/me/contacts':
@@ -312,7 +338,15 @@ forEachDatabase((target) => {
           for (const role of ROLES) {
             const token = tokenOf(role);
             const s = server();
-            if (route.startsWith('GET /api/v1/envelopes/'))
+            if (route.startsWith('GET /api/v1/envelopes/:id/status'))
+              row[role] = (
+                await s.request('GET', `/api/v1/envelopes/${envelope.id}/status`, { token })
+              ).status;
+            else if (route.startsWith('POST /api/v1/envelopes/:id/remove'))
+              row[role] = (
+                await s.request('POST', `/api/v1/envelopes/${envelope.id}/remove`, { token })
+              ).status;
+            else if (route.startsWith('GET /api/v1/envelopes/'))
               row[role] = (await s.request('GET', `/api/v1/envelopes/${envelope.id}`, { token })).status;
             else if (route.startsWith('POST /api/v1/envelopes/:id/opened'))
               row[role] = (
@@ -352,6 +386,30 @@ forEachDatabase((target) => {
       actual['GET /api/v1/me (token from before log out)'] = after;
       print('log out', actual);
       assert.deepEqual(actual, LOGOUT);
+    });
+
+    // After log out: each role signs in afresh (a token issued now, under the current version).
+    it('account deletion after a fresh sign-in, and the tokens from before', async () => {
+      const fresh = {} as Record<Role, string | undefined>;
+      for (const role of ROLES) {
+        if (role === 'anonymous') continue;
+        const { tokenVersion } = await db().prisma.user.findUniqueOrThrow({ where: { id: users[role].id } });
+        fresh[role] = server().app.issueToken(users[role].id, tokenVersion).token;
+      }
+      const actual: Record<string, Row> = {};
+      const deleted = {} as Row;
+      for (const role of ROLES) {
+        deleted[role] = (await server().request('DELETE', '/api/v1/me', { token: fresh[role] })).status;
+      }
+      actual['DELETE /api/v1/me (fresh sign-in)'] = deleted;
+      const after = {} as Row;
+      for (const role of ROLES) {
+        const token = fresh[role] ?? `${users.sender.token.slice(0, -4)}AAAA`;
+        after[role] = (await server().request('GET', '/api/v1/me', { token })).status;
+      }
+      actual['GET /api/v1/me (token from before deletion)'] = after;
+      print('account deletion', actual);
+      assert.deepEqual(actual, DELETION);
     });
   });
 });

@@ -211,7 +211,7 @@ export async function changeKeys(server: TestServer, user: TestUser, next: Ident
 export function sealFor(
   sender: TestUser,
   recipients: (TestUser | PublicIdentity)[],
-  options: { content?: string; expiresAt?: Date | null; now?: Date } = {},
+  options: { content?: string; expiresAt?: Date | null; now?: Date; maxOpens?: number | null } = {},
 ): Envelope {
   return sealEnvelope(
     {
@@ -222,6 +222,7 @@ export function sealFor(
       content: options.content ?? 'the vault code is 0451',
       remark: 'vault',
       expiresAt: options.expiresAt === undefined ? new Date(Date.now() + 3 * 86_400_000) : options.expiresAt,
+      maxOpens: options.maxOpens ?? null,
     },
     { now: options.now ?? new Date() },
   );

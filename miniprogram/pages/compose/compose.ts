@@ -12,6 +12,9 @@ import {
   type KeyChange,
   KeyChangedError,
   QueuedError,
+  READ_LIMIT,
+  READ_LIMIT_KEYS,
+  type ReadLimitKey,
   type RecipientDraft,
   recipientKeyChange,
   resolveRecipient,
@@ -54,6 +57,9 @@ interface ComposeData {
   dateStart: string;
   dateEnd: string;
   expiryText: string;
+  /** The read limit choices (READ_LIMIT), and the one picked: each recipient's opens. */
+  readLimits: { key: ReadLimitKey; label: string }[];
+  readLimit: ReadLimitKey;
   busy: boolean;
   error: string;
   recipientError: string;
@@ -72,6 +78,7 @@ interface ComposeMethods {
   onRemoveRecipient(e: WechatMiniprogram.TouchEvent): void;
   onExpiry(e: WechatMiniprogram.TouchEvent): void;
   onCustomDate(e: WechatMiniprogram.PickerChange): void;
+  onReadLimit(e: WechatMiniprogram.TouchEvent): void;
   onUnlock(): void;
   onSeal(): Promise<void>;
   recheck(): Promise<void>;
@@ -116,6 +123,8 @@ Page<ComposeData, ComposeMethods>({
     dateStart: '',
     dateEnd: '',
     expiryText: '',
+    readLimits: [],
+    readLimit: 'NONE',
     busy: false,
     error: '',
     recipientError: '',
@@ -128,6 +137,7 @@ Page<ComposeData, ComposeMethods>({
     this.setData({
       t: messages(),
       expiryOptions: EXPIRY_OPTIONS.map((key) => ({ key, label: t(`expiry_${key}`) })),
+      readLimits: READ_LIMIT_KEYS.map((key) => ({ key, label: t(`read_limit_${key}`) })),
       dateStart: range.start,
       dateEnd: range.end,
     });
@@ -279,6 +289,10 @@ Page<ComposeData, ComposeMethods>({
     this.refreshExpiry();
   },
 
+  onReadLimit(e) {
+    this.setData({ readLimit: e.currentTarget.dataset.key as ReadLimitKey });
+  },
+
   onUnlock() {
     goUnlock();
   },
@@ -302,7 +316,7 @@ Page<ComposeData, ComposeMethods>({
       this.setData({ busy: false });
     }
     // Read after the wait: rows may have been found, missed or removed meanwhile.
-    const { content, remark, recipients, expiry, customDay } = this.data;
+    const { content, remark, recipients, expiry, customDay, readLimit } = this.data;
     const found = recipients.filter((r) => r.status === 'found');
     const waiting = recipients.filter((r) => r.status === 'missing');
     const expiresAt = expiryDate(expiry, new Date(), customDay);
@@ -330,7 +344,8 @@ Page<ComposeData, ComposeMethods>({
     }
     wx.showLoading({ title: t('compose_sealing'), mask: true });
     try {
-      const sent = await sealAndSend({ content, remark, recipients, expiry, customDay });
+      const maxOpens = READ_LIMIT[readLimit];
+      const sent = await sealAndSend({ content, remark, recipients, expiry, customDay, maxOpens });
       wx.hideLoading();
       const expires = sent.expiresAt ? `&expires=${encodeURIComponent(sent.expiresAt)}` : '';
       wx.redirectTo({ url: `${PAGES.SHARE}?id=${sent.id}&url=${encodeURIComponent(sent.url)}${expires}` });

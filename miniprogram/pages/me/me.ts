@@ -15,7 +15,7 @@ import { cancelKdf, KdfCancelledError } from '../../services/kdf';
 import { changeMasterKey, isUnlocked, lock, ownKey, rotateKey } from '../../services/keyring';
 import { goHome, goRegister, goUnlock, PAGES } from '../../services/nav';
 import { drawQr, pixelRatio, queryCanvas } from '../../services/qr';
-import { refreshProfile, signIn, signOut } from '../../services/session';
+import { deleteAccount, refreshProfile, signIn, signOut } from '../../services/session';
 import { loadStrength } from '../../services/strength';
 import { wxCall } from '../../services/wxp';
 
@@ -67,6 +67,7 @@ interface MeMethods {
   onUnlock(): void;
   onLock(): void;
   onLogout(): Promise<void>;
+  onDeleteAccount(): Promise<void>;
   onLanguage(): void;
 }
 
@@ -297,6 +298,31 @@ Page<MeData, MeMethods>({
     if (!choice.confirm) return;
     await signOut();
     goHome();
+  },
+
+  /** Deletes the account after a confirmation that says what goes and what stays. */
+  async onDeleteAccount() {
+    if (this.data.busy) return;
+    const choice = await wxCall<WechatMiniprogram.ShowModalSuccessCallbackResult>(wx.showModal, {
+      title: t('me_delete_title'),
+      content: t('me_delete_text'),
+      confirmText: t('modal_delete_account'),
+      confirmColor: '#FA5151',
+      cancelText: t('modal_cancel'),
+    });
+    if (!choice.confirm) return;
+    this.setData({ busy: true, error: '' });
+    wx.showLoading({ title: t('loading'), mask: true });
+    try {
+      await deleteAccount();
+      wx.hideLoading();
+      wx.showToast({ title: t('me_deleted'), icon: 'success' });
+      this.setData({ busy: false });
+      goHome();
+    } catch (err) {
+      wx.hideLoading();
+      this.setData({ busy: false, error: errorText(err) });
+    }
   },
 
   onLanguage() {

@@ -24,6 +24,9 @@ const STATE_KIND: Record<CardState, string> = {
   old_key: 'warn',
   expired: 'empty',
   revoked: 'empty',
+  burned: 'empty',
+  opens_used: 'empty',
+  limited: 'warn',
   tampered: 'error',
   contacts: 'error',
   not_in_log: 'error',
@@ -35,12 +38,29 @@ const STATE_KIND: Record<CardState, string> = {
 };
 
 /** The page data that shows `state` on the state card, in the current language. */
-function stateCard(state: CardState) {
+function stateCard(state: Exclude<CardState, 'limited'>) {
   return {
     state,
     stateKind: STATE_KIND[state],
     stateTitle: t(`state_${state}_title`),
     stateText: t(`state_${state}_text`),
+  };
+}
+
+/**
+ * The warning before a limited letter is fetched (which uses an open), or — with none left — the
+ * card that says so.
+ */
+function limitedCard(maxOpens: number, opensLeft: number) {
+  if (opensLeft <= 0) return stateCard('opens_used');
+  return {
+    state: 'limited' as const,
+    stateKind: STATE_KIND.limited,
+    stateTitle: t('state_limited_title'),
+    stateText:
+      maxOpens === 1
+        ? t('state_limited_burn_text')
+        : t('state_limited_text', { max: String(maxOpens), left: String(opensLeft) }),
   };
 }
 
@@ -58,6 +78,8 @@ interface OpenData {
   createdText: string;
   expiresText: string;
   opens: { name: string; at: string }[];
+  /** A limited letter that is open: what is left, in words (empty without a limit). */
+  limitText: string;
   stateKind: string;
   stateTitle: string;
   stateText: string;
@@ -70,7 +92,9 @@ interface OpenMethods {
   onNotify(): Promise<void>;
   captureHandler: (() => void) | null;
   stopLockWatch: (() => void) | null;
-  load(): Promise<void>;
+  load(spendOpen?: boolean): Promise<void>;
+  forget(): void;
+  onSpendOpen(): void;
   protect(on: boolean): void;
   onCopy(): void;
   onScan(): Promise<void>;
@@ -97,6 +121,7 @@ Page<OpenData, OpenMethods>({
     createdText: '',
     expiresText: '',
     opens: [],
+    limitText: '',
     stateKind: 'info',
     stateTitle: '',
     stateText: '',
@@ -146,10 +171,12 @@ Page<OpenData, OpenMethods>({
 
   onHide() {
     this.protect(false);
+    this.forget();
   },
 
   onUnload() {
     this.protect(false);
+    this.forget();
     this.stopLockWatch?.();
     if (this.captureHandler && typeof wx.offUserCaptureScreen === 'function') {
       // The typings predate the listener argument; without it every listener would be removed.
@@ -158,15 +185,29 @@ Page<OpenData, OpenMethods>({
     this.setData({ letter: null });
   },
 
+  /**
+   * A limited letter keeps nothing once the reader leaves the page: the decrypted text is dropped
+   * (it was never stored anywhere else) and the page falls back to the warning with the opens left.
+   */
+  forget() {
+    const limit = this.data.letter?.limit;
+    if (this.data.state !== 'open' || !limit) return;
+    this.setData({ letter: null, limitText: '', ...limitedCard(limit.maxOpens, limit.opensLeft) });
+  },
+
   /** Hides the screen from screenshots and recordings while a letter is open, where WeChat can. */
   protect(on: boolean) {
     if (typeof wx.setVisualEffectOnCapture !== 'function') return;
     wx.setVisualEffectOnCapture({ visualEffect: on ? 'hidden' : 'none', fail: () => {} });
   },
 
-  async load() {
+  async load(spendOpen = false) {
     this.setData({ state: 'loading', error: '' });
-    const result = await openLetter(this.data.id);
+    const result = await openLetter(this.data.id, { spendOpen });
+    if (result.state === 'limited') {
+      this.setData({ letter: null, ...limitedCard(result.maxOpens, result.opensLeft) });
+      return;
+    }
     if (result.state === 'key_changed') {
       // Nothing of the letter is decrypted, let alone shown, before the reader decides.
       const { change } = result;
@@ -186,6 +227,11 @@ Page<OpenData, OpenMethods>({
         createdText: formatTime(letter.createdAt),
         expiresText: letter.expiresAt ? formatTime(letter.expiresAt) : t('open_never'),
         opens: letter.opens.map((o) => ({ name: o.name, at: formatTime(o.at) })),
+        limitText: !letter.limit
+          ? ''
+          : letter.limit.opensLeft === 0
+            ? t('open_limited_last')
+            : t('open_limited_left', { left: String(letter.limit.opensLeft) }),
       });
       this.protect(true);
       return;
@@ -222,6 +268,11 @@ Page<OpenData, OpenMethods>({
 
   onUnlock() {
     goUnlock();
+  },
+
+  /** The reader read the warning and chose to use one open. */
+  onSpendOpen() {
+    this.load(true);
   },
 
   onRegister() {

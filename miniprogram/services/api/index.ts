@@ -17,6 +17,7 @@ import {
   type CreateEnvelopeResponse,
   call,
   type EnvelopeJson,
+  type EnvelopeStatus,
   envelopesContract,
   type GetEnvelopeResponse,
   type HttpRequest,
@@ -37,6 +38,7 @@ import {
   notificationsContract,
   type PendingEntry,
   type PendingInput,
+  parseJsonBody,
   pendingContract,
   recipientsContract,
   retryAfterSeconds,
@@ -84,16 +86,20 @@ function wxTransport(request: HttpRequest): Promise<HttpResponse> {
       // JSON body.
       ...(request.method === 'GET' ? {} : { data: (request.body ?? {}) as WechatMiniprogram.IAnyObject }),
       header,
-      dataType: 'json',
+      // The text as received, parsed here: WeChat's own parsing keeps the last of a member named
+      // twice, where the protocol refuses the whole answer (docs/protocol.md §2).
+      dataType: 'text',
       timeout: config.requestTimeoutMs,
-      // An empty body (204) arrives as '' even with dataType json; the contract client expects undefined.
       success: (res) => {
         const retryAfter = retryAfterSeconds(headerOf(res.header, 'retry-after'));
-        resolve({
-          status: res.statusCode,
-          body: res.data === '' ? undefined : res.data,
-          ...(retryAfter === undefined ? {} : { retryAfter }),
-        });
+        let body: unknown;
+        try {
+          body = parseJsonBody(typeof res.data === 'string' ? res.data : '');
+        } catch (err) {
+          reject(err);
+          return;
+        }
+        resolve({ status: res.statusCode, body, ...(retryAfter === undefined ? {} : { retryAfter }) });
       },
       fail: (err) => reject(new ApiError(CLIENT_CODES.NETWORK, 0, err.errMsg)),
     });
@@ -241,6 +247,21 @@ export function listEnvelopes(box: Box, cursor?: string | null): Promise<ListEnv
 /** `POST /envelopes/:id/opened`: tells the sender this recipient decrypted the letter. */
 export function confirmOpened(id: string): Promise<void> {
   return send(envelopesContract.opened, { params: { id } });
+}
+
+/** `GET /envelopes/:id/status`: state, read limit and my opens left, without using an open. */
+export function envelopeStatus(id: string): Promise<EnvelopeStatus> {
+  return send(envelopesContract.status, { params: { id } });
+}
+
+/** `POST /envelopes/:id/remove`: removes a letter from my inbox or (once closed) my sent box. */
+export function removeEnvelope(id: string): Promise<void> {
+  return send(envelopesContract.remove, { params: { id } });
+}
+
+/** `DELETE /me`: deletes the account; the session must have signed in with WeChat just before. */
+export function deleteMe(): Promise<void> {
+  return send(meContract.delete, {}, false);
 }
 
 /** `DELETE /envelopes/:id`: revokes (sender only). */

@@ -20,9 +20,11 @@ import {
   EnvelopeIdSchema,
   type EnvelopeJson,
   type EnvelopeSummary,
+  ERRORS,
   EXPIRY_CHOICES,
   type ExpiryChoice,
   envelopeLogHead,
+  envelopeMaxOpens,
   expiresAtFor,
   formatFingerprint,
   idFromLetterUrl as idFromUrlOf,
@@ -34,6 +36,7 @@ import {
   keyId,
   letterUrl as letterUrlOf,
   openEnvelope,
+  READ_LIMIT,
   type SignedTreeHead,
   sealEnvelope,
   type TrustState,
@@ -184,9 +187,14 @@ export interface Draft {
   expiry: ExpiryOption;
   /** `YYYY-MM-DD` when `expiry` is CUSTOM. */
   customDay?: string;
-  /** Opens allowed per recipient (1 = burn after reading); absent or null: no limit. */
+  /** Opens per recipient (READ_LIMIT; 1 = burn after reading); null or absent = no limit. */
   maxOpens?: number | null;
 }
+
+export { READ_LIMIT };
+/** The read limit choices compose offers, in order. */
+export const READ_LIMIT_KEYS = Object.keys(READ_LIMIT) as ReadLimitKey[];
+export type ReadLimitKey = keyof typeof READ_LIMIT;
 
 /** Thrown by sealAndSend when a custom expiry date is out of range. */
 export class ExpiryError extends Error {
@@ -290,6 +298,8 @@ export type OpenState =
   | 'not_for_you'
   | 'old_key'
   | ClosedEnvelopeState
+  | 'opens_used'
+  | 'limited'
   | 'tampered'
   | 'contacts'
   | LogProblem
@@ -313,17 +323,22 @@ export interface OpenedLetter {
   /** True when the reader is the sender (the sent box reopening its own letter). */
   mine: boolean;
   opens: { name: string; at: string }[];
+  /** A limited letter: its limit and the reader's opens left after this one; null without a limit. */
+  limit: { maxOpens: number; opensLeft: number } | null;
 }
 
 export type OpenResult =
   | { state: 'open'; letter: OpenedLetter }
   | { state: 'key_changed'; change: KeyChange }
-  | { state: Exclude<OpenState, 'open' | 'key_changed'> };
+  /** A limited letter not fetched yet: fetching uses one of `opensLeft`, so the reader decides first. */
+  | { state: 'limited'; maxOpens: number; opensLeft: number }
+  | { state: Exclude<OpenState, 'open' | 'key_changed' | 'limited'> };
 
-function stateOfError(err: unknown): Exclude<OpenState, 'open' | 'key_changed'> {
+function stateOfError(err: unknown): Exclude<OpenState, 'open' | 'key_changed' | 'limited'> {
   if (api.isApiError(err)) {
     if (err.status === 0) return 'network';
     if (err.status === 404 || err.status === 403) return 'not_for_you';
+    if (err.code === ERRORS.OpensUsed.code) return 'opens_used';
     if (err.status === 410) return closedStateOf(err.code) ?? ENVELOPE_STATE.EXPIRED;
     return 'error';
   }
@@ -366,12 +381,26 @@ function readerFor(envelope: EnvelopeJson, user: string) {
  * the name of the user it names as the sender; checks the sender's key against the contact book
  * (a changed key stops here, before anything is decrypted); then verifies the signature, unwraps
  * with our key, decrypts, and pins the sender on first contact.
+ *
+ * Every fetch of a limited letter uses one of the reader's opens, so first its status is asked
+ * (which uses none): a limited letter answers `limited` and is fetched only when called again with
+ * `spendOpen`, and only while unlocked, so an open is never spent on a phone that cannot decrypt.
  */
-export async function openLetter(id: string): Promise<OpenResult> {
+export async function openLetter(id: string, options: { spendOpen?: boolean } = {}): Promise<OpenResult> {
   let fetched: Awaited<ReturnType<typeof api.getEnvelope>>;
   try {
     await signIn();
     if (!isRegistered()) return { state: 'unregistered' };
+    const status = options.spendOpen ? null : await api.envelopeStatus(id);
+    // Their own opens first: their last one may be what burned it.
+    if (status?.opensLeft === 0) return { state: 'opens_used' };
+    if (status && status.state !== ENVELOPE_STATE.ACTIVE) return { state: status.state };
+    if (options.spendOpen || (status?.maxOpens != null && status.opensLeft !== null)) {
+      if (!isUnlocked()) return { state: 'locked' };
+      if (status?.maxOpens != null && status.opensLeft !== null) {
+        return { state: 'limited', maxOpens: status.maxOpens, opensLeft: status.opensLeft };
+      }
+    }
     fetched = await api.getEnvelope(id);
   } catch (err) {
     return { state: stateOfError(err) };
@@ -429,11 +458,24 @@ export async function openLetter(id: string): Promise<OpenResult> {
         expiresAt: fetched.envelope.expiresAt,
         mine,
         opens: (fetched.opens ?? []).map((o) => ({ name: o.name, at: o.at })),
+        limit: limitOf(fetched, mine),
       },
     };
   } catch (err) {
     return { state: stateOfError(err) };
   }
+}
+
+/**
+ * The read limit of a fetched letter as the reader's page treats it: the one the sender signed,
+ * whatever the server says. A server that hands out a limited letter without counting (no `reads`,
+ * or another limit) is taken at its worst: this was the last open.
+ */
+function limitOf(fetched: Awaited<ReturnType<typeof api.getEnvelope>>, mine: boolean): OpenedLetter['limit'] {
+  const maxOpens = envelopeMaxOpens(fetched.envelope);
+  if (mine || maxOpens === null) return null;
+  const reads = fetched.reads;
+  return { maxOpens, opensLeft: reads && reads.maxOpens === maxOpens ? reads.opensLeft : 0 };
 }
 
 /** The envelope id of a QR URL, accepted only in exactly the form `<publicUrl>/s/<id>`. */
@@ -470,6 +512,14 @@ export function listBox(
   cursor?: string | null,
 ): Promise<{ items: EnvelopeSummary[]; nextCursor: string | null }> {
   return api.listEnvelopes(box, cursor);
+}
+
+/**
+ * Removes a letter from my box: from the inbox at any time (it is never handed to me again), from
+ * the sent box once revoked, expired or burned.
+ */
+export function removeLetter(id: string): Promise<void> {
+  return api.removeEnvelope(id);
 }
 
 /** Revokes a letter I sent. */

@@ -1,6 +1,6 @@
 /** List rows for the inbox and sent pages: the metadata of `GET /envelopes` put into words. */
 import { formatTime, t } from '../../i18n';
-import type { Box, EnvelopeSummary } from '../../lib';
+import { type Box, ENVELOPE_STATE, type EnvelopeSummary, RECIPIENT_STATUS } from '../../lib';
 
 export interface LetterRow {
   id: string;
@@ -20,6 +20,30 @@ export interface LetterRow {
   senderPhone: string;
   /** The remark, when this phone wrote or opened the letter and the keys are unlocked; else ''. */
   remark: string;
+  /**
+   * What the read limit and the recipients did, in words: inbox, "burn after reading" or the
+   * opens left; sent box, who removed it and who used every open.
+   */
+  notes: string[];
+  /** A remove action is offered: always in the inbox, once closed in the sent box. */
+  removable: boolean;
+}
+
+/** The notes of a row (see LetterRow.notes). */
+function notesOf(item: EnvelopeSummary, box: Box): string[] {
+  if (box === 'inbox') {
+    if (item.maxOpens === null || item.opensLeft === null || item.state !== ENVELOPE_STATE.ACTIVE) return [];
+    if (item.opensLeft === 0) return [t('state_opens_used_title')];
+    if (item.maxOpens === 1) return [t('list_burn')];
+    return [t('list_opens_left', { left: String(item.opensLeft) })];
+  }
+  const notes: string[] = [];
+  if (item.maxOpens === 1) notes.push(t('list_burn'));
+  for (const r of item.recipients) {
+    if (r.status === RECIPIENT_STATUS.REMOVED) notes.push(t('list_removed_by', { name: r.name }));
+    else if (r.status === RECIPIENT_STATUS.OPENS_USED) notes.push(t('list_opens_used_by', { name: r.name }));
+  }
+  return notes;
 }
 
 /** A name with the verified mark when `user` is a contact verified in person. */
@@ -56,5 +80,7 @@ export function letterRow(
     stateText: t(`list_state_${item.state}`),
     opens: [],
     opensLoaded: false,
+    notes: notesOf(item, box),
+    removable: box === 'inbox' || item.state !== ENVELOPE_STATE.ACTIVE,
   };
 }

@@ -8,7 +8,7 @@ import { type AuthResponse, base64urlEncode, MAX_EXPIRY_DAYS, type MeResponse, r
 import * as api from '../api';
 import { lock } from '../keyring/state';
 import { whenRandomReady } from '../random';
-import { readStorage, removeStorage, writeStorage, wxCall } from '../wxp';
+import { clearStorage, readStorage, removeStorage, writeStorage, wxCall } from '../wxp';
 
 /** Local storage keys. */
 const STORAGE = {
@@ -129,4 +129,19 @@ export async function signOut(): Promise<void> {
   me = null;
   api.setToken(null);
   removeStorage(STORAGE.TOKEN);
+}
+
+/**
+ * Deletes the account: signs in with WeChat afresh (the server deletes an account only just after
+ * a sign-in, so a token copied off this phone cannot), asks the server to delete it, then forgets
+ * everything this phone kept: the token, the profile, the private key and all of local storage
+ * (contacts, queued letters, records of sent ones). The next launch starts as a new visitor.
+ */
+export async function deleteAccount(): Promise<void> {
+  await freshLogin();
+  await api.deleteMe();
+  lock();
+  me = null;
+  api.setToken(null);
+  clearStorage();
 }

@@ -61,3 +61,8 @@ export function removeStorage(key: string): void {
     // nothing stored
   }
 }
+
+/** Empties this mini program's local storage (account deletion). */
+export function clearStorage(): void {
+  wx.clearStorageSync();
+}

@@ -1,9 +1,18 @@
 /**
- * `fastify.envelopesRepository`: every query about envelopes, their recipients and opens.
+ * `fastify.envelopesRepository`: every query about envelopes, their recipients, opens, read limits
+ * and removals.
  *
  * An envelope's `body` is its JSON exactly as the sender uploaded it (the signature covers it); the
  * server never parses it again after acceptance. Purging drops `body` (ciphertext and wraps) and
  * keeps the tombstone: id, sender, recipients, times and state.
+ *
+ * Read limits: for a letter with `max_opens`, every fetch by a recipient other than the sender is
+ * one open, counted by a conditional update (`opens < max_opens`) in the statement that hands the
+ * body out, so of two fetches racing for the last open exactly one gets it. The signature covers
+ * every wrap, so one recipient's wrap cannot be cut out of the body without breaking the letter for
+ * the others: a recipient whose opens are used (or who removed the letter) is never handed the
+ * body again, and the body — ciphertext and every wrap — is dropped as soon as no recipient other
+ * than the sender can fetch it (`burnIfDone`).
  */
 import fp from 'fastify-plugin';
 import { DAY_MS } from '../../../shared/api/common';
@@ -13,8 +22,10 @@ import {
   ENVELOPE_STATE,
   type EnvelopeState,
   type EnvelopeSummary,
+  RECIPIENT_STATUS,
 } from '../../../shared/api/envelopes';
 import { type ErrorName, MifengError } from '../../../shared/errors';
+import type { Prisma as PrismaNamespace } from '../../generated/prisma/client';
 import { sql } from '../external/prisma';
 
 declare module 'fastify' {
@@ -47,6 +58,8 @@ export interface NewEnvelope {
   expiresAt: Date | null;
   /** The envelope JSON as received. */
   body: string;
+  /** Opens per recipient, from the signed envelope; null = no limit. */
+  maxOpens: number | null;
   recipients: { userId: string; keyId: string }[];
   /** Stored with the envelope, in the same statement. */
   pending?: NewPending[];
@@ -54,7 +67,7 @@ export interface NewEnvelope {
 
 /** Per-sender limits on uploads (QUOTA_* in server/config.ts). */
 export interface QuotaLimits {
-  /** Letters neither expired nor revoked. */
+  /** Letters neither expired, revoked nor burned. */
   activeLetters: number;
   /** Bytes of those letters' bodies. */
   storedBytes: number;
@@ -76,7 +89,8 @@ function usageQuery(senderId: string, now: Date, dayAgo: Date) {
            coalesce(sum(size) FILTER (WHERE active), 0) AS stored,
            count(*) FILTER (WHERE received_at > ${dayAgo}) AS today
     FROM (SELECT size, received_at,
-                 revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ${now}) AS active
+                 revoked_at IS NULL AND burned_at IS NULL
+                   AND (expires_at IS NULL OR expires_at > ${now}) AS active
           FROM envelopes WHERE sender_id = ${senderId}) mine`;
 }
 
@@ -88,10 +102,14 @@ export function quotaExceeded(usage: Usage, size: number, quota: QuotaLimits): E
   return null;
 }
 
-/** What a reader gets from `read`: not found, a closed state (`revoked`, `expired`), or the letter. */
+/**
+ * What a reader gets from `read`: not found, a closed state (`revoked`, `expired`, `burned`), no
+ * opens left (a recipient of a limited letter), or the letter.
+ */
 export type ReadResult =
   | { kind: 'not_found' }
   | { kind: ClosedEnvelopeState }
+  | { kind: 'opens_used' }
   | {
       kind: 'ok';
       body: string;
@@ -104,13 +122,21 @@ export type ReadResult =
       opens?: { user: string; name: string; at: string }[];
       /** For the sender: recipients it was handed to who have not confirmed opening it. */
       deliveries?: { user: string; name: string; at: string }[];
+      /** For a recipient of a limited letter: the limit and the opens left after this fetch. */
+      reads?: { maxOpens: number; opensLeft: number };
     };
 
-/** State of an envelope at `now`: revoked wins over expired. */
+/** What `status` answers: the letter's state and limit, and the reader's opens left. */
+export type StatusResult =
+  | { kind: 'not_found' }
+  | { kind: 'ok'; state: EnvelopeState; maxOpens: number | null; opensLeft: number | null };
+
+/** State of an envelope at `now`: burned wins over revoked, which wins over expired. */
 export function envelopeState(
-  row: { revokedAt: Date | null; expiresAt: Date | null },
+  row: { revokedAt: Date | null; expiresAt: Date | null; burnedAt?: Date | null },
   now: Date,
 ): EnvelopeState {
+  if (row.burnedAt) return ENVELOPE_STATE.BURNED;
   if (row.revokedAt) return ENVELOPE_STATE.REVOKED;
   if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return ENVELOPE_STATE.EXPIRED;
   return ENVELOPE_STATE.ACTIVE;
@@ -145,16 +171,59 @@ interface ReadRow {
   sender_key_id: string;
   expires_at: Date | string | null;
   revoked_at: Date | string | null;
+  burned_at: Date | string | null;
   body: string | null;
   sender_name: string;
   sender_phone_masked: string | null;
+  max_opens: number | null;
+  /** A listed recipient who has not removed it. */
   is_recipient: boolean;
-  opened_at: Date | string | null;
+  /** Opens the reader used before this read. */
+  opens: number | null;
+  /** Opens the reader has used after this read, when it handed the letter out; else null. */
+  counted: number | null;
 }
 
 function toDate(value: Date | string | null): Date | null {
   if (value === null) return null;
   return value instanceof Date ? value : new Date(value);
+}
+
+/** The state of a raw row. */
+function rowState(row: Pick<ReadRow, 'revoked_at' | 'expires_at' | 'burned_at'>, now: Date): EnvelopeState {
+  return envelopeState(
+    {
+      revokedAt: toDate(row.revoked_at),
+      expiresAt: toDate(row.expires_at),
+      burnedAt: toDate(row.burned_at),
+    },
+    now,
+  );
+}
+
+/** Opens left of `used`, under a limit (null without one). */
+function opensLeft(maxOpens: number | null, used: number): number | null {
+  return maxOpens === null ? null : Math.max(0, maxOpens - used);
+}
+
+type Runner = Pick<PrismaNamespace.TransactionClient, '$executeRaw'>;
+
+/**
+ * Drops the body of each of `ids` that no recipient other than the sender can fetch any more (each
+ * removed it or used their opens): the letter is burned. One statement; run after the change that
+ * may have closed the last recipient, in its own snapshot, so of two recipients finishing at once
+ * the later check sees both. A letter addressed to its sender alone is never burned this way.
+ */
+export async function burnIfDone(db: Runner, ids: string[], now: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await db.$executeRaw`
+    UPDATE envelopes e SET body = NULL, purged_at = COALESCE(e.purged_at, ${now}), burned_at = ${now}
+    WHERE e.id = ANY(${ids}) AND e.body IS NOT NULL
+      AND EXISTS (SELECT 1 FROM envelope_recipients r WHERE r.envelope_id = e.id AND r.user_id <> e.sender_id)
+      AND NOT EXISTS (
+        SELECT 1 FROM envelope_recipients r
+        WHERE r.envelope_id = e.id AND r.user_id <> e.sender_id AND r.removed_at IS NULL
+          AND (e.max_opens IS NULL OR r.opens < e.max_opens))`;
 }
 
 export function createEnvelopesRepository(prisma: Prisma) {
@@ -199,9 +268,10 @@ export function createEnvelopesRepository(prisma: Prisma) {
         ),
         e AS (
           INSERT INTO envelopes (id, sender_id, sender_key_id, sender_name, sender_phone_masked,
-                                 created_at, expires_at, received_at, body, size)
+                                 created_at, expires_at, received_at, body, size, max_opens)
           SELECT ${input.id}, ${input.senderId}, ${input.senderKeyId}, s.name, s.phone_masked,
-                 ${input.createdAt}, ${input.expiresAt}, ${input.receivedAt}, ${input.body}, ${size}
+                 ${input.createdAt}, ${input.expiresAt}, ${input.receivedAt}, ${input.body}, ${size},
+                 ${input.maxOpens}::int
           FROM keys_ok JOIN users s ON s.id = ${input.senderId} AND s.name IS NOT NULL
           WHERE keys_ok.ok
           ON CONFLICT (id) DO NOTHING
@@ -243,40 +313,53 @@ export function createEnvelopesRepository(prisma: Prisma) {
     },
 
     /**
-     * Reads an envelope for `readerId` (its sender or a listed recipient; anyone else gets
-     * `not_found`, the same as a missing id). The lookup, the state check and the recording of a
-     * recipient's first delivery are one statement, so one snapshot: a delivery is recorded exactly
-     * when the letter is handed out, never for one revoked or expired as seen by this read. Whether
-     * it was opened is the recipient's app's to say (`confirmOpened`).
+     * Reads an envelope for `readerId` (its sender or a listed recipient who has not removed it;
+     * anyone else gets `not_found`, the same as a missing id). The lookup, the state check, the
+     * recording of a recipient's first delivery and — for a limited letter — the counting of an
+     * open are one statement, so one snapshot: the body is handed to a recipient exactly when their
+     * row was updated, never for a letter revoked or expired as seen by this read, and of two reads
+     * racing for a last open the second finds `opens < max_opens` false once the first committed
+     * (PostgreSQL re-checks the condition on the updated row). Whether it was opened is the
+     * recipient's app's to say (`confirmOpened`).
      */
     async read(id: string, readerId: string, now: Date): Promise<ReadResult> {
       const [row] = await prisma.$queryRaw<ReadRow[]>`
         WITH target AS (
-          SELECT e.sender_id, e.sender_key_id, e.expires_at, e.revoked_at, e.body, e.sender_name,
-                 e.sender_phone_masked, (r.user_id IS NOT NULL) AS is_recipient, r.opened_at
+          SELECT e.sender_id, e.sender_key_id, e.expires_at, e.revoked_at, e.burned_at, e.body,
+                 e.sender_name, e.sender_phone_masked, e.max_opens,
+                 (r.user_id IS NOT NULL AND r.removed_at IS NULL) AS is_recipient, r.opens
           FROM envelopes e
           LEFT JOIN envelope_recipients r ON r.envelope_id = e.id AND r.user_id = ${readerId}
-          WHERE e.id = ${id}
+          WHERE e.id = ${id} AND (e.sender_id <> ${readerId} OR e.sender_removed_at IS NULL)
         ),
-        delivered AS (
-          UPDATE envelope_recipients r SET delivered_at = ${now}
-          FROM target t
-          WHERE r.envelope_id = ${id} AND r.user_id = ${readerId} AND r.delivered_at IS NULL
-            AND t.sender_id <> ${readerId} AND t.body IS NOT NULL AND t.revoked_at IS NULL
-            AND (t.expires_at IS NULL OR t.expires_at > ${now})
-          RETURNING r.delivered_at
+        counted AS (
+          UPDATE envelope_recipients r
+          SET delivered_at = COALESCE(r.delivered_at, ${now}),
+              opens = r.opens + (CASE WHEN e.max_opens IS NULL THEN 0 ELSE 1 END)
+          FROM envelopes e
+          WHERE r.envelope_id = ${id} AND r.user_id = ${readerId} AND e.id = r.envelope_id
+            AND e.sender_id <> ${readerId} AND r.removed_at IS NULL
+            AND e.body IS NOT NULL AND e.revoked_at IS NULL
+            AND (e.expires_at IS NULL OR e.expires_at > ${now})
+            AND (CASE WHEN e.max_opens IS NULL THEN r.delivered_at IS NULL ELSE r.opens < e.max_opens END)
+          RETURNING r.opens
         )
-        SELECT * FROM target`;
+        SELECT t.*, (SELECT opens FROM counted) AS counted FROM target t`;
       if (!row) return { kind: 'not_found' };
       const isSender = row.sender_id === readerId;
       if (!isSender && !row.is_recipient) return { kind: 'not_found' };
-      const state = envelopeState(
-        { revokedAt: toDate(row.revoked_at), expiresAt: toDate(row.expires_at) },
-        now,
-      );
-      // A purged body belongs to an expired or revoked letter whose grace period is over.
+      const limited = !isSender && row.max_opens !== null;
+      // Said before the state: their last open may well be what burned it.
+      if (limited && (row.opens ?? 0) >= row.max_opens!) return { kind: 'opens_used' };
+      const state = rowState(row, now);
       if (state !== ENVELOPE_STATE.ACTIVE) return { kind: state };
+      // Not counted with a body there: the opens were used, perhaps by a read that won the race.
+      if (limited && row.counted === null) {
+        return row.body === null ? { kind: ENVELOPE_STATE.EXPIRED } : { kind: 'opens_used' };
+      }
+      // A purged body belongs to an expired or revoked letter whose grace period is over.
       if (row.body === null) return { kind: ENVELOPE_STATE.EXPIRED };
+      if (limited && row.counted! >= row.max_opens!) await burnIfDone(prisma, [id], now);
 
       const result: ReadResult = {
         kind: 'ok',
@@ -286,6 +369,7 @@ export function createEnvelopesRepository(prisma: Prisma) {
         senderPhoneMasked: row.sender_phone_masked,
         senderKeyId: row.sender_key_id,
         isSender,
+        ...(limited ? { reads: { maxOpens: row.max_opens!, opensLeft: row.max_opens! - row.counted! } } : {}),
       };
       if (isSender) {
         const handed = await prisma.envelopeRecipient.findMany({
@@ -304,7 +388,11 @@ export function createEnvelopesRepository(prisma: Prisma) {
       return result;
     },
 
-    /** A page of the inbox (addressed to me by others) or the sent box, newest first. */
+    /**
+     * A page of the inbox (addressed to me by others, not removed by me) or the sent box (not
+     * removed by me), newest first. In the sent box each recipient who can no longer fetch the
+     * letter says why (`status`); in the inbox, `opensLeft` is the reader's own.
+     */
     async list(
       box: 'inbox' | 'sent',
       userId: string,
@@ -315,8 +403,8 @@ export function createEnvelopesRepository(prisma: Prisma) {
       const rows = await prisma.envelope.findMany({
         where: {
           ...(box === 'sent'
-            ? { senderId: userId }
-            : { recipients: { some: { userId } }, senderId: { not: userId } }),
+            ? { senderId: userId, senderRemovedAt: null }
+            : { recipients: { some: { userId, removedAt: null } }, senderId: { not: userId } }),
           ...(after
             ? {
                 OR: [
@@ -334,34 +422,53 @@ export function createEnvelopesRepository(prisma: Prisma) {
           createdAt: true,
           expiresAt: true,
           revokedAt: true,
+          burnedAt: true,
+          maxOpens: true,
           senderName: true,
           senderPhoneMasked: true,
           recipients: {
             orderBy: { position: 'asc' },
-            select: { userId: true, user: { select: { name: true } } },
+            select: { userId: true, opens: true, removedAt: true, user: { select: { name: true } } },
           },
         },
       });
       const page = rows.slice(0, ENVELOPE_PAGE_SIZE);
       const last = page[page.length - 1];
       return {
-        items: page.map((r) => ({
-          id: r.id,
-          sender: { user: r.senderId, name: r.senderName, phoneMasked: r.senderPhoneMasked },
-          recipients: r.recipients.map((p) => ({ user: p.userId, name: p.user.name ?? '' })),
-          createdAt: r.createdAt.toISOString(),
-          expiresAt: r.expiresAt ? r.expiresAt.toISOString() : null,
-          state: envelopeState(r, now),
-        })),
+        items: page.map((r) => {
+          const mine = r.recipients.find((p) => p.userId === userId);
+          const statusOf = (p: (typeof r.recipients)[number]) => {
+            if (box !== 'sent' || p.userId === userId) return {};
+            if (p.removedAt) return { status: RECIPIENT_STATUS.REMOVED };
+            if (r.maxOpens !== null && p.opens >= r.maxOpens) return { status: RECIPIENT_STATUS.OPENS_USED };
+            return {};
+          };
+          return {
+            id: r.id,
+            sender: { user: r.senderId, name: r.senderName, phoneMasked: r.senderPhoneMasked },
+            recipients: r.recipients.map((p) => ({
+              user: p.userId,
+              name: p.user.name ?? '',
+              ...statusOf(p),
+            })),
+            createdAt: r.createdAt.toISOString(),
+            expiresAt: r.expiresAt ? r.expiresAt.toISOString() : null,
+            state: envelopeState(r, now),
+            maxOpens: r.maxOpens,
+            opensLeft: box === 'inbox' && mine ? opensLeft(r.maxOpens, mine.opens) : null,
+          };
+        }),
         nextCursor: rows.length > ENVELOPE_PAGE_SIZE && last ? encodeCursor(last.createdAt, last.id) : null,
       };
     },
 
     /**
      * Records that recipient `readerId`'s app decrypted letter `id` (the first time counts; again
-     * is a no-op). Only a listed recipient other than the sender, only while the letter is active,
-     * and in one statement with that check. A confirmation implies the delivery. `first` when this
-     * call recorded the open (the sender may be told), `ok` when it was recorded before.
+     * is a no-op). Only a listed recipient other than the sender who has not removed it, only
+     * while the letter is active — or burned after it was handed to them (their last open burns
+     * it before their app can confirm) — and in one statement with that check. A confirmation
+     * implies the delivery. `first` when this call recorded the open (the sender may be told),
+     * `ok` when it was recorded before.
      */
     async confirmOpened(
       id: string,
@@ -369,20 +476,25 @@ export function createEnvelopesRepository(prisma: Prisma) {
       now: Date,
     ): Promise<'first' | 'ok' | 'not_found' | ClosedEnvelopeState> {
       const [row] = await prisma.$queryRaw<
-        (Pick<ReadRow, 'expires_at' | 'revoked_at' | 'body' | 'opened_at'> & { sender_id: string })[]
+        (Pick<ReadRow, 'expires_at' | 'revoked_at' | 'burned_at' | 'body'> & {
+          handed: boolean;
+          sender_id: string;
+          opened_at: Date | string | null;
+        })[]
       >`
         WITH target AS (
-          SELECT e.expires_at, e.revoked_at, e.body, e.sender_id, r.opened_at
+          SELECT e.expires_at, e.revoked_at, e.burned_at, e.body, (r.delivered_at IS NOT NULL) AS handed,
+                 e.sender_id, r.opened_at
           FROM envelopes e
           JOIN envelope_recipients r ON r.envelope_id = e.id AND r.user_id = ${readerId}
-          WHERE e.id = ${id} AND e.sender_id <> ${readerId}
+          WHERE e.id = ${id} AND e.sender_id <> ${readerId} AND r.removed_at IS NULL
         ),
         opened AS (
           UPDATE envelope_recipients r
           SET opened_at = COALESCE(r.opened_at, ${now}), delivered_at = COALESCE(r.delivered_at, ${now})
           FROM target t
           WHERE r.envelope_id = ${id} AND r.user_id = ${readerId}
-            AND t.body IS NOT NULL AND t.revoked_at IS NULL
+            AND (t.body IS NOT NULL OR (t.burned_at IS NOT NULL AND t.handed)) AND t.revoked_at IS NULL
             AND (t.expires_at IS NULL OR t.expires_at > ${now})
           RETURNING r.opened_at
         )
@@ -393,8 +505,75 @@ export function createEnvelopesRepository(prisma: Prisma) {
         now,
       );
       if (state !== ENVELOPE_STATE.ACTIVE) return state;
-      if (row.body === null) return ENVELOPE_STATE.EXPIRED;
-      return row.opened_at === null ? 'first' : 'ok';
+      if (row.body !== null || (row.burned_at !== null && row.handed))
+        return row.opened_at === null ? 'first' : 'ok';
+      return row.burned_at !== null ? ENVELOPE_STATE.BURNED : ENVELOPE_STATE.EXPIRED;
+    },
+
+    /**
+     * Where `readerId` stands with letter `id` without fetching it (so without using an open):
+     * its state, limit and the reader's opens left. Same visibility as `read`.
+     */
+    async status(id: string, readerId: string, now: Date): Promise<StatusResult> {
+      const row = await prisma.envelope.findUnique({
+        where: { id },
+        select: {
+          senderId: true,
+          senderRemovedAt: true,
+          revokedAt: true,
+          expiresAt: true,
+          burnedAt: true,
+          maxOpens: true,
+          recipients: { where: { userId: readerId }, select: { opens: true, removedAt: true } },
+        },
+      });
+      if (!row) return { kind: 'not_found' };
+      const isSender = row.senderId === readerId;
+      const mine = row.recipients[0];
+      if (isSender ? row.senderRemovedAt !== null : !mine || mine.removedAt !== null)
+        return { kind: 'not_found' };
+      return {
+        kind: 'ok',
+        state: envelopeState(row, now),
+        maxOpens: row.maxOpens,
+        opensLeft: isSender || !mine ? null : opensLeft(row.maxOpens, mine.opens),
+      };
+    },
+
+    /**
+     * Removes letter `id` from `userId`'s box. Its sender may remove it once it is closed (revoked,
+     * expired or burned; `NotClosed` while active): the body goes at once and it leaves the sent
+     * box. A recipient may remove it at any time: it leaves their inbox, is never handed to them
+     * again, and the body goes once no other recipient can fetch it. Idempotent; false when
+     * `userId` is neither.
+     */
+    async remove(id: string, userId: string, now: Date): Promise<boolean> {
+      const row = await prisma.envelope.findUnique({
+        where: { id },
+        select: {
+          senderId: true,
+          revokedAt: true,
+          expiresAt: true,
+          burnedAt: true,
+          recipients: { where: { userId }, select: { userId: true } },
+        },
+      });
+      if (!row) return false;
+      if (row.senderId === userId) {
+        if (envelopeState(row, now) === ENVELOPE_STATE.ACTIVE) throw new MifengError('NotClosed');
+        await prisma.$executeRaw`
+          UPDATE envelopes SET sender_removed_at = COALESCE(sender_removed_at, ${now}), body = NULL,
+                 purged_at = COALESCE(purged_at, ${now})
+          WHERE id = ${id} AND sender_id = ${userId}`;
+        return true;
+      }
+      if (row.recipients.length === 0) return false;
+      await prisma.envelopeRecipient.updateMany({
+        where: { envelopeId: id, userId, removedAt: null },
+        data: { removedAt: now },
+      });
+      await burnIfDone(prisma, [id], now);
+      return true;
     },
 
     /** Who sent `id`, or null when there is no such envelope. */
@@ -403,10 +582,18 @@ export function createEnvelopesRepository(prisma: Prisma) {
       return row?.senderId ?? null;
     },
 
-    /** Revokes the sender's envelope (idempotent); false when `senderId` did not send `id`. */
+    /**
+     * Revokes the sender's envelope (idempotent) with the copies sealed again from it for people
+     * who registered later: to the sender they are one letter. False when `senderId` did not send `id`.
+     */
     async revoke(id: string, senderId: string, now: Date): Promise<boolean> {
+      const copies = await prisma.pendingRecipient.findMany({
+        where: { envelopeId: id, senderId, deliveredEnvelopeId: { not: null } },
+        select: { deliveredEnvelopeId: true },
+      });
+      const ids = [id, ...copies.map((copy) => copy.deliveredEnvelopeId!)];
       const { count } = await prisma.envelope.updateMany({
-        where: { id, senderId, revokedAt: null },
+        where: { id: { in: ids }, senderId, revokedAt: null },
         data: { revokedAt: now },
       });
       if (count > 0) return true;

@@ -17,6 +17,7 @@ import { base64urlEncode } from '../../../shared/encoding';
 import { MifengError } from '../../../shared/errors';
 import type { KeyBackup, KeyChange } from '../../../shared/protocol';
 import { sql } from '../external/prisma';
+import { burnIfDone } from './envelopes-repository';
 import { appendLogLeaf } from './transparency-log';
 
 /** A user row in the shape routes need. */
@@ -276,6 +277,68 @@ export function createUsersRepository(prisma: Prisma) {
           });
         }
         return toRecord(await tx.user.findUniqueOrThrow({ where: { id }, select: userSelect }));
+      });
+    },
+
+    /**
+     * Deletes the account `id` in one transaction (docs/api.md, account deletion): appends a
+     * `delete` tombstone leaf for the current key to the transparency log (which, append-only, keeps
+     * the user's earlier leaves); deletes the letters they sent (bodies, recipients and all), their
+     * keys, key history, backups and contact book; marks their place in letters they received as
+     * removed, which burns a letter nobody else can fetch; and keeps the user row as a tombstone with
+     * every personal field emptied — name, phone hash and masked phone, and the WeChat openid
+     * (replaced by one nobody can sign in with, so the same WeChat account starts afresh) — and the
+     * token version bumped, which revokes every session. The phone number is free to register again.
+     */
+    async deleteAccount(id: string): Promise<void> {
+      await prisma.$transaction(async (tx) => {
+        // The row lock makes a concurrent key change wait for (and then fail against) the deletion.
+        const [user] = await tx.$queryRaw<{ current_key_id: string | null; deleted_at: Date | null }[]>`
+          SELECT current_key_id, deleted_at FROM users WHERE id = ${id} FOR UPDATE`;
+        if (!user || user.deleted_at) throw new MifengError('Unauthorized');
+        const now = new Date();
+        if (user.current_key_id) {
+          const key = await tx.userKey.findUniqueOrThrow({
+            where: { keyId: user.current_key_id },
+            select: { publicKey: true },
+          });
+          await appendLogLeaf(tx, {
+            userId: id,
+            publicKey: base64urlEncode(new Uint8Array(key.publicKey)),
+            keyId: user.current_key_id,
+            kind: 'delete',
+            time: now.toISOString(),
+          });
+        }
+        await tx.envelope.deleteMany({ where: { senderId: id } });
+        const received = await tx.$queryRaw<{ envelope_id: string }[]>`
+          UPDATE envelope_recipients SET removed_at = ${now}
+          WHERE user_id = ${id} AND removed_at IS NULL
+          RETURNING envelope_id`;
+        await burnIfDone(
+          tx,
+          received.map((r) => r.envelope_id),
+          now,
+        );
+        await tx.contactBook.deleteMany({ where: { userId: id } });
+        // Pending entries of the letters they sent went with the letters (cascade).
+        await tx.notificationGrant.deleteMany({ where: { userId: id } });
+        await tx.keyBackup.deleteMany({ where: { userId: id } });
+        await tx.keyEvent.deleteMany({ where: { userId: id } });
+        await tx.user.update({
+          where: { id },
+          data: {
+            openid: `deleted:${id}`,
+            name: null,
+            phoneHash: null,
+            phoneMasked: null,
+            currentKeyId: null,
+            lastStatementAt: null,
+            tokenVersion: { increment: 1 },
+            deletedAt: now,
+          },
+        });
+        await tx.userKey.deleteMany({ where: { userId: id } });
       });
     },
 

@@ -18,6 +18,8 @@ export type AuditEvent =
   | 'logout'
   | 'contacts_set'
   | 'envelope_revoked'
+  | 'envelope_removed'
+  | 'account_deleted'
   | 'pending_delivered'
   | 'pending_cancelled'
   | 'quota_exceeded'

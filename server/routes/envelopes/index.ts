@@ -1,5 +1,7 @@
 /**
- * `/api/v1/envelopes`: upload (POST), fetch (GET /:id), list (GET ?box=) and revoke (DELETE /:id).
+ * `/api/v1/envelopes`: upload (POST), fetch (GET /:id), status before a fetch (GET /:id/status),
+ * list (GET ?box=), confirm an open (POST /:id/opened), remove from a box (POST /:id/remove) and
+ * revoke (DELETE /:id).
  *
  * Upload checks, in order: the body as JSON with no member name given twice in any object (the
  * protocol refuses them and JSON.parse would silently keep the last), the envelope against the
@@ -10,7 +12,8 @@
  * recipient exists with that key as their current key, and the sender is within their quotas
  * (plugins/app/quotas.ts). The envelope is stored as received, with its `pending` entries (people
  * not registered yet, by the keyed hash of their number: routes/pending) in the same statement. A
- * version 2 letter's read limit (`maxOpens`) is signed by its sender: enforced here, never changed.
+ * version 2 letter's read limit (`maxOpens`) is signed by its sender and taken from the envelope itself
+ * (`acceptUpload`), never from anything unsigned: enforced here, never changed.
  *
  * After an upload each recipient who asked is sent "a new secret letter", and after a recipient's
  * first confirmed open the sender "〈name〉 opened your letter" (plugins/app/notifications.ts),
@@ -93,11 +96,14 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
       description:
         "The envelope as uploaded, with the sender's name and masked phone as of sending, the key " +
         'that signed it and their key history. 404 unless you are its sender or a recipient; ' +
-        '410 once expired (`expired`) or revoked (`revoked`). The sender also gets who opened it.',
+        '410 once expired (`expired`), revoked (`revoked`) or burned (`burned`). For a recipient of a ' +
+        'limited letter each fetch is one open (`reads`: opens left); none left is 410 `opens_used`. ' +
+        'The sender also gets who opened it.',
     }),
     handler: async (request, reply) => {
       const found = await fastify.envelopesRepository.read(request.params.id, request.userId, new Date());
       if (found.kind === 'not_found') throw new MifengError('NotFound');
+      if (found.kind === 'opens_used') throw new MifengError('OpensUsed');
       if (found.kind !== 'ok') throw new MifengError(CLOSED_STATE_ERROR[found.kind]);
       const [publicKey, keyHistory] = await Promise.all([
         fastify.signatures.publicKey(found.senderKeyId),
@@ -116,9 +122,10 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
       };
       const opens = found.opens ? `,"opens":${JSON.stringify(found.opens)}` : '';
       const deliveries = found.deliveries ? `,"deliveries":${JSON.stringify(found.deliveries)}` : '';
+      const reads = found.reads ? `,"reads":${JSON.stringify(found.reads)}` : '';
       // The stored envelope text goes out as stored: no parse, no re-serialization.
       reply.type('application/json; charset=utf-8');
-      const json = `{"envelope":${found.body},"sender":${JSON.stringify(sender)}${opens}${deliveries}}`;
+      const json = `{"envelope":${found.body},"sender":${JSON.stringify(sender)}${opens}${deliveries}${reads}}`;
       return reply.send(json as unknown as GetEnvelopeResponse);
     },
   });
@@ -159,6 +166,36 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
       } else if (result !== 'ok') {
         throw new MifengError(CLOSED_STATE_ERROR[result]);
       }
+      return reply.code(204).send();
+    },
+  });
+
+  fastify.route({
+    ...contractRoute(envelopesContract.status, {
+      ...secured,
+      description:
+        'State, read limit and your opens left, without fetching the letter (so without using an ' +
+        'open). 404 unless you are its sender or a recipient who has not removed it.',
+    }),
+    handler: async (request) => {
+      const found = await fastify.envelopesRepository.status(request.params.id, request.userId, new Date());
+      if (found.kind === 'not_found') throw new MifengError('NotFound');
+      return { state: found.state, maxOpens: found.maxOpens, opensLeft: found.opensLeft };
+    },
+  });
+
+  fastify.route({
+    ...contractRoute(envelopesContract.remove, {
+      ...secured,
+      description:
+        'Removes a letter from your box. A recipient, at any time: never handed to you again. The ' +
+        'sender, once revoked, expired or burned (409 `not_closed` while active): the body goes at ' +
+        'once. Idempotent; 404 for anyone else.',
+    }),
+    handler: async (request, reply) => {
+      const removed = await fastify.envelopesRepository.remove(request.params.id, request.userId, new Date());
+      if (!removed) throw new MifengError('NotFound');
+      fastify.audit(request, 'envelope_removed', { envelopeId: request.params.id });
       return reply.code(204).send();
     },
   });

@@ -8,8 +8,9 @@
  * Key changes: the first key needs nothing more; after that every `PUT /me/keys` carries a
  * key-change statement by the current key (docs/protocol.md §10), checked here against the key
  * on record, the server's clock and the last statement accepted. `POST /me/keys/reset` needs no
- * statement but a session that signed in with WeChat within KEY_RESET_WINDOW_MS. A changed key
- * revokes every older token; the answer carries the caller's new one.
+ * statement but a session that signed in with WeChat within FRESH_LOGIN_WINDOW_MS. A changed key
+ * revokes every older token; the answer carries the caller's new one. `DELETE /me` deletes the
+ * account under the same freshness rule.
  */
 
 import type { FastifyRequest } from 'fastify';
@@ -17,7 +18,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { MAX_CLOCK_SKEW_MS } from '../../../shared/api/common';
 import { KEY_EVENT } from '../../../shared/api/keys';
 import type { KeysSetResponse, MeResponse, ResetKeysBody } from '../../../shared/api/me';
-import { KEY_RESET_WINDOW_MS, meContract } from '../../../shared/api/me';
+import { FRESH_LOGIN_WINDOW_MS, meContract } from '../../../shared/api/me';
 import { notificationsContract } from '../../../shared/api/notifications';
 import { sm2IsValidPublicKey } from '../../../shared/crypto';
 import { base64urlDecode, base64urlEncode } from '../../../shared/encoding';
@@ -26,6 +27,13 @@ import { type KeyChange, keyId, parseKeyBackup, verifyKeyChange } from '../../..
 import { phoneFromWeChat } from '../../phone';
 import { isRegistered, type KeyUpdate, toApiUser, type UserRecord } from '../../plugins/app/users-repository';
 import { contractRoute } from '../_contract';
+
+/** `FreshLoginRequired` unless the session signed in with WeChat within FRESH_LOGIN_WINDOW_MS. */
+function requireFreshLogin(request: FastifyRequest): void {
+  if (Date.now() - request.session.loginAt.getTime() > FRESH_LOGIN_WINDOW_MS) {
+    throw new MifengError('FreshLoginRequired');
+  }
+}
 
 /** The key a `PUT /me/keys` or reset body uploads, checked: a point on the curve, a valid backup. */
 function keyUpload(body: ResetKeysBody): Pick<KeyUpdate, 'name' | 'keyId' | 'publicKey' | 'backup'> {
@@ -165,9 +173,7 @@ const me: FastifyPluginAsyncZod = async (fastify) => {
         'sign-in. Recorded as a reset in the key history; revokes older tokens.',
     }),
     handler: async (request) => {
-      if (Date.now() - request.session.loginAt.getTime() > KEY_RESET_WINDOW_MS) {
-        throw new MifengError('FreshLoginRequired');
-      }
+      requireFreshLogin(request);
       const { user, key } = await upload(request, request.body);
       if (user.currentKeyId === key.keyId) {
         throw new MifengError('Conflict', 'this is already your key: a reset needs a new one');
@@ -178,6 +184,22 @@ const me: FastifyPluginAsyncZod = async (fastify) => {
         event: user.currentKeyId ? KEY_EVENT.RESET : KEY_EVENT.REGISTER,
         replaces: user.currentKeyId,
       });
+    },
+  });
+
+  fastify.route({
+    ...contractRoute(meContract.delete, {
+      ...secured,
+      description:
+        'Deletes your account, only within a few minutes of a WeChat sign-in: your letters, keys, ' +
+        'backups, contact book, phone and sessions go; letters you received are removed for you. ' +
+        'The transparency log keeps a tombstone for your key.',
+    }),
+    handler: async (request, reply) => {
+      requireFreshLogin(request);
+      await fastify.usersRepository.deleteAccount(request.userId);
+      fastify.audit(request, 'account_deleted');
+      return reply.code(204).send();
     },
   });
 

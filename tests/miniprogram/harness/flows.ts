@@ -56,7 +56,14 @@ export async function twoRegisteredPhones(
 /** Composes and seals a letter through the compose page; resolves to the share page URL. */
 export async function sendThroughPage(
   device: Phone,
-  letter: { content: string; remark?: string; to: { name: string; phone: string }[]; expiry?: string },
+  letter: {
+    content: string;
+    remark?: string;
+    to: { name: string; phone: string }[];
+    expiry?: string;
+    /** A READ_LIMIT key (compose's read limit chips), e.g. BURN_AFTER_READING. */
+    readLimit?: string;
+  },
 ): Promise<string> {
   const compose = device.open('/pages/compose/compose');
   await compose.waitFor(() => compose.data.ready === true, 'the compose form');
@@ -72,6 +79,7 @@ export async function sendThroughPage(
     );
   }
   if (letter.expiry) await compose.tap(`.expiry-${letter.expiry}`);
+  if (letter.readLimit) await compose.tap(`.read-limit-${letter.readLimit}`);
   const before = device.state.navigations.length;
   await compose.tap('.seal-button');
   await compose.waitFor(

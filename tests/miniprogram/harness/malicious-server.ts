@@ -21,6 +21,8 @@ export interface SeenRequest {
 export interface Answer {
   status: number;
   body: unknown;
+  /** The body's exact text, sent instead of `body` serialised (JSON no serialiser writes). */
+  raw?: string;
 }
 
 export interface MaliciousServer {
@@ -57,7 +59,7 @@ export async function startMaliciousServer(target: string): Promise<MaliciousSer
   };
   const send = (res: import('node:http').ServerResponse, answer: Answer) => {
     res.writeHead(answer.status, { 'content-type': 'application/json' });
-    res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+    res.end(answer.raw ?? (answer.body === undefined ? '' : JSON.stringify(answer.body)));
   };
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];

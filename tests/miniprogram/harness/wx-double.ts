@@ -199,6 +199,7 @@ export function createWx(state: WxState): Record<string, unknown> {
     getStorageSync: (key: string) => (state.storage.has(key) ? structuredClone(state.storage.get(key)) : ''),
     setStorageSync: (key: string, value: unknown) => void state.storage.set(key, structuredClone(value)),
     removeStorageSync: (key: string) => void state.storage.delete(key),
+    clearStorageSync: () => state.storage.clear(),
 
     // Network: real HTTP
     request(options: AnyOptions) {
@@ -216,7 +217,8 @@ export function createWx(state: WxState): Record<string, unknown> {
           state.networkMs += performance.now() - started;
           state.requests.push({ method, url, status: res.status });
           let data: unknown = text;
-          if (options.dataType !== 'text') {
+          // As WeChat: only dataType json (the default) is parsed; any other value gives the text.
+          if (options.dataType === undefined || options.dataType === 'json') {
             try {
               data = text ? JSON.parse(text) : '';
             } catch {

@@ -251,6 +251,23 @@ describe('trust in keys, against a malicious server', () => {
     assert.equal(genuine.data.state, 'open');
   });
 
+  it('an answer naming a member twice (a junk signature before the real one) is refused, not read leniently', async () => {
+    // JSON.parse keeps the last "sig", which is the real one: only the strict reading notices.
+    proxy.rewrite = (r, answer) => {
+      if (!isFetch(firstLetter)(r) || answer.status !== 200) return undefined;
+      return {
+        ...answer,
+        raw: JSON.stringify(answer.body).replace('"envelope":{', '"envelope":{"sig":"MEUCIQ",'),
+      };
+    };
+    const open = await openLetter(b, firstLetter);
+    proxy.rewrite = null;
+    assert.equal(open.data.state, 'tampered');
+    assert.equal(open.data.letter, null);
+    const genuine = await openLetter(b, firstLetter);
+    assert.equal(genuine.data.state, 'open');
+  });
+
   it("B verifies A by scanning the key QR code on A's Me page; a wrong code is refused", async () => {
     const mine = a.open('/pages/me/me');
     await mine.waitFor(() => a.state.canvases.has('#key-qr') && mine.data.keyQr !== '', 'the key QR code');

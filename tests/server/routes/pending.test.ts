@@ -258,6 +258,17 @@ forEachDatabase((target) => {
         },
       );
       assert.equal(cancel.status, 409);
+
+      // Revoking the letter revokes the copy sealed for Carol too: to Alice it is one letter.
+      const revoked = await server.request('DELETE', `/api/v1/envelopes/${sent.envelope.id}`, {
+        token: alice.token,
+      });
+      assert.equal(revoked.status, 204);
+      const gone = await server.request<{ error: { code: string } }>('GET', `/api/v1/envelopes/${copy.id}`, {
+        token: carol.token,
+      });
+      assert.equal(gone.status, 410);
+      assert.equal(gone.body.error.code, 'revoked');
     });
 
     it('matches only the name the sender typed, refuses deliveries it cannot stand behind, and cancels', async () => {
