@@ -1,6 +1,5 @@
 import { type BoxListData, type BoxListMethods, boxList } from '../../behaviors/box-list';
 import { errorText, formatTime, t } from '../../i18n';
-import type { MessageKey } from '../../i18n/zh';
 import { ENVELOPE_STATE, PENDING_STATE, type PendingEntry } from '../../lib';
 import { cancelPending, listPending, readersOf, revoke } from '../../services/letters';
 import { PAGES } from '../../services/nav';
@@ -42,22 +41,6 @@ interface SentMethods extends BoxListMethods {
   onRevoke(e: WechatMiniprogram.TouchEvent): Promise<void>;
 }
 
-/** Asks before a step that cannot be undone, its button in WeChat's warning red: true to go on. */
-async function confirmDanger(
-  title: MessageKey,
-  content: MessageKey,
-  confirmText: MessageKey,
-): Promise<boolean> {
-  const choice = await wxCall<WechatMiniprogram.ShowModalSuccessCallbackResult>(wx.showModal, {
-    title: t(title),
-    content: t(content),
-    confirmText: t(confirmText),
-    confirmColor: '#FA5151',
-    cancelText: t('modal_cancel'),
-  });
-  return choice.confirm;
-}
-
 Page<SentData, SentMethods>({
   ...box,
   data: { ...box.data, pending: [] },
@@ -79,14 +62,14 @@ Page<SentData, SentMethods>({
 
   async onCancelPending(e) {
     const id = String(e.currentTarget.dataset.id);
-    if (
-      !(await confirmDanger(
-        'pending_cancel_confirm_title',
-        'pending_cancel_confirm_text',
-        'modal_stop_waiting',
-      ))
-    )
-      return;
+    const choice = await wxCall<WechatMiniprogram.ShowModalSuccessCallbackResult>(wx.showModal, {
+      title: t('pending_cancel_confirm_title'),
+      content: t('pending_cancel_confirm_text'),
+      confirmText: t('modal_stop_waiting'),
+      confirmColor: '#FA5151',
+      cancelText: t('modal_cancel'),
+    });
+    if (!choice.confirm) return;
     try {
       await cancelPending(id);
       wx.showToast({ title: t('pending_cancelled_toast'), icon: 'success' });
@@ -126,8 +109,14 @@ Page<SentData, SentMethods>({
 
   async onRevoke(e) {
     const id = String(e.currentTarget.dataset.id);
-    if (!(await confirmDanger('list_revoke_confirm_title', 'list_revoke_confirm_text', 'modal_revoke')))
-      return;
+    const choice = await wxCall<WechatMiniprogram.ShowModalSuccessCallbackResult>(wx.showModal, {
+      title: t('list_revoke_confirm_title'),
+      content: t('list_revoke_confirm_text'),
+      confirmText: t('modal_revoke'),
+      confirmColor: '#FA5151',
+      cancelText: t('modal_cancel'),
+    });
+    if (!choice.confirm) return;
     wx.showLoading({ title: t('loading'), mask: true });
     try {
       await revoke(id);
