@@ -92,12 +92,20 @@ export function parseJson(text: string, label: string): unknown {
   } catch {
     throw new MifengError('Malformed', `${label} is not JSON`);
   }
-  // Only objects can repeat a name; a scalar's text has no brace outside a string.
-  if (typeof value === 'object' && value !== null) {
-    const name = duplicateMemberName(text);
-    if (name !== undefined) {
-      throw new MifengError('Malformed', `${label} has the member ${JSON.stringify(name)} more than once`);
-    }
-  }
+  assertUniqueMembers(text, value, label);
   return value;
+}
+
+/**
+ * For text `JSON.parse` already accepted as `value`: `Malformed` (naming `label`) when one of its
+ * objects names a member twice. For readers that parse with something else first (Fastify's body
+ * parser, an answer that may also be plain text).
+ */
+export function assertUniqueMembers(text: string, value: unknown, label: string): void {
+  // Only objects can repeat a name; a scalar's text has no brace outside a string.
+  if (typeof value !== 'object' || value === null) return;
+  const name = duplicateMemberName(text);
+  if (name !== undefined) {
+    throw new MifengError('Malformed', `${label} has the member ${JSON.stringify(name)} more than once`);
+  }
 }

@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DAY_MS, MAX_CLOCK_SKEW_MS } from '../../shared/api/common';
 import { MifengError } from '../../shared/errors';
-import { duplicateMemberName } from '../../shared/json';
+import { assertUniqueMembers } from '../../shared/json';
 import { type Envelope, envelopeMaxOpens } from '../../shared/protocol';
 import type { NewEnvelope } from '../plugins/app/envelopes-repository';
 
@@ -30,12 +30,10 @@ export function refuseDuplicateMembers(fastify: FastifyInstance): void {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     parseJsonBody(request, text, (err, value) => {
       if (err) return done(err, undefined);
-      const name = duplicateMemberName(text);
-      if (name !== undefined) {
-        return done(
-          new MifengError('Malformed', `the member ${JSON.stringify(name)} is given twice`),
-          undefined,
-        );
+      try {
+        assertUniqueMembers(text, value, 'the body');
+      } catch (duplicate) {
+        return done(duplicate as Error, undefined);
       }
       done(null, value);
     });

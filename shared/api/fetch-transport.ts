@@ -3,8 +3,7 @@
  * `fetch` is passed in because shared/ compiles without platform typings; only the few members
  * used here are typed.
  */
-import { MifengError } from '../errors';
-import { duplicateMemberName } from '../json';
+import { assertUniqueMembers } from '../json';
 import { type HttpResponse, retryAfterSeconds, type Transport } from './contract';
 
 /** The part of the Fetch API the transport uses. */
@@ -32,10 +31,7 @@ export function parseJsonBody(text: string): unknown {
   } catch {
     return text;
   }
-  const twice = typeof value === 'object' && value !== null ? duplicateMemberName(text) : undefined;
-  if (twice !== undefined) {
-    throw new MifengError('Malformed', `the answer has the member ${JSON.stringify(twice)} more than once`);
-  }
+  assertUniqueMembers(text, value, 'the answer');
   return value;
 }
 
