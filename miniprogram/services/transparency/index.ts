@@ -66,6 +66,12 @@ let logKey: Uint8Array | null = null;
 /** Heads verified (signature and consistency with the kept one) during this run, by size and root. */
 const verified = new Set<string>();
 
+/**
+ * Heads whose signature this run checked, by their exact JSON: every key of one lookup is proven
+ * against the same head, and its signature is the costly part (an SM2 verification each).
+ */
+const signatureChecked = new Map<string, SignedTreeHead>();
+
 const headId = (head: SignedTreeHead) => `${head.size}:${head.root}`;
 
 /** The fork this phone has evidence of, if any. */
@@ -101,12 +107,16 @@ async function keyFor(head: { key?: unknown }): Promise<Uint8Array> {
  */
 export async function verifyHead(value: unknown): Promise<SignedTreeHead> {
   if (forkEvidence()) throw new LogCheckError('log_forked', 'this phone holds proof of a forked log');
-  let head: SignedTreeHead;
-  try {
-    head = verifyTreeHead(await keyFor((value ?? {}) as { key?: unknown }), value);
-  } catch (err) {
-    if (err instanceof LogCheckError) throw err;
-    throw new LogCheckError('log_bad_head', `the head is not signed by the log: ${(err as Error).message}`);
+  const text = JSON.stringify(value);
+  let head = signatureChecked.get(text);
+  if (!head) {
+    try {
+      head = verifyTreeHead(await keyFor((value ?? {}) as { key?: unknown }), value);
+    } catch (err) {
+      if (err instanceof LogCheckError) throw err;
+      throw new LogCheckError('log_bad_head', `the head is not signed by the log: ${(err as Error).message}`);
+    }
+    signatureChecked.set(text, head);
   }
   if (verified.has(headId(head))) return head;
   const kept = keptHead();
