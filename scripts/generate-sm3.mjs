@@ -14,8 +14,10 @@
 // slow path (~20 ns each against 2–4 for an int32 operation), so all three sums of a round are closed
 // with `| 0`: an overflow then costs one slow addition and one slow `| 0`, not also the rotation of
 // SS1 or the four operations of P0 on TT2 (PBKDF2 ~10 % faster there, ~25 % with its JIT, V8 within
-// 3 %). Sums rewritten never to overflow (quarters added, then the low bits) save ~6 % more in LLInt
-// but make V8's JIT 2.6× and its interpreter 1.4× slower.
+// 3 %). Sums that never overflow (the terms' high 30 and low 2 bits added apart) then gained at most
+// a few % more in LLInt and made JavaScriptCore's JIT ~11× faster, but V8's JIT 2.6× and its
+// interpreter 1.4× slower; a second PBKDF2 loop of that shape for JavaScriptCore alone (25 KB more,
+// chosen at run time) was not worth its size.
 //
 // - Unrolled: the 64 rounds and the 52 expanded message words are straight-line code in one function
 //   with the rotated round constants T_j <<< (j mod 32) inlined: no loop counters, table loads or
