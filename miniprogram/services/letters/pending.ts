@@ -31,7 +31,7 @@ import { rememberSent } from './sent-record';
 /** What one pass of `deliverReady` did, by the names the sender typed. */
 export interface DeliveryReport {
   delivered: string[];
-  /** Their key is not the one the contact book pinned: compose's key-change rules apply. */
+  /** Their key is not the one the contact book pinned: left ready for review on the sent page. */
   keyChanged: string[];
   /** Their key did not prove its place in the transparency log: nothing sealed to it. */
   notInLog: string[];
