@@ -19,6 +19,7 @@ import {
   ENVELOPE_STATE,
   EnvelopeIdSchema,
   type EnvelopeJson,
+  type EnvelopeSender,
   type EnvelopeSummary,
   ERRORS,
   EXPIRY_CHOICES,
@@ -365,16 +366,13 @@ function readerFor(envelope: EnvelopeJson, user: string) {
   return earlier;
 }
 
-/** The sender block the fetch and the status before it both carry (shared/api). */
-type LetterSender = Awaited<ReturnType<typeof api.getEnvelope>>['sender'];
-
 /**
  * The checks of a letter's sender that need no envelope, run before the fetch (which, for a
  * limited letter, uses an open): the key against the contact book (a changed key stops here) and
  * against the transparency log. Answers the trust to open with, or why not.
  */
 async function checkSender(
-  sender: LetterSender,
+  sender: EnvelopeSender,
   mine: boolean,
 ): Promise<{ trust: KeyTrust | null } | Exclude<OpenResult, { state: 'open' }>> {
   const trust = mine ? null : await trustOf(sender.user, sender.publicKey);
@@ -387,7 +385,7 @@ async function checkSender(
 }
 
 /** The fetch names the very sender and key that were checked before it. */
-function sameSender(checked: LetterSender, fetched: LetterSender): boolean {
+function sameSender(checked: EnvelopeSender, fetched: EnvelopeSender): boolean {
   return (
     checked.user === fetched.user &&
     checked.keyId === fetched.keyId &&
@@ -407,7 +405,7 @@ function sameSender(checked: LetterSender, fetched: LetterSender): boolean {
  */
 export async function openLetter(id: string, options: { spendOpen?: boolean } = {}): Promise<OpenResult> {
   let fetched: Awaited<ReturnType<typeof api.getEnvelope>>;
-  let checked: { sender: LetterSender; trust: KeyTrust | null } | null = null;
+  let checked: { sender: EnvelopeSender; trust: KeyTrust | null } | null = null;
   try {
     await signIn();
     if (!isRegistered()) return { state: 'unregistered' };
