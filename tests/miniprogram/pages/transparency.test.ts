@@ -7,6 +7,9 @@
  * - A key swapped at the very first lookup and published in the log: the sender cannot tell, but
  *   the victim's phone raises the alarm at its next launch.
  * - A letter signed by a key left out of the log: nothing of it is shown.
+ * - Burn after reading, its sender's key served without a place in the log (or no sender at all):
+ *   refused from the letter's status, before the fetch that would use the open, which stays. A
+ *   fetch naming another key than the status did is refused as tampered.
  * - A rotated log key: followed from the built-in key through rotations signed link by link only.
  * - Two views of the log (split view), each signed by the log key: a letter carries the head its
  *   sender checked its recipients' keys against, and the reader's phone finds it inconsistent
@@ -249,6 +252,14 @@ describe('every phone checks the transparency log, against a malicious server', 
     assert.match(open.text(), /发信人的密钥没有公开登记/);
     assert.doesNotMatch(open.html(), /once only/);
     assert.equal(fetchesOf(id).length, 0, 'the counted fetch never happened');
+    // A status that names no sender at all gives nothing to check: refused, still before the fetch.
+    proxy.rewrite = (r, answer) => {
+      if (r.path !== `/api/v1/envelopes/${id}/status` || answer.status !== 200) return undefined;
+      delete (answer.body as { sender?: unknown }).sender;
+      return answer;
+    };
+    assert.equal((await openLetter(c, id)).data.state, 'tampered');
+    assert.equal(fetchesOf(id).length, 0, 'still no fetch');
     proxy.rewrite = null;
     const status = await fetch(`${server.url}/api/v1/envelopes/${id}/status`, {
       headers: { authorization: `Bearer ${c.state.storage.get('mifeng.token')}` },
