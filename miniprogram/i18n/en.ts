@@ -411,7 +411,12 @@ export const en: Record<MessageKey, string> = {
   pending_delivered_toast: 'Delivered {count} waiting letter(s)',
   pending_key_changed_title: "A recipient's key changed",
   pending_key_changed_body:
-    '{names}: the key differs from the one your phone pinned, so the letter was not delivered. Compare keys in person first.',
+    '{names}: the key differs from the one your phone pinned, so the letter was not delivered yet. Review it under "Waiting for people to register" on the Sent page.',
+  pending_state_key_changed: 'Key changed',
+  pending_key_changed_row: "{name}'s key changed — review before the letter is delivered",
+  pending_not_delivered_title: 'Not delivered yet',
+  pending_deliver_failed:
+    'The new key of {name} is accepted, but the letter could not be delivered now. It goes out the next time you unlock.',
   notify_new_letters: 'Notify me of new letters',
   notify_on_toast: 'Notifications on',
   err_pending_not_ready: 'Nobody has registered with this number yet',

@@ -213,12 +213,16 @@ export type ListEnvelopesResponse = z.infer<typeof ListEnvelopesResponseSchema>;
 /**
  * `GET /envelopes/:id/status` 200: what a reader needs before fetching (which, for a limited
  * letter, uses an open): the state, the limit and — for a recipient — their opens left. Unsigned:
- * the phone checks the signed `maxOpens` once it has the letter.
+ * the phone checks the signed `maxOpens` once it has the letter. While the letter is active it
+ * also carries `sender`, the very block `GET /envelopes/:id` answers, so the phone checks the
+ * sender's key (contact book, transparency log) before a fetch that uses an open, and then
+ * requires the fetch to name the same sender and key.
  */
 export const EnvelopeStatusSchema = z.object({
   state: EnvelopeStateSchema,
   maxOpens: MaxOpensSchema,
   opensLeft: z.nullable(z.int().check(z.gte(0))),
+  sender: z.optional(EnvelopeSenderSchema),
 });
 export type EnvelopeStatus = z.infer<typeof EnvelopeStatusSchema>;
 

@@ -110,13 +110,9 @@ export type ReadResult =
   | { kind: 'not_found' }
   | { kind: ClosedEnvelopeState }
   | { kind: 'opens_used' }
-  | {
+  | ({
       kind: 'ok';
       body: string;
-      senderId: string;
-      senderName: string;
-      senderPhoneMasked: string | null;
-      senderKeyId: string;
       isSender: boolean;
       /** For the sender: recipients whose app confirmed it decrypted the letter, first first. */
       opens?: { user: string; name: string; at: string }[];
@@ -124,12 +120,25 @@ export type ReadResult =
       deliveries?: { user: string; name: string; at: string }[];
       /** For a recipient of a limited letter: the limit and the opens left after this fetch. */
       reads?: { maxOpens: number; opensLeft: number };
-    };
+    } & LetterSender);
 
-/** What `status` answers: the letter's state and limit, and the reader's opens left. */
+/** Who sent a letter, as stored with it: the route adds the key, its history and log proof. */
+export interface LetterSender {
+  senderId: string;
+  senderName: string;
+  senderPhoneMasked: string | null;
+  senderKeyId: string;
+}
+
+/** What `status` answers: the letter's state and limit, the reader's opens left, and its sender. */
 export type StatusResult =
   | { kind: 'not_found' }
-  | { kind: 'ok'; state: EnvelopeState; maxOpens: number | null; opensLeft: number | null };
+  | ({
+      kind: 'ok';
+      state: EnvelopeState;
+      maxOpens: number | null;
+      opensLeft: number | null;
+    } & LetterSender);
 
 /** State of an envelope at `now`: burned wins over revoked, which wins over expired. */
 export function envelopeState(
@@ -519,6 +528,9 @@ export function createEnvelopesRepository(prisma: Prisma) {
         where: { id },
         select: {
           senderId: true,
+          senderName: true,
+          senderPhoneMasked: true,
+          senderKeyId: true,
           senderRemovedAt: true,
           revokedAt: true,
           expiresAt: true,
@@ -537,6 +549,10 @@ export function createEnvelopesRepository(prisma: Prisma) {
         state: envelopeState(row, now),
         maxOpens: row.maxOpens,
         opensLeft: isSender || !mine ? null : opensLeft(row.maxOpens, mine.opens),
+        senderId: row.senderId,
+        senderName: row.senderName,
+        senderPhoneMasked: row.senderPhoneMasked,
+        senderKeyId: row.senderKeyId,
       };
     },
 

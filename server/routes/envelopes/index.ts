@@ -1,7 +1,7 @@
 /**
- * `/api/v1/envelopes`: upload (POST), fetch (GET /:id), status before a fetch (GET /:id/status),
- * list (GET ?box=), confirm an open (POST /:id/opened), remove from a box (POST /:id/remove) and
- * revoke (DELETE /:id).
+ * `/api/v1/envelopes`: upload (POST), fetch (GET /:id), status and sender before a fetch
+ * (GET /:id/status), list (GET ?box=), confirm an open (POST /:id/opened), remove from a box
+ * (POST /:id/remove) and revoke (DELETE /:id).
  *
  * Upload checks, in order: the body as JSON with no member name given twice in any object (the
  * protocol refuses them and JSON.parse would silently keep the last), the envelope against the
@@ -23,13 +23,15 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
   CLOSED_STATE_ERROR,
+  ENVELOPE_STATE,
+  type EnvelopeSender,
   envelopesContract,
   type GetEnvelopeResponse,
 } from '../../../shared/api/envelopes';
 import { letterUrl } from '../../../shared/api/links';
 import { MifengError } from '../../../shared/errors';
 import { normalizePhone } from '../../phone';
-import type { NewPending } from '../../plugins/app/envelopes-repository';
+import type { LetterSender, NewPending } from '../../plugins/app/envelopes-repository';
 import { contractRoute } from '../_contract';
 import { acceptUpload, keepRawEnvelope, refuseDuplicateMembers } from '../_upload';
 
@@ -39,6 +41,28 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
 
   refuseDuplicateMembers(fastify);
   const secured = { security: [{ bearerAuth: [] }], tags: ['envelopes'] };
+
+  /**
+   * The sender block of a letter, the same for the fetch and for the status before it: the phone
+   * checks it before a fetch that uses an open and requires the fetch to repeat it.
+   */
+  async function senderOf(letter: LetterSender): Promise<EnvelopeSender> {
+    const [publicKey, keyHistory] = await Promise.all([
+      fastify.signatures.publicKey(letter.senderKeyId),
+      fastify.usersRepository.keyHistory(letter.senderId),
+    ]);
+    if (!publicKey) throw new MifengError('Internal', 'sender key missing');
+    const log = await fastify.transparencyLog.keyInclusion(letter.senderKeyId);
+    return {
+      user: letter.senderId,
+      name: letter.senderName,
+      phoneMasked: letter.senderPhoneMasked,
+      publicKey,
+      keyId: letter.senderKeyId,
+      keyHistory,
+      ...(log ? { log } : {}),
+    };
+  }
 
   /** The `pending` of an upload, hashed; each number at most once, each bad one named. */
   function pendingEntries(pending: readonly { name: string; phone: string }[]): NewPending[] {
@@ -105,21 +129,7 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
       if (found.kind === 'not_found') throw new MifengError('NotFound');
       if (found.kind === 'opens_used') throw new MifengError('OpensUsed');
       if (found.kind !== 'ok') throw new MifengError(CLOSED_STATE_ERROR[found.kind]);
-      const [publicKey, keyHistory] = await Promise.all([
-        fastify.signatures.publicKey(found.senderKeyId),
-        fastify.usersRepository.keyHistory(found.senderId),
-      ]);
-      if (!publicKey) throw new MifengError('Internal', 'sender key missing');
-      const log = await fastify.transparencyLog.keyInclusion(found.senderKeyId);
-      const sender = {
-        user: found.senderId,
-        name: found.senderName,
-        phoneMasked: found.senderPhoneMasked,
-        publicKey,
-        keyId: found.senderKeyId,
-        keyHistory,
-        ...(log ? { log } : {}),
-      };
+      const sender = await senderOf(found);
       const opens = found.opens ? `,"opens":${JSON.stringify(found.opens)}` : '';
       const deliveries = found.deliveries ? `,"deliveries":${JSON.stringify(found.deliveries)}` : '';
       const reads = found.reads ? `,"reads":${JSON.stringify(found.reads)}` : '';
@@ -175,12 +185,15 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
       ...secured,
       description:
         'State, read limit and your opens left, without fetching the letter (so without using an ' +
-        'open). 404 unless you are its sender or a recipient who has not removed it.',
+        'open); while it is active, also its sender exactly as the fetch shows them, to check ' +
+        'before fetching. 404 unless you are its sender or a recipient who has not removed it.',
     }),
     handler: async (request) => {
       const found = await fastify.envelopesRepository.status(request.params.id, request.userId, new Date());
       if (found.kind === 'not_found') throw new MifengError('NotFound');
-      return { state: found.state, maxOpens: found.maxOpens, opensLeft: found.opensLeft };
+      const { state, maxOpens, opensLeft } = found;
+      if (state !== ENVELOPE_STATE.ACTIVE) return { state, maxOpens, opensLeft };
+      return { state, maxOpens, opensLeft, sender: await senderOf(found) };
     },
   });
 
