@@ -335,8 +335,8 @@ export function buildVectors() {
     },
     {
       name: 'unsupported-version',
-      description: 'one-recipient with v = 3 (version 2 is read too, with its own members)',
-      envelope: { ...one, v: 3 },
+      description: 'one-recipient with v = 4 (versions 2 and 3 are read too, with their own members)',
+      envelope: { ...one, v: 4 },
       reader: 'bob',
       sender: 'alice',
       now: OPENED_AT,
