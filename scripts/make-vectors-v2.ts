@@ -205,7 +205,7 @@ export function buildLimitVectors(version: LimitVersion) {
       sm2Encrypt(ids.carol.publicKey, otherDek, vectorRandom(`${LABEL}/split-key/wrap`)),
     );
     const recipients = two.recipients.map((r) => (r.user === 'carol' ? { ...r, wrap } : r));
-    return resign({ ...unsignedTwo, recipients }, 'split-key');
+    return resign({ ...unsignedTwo, recipients } as UnsignedEnvelope, 'split-key');
   })();
   const negative = (
     name: string,

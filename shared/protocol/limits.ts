@@ -51,12 +51,12 @@ export { MAX_SIGNATURE_LENGTH, MIN_SIGNATURE_LENGTH } from '../crypto';
 // Envelope limits.
 
 /**
- * Largest read limit (`maxOpens`, version 2) a sender can set per recipient; anything higher is
+ * Largest read limit (`maxOpens`, versions 2 and 3) a sender can set per recipient; anything higher is
  * better said as no limit (null).
  */
 export const MAX_OPENS_LIMIT = 1000;
 /**
- * The domain-separation label of the version 2 key commitment:
+ * The domain-separation label of the key commitment (versions 2 and 3):
  * commit = SM3(UTF-8(label) ‖ 00 ‖ id ‖ DEK), over the raw 16-byte id and DEK.
  */
 export const KEY_COMMITMENT_LABEL = 'mifeng/envelope-v2/key-commitment';

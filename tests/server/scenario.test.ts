@@ -109,7 +109,7 @@ forEachDatabase((target) => {
       assert.equal(found.status, 200, found.text);
       assert.equal(found.body.user, bob.id);
       letter = sealFor(alice, [{ user: found.body.user, publicKey: base64urlDecode(found.body.publicKey) }]);
-      secrets.push(letter.ct, letter.sig, ...letter.recipients.map((r) => r.wrap));
+      secrets.push(letter.ct, letter.sig, ...letter.recipients.map((r) => r.wrap!));
       const created = await server.request<CreateEnvelopeResponse>('POST', '/api/v1/envelopes', {
         token: alice.token,
         body: { envelope: letter },

@@ -430,7 +430,7 @@ export async function openLetter(id: string, options: { spendOpen?: boolean } = 
     }
     // Only a key the log lists for the sender may vouch for a letter: nothing is decrypted before.
     await checkKey(sender.user, sender.publicKey, sender.log);
-    // The head the sender checked its recipients against (version 2) must be this phone's log
+    // The head the sender checked its recipients against (versions 2 and 3) must be this phone's log
     // too: a head that is not consistent with the one kept here proves the server forked the log.
     const letterHead = envelopeLogHead(fetched.envelope);
     if (letterHead) await verifyHead(letterHead);

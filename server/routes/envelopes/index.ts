@@ -5,14 +5,14 @@
  *
  * Upload checks, in order: the body as JSON with no member name given twice in any object (the
  * protocol refuses them and JSON.parse would silently keep the last), the envelope against the
- * protocol's schema of version 1 or 2 (route validation), sender = the
+ * protocol's schema of version 1, 2 or 3 (route validation), sender = the
  * token's user, `createdAt` within MAX_CLOCK_SKEW_MS of the server clock, `expiresAt` null or in
  * (now, now + MAX_EXPIRY_DAYS], the signature under `senderKey` (a registered key of the sender),
  * then — in the insert statement itself — `senderKey` is the sender's current key, every
  * recipient exists with that key as their current key, and the sender is within their quotas
  * (plugins/app/quotas.ts). The envelope is stored as received, with its `pending` entries (people
  * not registered yet, by the keyed hash of their number: routes/pending) in the same statement. A
- * version 2 letter's read limit (`maxOpens`) is signed by its sender and taken from the envelope itself
+ * version 2 or 3 letter's read limit (`maxOpens`) is signed by its sender and taken from the envelope itself
  * (`acceptUpload`), never from anything unsigned: enforced here, never changed.
  *
  * After an upload each recipient who asked is sent "a new secret letter", and after a recipient's
@@ -67,7 +67,7 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
   fastify.route({
     ...contractRoute(envelopesContract.create, {
       ...secured,
-      description: 'Upload a sealed envelope (protocol version 1 or 2). Answers the QR URL.',
+      description: 'Upload a sealed envelope (protocol version 1, 2 or 3). Answers the QR URL.',
     }),
     preValidation: keepRawEnvelope,
     handler: async (request, reply) => {

@@ -52,8 +52,9 @@ function open(envelope: unknown, reader: Identity = bob, senderPublicKey = alice
   return openEnvelope(envelope, { reader, senderPublicKey, now });
 }
 
-function resign(envelope: UnsignedEnvelope, sender: Identity = alice): Envelope {
-  return { ...envelope, sig: base64urlEncode(sm2Sign(sender.privateKey, signedBytes(envelope))) } as Envelope;
+function resign(envelope: object, sender: Identity = alice): Envelope {
+  const unsigned = envelope as UnsignedEnvelope;
+  return { ...unsigned, sig: base64urlEncode(sm2Sign(sender.privateKey, signedBytes(unsigned))) } as Envelope;
 }
 
 function flip(text: string, index: number): string {
@@ -261,10 +262,10 @@ describe('openEnvelope()', () => {
     }
     for (const [r, recipient] of envelope.recipients.entries()) {
       for (const member of ['key', 'wrap'] as const) {
-        const length = base64urlDecode(recipient[member]).length;
+        const length = base64urlDecode(recipient[member]!).length;
         for (let i = 0; i < length; i++) {
           const recipients = envelope.recipients.map((x, j) =>
-            j === r ? { ...x, [member]: flip(x[member], i) } : x,
+            j === r ? { ...x, [member]: flip(x[member]!, i) } : x,
           );
           expectFailure({ ...envelope, recipients }, `recipients[${r}].${member}[${i}]`);
         }
@@ -300,7 +301,7 @@ describe('openEnvelope()', () => {
     }
     for (const i of [1, 64, 65, 96, 97, 112]) {
       const recipients = envelope.recipients.map((r) =>
-        r.user === 'bob' ? { ...r, wrap: flip(r.wrap, i) } : r,
+        r.user === 'bob' ? { ...r, wrap: flip(r.wrap!, i) } : r,
       );
       assert.throws(() => open(resign({ ...base, recipients })), isError('Tampered'), `wrap[${i}]`);
     }
