@@ -299,6 +299,7 @@ export type OpenState =
   | 'old_key'
   | ClosedEnvelopeState
   | 'opens_used'
+  | 'wrap_purged'
   | 'limited'
   | 'tampered'
   | 'contacts'
@@ -345,6 +346,8 @@ function stateOfError(err: unknown): Exclude<OpenState, 'open' | 'key_changed' |
   if (err instanceof ContactBookError) return 'contacts';
   if (err instanceof LogCheckError) return err.code;
   if (isMifengError(err, 'NotARecipient')) return 'not_for_you';
+  // A version 3 letter whose server already deleted our wrap (opens used, or removed).
+  if (isMifengError(err, 'WrapPurged')) return 'wrap_purged';
   if (err instanceof EarlierKeyLockedError) return 'old_key';
   if (isMifengError(err, 'Expired')) return ENVELOPE_STATE.EXPIRED;
   if (
