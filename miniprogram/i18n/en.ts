@@ -282,6 +282,9 @@ export const en: Record<MessageKey, string> = {
   state_opens_used_title: 'No opens left',
   state_opens_used_text:
     'This letter allows a limited number of opens and you have used them all. It cannot be shown again.',
+  state_wrap_purged_title: 'Your key to this letter is gone',
+  state_wrap_purged_text:
+    'You used your opens or removed this letter, so the server deleted the copy of its key that only you could use. It cannot be opened again.',
   state_limited_title: 'Before you open it',
   state_limited_burn_text: 'Burn after reading: the letter shows once, and is gone when you leave this page.',
   state_limited_text:

@@ -273,6 +273,9 @@ export const zh = {
   state_burned_text: '收信人都已用完打开次数或删除了它，服务器上已不留这封信的任何内容。',
   state_opens_used_title: '打开次数已用完',
   state_opens_used_text: '这封密信限定了打开次数，你已经全部用完，内容无法再查看。',
+  state_wrap_purged_title: '你的那份密钥已删除',
+  state_wrap_purged_text:
+    '你已用完打开次数或删除了这封信，服务器随即删掉了只有你能用的那份密钥，这封信无法再打开。',
   state_limited_title: '打开前请注意',
   state_limited_burn_text: '这封密信阅后即焚：打开后内容只显示这一次，离开本页就没有了，无法再看。',
   state_limited_text:

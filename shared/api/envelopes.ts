@@ -1,9 +1,10 @@
 /**
  * Contracts of `/api/v1/envelopes*`: upload, fetch, list and revoke sealed letters.
  *
- * The envelope itself is protocol version 1 or 2 (docs/protocol.md, shared/protocol): the server checks it with the
- * protocol's own schema and signature check, stores it exactly as received and hands it back
- * unchanged.
+ * The envelope itself is protocol version 1, 2 or 3 (docs/protocol.md, shared/protocol): the server
+ * checks it with the protocol's own schema and signature check and stores it as received. Versions
+ * 1 and 2 are handed back unchanged; a version 3 letter is handed to each reader with only their
+ * own wrap, and loses a recipient's wrap (to its wrapHash) once they can no longer fetch it.
  */
 import * as z from 'zod/mini';
 import { ERRORS, type ErrorName } from '../errors';

@@ -289,6 +289,7 @@ export type OpenState =
   | 'old_key'
   | ClosedEnvelopeState
   | 'opens_used'
+  | 'wrap_purged'
   | 'limited'
   | 'tampered'
   | 'contacts'
@@ -335,6 +336,8 @@ function stateOfError(err: unknown): Exclude<OpenState, 'open' | 'key_changed' |
   if (err instanceof ContactBookError) return 'contacts';
   if (err instanceof LogCheckError) return err.code;
   if (isMifengError(err, 'NotARecipient')) return 'not_for_you';
+  // A version 3 letter whose server already deleted our wrap (opens used, or removed).
+  if (isMifengError(err, 'WrapPurged')) return 'wrap_purged';
   if (err instanceof EarlierKeyLockedError) return 'old_key';
   if (isMifengError(err, 'Expired')) return ENVELOPE_STATE.EXPIRED;
   if (
@@ -441,7 +444,7 @@ export async function openLetter(id: string, options: { spendOpen?: boolean } = 
   const { trust } = checked;
   try {
     const senderPublicKey = base64urlDecode(sender.publicKey);
-    // The head the sender checked its recipients against (version 2) must be this phone's log
+    // The head the sender checked its recipients against (versions 2 and 3) must be this phone's log
     // too: a head that is not consistent with the one kept here proves the server forked the log.
     const letterHead = envelopeLogHead(fetched.envelope);
     if (letterHead) await verifyHead(letterHead);

@@ -5,15 +5,17 @@
  *
  * Upload checks, in order: the body as JSON with no member name given twice in any object (the
  * protocol refuses them and JSON.parse would silently keep the last), the envelope against the
- * protocol's schema of version 1 or 2 (route validation), sender = the
+ * protocol's schema of version 1, 2 or 3 (route validation), sender = the
  * token's user, `createdAt` within MAX_CLOCK_SKEW_MS of the server clock, `expiresAt` null or in
  * (now, now + MAX_EXPIRY_DAYS], the signature under `senderKey` (a registered key of the sender),
  * then — in the insert statement itself — `senderKey` is the sender's current key, every
  * recipient exists with that key as their current key, and the sender is within their quotas
  * (plugins/app/quotas.ts). The envelope is stored as received, with its `pending` entries (people
  * not registered yet, by the keyed hash of their number: routes/pending) in the same statement. A
- * version 2 letter's read limit (`maxOpens`) is signed by its sender and taken from the envelope itself
- * (`acceptUpload`), never from anything unsigned: enforced here, never changed.
+ * version 2 or 3 letter's read limit (`maxOpens`) is signed by its sender and taken from the envelope itself
+ * (`acceptUpload`), never from anything unsigned: enforced here, never changed. A version 3
+ * letter loses a recipient's wrap (to its signed wrapHash) once they can no longer fetch it
+ * (plugins/app/envelopes-repository.ts).
  *
  * After an upload each recipient who asked is sent "a new secret letter", and after a recipient's
  * first confirmed open the sender "〈name〉 opened your letter" (plugins/app/notifications.ts),
@@ -91,7 +93,7 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
   fastify.route({
     ...contractRoute(envelopesContract.create, {
       ...secured,
-      description: 'Upload a sealed envelope (protocol version 1 or 2). Answers the QR URL.',
+      description: 'Upload a sealed envelope (protocol version 1, 2 or 3). Answers the QR URL.',
     }),
     preValidation: keepRawEnvelope,
     handler: async (request, reply) => {
@@ -118,10 +120,11 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
     ...contractRoute(envelopesContract.get, {
       ...secured,
       description:
-        "The envelope as uploaded, with the sender's name and masked phone as of sending, the key " +
-        'that signed it and their key history. 404 unless you are its sender or a recipient; ' +
-        '410 once expired (`expired`), revoked (`revoked`) or burned (`burned`). For a recipient of a ' +
-        'limited letter each fetch is one open (`reads`: opens left); none left is 410 `opens_used`. ' +
+        "The envelope as uploaded (version 3: with only your own wrap), with the sender's name and " +
+        'masked phone as of sending, the key that signed it and their key history. 404 unless you ' +
+        'are its sender or a recipient; 410 once expired (`expired`), revoked (`revoked`) or burned ' +
+        '(`burned`). For a recipient of a limited letter each fetch is one open (`reads`: opens ' +
+        'left); none left is 410 `opens_used`. ' +
         'The sender also gets who opened it.',
     }),
     handler: async (request, reply) => {
@@ -133,7 +136,8 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
       const opens = found.opens ? `,"opens":${JSON.stringify(found.opens)}` : '';
       const deliveries = found.deliveries ? `,"deliveries":${JSON.stringify(found.deliveries)}` : '';
       const reads = found.reads ? `,"reads":${JSON.stringify(found.reads)}` : '';
-      // The stored envelope text goes out as stored: no parse, no re-serialization.
+      // The envelope text goes out as the read answered it (stored, or a version 3 letter with only
+      // the reader's wrap): no parse, no re-serialization here.
       reply.type('application/json; charset=utf-8');
       const json = `{"envelope":${found.body},"sender":${JSON.stringify(sender)}${opens}${deliveries}${reads}}`;
       return reply.send(json as unknown as GetEnvelopeResponse);

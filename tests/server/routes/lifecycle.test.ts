@@ -121,9 +121,9 @@ forEachDatabase((target) => {
         assert.equal(stranger.status, 404);
       });
 
-      it('takes the limit from the signed envelope: v2 carries it, v1 has none', async () => {
+      it('takes the limit from the signed envelope: v3 carries it, v1 has none', async () => {
         const limited = sealFor(alice, [bob], { maxOpens: 3 });
-        assert.equal(limited.v, 2);
+        assert.equal(limited.v, 3);
         await sendLetter(server(), alice, limited);
         const v1 = sealEnvelope(
           {
