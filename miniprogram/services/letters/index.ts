@@ -52,6 +52,7 @@ import { rememberRemark } from './sent-record';
 export { confirmLeftOut, tellQueued } from './confirm';
 export { QueuedError } from './outbox';
 export { cancelPending, type DeliveryReport, deliverReady, listPending } from './pending';
+export { prepareRecipient } from './prepare';
 
 import { isRegistered, maxExpiryDays, signIn } from '../session';
 
