@@ -32,9 +32,8 @@ const ASCII_ONLY = /^[\0-\x7f]*$/;
 const SURROGATE = /[\ud800-\udfff]/;
 const BASE64URL_ONLY = /^[A-Za-z0-9_-]*$/;
 
-/** Every 12-bit value → its two base64url characters: half the string appends of one per character. */
-const PAIRS: string[] = [];
-for (let i = 0; i < 4096; i++) PAIRS.push(ALPHABET[i >>> 6]! + ALPHABET[i & 63]!);
+/** The character codes of ALPHABET. */
+const ALPHABET_CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
 
 /** String.fromCharCode takes its arguments on the stack: convert in slices of this many units. */
 const FROM_CHAR_CODE_CHUNK = 0x2000;
@@ -50,19 +49,31 @@ export function base64urlLength(byteLength: number): number {
 /** Encodes bytes as base64url without padding. */
 export function base64urlEncode(bytes: Uint8Array): string {
   abytes(bytes, undefined, 'bytes');
-  let out = '';
+  // Character codes first, then strings of FROM_CHAR_CODE_CHUNK of them: without a JIT, building the
+  // text by appending one-character strings took three times as long for a letter's 2.8 KB of ct.
+  const units = new Uint8Array(base64urlLength(bytes.length));
   const full = bytes.length - (bytes.length % 3);
+  let o = 0;
   for (let i = 0; i < full; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += PAIRS[n >>> 12]! + PAIRS[n & 4095]!;
+    units[o++] = ALPHABET_CODES[n >>> 18]!;
+    units[o++] = ALPHABET_CODES[(n >>> 12) & 63]!;
+    units[o++] = ALPHABET_CODES[(n >>> 6) & 63]!;
+    units[o++] = ALPHABET_CODES[n & 63]!;
   }
   const rest = bytes.length - full;
-  if (rest === 1) {
-    const n = bytes[full]! << 16;
-    out += ALPHABET[(n >>> 18) & 63]! + ALPHABET[(n >>> 12) & 63]!;
-  } else if (rest === 2) {
-    const n = (bytes[full]! << 16) | (bytes[full + 1]! << 8);
-    out += ALPHABET[(n >>> 18) & 63]! + ALPHABET[(n >>> 12) & 63]! + ALPHABET[(n >>> 6) & 63]!;
+  if (rest > 0) {
+    const n = (bytes[full]! << 16) | (rest === 2 ? bytes[full + 1]! << 8 : 0);
+    units[o++] = ALPHABET_CODES[n >>> 18]!;
+    units[o++] = ALPHABET_CODES[(n >>> 12) & 63]!;
+    if (rest === 2) units[o++] = ALPHABET_CODES[(n >>> 6) & 63]!;
+  }
+  let out = '';
+  for (let i = 0; i < units.length; i += FROM_CHAR_CODE_CHUNK) {
+    out += String.fromCharCode.apply(
+      null,
+      units.subarray(i, i + FROM_CHAR_CODE_CHUNK) as unknown as number[],
+    );
   }
   return out;
 }
