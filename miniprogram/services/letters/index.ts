@@ -61,6 +61,7 @@ export {
   listPending,
   pendingKeyChange,
 } from './pending';
+export { prepareRecipient } from './prepare';
 
 import { isRegistered, maxExpiryDays, signIn } from '../session';
 
