@@ -25,10 +25,11 @@ const LOCK_FILE = 'pglite.lock';
 /**
  * PGlite compiles ~9 MB of wasm on every open unless handed the compiled module; tests open many
  * databases per process, so compile once. initdb's module is compiled only when a database is
- * made (in memory, or a directory with no template): a restart never runs initdb.
+ * made (in memory, or a directory with no template): a restart never runs initdb. The file is
+ * read asynchronously: its pages are filled on libuv's thread, not on the main thread, which
+ * meanwhile loads the application.
  */
 const compiled = new Map<'pglite' | 'initdb', Promise<WasmModule>>();
-let fsBundle: Blob | undefined;
 
 function pgliteDist(): string {
   return dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
@@ -37,7 +38,7 @@ function pgliteDist(): string {
 function compileOnce(name: 'pglite' | 'initdb'): Promise<WasmModule> {
   let module = compiled.get(name);
   if (!module) {
-    module = wasm.compile(readFileSync(join(pgliteDist(), `${name}.wasm`)));
+    module = readFile(join(pgliteDist(), `${name}.wasm`)).then((bytes) => wasm.compile(bytes));
     compiled.set(name, module);
   }
   return module;
@@ -52,6 +53,29 @@ export function precompilePglite(): void {
 }
 
 /**
+ * PGlite's file-system bundle (pglite.data, 6 MB: PostgreSQL's share/ directory), which PGlite
+ * asks for with `arrayBuffer()` once per open. A Blob holding the file's bytes cost four copies
+ * of them at every start (read, Blob, Node's chunked read of the Blob, and their concatenation),
+ * on the main thread; here each open reads the file once, asynchronously, into a buffer that is
+ * PGlite's alone (it unpacks the bundle into its in-memory file system, which may keep it).
+ */
+class FileBundle extends Blob {
+  readonly #path: string;
+
+  constructor(path: string) {
+    super([]);
+    this.#path = path;
+  }
+
+  override async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = await readFile(this.#path);
+    return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+      ? (bytes.buffer as ArrayBuffer)
+      : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  }
+}
+
+/**
  * Settings passed on PGlite's command line, over those in the data directory's postgresql.conf
  * (initdb's defaults, written for a server with many connections). PostgreSQL zeroes its shared
  * buffers at every start, which in WebAssembly took about 0.6 s of CPU for the default 128 MB;
@@ -60,7 +84,6 @@ export function precompilePglite(): void {
 const START_SETTINGS = ['shared_buffers=16MB'];
 
 async function pgliteOptions(withInitdb: boolean) {
-  fsBundle ??= new Blob([readFileSync(join(pgliteDist(), 'pglite.data'))]);
   const [pgliteWasmModule, initdbWasmModule] = await Promise.all([
     compileOnce('pglite'),
     withInitdb ? compileOnce('initdb') : undefined,
@@ -68,7 +91,7 @@ async function pgliteOptions(withInitdb: boolean) {
   return {
     pgliteWasmModule,
     ...(initdbWasmModule ? { initdbWasmModule } : {}),
-    fsBundle,
+    fsBundle: new FileBundle(join(pgliteDist(), 'pglite.data')),
     startParams: [...PGlite.defaultStartParams, ...START_SETTINGS.flatMap((setting) => ['-c', setting])],
   };
 }
