@@ -1,6 +1,8 @@
 // Builds the API server for production: dist/server/server.mjs (plus its verify worker), plain
 // JavaScript that `npm start` runs with no TypeScript runtime, and dist/pglite-template/, a freshly
 // initialised embedded database that a first start copies instead of running initdb (seconds).
+// server.mjs is a small entry (server/built-entry.ts) that runs the application, server.cjs, with
+// V8's code cache, server.cjs.cache, written last by a start of the built server.
 //
 //   node scripts/build-server.mjs
 //   import { buildServer } from './build-server.mjs'; await buildServer()
@@ -87,8 +89,9 @@ const queryCompilerFromFile = {
       });
       if (base64Module.errors.length) throw new Error(`build-server: cannot resolve ${found[1]}`);
       const { wasm } = await import(pathToFileURL(base64Module.path).href);
-      await mkdir(SERVER_OUTDIR, { recursive: true });
-      await writeFile(join(SERVER_OUTDIR, QUERY_COMPILER_FILE), Buffer.from(wasm, 'base64'));
+      const { outdir } = build.initialOptions;
+      await mkdir(outdir, { recursive: true });
+      await writeFile(join(outdir, QUERY_COMPILER_FILE), Buffer.from(wasm, 'base64'));
       const compile = `
 import { readFile as readQueryCompiler } from 'node:fs/promises';
 let queryCompiler: Promise<WebAssembly.Module> | undefined;
@@ -127,11 +130,29 @@ const ENTRIES = {
 };
 
 export async function buildServer({ quiet = false } = {}) {
-  const external = RUNTIME_FILES.flatMap((name) => [name, `${name}/*`]);
   await rm(SERVER_OUTDIR, { recursive: true, force: true });
+  const { bytes } = await bundleServer();
+  if (!quiet) console.log(`build-server: dist/server/ ${(bytes / 1024).toFixed(0)} KB of JavaScript`);
+
+  // The template comes from the TypeScript source that opens databases, so both agree on
+  // PGlite's options, and it holds the migrations as the server's own runner applies them.
+  const { writePgliteTemplate } = await tsImport('../server/db/pglite.ts', import.meta.url);
+  const { migratePglite } = await tsImport('../server/db/migrations.ts', import.meta.url);
+  await writePgliteTemplate((pglite) => migratePglite(pglite));
+  await writeCodeCache();
+  return { bytes };
+}
+
+/**
+ * The server's JavaScript (and the query compiler's WebAssembly) into `outdir`, without the code
+ * cache. Another folder than dist/server must also sit two levels below the repository
+ * (dist/<name>/), where the bundle finds prisma/ and the template.
+ */
+export async function bundleServer({ outdir = SERVER_OUTDIR } = {}) {
+  const external = RUNTIME_FILES.flatMap((name) => [name, `${name}/*`]);
   const common = {
     absWorkingDir: root,
-    outdir: SERVER_OUTDIR,
+    outdir,
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -176,17 +197,9 @@ export async function buildServer({ quiet = false } = {}) {
     .reduce((sum, [, output]) => sum + output.bytes, 0);
   // server/built-entry.ts decodes the application as Latin-1; esbuild's default charset escapes
   // every other character, and this keeps it so.
-  if (!isAscii(await readFile(join(SERVER_OUTDIR, APP_FILE)))) {
+  if (!isAscii(await readFile(join(outdir, APP_FILE)))) {
     throw new Error(`build-server: ${APP_FILE} is not ASCII`);
   }
-  if (!quiet) console.log(`build-server: dist/server/ ${(bytes / 1024).toFixed(0)} KB of JavaScript`);
-
-  // The template comes from the TypeScript source that opens databases, so both agree on
-  // PGlite's options, and it holds the migrations as the server's own runner applies them.
-  const { writePgliteTemplate } = await tsImport('../server/db/pglite.ts', import.meta.url);
-  const { migratePglite } = await tsImport('../server/db/migrations.ts', import.meta.url);
-  await writePgliteTemplate((pglite) => migratePglite(pglite));
-  await writeCodeCache();
   return { bytes };
 }
 
@@ -196,11 +209,11 @@ export async function buildServer({ quiet = false } = {}) {
  * stop, at whose exit the entry writes the bytecode of everything that ran. Same Node, same
  * flags as production, or V8 rejects the cache and the server compiles as it would without one.
  */
-async function writeCodeCache() {
+export async function writeCodeCache({ outdir = SERVER_OUTDIR } = {}) {
   const { freePort } = await tsImport('../harness/net.ts', import.meta.url);
   const dataDir = await mkdtemp(join(tmpdir(), 'mifeng-code-cache-'));
   const port = await freePort();
-  const cachePath = join(SERVER_OUTDIR, CODE_CACHE_FILE);
+  const cachePath = join(outdir, CODE_CACHE_FILE);
   const env = {
     ...process.env,
     NODE_ENV: 'development',
@@ -213,7 +226,7 @@ async function writeCodeCache() {
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
   try {
-    const child = spawn(process.execPath, [join(SERVER_OUTDIR, 'server.mjs')], {
+    const child = spawn(process.execPath, [join(outdir, 'server.mjs')], {
       cwd: root,
       env,
       stdio: ['ignore', 'pipe', 'inherit'],
