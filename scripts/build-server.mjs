@@ -70,9 +70,9 @@ const QUERY_COMPILER_FILE = 'query-compiler.wasm';
  * module of one base64 string (4.5 MB), decoded and compiled with `new WebAssembly.Module` when the
  * first query needs it: at every start that string was parsed, decoded, and 3.4 MB of WebAssembly
  * compiled on the main thread while it also runs PGlite (about 0.15 s of a restart). Instead the
- * build writes the bytes beside the bundle, and the built client reads and compiles them
- * asynchronously (V8 compiles on background threads) from the moment the client's module is
- * loaded, before the database opens; the first query awaits the same compilation.
+ * build writes the bytes beside the bundle, and the built client reads and compiles them on a
+ * worker thread (server/db/wasm.ts) from the moment the client's module is loaded, before the
+ * database opens; the first query awaits the same compilation.
  */
 const GET_QUERY_COMPILER =
   /getQueryCompilerWasmModule: async \(\) => \{\s*const \{ wasm \} = await import\("([^"]+)"\)\s*return await decodeBase64AsWasm\(wasm\)\s*\},/;
@@ -92,11 +92,13 @@ const queryCompilerFromFile = {
       const { outdir } = build.initialOptions;
       await mkdir(outdir, { recursive: true });
       await writeFile(join(outdir, QUERY_COMPILER_FILE), Buffer.from(wasm, 'base64'));
+      const wasmModule = JSON.stringify(join(root, 'server', 'db', 'wasm.ts'));
       const compile = `
-import { readFile as readQueryCompiler } from 'node:fs/promises';
+import { fileURLToPath as queryCompilerPath } from 'node:url';
+import { compileWasmFile } from ${wasmModule};
 let queryCompiler: Promise<WebAssembly.Module> | undefined;
 function queryCompilerModule(): Promise<WebAssembly.Module> {
-  queryCompiler ??= readQueryCompiler(new URL('./${QUERY_COMPILER_FILE}', import.meta.url)).then((bytes) => WebAssembly.compile(bytes));
+  queryCompiler ??= compileWasmFile(queryCompilerPath(new URL('./${QUERY_COMPILER_FILE}', import.meta.url))) as Promise<unknown> as Promise<WebAssembly.Module>;
   return queryCompiler;
 }
 // Started now; an error reaches the first query, which awaits the same promise.

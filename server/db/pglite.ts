@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { lockDirectory } from './directory-lock';
 import { migrationChecksum, readMigrationFiles } from './migration-files';
-import { type WasmModule, wasm } from './wasm';
+import { compileWasmFile, type WasmModule } from './wasm';
 
 /** dataDir value that keeps the database in memory (tests, experiments). */
 export const IN_MEMORY = 'memory://';
@@ -24,10 +24,9 @@ const LOCK_FILE = 'pglite.lock';
 
 /**
  * PGlite compiles ~9 MB of wasm on every open unless handed the compiled module; tests open many
- * databases per process, so compile once. initdb's module is compiled only when a database is
- * made (in memory, or a directory with no template): a restart never runs initdb. The file is
- * read asynchronously: its pages are filled on libuv's thread, not on the main thread, which
- * meanwhile loads the application.
+ * databases per process, so compile once, off the main thread (compileWasmFile). initdb's module
+ * is compiled only when a database is made (in memory, or a directory with no template): a
+ * restart never runs initdb.
  */
 const compiled = new Map<'pglite' | 'initdb', Promise<WasmModule>>();
 
@@ -38,7 +37,7 @@ function pgliteDist(): string {
 function compileOnce(name: 'pglite' | 'initdb'): Promise<WasmModule> {
   let module = compiled.get(name);
   if (!module) {
-    module = readFile(join(pgliteDist(), `${name}.wasm`)).then((bytes) => wasm.compile(bytes));
+    module = compileWasmFile(join(pgliteDist(), `${name}.wasm`));
     compiled.set(name, module);
   }
   return module;
