@@ -4,7 +4,7 @@
  * in-flight requests, stop jobs, close the database).
  *
  * The application is imported only once the configuration is read: on the embedded database,
- * PGlite's WebAssembly then compiles on V8's background threads while the main thread loads
+ * PGlite's WebAssembly then compiles on a worker thread while the main thread loads
  * Fastify and the routes (in the built server every package is inlined and evaluated lazily).
  */
 import { loadavg } from 'node:os';
