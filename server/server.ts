@@ -4,10 +4,11 @@
  * in-flight requests, stop jobs, close the database).
  *
  * The application is imported only once the configuration is read: on the embedded database,
- * PGlite's WebAssembly then compiles on V8's background threads while the main thread loads
+ * PGlite's WebAssembly then compiles on a worker thread while the main thread loads
  * Fastify and the routes (in the built server every package is inlined and evaluated lazily).
  */
 import { loadavg } from 'node:os';
+import { codeCacheState } from './code-cache';
 import { ConfigError, loadConfig, readEnvironment } from './config';
 import { precompilePglite } from './db/pglite';
 
@@ -48,7 +49,8 @@ async function main(): Promise<void> {
   // Time since the process started (performance.now() counts from there), the CPU time that
   // took, and the machine's load: on a busy machine the first grows, the second does not.
   // configMs and loadMs split off the time before the database is opened: Node and the
-  // configuration, then loading the application's code.
+  // configuration, then loading the application's code. codeCache: what the built server's
+  // entry did with its code cache (server/code-cache.ts); absent when run from source.
   const cpu = process.cpuUsage();
   app.log.info(
     {
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
       configMs: Math.round(configuredMs),
       loadMs: Math.round(loadedMs - configuredMs),
       cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      codeCache: codeCacheState(),
       loadAverage: loadavg().map((n) => Math.round(n * 100) / 100),
     },
     `Mifeng API on ${config.PUBLIC_URL} (database: ${app.database.kind}); OpenAPI at /docs`,

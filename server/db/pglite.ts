@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { lockDirectory } from './directory-lock';
 import { migrationChecksum, readMigrationFiles } from './migration-files';
-import { type WasmModule, wasm } from './wasm';
+import { compileWasmFile, type WasmModule } from './wasm';
 
 /** dataDir value that keeps the database in memory (tests, experiments). */
 export const IN_MEMORY = 'memory://';
@@ -24,11 +24,11 @@ const LOCK_FILE = 'pglite.lock';
 
 /**
  * PGlite compiles ~9 MB of wasm on every open unless handed the compiled module; tests open many
- * databases per process, so compile once. initdb's module is compiled only when a database is
- * made (in memory, or a directory with no template): a restart never runs initdb.
+ * databases per process, so compile once, off the main thread (compileWasmFile). initdb's module
+ * is compiled only when a database is made (in memory, or a directory with no template): a
+ * restart never runs initdb.
  */
 const compiled = new Map<'pglite' | 'initdb', Promise<WasmModule>>();
-let fsBundle: Blob | undefined;
 
 function pgliteDist(): string {
   return dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
@@ -37,7 +37,7 @@ function pgliteDist(): string {
 function compileOnce(name: 'pglite' | 'initdb'): Promise<WasmModule> {
   let module = compiled.get(name);
   if (!module) {
-    module = wasm.compile(readFileSync(join(pgliteDist(), `${name}.wasm`)));
+    module = compileWasmFile(join(pgliteDist(), `${name}.wasm`));
     compiled.set(name, module);
   }
   return module;
@@ -52,6 +52,29 @@ export function precompilePglite(): void {
 }
 
 /**
+ * PGlite's file-system bundle (pglite.data, 6 MB: PostgreSQL's share/ directory), which PGlite
+ * asks for with `arrayBuffer()` once per open. A Blob holding the file's bytes cost four copies
+ * of them at every start (read, Blob, Node's chunked read of the Blob, and their concatenation),
+ * on the main thread; here each open reads the file once, asynchronously, into a buffer that is
+ * PGlite's alone (it unpacks the bundle into its in-memory file system, which may keep it).
+ */
+class FileBundle extends Blob {
+  readonly #path: string;
+
+  constructor(path: string) {
+    super([]);
+    this.#path = path;
+  }
+
+  override async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = await readFile(this.#path);
+    return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+      ? (bytes.buffer as ArrayBuffer)
+      : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  }
+}
+
+/**
  * Settings passed on PGlite's command line, over those in the data directory's postgresql.conf
  * (initdb's defaults, written for a server with many connections). PostgreSQL zeroes its shared
  * buffers at every start, which in WebAssembly took about 0.6 s of CPU for the default 128 MB;
@@ -60,7 +83,6 @@ export function precompilePglite(): void {
 const START_SETTINGS = ['shared_buffers=16MB'];
 
 async function pgliteOptions(withInitdb: boolean) {
-  fsBundle ??= new Blob([readFileSync(join(pgliteDist(), 'pglite.data'))]);
   const [pgliteWasmModule, initdbWasmModule] = await Promise.all([
     compileOnce('pglite'),
     withInitdb ? compileOnce('initdb') : undefined,
@@ -68,7 +90,7 @@ async function pgliteOptions(withInitdb: boolean) {
   return {
     pgliteWasmModule,
     ...(initdbWasmModule ? { initdbWasmModule } : {}),
-    fsBundle,
+    fsBundle: new FileBundle(join(pgliteDist(), 'pglite.data')),
     startParams: [...PGlite.defaultStartParams, ...START_SETTINGS.flatMap((setting) => ['-c', setting])],
   };
 }

@@ -45,10 +45,10 @@ declare module 'fastify' {
 
 /** A round-robin pool of verify workers; a worker that dies is replaced. */
 function startPool(size: number) {
-  // Built (dist/server/*.mjs), the worker is JavaScript beside this code. From source it is
+  // Built (dist/server/), the worker is JavaScript beside this code. From source it is
   // TypeScript: register tsx's loader in it first (execArgv --import is not applied to worker
   // entry points on Node 20), then load it.
-  const built = import.meta.url.endsWith('.mjs');
+  const built = !import.meta.url.endsWith('.ts');
   const workerUrl = new URL(built ? './verify-worker.mjs' : './verify-worker.ts', import.meta.url).href;
   const bootstrap = built
     ? `import(${JSON.stringify(workerUrl)});`

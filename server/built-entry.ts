@@ -1,0 +1,41 @@
+/**
+ * Entry of the built server (dist/server/server.mjs, what `NODE_ENV=production npm start` runs).
+ * It runs the application bundle beside it (server.cjs: server/server.ts and everything it
+ * imports, as one CommonJS-shaped script) with V8's code cache (server.cjs.cache,
+ * server/code-cache.ts), which Node 20 offers for scripts but not for ES modules: a restart then
+ * skips parsing and compiling the bundle's top level and the functions a start runs.
+ *
+ * Without a usable cache the bundle is compiled from its text, as any script is. At build time
+ * (scripts/build-server.mjs) a start with MIFENG_CODE_CACHE_OUT=<file> writes the cache there
+ * when it exits.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+import { readCodeCache, setCodeCacheState, writeCodeCache } from './code-cache';
+
+const bundlePath = fileURLToPath(new URL('./server.cjs', import.meta.url));
+const bundle = readFileSync(bundlePath);
+const cache = readCodeCache(`${bundlePath}.cache`, bundle);
+
+// The bundle is ASCII (the build checks it), so Latin-1 decodes it exactly, and faster than UTF-8.
+// The wrapper is CommonJS's own; on a line of its own, so lines in stack traces match the file.
+const script = new vm.Script(
+  `(function (exports, require, module, __filename, __dirname) {\n${bundle.toString('latin1')}\n})`,
+  {
+    filename: bundlePath,
+    lineOffset: -1,
+    ...('data' in cache ? { cachedData: cache.data } : {}),
+    // import() of Node's built-ins, as from any module.
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  },
+);
+setCodeCacheState('data' in cache ? (script.cachedDataRejected ? 'rejected' : 'used') : cache.state);
+
+const cacheOut = process.env.MIFENG_CODE_CACHE_OUT;
+if (cacheOut) process.once('exit', () => writeCodeCache(cacheOut, bundle, script.createCachedData()));
+
+const module = { exports: {} };
+script.runInThisContext()(module.exports, createRequire(bundlePath), module, bundlePath, dirname(bundlePath));
