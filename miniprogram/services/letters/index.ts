@@ -57,10 +57,10 @@ export {
   acceptPendingKey,
   cancelPending,
   type DeliveryReport,
-  deliverReady,
   listPending,
   pendingKeyChange,
 } from './pending';
+export { deliverReadyOnce, showDeliveryReport } from './report';
 
 import { isRegistered, maxExpiryDays, signIn } from '../session';
 
@@ -289,6 +289,7 @@ export type OpenState =
   | 'old_key'
   | ClosedEnvelopeState
   | 'opens_used'
+  | 'removed'
   | 'wrap_purged'
   | 'limited'
   | 'tampered'
@@ -330,6 +331,7 @@ function stateOfError(err: unknown): Exclude<OpenState, 'open' | 'key_changed' |
     if (err.status === 0) return 'network';
     if (err.status === 404 || err.status === 403) return 'not_for_you';
     if (err.code === ERRORS.OpensUsed.code) return 'opens_used';
+    if (err.code === ERRORS.Removed.code) return 'removed';
     if (err.status === 410) return closedStateOf(err.code) ?? ENVELOPE_STATE.EXPIRED;
     return 'error';
   }
