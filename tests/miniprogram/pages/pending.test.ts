@@ -106,6 +106,7 @@ describe('letters to people not registered yet', () => {
     assert.deepEqual(
       grants.map((g) => [g.kind, g.count]),
       [
+        ['new_letter', 1],
         ['opened', 1],
         ['pending_ready', 1],
       ],
