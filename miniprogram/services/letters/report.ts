@@ -7,7 +7,12 @@ import { wxCall } from '../wxp';
 import { type DeliveryReport, deliverReady } from './pending';
 
 async function notice(title: string, content: string): Promise<void> {
-  await wxCall(wx.showModal, { title, content, showCancel: false, confirmText: t('modal_ok') });
+  await wxCall(wx.showModal, {
+    title,
+    content,
+    showCancel: false,
+    confirmText: t('modal_ok'),
+  });
 }
 
 /** Shows `report`; resolves once every modal is closed. */
