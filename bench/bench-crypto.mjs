@@ -331,7 +331,9 @@ Medians. V8: process CPU time per call, steadier than wall time on a shared mach
 inflates it by up to ~30%). JSC: wall time (its shell has no CPU clock), so load counts fully there.
 seal/open: ${CONTENT_BYTES} B content, ${RECIPIENTS} recipients + the sender, by the shipped lib's sealEnvelope /
 openEnvelope, the same keys each time (from their second use on, SM2 keys have precomputed rows);
-"seal, new recipients" / "open, new sender": keys never used before in the process. unlock:
+"seal, new recipients" / "open, new sender": keys never used before in the process; "seal, recipients
+prepared at lookup": new keys each given sm2PrepareKey beforehand (untimed), as the compose page
+does when it looks a recipient up, and "prepare a recipient key" that preparation's cost per key. unlock:
 unlockKeyBackup at ${ITERATIONS} iterations. "first seal, load incl.": a fresh
 process loads the lib and seals one letter (median of ${COLD_RUNS} processes). The baselines build the same
 letter from sm-crypto 0.5.8 and sm-crypto-v2: SM2 wraps of a 16-byte key for every reader, a signature
@@ -349,14 +351,16 @@ function printComparison(results, engines, rev, rounds) {
   for (const op of Object.keys(results[engines[0]])) {
     for (const engine of engines) {
       const { before, after } = results[engine][op];
-      rows.push([op, ENGINES[engine].label, fmt(before), fmt(after), (after / before).toFixed(2)]);
+      const change = before === undefined ? '' : (after / before).toFixed(2);
+      rows.push([op, ENGINES[engine].label, fmt(before), fmt(after), change]);
     }
   }
   printTable(head, rows);
   console.log(`
 Medians of ${rounds} rounds, each calling both builds in one process in alternating order. V8: CPU
 time; JSC: wall time. seal/open as in the full run (${CONTENT_BYTES} B, ${RECIPIENTS} recipients + the sender;
-"new": keys never used before, so without precomputed rows);
+"new": keys never used before, so without precomputed rows; "prepared at lookup": new keys given
+sm2PrepareKey beforehand, untimed; a rev without sm2PrepareKey shows no figure there);
 pbkdf2 at 10 000 iterations. "first seal, load incl.": median of ${COLD_RUNS} fresh processes per build, taking turns.`);
 }
 

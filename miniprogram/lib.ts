@@ -79,7 +79,13 @@ export {
   uploadEnvelope,
 } from '../shared/api';
 export type { RandomPool } from '../shared/crypto';
-export { createRandomPool, randomBytes, setRandomSource, sm2PublicKey } from '../shared/crypto';
+export {
+  createRandomPool,
+  randomBytes,
+  setRandomSource,
+  sm2PrepareKey,
+  sm2PublicKey,
+} from '../shared/crypto';
 export { base64urlDecode, base64urlEncode } from '../shared/encoding';
 export type { ErrorName } from '../shared/errors';
 export { ERRORS, isMifengError, MifengError } from '../shared/errors';

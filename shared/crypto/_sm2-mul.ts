@@ -18,8 +18,9 @@
  * The base point G gets the same recoding with 5-bit digits and a comb table of every odd multiple
  * ±1…±31 of 2^(5i)·G (53 × 16 affine points, built once on first use): k·G is then 53 mixed
  * additions and no doublings, about twice as fast as noble's cached 8-bit wNAF with fake points.
- * A public key used again (a reader written to again, a sender whose letters are opened) gets a
- * smaller table of four rows (_sm2MultiplyKey), which cuts its multiplications to 64 doublings.
+ * A public key used again (a reader written to again, a sender whose letters are opened) or prepared
+ * ahead (a recipient looked up while the letter is written) gets a smaller table of four rows
+ * (_sm2MultiplyKey), which cuts its multiplications to 64 doublings.
  */
 import { _invert, GX, GY, N, P } from './_sm2-curve';
 
@@ -363,33 +364,62 @@ export function _sm2MultiplyRows(k: bigint, rows: _Comb): _Jacobian {
 
 /**
  * Public keys seen lately: a key gets its rows on its second use (a reader written to again, a
- * sender whose letters are opened), so a key used once costs no more than before. Two generations
- * of at most KEYS keys each, by the low 48 bits of x (x and y are compared in full, y telling ±Q
- * apart): a full young generation becomes the old one and the old one is dropped, which keeps the
- * 16–32 most recently used keys without an LRU's Map iteration, which measured ~12 µs per call in
- * V8. 32 keys' rows are about 2 000 BigInts.
+ * sender whose letters are opened) or when prepared ahead (_sm2PrepareKey), so a key used once
+ * costs no more than before. Two generations of at most KEYS keys each, by the low 48 bits of x (x
+ * and y are compared in full, y telling ±Q apart): a full young generation becomes the old one and
+ * the old one is dropped, which keeps the 64–128 most recently used keys without an LRU's Map
+ * iteration, which measured ~12 µs per call in V8. 64 keys hold a letter's recipients (at most 50)
+ * prepared while it is written; 128 keys' rows are about 8 000 BigInts.
  */
-const KEYS = 16;
+const KEYS = 64;
 type _Key = { x: bigint; y: bigint; rows: _Comb | null };
 let young = new Map<number, _Key>();
 let old = new Map<number, _Key>();
 
+function _keyId(x: bigint): number {
+  return Number(x & 0xffffffffffffn);
+}
+
+/** Q's entry if Q was seen lately. */
+function _findKey(x: bigint, y: bigint): _Key | null {
+  const id = _keyId(x);
+  const entry = young.get(id) ?? old.get(id);
+  return entry !== undefined && entry.x === x && entry.y === y ? entry : null;
+}
+
+/** Files an entry in the young generation (a use or a preparation keeps a key young). */
+function _keepKey(entry: _Key): void {
+  const id = _keyId(entry.x);
+  if (young.get(id) === entry) return;
+  if (young.size >= KEYS) {
+    old = young;
+    young = new Map();
+  }
+  young.set(id, entry);
+}
+
 /**
  * k·Q for a public key Q = (x, y) (validated by the caller) and 1 ≤ k < n: from Q's rows when Q was
- * used before, by _sm2Multiply otherwise. Only public points belong here; the scalar is not kept.
+ * used or prepared before, by _sm2Multiply otherwise. Only public points belong here; the scalar is
+ * not kept.
  */
 export function _sm2MultiplyKey(k: bigint, x: bigint, y: bigint): _Jacobian {
   if (k <= 0n || k >= N) throw new RangeError('scalar out of range');
-  const id = Number(x & 0xffffffffffffn);
-  let entry = young.get(id) ?? old.get(id);
-  if (entry !== undefined && entry.x === x && entry.y === y) entry.rows ??= _sm2Rows(x, y);
-  else entry = { x, y, rows: null };
-  if (young.get(id) !== entry) {
-    if (young.size >= KEYS) {
-      old = young;
-      young = new Map();
-    }
-    young.set(id, entry);
-  }
+  let entry = _findKey(x, y);
+  if (entry === null) entry = { x, y, rows: null };
+  else entry.rows ??= _sm2Rows(x, y);
+  _keepKey(entry);
   return entry.rows === null ? _sm2Multiply(k, x, y) : _sm2MultiplyRows(k, entry.rows);
+}
+
+/**
+ * Builds now the rows Q = (x, y) (validated by the caller) would get at its second use, so that its
+ * first _sm2MultiplyKey already uses them. True when it built them, false when Q had them.
+ */
+export function _sm2PrepareKey(x: bigint, y: bigint): boolean {
+  const entry = _findKey(x, y) ?? { x, y, rows: null };
+  const built = entry.rows === null;
+  entry.rows ??= _sm2Rows(x, y);
+  _keepKey(entry);
+  return built;
 }

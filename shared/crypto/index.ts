@@ -4,7 +4,8 @@
  *
  * - SM2 (GB/T 32918): key pairs, signatures (SM3 with Z_A over ID "1234567812345678", DER),
  *   encryption C1 ‖ C3 ‖ C2 with a 65-byte C1 (`sm2EncryptToSelf` for a wrap to one's own key),
- *   and `sm2Verifier` for repeated checks by one key;
+ *   `sm2Verifier` for repeated checks by one key, and `sm2PrepareKey` to precompute for a key that
+ *   will be encrypted to;
  *   `isStrictDerSignature`, whether a signature is in its one strict DER form.
  * - SM3 (GB/T 32905), HMAC-SM3 (RFC 2104), PBKDF2-HMAC-SM3 (RFC 8018, GM/T 0091), HKDF-SM3 (RFC 5869).
  * - SM4-GCM (GB/T 32907, RFC 8998): 16-byte key, 12-byte IV, output ciphertext ‖ 16-byte tag.
@@ -29,6 +30,7 @@ export {
   sm2EncryptToSelf,
   sm2GenerateKeyPair,
   sm2IsValidPublicKey,
+  sm2PrepareKey,
   sm2PublicKey,
   sm2Sign,
   sm2Verifier,

@@ -42,6 +42,7 @@ import {
   _sm2MultiplyBase,
   _sm2MultiplyComb,
   _sm2MultiplyKey,
+  _sm2PrepareKey,
 } from './_sm2-mul';
 import { constantTimeEqual } from './compare';
 import { type RandomSource, randomBytes } from './random';
@@ -149,19 +150,21 @@ function _pointBytes([x, y]: Affine): Uint8Array {
 }
 
 /**
- * Z_A of the signer, whose public key costs a base-point multiplication to recompute: remembered per
- * private-key array (weakly, so it goes when the array goes) together with SM3 of the key bytes, so
- * a caller who changes or wipes the array never gets a stale Z_A. No key material is kept.
+ * The public key of a private key and its Z_A, which cost a base-point multiplication to recompute:
+ * remembered per private-key array (weakly, so they go when the array goes) together with SM3 of the
+ * key bytes, so a caller who changes or wipes the array never gets a stale answer. Every seal asks
+ * twice (the sender's key pair is checked, then the signature needs Z_A). No key material is kept.
  */
-const signerCache = new WeakMap<Uint8Array, { check: Uint8Array; za: Uint8Array }>();
+const ownCache = new WeakMap<Uint8Array, { check: Uint8Array; publicKey: Uint8Array; za: Uint8Array }>();
 
-function _signerZa(privateKey: Uint8Array, d: bigint): Uint8Array {
+function _own(privateKey: Uint8Array, d: bigint): { publicKey: Uint8Array; za: Uint8Array } {
   const check = sm3(privateKey);
-  const cached = signerCache.get(privateKey);
-  if (cached !== undefined && constantTimeEqual(cached.check, check)) return cached.za;
-  const za = _za(_pointBytes(_base(d)));
-  signerCache.set(privateKey, { check, za });
-  return za;
+  const cached = ownCache.get(privateKey);
+  if (cached !== undefined && constantTimeEqual(cached.check, check)) return cached;
+  const publicKey = _pointBytes(_base(d));
+  const entry = { check, publicKey, za: _za(publicKey) };
+  ownCache.set(privateKey, entry);
+  return entry;
 }
 
 /** A new key pair: d uniform in [1, n-2] (GB/T 32918.1-2016 §6.1), public key dG. */
@@ -172,7 +175,7 @@ export function sm2GenerateKeyPair(random?: RandomSource): { privateKey: Uint8Ar
 
 /** The public key 04 ‖ X ‖ Y of a 32-byte private key. */
 export function sm2PublicKey(privateKey: Uint8Array): Uint8Array {
-  return _pointBytes(_base(_privateScalar(privateKey)));
+  return _own(privateKey, _privateScalar(privateKey)).publicKey.slice();
 }
 
 /** True for a 65-byte 04 ‖ X ‖ Y that lies on the curve (GB/T 32918.1-2016 §6.2). Never throws. */
@@ -187,7 +190,7 @@ export function sm2IsValidPublicKey(publicKey: Uint8Array): boolean {
 export function sm2Sign(privateKey: Uint8Array, message: Uint8Array, random?: RandomSource): Uint8Array {
   const d = _privateScalar(privateKey);
   abytes(message, undefined, 'message');
-  const e = _digest(_signerZa(privateKey, d), message);
+  const e = _digest(_own(privateKey, d).za, message);
   const dInv = _invert(d + 1n, N);
   for (let i = 0; i < MAX_DRAWS; i++) {
     const k = _randomScalar(N - 1n, random);
@@ -236,6 +239,19 @@ export function sm2Verify(publicKey: Uint8Array, message: Uint8Array, signature:
   } catch {
     return false;
   }
+}
+
+/**
+ * Prepares `publicKey` for encryption to it: builds now the precomputed rows it would otherwise get
+ * at its second use, so that the next sm2Encrypt to it (or sm2Verify by it) costs 64 doublings
+ * instead of 256. For a phone that learns its recipients while the letter is being written: the
+ * cost (about one variable-base multiplication, a few ms without JIT) is paid then, not when the
+ * user presses send. The rows of the 64–128 most recently used keys are kept. True when the rows
+ * were built now, false when the key had them. Throws RangeError for an invalid key.
+ */
+export function sm2PrepareKey(publicKey: Uint8Array): boolean {
+  const [x, y] = _requirePublicPoint(publicKey);
+  return _sm2PrepareKey(x, y);
 }
 
 /** Digit width of a verifier's comb of the key: 65 × 8 affine points (about 70 KB). */

@@ -150,8 +150,22 @@ describe('utf8Encode()', () => {
     );
   });
 
+  it('agrees with Node on ASCII strings (their fast path) and one non-ASCII unit among them', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary-ascii', maxLength: 300 }), fc.nat(), (text, at) => {
+        assert.deepEqual(utf8Encode(text), new Uint8Array(Buffer.from(text, 'utf8')));
+        assert.equal(utf8Length(text), text.length);
+        assert.equal(isWellFormedUnicode(text), true);
+        const mixed = `${text.slice(0, at % (text.length + 1))}\u0080${text.slice(at % (text.length + 1))}`;
+        assert.deepEqual(utf8Encode(mixed), new Uint8Array(Buffer.from(mixed, 'utf8')));
+        assert.equal(utf8Length(mixed), text.length + 2);
+      }),
+    );
+  });
+
   it('rejects invalid inputs', () => {
     assert.throws(() => utf8Encode(1 as never), TypeError);
+    assert.throws(() => utf8Encode(undefined as never), TypeError);
     for (const lone of ['\ud800', 'a\udc00b', '\ud83d', '\ude00\ud83d', 'x\ud800\ud800']) {
       assert.throws(() => utf8Encode(lone), malformed, JSON.stringify(lone));
       assert.throws(() => utf8Length(lone), malformed);

@@ -11,6 +11,7 @@ import {
   expiryDate,
   type KeyChange,
   KeyChangedError,
+  prepareRecipient,
   QueuedError,
   READ_LIMIT,
   READ_LIMIT_KEYS,
@@ -271,6 +272,8 @@ Page<ComposeData, ComposeMethods>({
       return;
     }
     this.setData({ recipients: rows.map((r) => (r.key === key ? row(resolved, key) : r)) });
+    // Precompute for the wrap to this key now, while the user writes, rather than after send.
+    if (resolved.status === 'found' && resolved.publicKey) prepareRecipient(resolved.publicKey);
   },
 
   onRemoveRecipient(e) {

@@ -60,6 +60,7 @@ export {
   listPending,
   pendingKeyChange,
 } from './pending';
+export { prepareRecipient } from './prepare';
 export { deliverReadyOnce, showDeliveryReport } from './report';
 
 import { isRegistered, maxExpiryDays, signIn } from '../session';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { buildOnce } from '../harness/build';
 import { idOf, registerThroughPage, sendThroughPage } from '../harness/flows';
-import { Phone } from '../harness/mini-program';
+import { Phone, sleep } from '../harness/mini-program';
 import { startServer, type TestServer } from '../harness/server';
 
 const F = { name: 'Fang', phone: '13700137001', masterKey: 'Four quiet foxes, 1 fern' };
@@ -75,6 +75,32 @@ describe('compose and open, at the edges', () => {
     assert.match(compose.text('.expiry-text'), new RegExp(`到期：${end}`));
     await compose.tap('.expiry-PERMANENT');
     assert.equal(compose.text('.expiry-text'), '永不过期（可随时撤回）');
+  });
+
+  it('compose prepares the key of each recipient it looks up, before anything is sealed', async () => {
+    const lib = f.module<{
+      base64urlDecode(text: string): Uint8Array;
+      generateIdentity(user: string): { publicKey: Uint8Array };
+      sm2PrepareKey(publicKey: Uint8Array): boolean;
+    }>('lib/mifeng.js');
+    const compose = f.open('/pages/compose/compose');
+    await compose.waitFor(() => compose.data.ready === true, 'the compose form');
+    await compose.input('.add-row .name-input', G.name);
+    await compose.input('.add-row .phone-input', G.phone);
+    await compose.tap('.add-button');
+    await compose.waitFor(
+      () => (compose.data.recipients as { status: string }[]).every((r) => r.status === 'found'),
+      'the lookup',
+    );
+    const { publicKey } = (compose.data.recipients as { publicKey: string }[])[0]!;
+    // The page queued the preparation with the lookup's result; one idle step later it is done.
+    await sleep(20);
+    assert.equal(lib.sm2PrepareKey(lib.base64urlDecode(publicKey)), false, "G's key was prepared");
+    assert.equal(
+      lib.sm2PrepareKey(lib.generateIdentity('nobody').publicKey),
+      true,
+      'a key never looked up was not',
+    );
   });
 
   it('opens a letter from the in-app scanner, and refuses a scanned code that is not ours', async () => {

@@ -23,6 +23,7 @@ import {
   _sm2MultiplyComb,
   _sm2MultiplyKey,
   _sm2MultiplyRows,
+  _sm2PrepareKey,
   _sm2Rows,
 } from '../../../shared/crypto/_sm2-mul';
 import {
@@ -32,6 +33,7 @@ import {
   sm2EncryptToSelf,
   sm2GenerateKeyPair,
   sm2IsValidPublicKey,
+  sm2PrepareKey,
   sm2PublicKey,
   sm2Sign,
   sm2Verifier,
@@ -77,6 +79,18 @@ describe('sm2PublicKey()', () => {
       assert.equal(hex(publicKey), smCrypto.sm2.getPublicKeyFromPrivateKey(hex(privateKey)));
       assert.equal(hex(publicKey), v2.getPublicKeyFromPrivateKey(hex(privateKey)));
     }
+  });
+
+  it('answers for the key the array holds now, and hands out copies', () => {
+    const a = sm2GenerateKeyPair(nodeRandom);
+    const b = sm2GenerateKeyPair(nodeRandom);
+    const key = Uint8Array.from(a.privateKey);
+    const first = sm2PublicKey(key);
+    assert.deepEqual(first, a.publicKey);
+    first.fill(0);
+    assert.deepEqual(sm2PublicKey(key), a.publicKey, 'a caller writing into the result changes nothing');
+    key.set(b.privateKey);
+    assert.deepEqual(sm2PublicKey(key), b.publicKey);
   });
 
   it('rejects invalid inputs', () => {
@@ -352,6 +366,25 @@ describe('sm2Encrypt()', () => {
     }
   });
 
+  it('gives the same ciphertext to a prepared key (sm2PrepareKey) as to its own private key', () => {
+    const { privateKey, publicKey } = sm2GenerateKeyPair(nodeRandom);
+    const k = nodeRandom(32);
+    const message = utf8('prepared while the letter was written');
+    assert.equal(sm2PrepareKey(publicKey), true, 'built now');
+    assert.equal(sm2PrepareKey(publicKey), false, 'already prepared');
+    const wrap = sm2Encrypt(publicKey, message, fixedRandom(k));
+    assert.deepEqual(wrap, sm2EncryptToSelf(privateKey, message, fixedRandom(k)));
+    assert.deepEqual(sm2Decrypt(privateKey, wrap), message);
+    const sig = sm2Sign(privateKey, message, nodeRandom);
+    assert.equal(sm2Verify(publicKey, message, sig), true);
+  });
+
+  it('sm2PrepareKey rejects what is no SM2 public key', () => {
+    assert.throws(() => sm2PrepareKey(flip(EXAMPLE.publicKey, 64)), RangeError);
+    assert.throws(() => sm2PrepareKey(EXAMPLE.publicKey.subarray(1)), RangeError);
+    assert.throws(() => sm2PrepareKey('04' as unknown as Uint8Array), TypeError);
+  });
+
   it('wraps a 16-byte key into 113 bytes (docs/protocol.md §4)', () => {
     assert.equal(sm2Encrypt(EXAMPLE.publicKey, new Uint8Array(16), nodeRandom).length, 113);
   });
@@ -511,8 +544,23 @@ describe('variable-base scalar multiplication (internal, behind encrypt/decrypt/
         assert.deepEqual(affine(_sm2MultiplyKey(k, px, py)), [want.x, want.y], `k = ${k.toString(16)}`);
       }
     }
-    // More keys than the cache holds, each used twice, then the first again: still exact.
-    const many = Array.from({ length: 40 }, () => Point.BASE.multiply(random()));
+    // Prepared −Q serves neither Q nor the other way round; a prepared key's first use is exact.
+    const r = Point.BASE.multiply(random());
+    const { x: rx, y: ry } = r.toAffine();
+    assert.equal(_sm2PrepareKey(rx, P - ry), true);
+    for (const [point, px, py] of [
+      [r, rx, ry],
+      [r.negate(), rx, P - ry],
+    ] as const) {
+      const k = random();
+      const want = point.multiply(k).toAffine();
+      assert.deepEqual(affine(_sm2MultiplyKey(k, px, py)), [want.x, want.y]);
+    }
+    assert.equal(_sm2PrepareKey(rx, ry), true, 'Q, used once, has no rows yet');
+    assert.equal(_sm2PrepareKey(rx, ry), false);
+    // More keys than the cache holds (two generations of 64), each used twice, then the first
+    // again: still exact.
+    const many = Array.from({ length: 150 }, () => Point.BASE.multiply(random()));
     for (const point of [...many, ...many, many[0]!]) {
       const k = random();
       const { x: px, y: py } = point.toAffine();
