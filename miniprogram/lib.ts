@@ -41,6 +41,7 @@ export type {
   PendingEntry,
   PendingInput,
   PendingState,
+  RecipientRef,
   User,
   UserKeyResponse,
 } from '../shared/api';

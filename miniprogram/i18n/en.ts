@@ -282,6 +282,9 @@ export const en: Record<MessageKey, string> = {
   state_opens_used_title: 'No opens left',
   state_opens_used_text:
     'This letter allows a limited number of opens and you have used them all. It cannot be shown again.',
+  state_removed_title: 'You removed this letter',
+  state_removed_text:
+    'You removed it from your inbox, so the server no longer keeps your copy and it cannot be opened again.',
   state_wrap_purged_title: 'Your key to this letter is gone',
   state_wrap_purged_text:
     'You used your opens or removed this letter, so the server deleted the copy of its key that only you could use. It cannot be opened again.',
@@ -319,6 +322,8 @@ export const en: Record<MessageKey, string> = {
   list_revoked_toast: 'Revoked',
   list_show_opens: 'Who opened it',
   list_opened_by: '{name} opened it {date}',
+  list_deleted_account: 'a deleted account',
+  list_opened_count: 'Opened by {opened} of {total}',
   list_delivered_to: '{name} received it {date}, not opened yet',
   list_share_again: 'QR code',
   compose_new: 'New letter',
@@ -420,6 +425,8 @@ export const en: Record<MessageKey, string> = {
   pending_not_delivered_title: 'Not delivered yet',
   pending_deliver_failed:
     'The new key of {name} is accepted, but the letter could not be delivered now. It goes out the next time you unlock.',
+  pending_failed_body:
+    'The letter waiting for {names} could not be delivered now. It is tried again the next time you open your sent letters or unlock.',
   notify_new_letters: 'Notify me of new letters',
   notify_on_toast: 'Notifications on',
   err_pending_not_ready: 'Nobody has registered with this number yet',

@@ -184,8 +184,16 @@ export const RECIPIENT_STATUS = { REMOVED: 'removed', OPENS_USED: 'opens_used' }
 export const RecipientStatusSchema = z.enum(Object.values(RECIPIENT_STATUS));
 export type RecipientStatus = z.infer<typeof RecipientStatusSchema>;
 
-/** A recipient in a list entry; `status` only in the sender's own sent box, only when closed to them. */
-export const RecipientRefSchema = z.extend(UserRefSchema, { status: z.optional(RecipientStatusSchema) });
+/**
+ * A recipient in a list entry. Only in the sender's own sent box: `status` when the letter is closed
+ * to them, `deliveredAt` once it was handed to them and `openedAt` once their app confirmed opening
+ * it — so the sender sees who read a letter even after it burned, expired or was revoked.
+ */
+export const RecipientRefSchema = z.extend(UserRefSchema, {
+  status: z.optional(RecipientStatusSchema),
+  deliveredAt: z.optional(TimestampSchema),
+  openedAt: z.optional(TimestampSchema),
+});
 export type RecipientRef = z.infer<typeof RecipientRefSchema>;
 
 /**

@@ -5,6 +5,7 @@ import * as api from '../../services/api';
 import { cancelKdf } from '../../services/kdf';
 import { type KeyStep, register } from '../../services/keyring';
 import { goHome } from '../../services/nav';
+import { loadTemplates, promptInTap, recordAccepted } from '../../services/notify';
 import { openPrivacyContract, privacyContractName } from '../../services/privacy';
 import { rememberProfile, signIn } from '../../services/session';
 import { type PhoneButtonDetail, phoneFailureText } from '../../services/session/phone-failure';
@@ -105,6 +106,7 @@ Page<RegisterData, RegisterMethods>({
         goHome(redirect || undefined);
         return;
       }
+      loadTemplates();
       this.setData({
         ready: true,
         name: profile.user.name ?? '',
@@ -191,6 +193,8 @@ Page<RegisterData, RegisterMethods>({
       this.setData({ error });
       return;
     }
+    // In the tap itself, before any await (WeChat's rule): "tell me when a letter comes".
+    const accepted = promptInTap(['new_letter']);
     this.setData({ busy: true, error: '', progress: 0 });
     try {
       const phoneProof = phoneVerified ? null : { phone: phone.trim() };
@@ -202,6 +206,8 @@ Page<RegisterData, RegisterMethods>({
       });
       // Forget the typed keys as soon as they are not needed.
       this.setData({ masterKey: '', masterKey2: '', passphrase: '' });
+      // Registered now, so the server counts the grant; a refusal or a failure changes nothing.
+      await recordAccepted(await accepted);
       goHome(this.data.redirect || undefined);
     } catch (err) {
       this.setData({ busy: false, error: errorText(err), progress: 0, stepText: '' });

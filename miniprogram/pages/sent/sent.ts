@@ -5,11 +5,13 @@ import { isUnlocked } from '../../services/keyring';
 import {
   acceptPendingKey,
   cancelPending,
+  deliverReadyOnce,
   type KeyChange,
   listPending,
   pendingKeyChange,
   readersOf,
   revoke,
+  showDeliveryReport,
 } from '../../services/letters';
 import { PAGES } from '../../services/nav';
 import { wxCall } from '../../services/wxp';
@@ -70,6 +72,7 @@ async function changeOf(entry: PendingEntry): Promise<KeyChange | null> {
 
 interface SentMethods extends BoxListMethods {
   loadPending(): Promise<void>;
+  deliver(): Promise<void>;
   onReviewPending(e: WechatMiniprogram.TouchEvent): void;
   onAcceptPendingKey(): Promise<void>;
   onCancelPendingReview(): void;
@@ -85,7 +88,24 @@ Page<SentData, SentMethods>({
 
   onShow() {
     box.onShow.call(this as never);
-    this.loadPending();
+    this.loadPending().then(() => this.deliver());
+  },
+
+  /**
+   * Letters waiting for people who registered since go out whenever the sender is here unlocked:
+   * the phone may have been unlocked before their "ready" message opened the app. Only when a
+   * listed entry is ready with a key that needs no review (those wait for the sender here).
+   */
+  async deliver() {
+    const due = [...listed.values()].some(
+      ({ entry, change }) => entry.state === PENDING_STATE.READY && !change,
+    );
+    if (!due || !isUnlocked()) return;
+    const report = await deliverReadyOnce();
+    if (!report) return;
+    // Keys to review are marked on their rows right here.
+    await showDeliveryReport({ ...report, keyChanged: [] });
+    await Promise.all([this.loadPending(), this.reload()]);
   },
 
   /** The entries still worth showing: not delivered long ago, newest first (the server's order). */

@@ -4,11 +4,10 @@ import { isMifengError } from '../../lib';
 import { startContactsOver } from '../../services/contacts';
 import { cancelKdf, KdfCancelledError } from '../../services/kdf';
 import { resetKeys, unlock } from '../../services/keyring';
-import { deliverReady } from '../../services/letters';
+import { deliverReadyOnce, showDeliveryReport } from '../../services/letters';
 import { goBack } from '../../services/nav';
 import { currentProfile } from '../../services/session';
 import { loadStrength } from '../../services/strength';
-import { wxCall } from '../../services/wxp';
 
 interface UnlockData extends NewKeyFormData {
   t: Messages;
@@ -67,30 +66,9 @@ Page<UnlockData, UnlockMethods>({
       await unlock(this.data.masterKey);
       this.setData({ masterKey: '' });
       // Letters waiting for people who have registered since go out now that the key is here.
-      const report = await deliverReady();
+      const report = await deliverReadyOnce();
       this.setData({ busy: false });
-      if (report.keyChanged.length > 0) {
-        await wxCall(wx.showModal, {
-          title: t('pending_key_changed_title'),
-          content: t('pending_key_changed_body', { names: report.keyChanged.join(t('list_separator')) }),
-          showCancel: false,
-          confirmText: t('modal_ok'),
-        });
-      }
-      for (const name of report.notInLog) {
-        await wxCall(wx.showModal, {
-          title: t('pending_key_changed_title'),
-          content: t('err_not_in_log', { name }),
-          showCancel: false,
-          confirmText: t('modal_ok'),
-        });
-      }
-      if (report.delivered.length > 0) {
-        wx.showToast({
-          title: t('pending_delivered_toast', { count: report.delivered.length }),
-          icon: 'none',
-        });
-      }
+      if (report) await showDeliveryReport(report);
       goBack();
     } catch (err) {
       if (err instanceof KdfCancelledError) return;

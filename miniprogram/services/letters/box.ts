@@ -9,6 +9,7 @@ import { verifiedUsers } from '../contacts';
 import { currentIdentity, isUnlocked } from '../keyring';
 import { isRegistered, signIn } from '../session';
 import { listBox } from './index';
+import { listPending } from './pending';
 import { type LetterRow, letterRow } from './rows';
 import { knownRemark } from './sent-record';
 
@@ -41,6 +42,24 @@ function remarkNow(id: string): string {
   return user ? knownRemark(user, id) : '';
 }
 
+/**
+ * For the sent box, the names each letter waits for, by letter: the server lists only registered
+ * recipients, so a letter sent only to people not registered yet would say "To" and no one. Without
+ * them (the call failed) the rows name the registered recipients alone.
+ */
+async function waitingNow(box: Box): Promise<ReadonlyMap<string, string[]>> {
+  const byLetter = new Map<string, string[]>();
+  if (box !== 'sent') return byLetter;
+  try {
+    for (const entry of await listPending()) {
+      byLetter.set(entry.envelopeId, [...(byLetter.get(entry.envelopeId) ?? []), entry.name]);
+    }
+  } catch {
+    // The sent page's own pending list says what went wrong.
+  }
+  return byLetter;
+}
+
 /** The list before its first load. */
 export function emptyBox(): BoxData {
   return { loading: true, items: [], nextCursor: null, error: '', visitor: false };
@@ -55,10 +74,10 @@ export async function reloadBox(page: BoxPage, box: Box): Promise<void> {
       page.setData({ visitor: true, items: [], nextCursor: null });
       return;
     }
-    const [next, verified] = await Promise.all([listBox(box), verifiedNow()]);
+    const [next, verified, waiting] = await Promise.all([listBox(box), verifiedNow(), waitingNow(box)]);
     page.setData({
       visitor: false,
-      items: next.items.map((i) => letterRow(i, box, verified, remarkNow(i.id))),
+      items: next.items.map((i) => letterRow(i, box, verified, remarkNow(i.id), waiting.get(i.id))),
       nextCursor: next.nextCursor,
     });
   } catch (err) {
@@ -73,9 +92,16 @@ export async function loadMoreOfBox(page: BoxPage, box: Box): Promise<void> {
   if (!page.data.nextCursor || page.data.loading) return;
   page.setData({ loading: true });
   try {
-    const [next, verified] = await Promise.all([listBox(box, page.data.nextCursor), verifiedNow()]);
+    const [next, verified, waiting] = await Promise.all([
+      listBox(box, page.data.nextCursor),
+      verifiedNow(),
+      waitingNow(box),
+    ]);
     page.setData({
-      items: [...page.data.items, ...next.items.map((i) => letterRow(i, box, verified, remarkNow(i.id)))],
+      items: [
+        ...page.data.items,
+        ...next.items.map((i) => letterRow(i, box, verified, remarkNow(i.id), waiting.get(i.id))),
+      ],
       nextCursor: next.nextCursor,
     });
   } catch (err) {

@@ -57,11 +57,11 @@ export {
   acceptPendingKey,
   cancelPending,
   type DeliveryReport,
-  deliverReady,
   listPending,
   pendingKeyChange,
 } from './pending';
 export { prepareRecipient } from './prepare';
+export { deliverReadyOnce, showDeliveryReport } from './report';
 
 import { isRegistered, maxExpiryDays, signIn } from '../session';
 
@@ -290,6 +290,7 @@ export type OpenState =
   | 'old_key'
   | ClosedEnvelopeState
   | 'opens_used'
+  | 'removed'
   | 'wrap_purged'
   | 'limited'
   | 'tampered'
@@ -331,6 +332,7 @@ function stateOfError(err: unknown): Exclude<OpenState, 'open' | 'key_changed' |
     if (err.status === 0) return 'network';
     if (err.status === 404 || err.status === 403) return 'not_for_you';
     if (err.code === ERRORS.OpensUsed.code) return 'opens_used';
+    if (err.code === ERRORS.Removed.code) return 'removed';
     if (err.status === 410) return closedStateOf(err.code) ?? ENVELOPE_STATE.EXPIRED;
     return 'error';
   }

@@ -1,6 +1,12 @@
 /** List rows for the inbox and sent pages: the metadata of `GET /envelopes` put into words. */
 import { formatTime, t } from '../../i18n';
-import { type Box, ENVELOPE_STATE, type EnvelopeSummary, RECIPIENT_STATUS } from '../../lib';
+import {
+  type Box,
+  ENVELOPE_STATE,
+  type EnvelopeSummary,
+  RECIPIENT_STATUS,
+  type RecipientRef,
+} from '../../lib';
 
 export interface LetterRow {
   id: string;
@@ -29,6 +35,25 @@ export interface LetterRow {
   removable: boolean;
 }
 
+/** A recipient's name; a deleted account keeps none. */
+function nameOf(name: string): string {
+  return name || t('list_deleted_account');
+}
+
+/** Above this many others, the sent box counts the opens instead of naming each reader. */
+const OPENS_NAMED_UP_TO = 3;
+
+/** Who opened a sent letter, from the list's own facts (no call, also once the letter is closed). */
+function openNotes(others: RecipientRef[]): string[] {
+  const opened = others.filter((r) => r.openedAt);
+  if (others.length > OPENS_NAMED_UP_TO) {
+    return opened.length
+      ? [t('list_opened_count', { opened: String(opened.length), total: String(others.length) })]
+      : [];
+  }
+  return opened.map((r) => t('list_opened_by', { name: nameOf(r.name), date: formatTime(r.openedAt!) }));
+}
+
 /** The notes of a row (see LetterRow.notes). */
 function notesOf(item: EnvelopeSummary, box: Box): string[] {
   if (box === 'inbox') {
@@ -37,11 +62,13 @@ function notesOf(item: EnvelopeSummary, box: Box): string[] {
     if (item.maxOpens === 1) return [t('list_burn')];
     return [t('list_opens_left', { left: String(item.opensLeft) })];
   }
-  const notes: string[] = [];
+  const others = item.recipients.filter((r) => r.user !== item.sender.user);
+  const notes = openNotes(others);
   if (item.maxOpens === 1) notes.push(t('list_burn'));
-  for (const r of item.recipients) {
-    if (r.status === RECIPIENT_STATUS.REMOVED) notes.push(t('list_removed_by', { name: r.name }));
-    else if (r.status === RECIPIENT_STATUS.OPENS_USED) notes.push(t('list_opens_used_by', { name: r.name }));
+  for (const r of others) {
+    const name = nameOf(r.name);
+    if (r.status === RECIPIENT_STATUS.REMOVED) notes.push(t('list_removed_by', { name }));
+    else if (r.status === RECIPIENT_STATUS.OPENS_USED) notes.push(t('list_opens_used_by', { name }));
   }
   return notes;
 }
@@ -53,22 +80,27 @@ function marked(name: string, user: string, verified: ReadonlySet<string>): stri
 
 /**
  * `verified`: the users of the contact book verified in person (empty while locked); `remark`: the
- * letter's remark as this phone knows it ('' while locked).
+ * letter's remark as this phone knows it ('' while locked); `waiting`: the names of the people a
+ * sent letter still waits for (not registered yet), whom the server does not list as recipients.
  */
 export function letterRow(
   item: EnvelopeSummary,
   box: Box,
   verified: ReadonlySet<string> = new Set(),
   remark = '',
+  waiting: readonly string[] = [],
 ): LetterRow {
-  const others = item.recipients
-    .filter((r) => r.user !== item.sender.user)
-    .map((r) => marked(r.name, r.user, verified));
+  const others = [
+    ...item.recipients
+      .filter((r) => r.user !== item.sender.user)
+      .map((r) => marked(nameOf(r.name), r.user, verified)),
+    ...waiting,
+  ];
   return {
     id: item.id,
     title:
       box === 'inbox'
-        ? t('list_from', { name: item.sender.name })
+        ? t('list_from', { name: nameOf(item.sender.name) })
         : t('list_to', { names: others.join(t('list_separator')) }),
     verified: box === 'inbox' && verified.has(item.sender.user),
     senderPhone: box === 'inbox' ? (item.sender.phoneMasked ?? '') : '',

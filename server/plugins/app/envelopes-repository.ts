@@ -509,7 +509,14 @@ export function createEnvelopesRepository(prisma: Prisma) {
           senderPhoneMasked: true,
           recipients: {
             orderBy: { position: 'asc' },
-            select: { userId: true, opens: true, removedAt: true, user: { select: { name: true } } },
+            select: {
+              userId: true,
+              opens: true,
+              removedAt: true,
+              deliveredAt: true,
+              openedAt: true,
+              user: { select: { name: true } },
+            },
           },
         },
       });
@@ -519,18 +526,26 @@ export function createEnvelopesRepository(prisma: Prisma) {
         items: page.map((r) => {
           const mine = r.recipients.find((p) => p.userId === userId);
           const statusOf = (p: (typeof r.recipients)[number]) => {
-            if (box !== 'sent' || p.userId === userId) return {};
             if (p.removedAt) return { status: RECIPIENT_STATUS.REMOVED };
             if (r.maxOpens !== null && p.opens >= r.maxOpens) return { status: RECIPIENT_STATUS.OPENS_USED };
             return {};
           };
+          // What the sender alone may know about each of the others.
+          const sentOnly = (p: (typeof r.recipients)[number]) =>
+            box !== 'sent' || p.userId === userId
+              ? {}
+              : {
+                  ...statusOf(p),
+                  ...(p.deliveredAt ? { deliveredAt: p.deliveredAt.toISOString() } : {}),
+                  ...(p.openedAt ? { openedAt: p.openedAt.toISOString() } : {}),
+                };
           return {
             id: r.id,
             sender: { user: r.senderId, name: r.senderName, phoneMasked: r.senderPhoneMasked },
             recipients: r.recipients.map((p) => ({
               user: p.userId,
               name: p.user.name ?? '',
-              ...statusOf(p),
+              ...sentOnly(p),
             })),
             createdAt: r.createdAt.toISOString(),
             expiresAt: r.expiresAt ? r.expiresAt.toISOString() : null,

@@ -243,9 +243,10 @@ const me: FastifyPluginAsyncZod = async (fastify) => {
   fastify.route({
     ...contractRoute(notificationsContract.get, {
       ...secured,
-      description: 'Which subscription messages this server sends (template ids) and your grants left.',
+      description:
+        'Which subscription messages this server sends (template ids) and your grants left. Also ' +
+        'before registration, so the registration tap can ask for them.',
     }),
-    preHandler: fastify.requireRegistered,
     handler: async (request) => ({
       templates: fastify.notifications.templates,
       grants: await fastify.notifications.grants(request.userId),

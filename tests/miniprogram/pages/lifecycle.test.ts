@@ -88,6 +88,12 @@ describe('read limits, removing and deleting through the pages', () => {
     assert.ok(row.removable);
     assert.match(sent.page.text(), /已焚毁/);
     assert.ok(row.notes.includes('Ren 已用完打开次数'));
+    // Opened, said by the list itself: GET /envelopes/:id answers the sender 410 once burned.
+    assert.ok(
+      row.notes.some((n) => /^Ren 于 .+ 打开$/.test(n)),
+      row.notes.join(' | '),
+    );
+    assert.match(sent.page.text(), /Ren 于 .+ 打开/);
     sent.page.unload();
   });
 
@@ -145,6 +151,14 @@ describe('read limits, removing and deleting through the pages', () => {
     assert.equal(deleted.length, 1);
     assert.equal(deleted[0]?.phoneHash, null);
     me.unload();
+    // The sender's list names the account that is gone instead of leaving a blank.
+    const sent = await rows(writer, 'sent');
+    assert.ok(sent.items.length > 0);
+    for (const row of sent.items as (Row & { title: string })[]) {
+      assert.equal(row.title, '发给 已注销的用户');
+    }
+    assert.match(sent.page.text(), /已注销的用户 已删除/);
+    sent.page.unload();
     // The number registers again, as a new account.
     const fresh = new Phone({ apiBaseUrl: server.url, publicUrl: server.publicUrl });
     await registerThroughPage(fresh, R);

@@ -106,6 +106,7 @@ describe('letters to people not registered yet', () => {
     assert.deepEqual(
       grants.map((g) => [g.kind, g.count]),
       [
+        ['new_letter', 1],
         ['opened', 1],
         ['pending_ready', 1],
       ],
@@ -115,6 +116,9 @@ describe('letters to people not registered yet', () => {
   it('the sent page lists the waiting entries and cancels one', async () => {
     const sent = a.open('/pages/sent/sent');
     await sent.waitFor(() => (sent.data.pending as unknown[]).length === 2, 'the pending entries');
+    await sent.waitFor(() => sent.data.loading === false, 'the letters');
+    // Sent only to people not registered yet: the row names them all the same.
+    assert.match((sent.data.items as { title: string }[])[0]?.title ?? '', /^发给 (Chen、Du|Du、Chen)$/);
     assert.match(sent.text('.pending-list'), /给 Chen（\*{7}7302）/);
     assert.match(sent.text('.pending-list'), /等待对方注册/);
     const du = (sent.data.pending as { id: string; title: string }[]).find((p) => p.title.includes('Du'))!;
@@ -168,10 +172,10 @@ describe('letters to people not registered yet', () => {
     assert.deepEqual(c.state.subscribeRequests.at(-1), [TEMPLATES.WECHAT_TEMPLATE_NEW_LETTER]);
 
     // A second unlock finds nothing left to deliver.
-    const again = restarted.module<{ deliverReady(): Promise<{ delivered: string[] }> }>(
+    const again = restarted.module<{ deliverReadyOnce(): Promise<{ delivered: string[] }> }>(
       'services/letters/index.js',
     );
-    assert.deepEqual((await again.deliverReady()).delivered, []);
+    assert.deepEqual((await again.deliverReadyOnce()).delivered, []);
   });
 
   it('a pinned recipient back with a new key: reviewed on the sent page, declined, then accepted and delivered', async () => {
@@ -286,5 +290,45 @@ describe('letters to people not registered yet', () => {
     const open = reset.open('/pages/open/open', { id: delivered.deliveredEnvelopeId! });
     await open.waitFor(() => open.data.state === 'open', 'the letter to open');
     assert.equal((open.data.letter as { content: string }).content, 'the boat leaves at six');
+  });
+
+  it('already unlocked when someone registers: the sent page delivers on show and says so', async () => {
+    const F = { name: 'Fang', phone: '13700137305', masterKey: 'Fennel fjord 27 & finch' };
+    const compose = a.open('/pages/compose/compose');
+    await compose.waitFor(() => compose.data.ready === true, 'the compose form');
+    await compose.input('.content-input', 'the key is under the mat');
+    await addRow(compose, F, 0);
+    const before = a.state.navigations.length;
+    await compose.tap('.seal-button');
+    await compose.waitFor(
+      () => a.state.navigations.slice(before).some((n) => n.type === 'redirectTo'),
+      'the share page',
+    );
+    const [entry] = await server.app.prisma.pendingRecipient.findMany({ where: { name: F.name } });
+    const f = new Phone({ apiBaseUrl: server.url, publicUrl: server.publicUrl });
+    await registerThroughPage(f, F);
+
+    // No unlock page in between: the sender's phone is still unlocked.
+    const toasts = a.state.toasts.length;
+    const sent = a.open('/pages/sent/sent');
+    await sent.waitFor(
+      () => a.state.toasts.slice(toasts).includes('已送达 1 封等待中的密信'),
+      'the delivery',
+    );
+    const delivered = await server.app.prisma.pendingRecipient.findUniqueOrThrow({
+      where: { id: entry!.id },
+    });
+    assert.ok(delivered.deliveredEnvelopeId);
+    await sent.waitFor(
+      () =>
+        (sent.data.pending as { id: string; state: string }[]).find((p) => p.id === entry!.id)?.state ===
+        'delivered',
+      'the entry to show delivered',
+    );
+    // Shown again, nothing is delivered twice.
+    sent.call('onShow');
+    await sent.waitFor(() => sent.data.loading === false, 'the list');
+    assert.equal(await server.app.prisma.envelopeRecipient.count({ where: { userId: userOf(f) } }), 1);
+    sent.unload();
   });
 });

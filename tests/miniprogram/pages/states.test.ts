@@ -1,6 +1,6 @@
 /**
  * The open page's failure states, each in its own words: a tampered envelope (its signature no
- * longer verifies), an expired one (the server's 410), a version 3 letter served with the reader's
+ * longer verifies), an expired one and one the reader removed (the server's 410s), a version 3 letter served with the reader's
  * own wrap already purged (still signed, but nothing left for them to unwrap), and no network. A small proxy in front of
  * the real server alters the one answer each case needs; everything else is the real thing.
  */
@@ -13,7 +13,7 @@ import { type MaliciousServer, startMaliciousServer } from '../harness/malicious
 import { Phone } from '../harness/mini-program';
 import { startServer, type TestServer } from '../harness/server';
 
-type Mode = 'pass' | 'tamper' | 'expired' | 'purged' | 'offline';
+type Mode = 'pass' | 'tamper' | 'expired' | 'removed' | 'purged' | 'offline';
 
 /** Sets what GET /api/v1/envelopes/<id> answers through `proxy`. */
 function setMode(proxy: MaliciousServer, mode: Mode): void {
@@ -24,6 +24,8 @@ function setMode(proxy: MaliciousServer, mode: Mode): void {
     if (mode === 'offline') return 'drop';
     if (mode === 'expired')
       return { status: 410, body: { error: { code: 'expired', message: 'This letter has expired' } } };
+    if (mode === 'removed')
+      return { status: 410, body: { error: { code: 'removed', message: 'You removed this letter' } } };
     return undefined;
   };
   proxy.rewrite = (r, answer) => {
@@ -76,6 +78,7 @@ describe('the open page when something is wrong', () => {
   const cases: [Mode, string, RegExp][] = [
     ['tamper', 'tampered', /密信校验失败/],
     ['expired', 'expired', /密信已过期/],
+    ['removed', 'removed', /你已删除这封密信/],
     ['purged', 'wrap_purged', /你的那份密钥已删除/],
     ['offline', 'network', /网络不太好/],
   ];
@@ -86,7 +89,7 @@ describe('the open page when something is wrong', () => {
       await open.waitFor(() => open.data.state !== 'loading', 'an answer');
       assert.equal(open.data.state, state);
       assert.match(open.text(), words);
-      assert.doesNotMatch(open.text(), /tampered|bad_signature|expired|network|malformed/);
+      assert.doesNotMatch(open.text(), /tampered|bad_signature|expired|removed|network|malformed/);
       assert.equal(open.data.letter, null);
       if (state === 'network') {
         setMode(proxy, 'pass');

@@ -114,6 +114,19 @@ forEachDatabase((target) => {
           token: carol.token,
         });
         assert.equal(confirmed.status, 204, 'the app confirms after the fetch that burned it');
+        // The sent box itself says who got it and who opened it: the fetch above is 410 for the sender.
+        const sent = (await box(alice, 'sent')).find((i) => i.id === id)!;
+        const seen = sent.recipients.map((r) => [r.name, Boolean(r.deliveredAt), Boolean(r.openedAt)]);
+        assert.deepEqual(seen, [
+          ['Alice', false, false],
+          ['Bob', true, false],
+          ['Carol', true, true],
+        ]);
+        const inbox = (await box(carol, 'inbox')).find((i) => i.id === id);
+        assert.ok(
+          !inbox || inbox.recipients.every((r) => !r.openedAt && !r.deliveredAt),
+          'only for the sender',
+        );
         const dave = await registerUser(server());
         const stranger = await server().request('POST', `/api/v1/envelopes/${id}/opened`, {
           token: dave.token,
