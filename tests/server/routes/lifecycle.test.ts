@@ -202,8 +202,13 @@ forEachDatabase((target) => {
         assert.equal((await remove(id, bob)).status, 204);
         assert.equal((await remove(id, bob)).status, 204, 'idempotent');
         assert.ok(!(await box(bob, 'inbox')).some((i) => i.id === id));
-        assert.equal((await get(id, bob)).status, 404);
-        assert.equal((await status(id, bob)).status, 404);
+        // Following its link again, Bob is told he removed it; to anyone else it stays not found.
+        const fetched = await get(id, bob);
+        assert.equal(fetched.status, 410);
+        assert.equal(codeOf(fetched), 'removed');
+        const asked = await status(id, bob);
+        assert.equal(asked.status, 410);
+        assert.equal(codeOf(asked), 'removed');
         assert.equal(
           (await server().request('POST', `/api/v1/envelopes/${id}/opened`, { token: bob.token })).status,
           404,

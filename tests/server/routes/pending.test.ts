@@ -100,7 +100,7 @@ forEachDatabase((target) => {
     }
 
     /** Seals `entry`'s letter again from the sender's own copy, as the phone does after unlocking. */
-    async function reseal(sender: TestUser, entry: PendingEntry) {
+    async function reseal(sender: TestUser, entry: PendingEntry, maxOpens: number | null = null) {
       const got = await server.request<{ envelope: Parameters<typeof openEnvelope>[0] }>(
         'GET',
         `/api/v1/envelopes/${entry.envelopeId}`,
@@ -124,6 +124,7 @@ forEachDatabase((target) => {
           content: opened.content,
           remark: opened.remark,
           expiresAt: entry.expiresAt ? new Date(entry.expiresAt) : null,
+          maxOpens,
         },
         { now: new Date() },
       );
@@ -133,8 +134,9 @@ forEachDatabase((target) => {
       sender: TestUser,
       to: TestUser[],
       pending: { name: string; phone: string }[],
+      maxOpens: number | null = null,
     ) {
-      const envelope = sealFor(sender, [sender, ...to], { content: 'the vault code is 0451' });
+      const envelope = sealFor(sender, [sender, ...to], { content: 'the vault code is 0451', maxOpens });
       const r = await server.request<{ id: string; pending?: string[] }>('POST', '/api/v1/envelopes', {
         token: sender.token,
         body: { envelope, pending },
@@ -390,6 +392,151 @@ forEachDatabase((target) => {
       assert.equal(r.body.error.code, 'revoked');
       await purgeExpired(server.app, { graceMs: 0, now: new Date(Date.now() + 1000) });
       assert.equal(await db().prisma.pendingRecipient.count({ where: { id: entry!.id } }), 0);
+    });
+
+    /** The stored row of letter `id`: is its body still there, and was it burned. */
+    async function letterRow(id: string) {
+      return db().prisma.envelope.findUniqueOrThrow({
+        where: { id },
+        select: { body: true, burnedAt: true, purgedAt: true },
+      });
+    }
+
+    async function deliver(sender: TestUser, entry: PendingEntry, envelope: unknown) {
+      return server.request<{ error: { code: string; message: string } }>(
+        'POST',
+        `/api/v1/pending/${entry.id}/deliver`,
+        { token: sender.token, body: { envelope } },
+      );
+    }
+
+    it('keeps a burn-after-reading letter for a pending recipient until delivered, then burns it', async () => {
+      const alice = await user('Alice');
+      const bob = await user('Bob');
+      const carolPhone = uniquePhone();
+      const { envelope, pending } = await sendWithPending(
+        alice,
+        [bob],
+        [{ name: 'Carol', phone: carolPhone }],
+        1,
+      );
+      // Bob reads it: his one open is used, but Carol has not had hers.
+      const read = await server.request('GET', `/api/v1/envelopes/${envelope.id}`, { token: bob.token });
+      assert.equal(read.status, 200, read.text);
+      assert.notEqual((await letterRow(envelope.id)).body, null, 'not burned while Carol waits');
+      const [waiting] = (await pendingOf(alice)).filter((e) => e.id === pending[0]);
+      assert.equal(waiting!.state, 'waiting');
+
+      const carol = await registerUser(server, { name: 'Carol', phone: carolPhone });
+      const [ready] = (await pendingOf(alice)).filter((e) => e.id === pending[0]);
+      assert.equal(ready!.state, 'ready');
+      assert.equal(ready!.recipient!.user, carol.id);
+
+      // The copy must keep the letter's read limit, named in the refusal; nothing is stored.
+      const unlimited = await reseal(alice, ready!, null);
+      const refused = await deliver(alice, ready!, unlimited);
+      assert.equal(refused.status, 400, refused.text);
+      assert.match(refused.body.error.message, /body\/envelope\/maxOpens/);
+      assert.equal(await db().prisma.envelope.count({ where: { id: unlimited.id } }), 0);
+      assert.equal((await pendingOf(alice)).find((e) => e.id === ready!.id)!.state, 'ready');
+
+      const copy = await reseal(alice, ready!, 1);
+      const delivered = await deliver(alice, ready!, copy);
+      assert.equal(delivered.status, 201, delivered.text);
+      // Nobody waits any more: the original is burned, and the delivered entry forgets the number.
+      const original = await letterRow(envelope.id);
+      assert.equal(original.body, null);
+      assert.notEqual(original.burnedAt, null);
+      const row = await db().prisma.pendingRecipient.findUniqueOrThrow({ where: { id: ready!.id } });
+      assert.equal(row.phoneHash, null);
+      assert.equal(row.deliveredEnvelopeId, copy.id);
+      // Carol still reads her copy once.
+      const hers = await server.request('GET', `/api/v1/envelopes/${copy.id}`, { token: carol.token });
+      assert.equal(hers.status, 200, hers.text);
+      // Revoking the burned letter still revokes her copy through the kept entry.
+      assert.equal(
+        (await server.request('DELETE', `/api/v1/envelopes/${envelope.id}`, { token: alice.token })).status,
+        204,
+      );
+      assert.notEqual(
+        (await db().prisma.envelope.findUniqueOrThrow({ where: { id: copy.id } })).revokedAt,
+        null,
+      );
+    });
+
+    it('burns once the last pending entry is cancelled, and a removed letter forgets its entries', async () => {
+      const alice = await user('Alice');
+      const bob = await user('Bob');
+      const { envelope, pending } = await sendWithPending(
+        alice,
+        [bob],
+        [{ name: 'Dan', phone: uniquePhone() }],
+        1,
+      );
+      // Bob removes it unread: still kept for Dan.
+      assert.equal(
+        (await server.request('POST', `/api/v1/envelopes/${envelope.id}/remove`, { token: bob.token }))
+          .status,
+        204,
+      );
+      assert.notEqual((await letterRow(envelope.id)).body, null);
+      const cancelled = await server.request('DELETE', `/api/v1/pending/${pending[0]}`, {
+        token: alice.token,
+      });
+      assert.equal(cancelled.status, 204);
+      const burned = await letterRow(envelope.id);
+      assert.equal(burned.body, null);
+      assert.notEqual(burned.burnedAt, null);
+
+      // Bob deletes his account after reading: the letter still waits for Eli.
+      const eliPhone = uniquePhone();
+      const second = await sendWithPending(alice, [bob], [{ name: 'Eli', phone: eliPhone }], 1);
+      assert.equal(
+        (await server.request('GET', `/api/v1/envelopes/${second.envelope.id}`, { token: bob.token })).status,
+        200,
+      );
+      assert.equal((await server.request('DELETE', '/api/v1/me', { token: bob.token })).status, 204);
+      assert.notEqual((await letterRow(second.envelope.id)).body, null);
+      assert.equal((await pendingOf(alice)).find((e) => e.id === second.pending[0])!.state, 'waiting');
+
+      // The sender revokes and removes it: its entry (and the number's hash) goes at once.
+      for (const path of ['', '/remove']) {
+        const r = await server.request(
+          path ? 'POST' : 'DELETE',
+          `/api/v1/envelopes/${second.envelope.id}${path}`,
+          {
+            token: alice.token,
+          },
+        );
+        assert.equal(r.status, 204, r.text);
+      }
+      const senderRemoved = await db().prisma.envelope.findUniqueOrThrow({
+        where: { id: second.envelope.id },
+        select: { senderRemovedAt: true },
+      });
+      assert.notEqual(senderRemoved.senderRemovedAt, null);
+      assert.equal(
+        await db().prisma.pendingRecipient.count({ where: { envelopeId: second.envelope.id } }),
+        0,
+      );
+    });
+
+    it("puts a deleted account's ready entries back to waiting for the number's next owner", async () => {
+      const alice = await user('Alice');
+      const phone = uniquePhone();
+      const { pending } = await sendWithPending(alice, [], [{ name: 'Fox', phone }]);
+      const first = await registerUser(server, { name: 'Fox', phone });
+      assert.equal((await pendingOf(alice)).find((e) => e.id === pending[0])!.state, 'ready');
+      assert.equal((await server.request('DELETE', '/api/v1/me', { token: first.token })).status, 204);
+      const waiting = (await pendingOf(alice)).find((e) => e.id === pending[0])!;
+      assert.equal(waiting.state, 'waiting');
+      assert.equal(waiting.recipient, undefined);
+      const next = await registerUser(server, { name: 'Fox', phone });
+      const ready = (await pendingOf(alice)).find((e) => e.id === pending[0])!;
+      assert.equal(ready.state, 'ready');
+      assert.equal(ready.recipient!.user, next.id);
+      const copy = await reseal(alice, ready);
+      assert.equal((await deliver(alice, ready, copy)).status, 201);
     });
 
     it('sends nothing without a grant, counts refusals and failures, and never blocks the upload', async () => {
