@@ -148,6 +148,7 @@ export interface LetterSender {
 /** What `status` answers: the letter's state and limit, the reader's opens left, and its sender. */
 export type StatusResult =
   | { kind: 'not_found' }
+  | { kind: 'removed' }
   | ({
       kind: 'ok';
       state: EnvelopeState;
@@ -202,6 +203,8 @@ interface ReadRow {
   max_opens: number | null;
   /** A listed recipient who has not removed it. */
   is_recipient: boolean;
+  /** A listed recipient other than the sender who removed it. */
+  removed: boolean;
   /** Opens the reader used before this read. */
   opens: number | null;
   /** Opens the reader has used after this read, when it handed the letter out; else null. */

@@ -50,19 +50,21 @@ forEachDatabase((target) => {
     after(async () => {
       // The figures for the closing note: every call the fake WeChat received, by API.
       console.log(
-        `# fake WeChat (${target.name}): calls ${JSON.stringify(fake?.calls)}, messages ${fake?.messages.length}`,
+        `# fake WeChat (${target.name}): calls ${JSON.stringify(fake?.calls)}, messages ${fake?.messages.length}, ` +
+          `subscribe_send answers by errcode ${JSON.stringify(fake?.subscribeOutcomes)}`,
       );
       await server?.close();
       await fake?.close();
     });
 
-    function configFor(f: FakeWeChat) {
+    function configFor(f: FakeWeChat, overrides: Record<string, string> = {}) {
       return testConfig({
         WECHAT_APPID: f.appId,
         WECHAT_SECRET: f.secret,
         WECHAT_API_BASE: f.url,
         DEV_LOGIN: 'on',
         ...TEMPLATES,
+        ...overrides,
       });
     }
 
@@ -184,6 +186,7 @@ forEachDatabase((target) => {
       assert.equal(toAlice[0]!.template_id, TEMPLATES.WECHAT_TEMPLATE_PENDING_READY);
       assert.equal(toAlice[0]!.page, 'pages/unlock/unlock');
       assert.equal(toAlice[0]!.data.thing1!.value, 'Carol');
+      assert.doesNotMatch(JSON.stringify(toAlice[0]), /vault|0451/);
 
       const [ready] = await pendingOf(alice);
       assert.equal(ready!.state, 'ready');
@@ -240,6 +243,7 @@ forEachDatabase((target) => {
       assert.equal(opened.length, 1, 'one message for the first open only');
       assert.equal(opened[0]!.template_id, TEMPLATES.WECHAT_TEMPLATE_OPENED);
       assert.equal(opened[0]!.data.thing1!.value, 'carol');
+      assert.doesNotMatch(JSON.stringify(opened[0]), /vault|0451/);
 
       // A second delivery of the same entry stores nothing.
       const second = await server.request<{ error: { code: string } }>(
@@ -589,6 +593,84 @@ forEachDatabase((target) => {
         ]) {
           assert.equal(line.includes(secret), false, `${secret} in ${line}`);
         }
+      }
+    });
+
+    it("gives the grant back when the template's daily quota is used up (45009); the upload stands", async () => {
+      const alice = await user('Alice');
+      const max = await user('Max', ['WECHAT_TEMPLATE_NEW_LETTER']);
+      const template = TEMPLATES.WECHAT_TEMPLATE_NEW_LETTER;
+      const quotaAnswers = fake.subscribeOutcomes[45009] ?? 0;
+      const failed = server.app.metrics.notifications.value({ kind: 'new_letter', outcome: 'failed' });
+      fake.setDailyQuota(template, 0);
+      try {
+        const r = await server.request('POST', '/api/v1/envelopes', {
+          token: alice.token,
+          body: { envelope: sealFor(alice, [alice, max]) },
+        });
+        assert.equal(r.status, 201, r.text);
+        await server.app.notifications.settled();
+      } finally {
+        fake.setDailyQuota(template, Number.POSITIVE_INFINITY);
+      }
+      assert.equal((fake.subscribeOutcomes[45009] ?? 0) - quotaAnswers, 1);
+      assert.equal(
+        server.app.metrics.notifications.value({ kind: 'new_letter', outcome: 'failed' }) - failed,
+        1,
+      );
+      const mine = await server.request<{ grants: Record<string, number> }>(
+        'GET',
+        '/api/v1/me/notifications',
+        {
+          token: max.token,
+        },
+      );
+      assert.equal(mine.body.grants.new_letter, 1, 'the grant is given back');
+      assert.equal(fake.grantsLeft(max.openid, template), 1, 'WeChat spent none either');
+    });
+
+    it('turns a kind off when WeChat does not know its template (40037), instead of trying it forever', async () => {
+      const deleted = 'tmpl-deleted-0000009';
+      const other = await startServer({
+        database: db().database,
+        config: configFor(fake, { WECHAT_TEMPLATE_OPENED: deleted }),
+      });
+      try {
+        // Alice accepted the opened kind while this instance still offered its template.
+        const alice = await user('Alice', ['WECHAT_TEMPLATE_OPENED'], other);
+        const [nia, ole] = [
+          await registerUser(other, { name: 'Nia' }),
+          await registerUser(other, { name: 'Ole' }),
+        ];
+        const envelope = sealFor(alice, [alice, nia, ole]);
+        assert.equal(
+          (await other.request('POST', '/api/v1/envelopes', { token: alice.token, body: { envelope } }))
+            .status,
+          201,
+        );
+        const m = other.app.metrics.notifications;
+        const off = m.value({ kind: 'opened', outcome: 'off' });
+        const calls = fake.calls.subscribe_send;
+        const unknown = fake.subscribeOutcomes[40037] ?? 0;
+        for (const reader of [nia, ole]) {
+          const r = await other.request('POST', `/api/v1/envelopes/${envelope.id}/opened`, {
+            token: reader.token,
+          });
+          assert.equal(r.status, 204);
+          await other.app.notifications.settled();
+        }
+        // One call met 40037; the second open found the kind off and called nobody.
+        assert.equal(fake.calls.subscribe_send - calls, 1);
+        assert.equal((fake.subscribeOutcomes[40037] ?? 0) - unknown, 1);
+        assert.equal(m.value({ kind: 'opened', outcome: 'off' }) - off, 2);
+        const mine = await other.request<{
+          templates: Record<string, string | null>;
+          grants: Record<string, number>;
+        }>('GET', '/api/v1/me/notifications', { token: alice.token });
+        assert.equal(mine.body.templates.opened, null, 'the mini program stops asking for it');
+        assert.equal(mine.body.grants.opened, 1, 'the grant is kept');
+      } finally {
+        await other.close();
       }
     });
 
