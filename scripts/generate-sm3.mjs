@@ -9,23 +9,30 @@
 // Ignition under `node --jitless` is our stand-in for JavaScriptCore's LLInt) without giving up the
 // JIT (Android WeChat, the server). Each choice below was kept only if it measured faster under
 // `node --jitless`, A/B in one process, and no slower with the JIT; README "Performance" has the
-// figures. Measured since in JavaScriptCore itself (`jsc --useJIT=false`, npm run bench:crypto):
-// there an int32 addition that overflows costs a slow path (~60 ns against ~9), yet sums rewritten
-// never to overflow (quarters added, then the low bits) or closed with `| 0` changed PBKDF2 there
-// by less than the noise, while the former made V8's JIT 1.5× slower (and JavaScriptCore's JIT 14×
-// faster); so this shape stays.
+// figures. Measured since in JavaScriptCore itself (`jsc --useJIT=false`): its interpreter (LLInt)
+// leaves an int32 addition that overflows, and every bitwise operation on the double it yields, to a
+// slow path (~20 ns each against 2–4 for an int32 operation), so all three sums of a round are closed
+// with `| 0`: an overflow then costs one slow addition and one slow `| 0`, not also the rotation of
+// SS1 or the four operations of P0 on TT2 (PBKDF2 ~10 % faster there, ~25 % with its JIT, V8 within
+// 3 %). Sums that never overflow (the terms' high 30 and low 2 bits added apart) then gained at most
+// a few % more in LLInt and made JavaScriptCore's JIT ~11× faster, but V8's JIT 2.6× and its
+// interpreter 1.4× slower; a second PBKDF2 loop of that shape for JavaScriptCore alone (25 KB more,
+// chosen at run time) was not worth its size.
 //
 // - Unrolled: the 64 rounds and the 52 expanded message words are straight-line code in one function
 //   with the rotated round constants T_j <<< (j mod 32) inlined: no loop counters, table loads or
 //   moves, everything in locals, which the interpreter keeps in registers and the JIT in machine
 //   registers. (Cut into functions of at most 255 arithmetic instructions, sharing the state through
 //   module variables, CF avoided the interpreter's wide-operand prefixes and ran 5–8 % faster
-//   jitless, but 3× slower with the JIT, which cannot inline pieces that large.)
+//   jitless, but 3× slower with the JIT, which cannot inline pieces that large. JavaScriptCore's
+//   interpreter likewise encodes a function's arithmetic instructions wide from the 256th on, ~15 %
+//   dearer, but pieces passing the state in arguments spent as much again on 12 calls.)
 // - Operand order: in `x OP expr` the interpreter uses a local `x` in place and evaluates `expr` into
 //   its accumulator, while `expr OP x` first spills `expr` to a temporary. Sums and boolean functions
 //   are therefore nested to the right with locals on the left and the one compound term innermost:
-//   `d + ((y ^ x) + ((w4 ^ w8) + FF))`. An assignment inside the expression that uses its value
-//   (`y = e + (x = a <<< 12) + T`) saves reloading it.
+//   `d + ((y ^ x) + ((w4 ^ w8) + FF))`. Assignments stay statements of their own: JavaScriptCore's
+//   register bytecode copies a left operand to a temporary when the right one assigns
+//   (`y = e + (x = a <<< 12)`), a move Ignition's reload costs as much as.
 // - Fewer operations: FF_j for j >= 16 is the majority (a & b) | (c & (a | b)), GG_j the choice
 //   g ^ (e & (f ^ g)); P0(x) = x ^ ((x ^ (x <<< 8)) <<< 9), the standard's x ^ (x <<< 9) ^
 //   (x <<< 17), and P1 likewise with 15 and 23; W'_j = W_j ^ W_{j+4} is folded into each round.
@@ -92,11 +99,13 @@ function round(j, r, known) {
   const wj = word(j, known);
   return [
     `  // round ${j}`,
-    `  y = ${e} + (x = ${rotl(a, 12)}) ${plus(rotlConst(high ? T_HIGH : T_LOW, j))};`,
+    `  x = ${rotl(a, 12)};`,
+    `  y = (${e} + (x ${plus(rotlConst(high ? T_HIGH : T_LOW, j))})) | 0;`,
     `  y = ${rotl('y', 7)};`,
     `  ${d} = (${d} + ((y ^ x) + ${add(xor([wj, word(j + 4, known)]), ff)})) | 0;`,
-    `  ${h} = ${h} + (y + ${add(wj, gg)});`,
-    `  ${h} = ${h} ^ (((x = ${h} ^ ${rotl(h, 8)}) << 9) | (x >>> 23));`,
+    `  ${h} = (${h} + (y + ${add(wj, gg)})) | 0;`,
+    `  x = ${h} ^ ${rotl(h, 8)};`,
+    `  ${h} ^= ${rotl('x', 9)};`,
     `  ${b} = ${rotl(b, 9)};`,
     `  ${f} = ${rotl(f, 19)};`,
   ];
