@@ -6,7 +6,12 @@
  * `buildApp(config, deps)` creates the Fastify instance around it; tests pass their own config
  * object and an already-open database. server.ts adds the logger and `listen`.
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyServerOptions,
+  type RouteOptions,
+} from 'fastify';
 import fp from 'fastify-plugin';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppConfig } from './config';
@@ -139,10 +144,13 @@ export async function buildApp(
   config: AppConfig,
   deps: AppDependencies = {},
   options: FastifyServerOptions = {},
+  /** Told of every route as it is registered (the authorization matrix checks it covers them all). */
+  onRoute?: (route: RouteOptions) => void,
 ): Promise<FastifyInstance> {
   const fastify = Fastify({ ...serverOptions(config), ...options }).withTypeProvider<ZodTypeProvider>();
   fastify.setValidatorCompiler(validatorCompiler);
   fastify.setSerializerCompiler(serializerCompiler);
+  if (onRoute) fastify.addHook('onRoute', onRoute);
   // fastify-plugin, so the app's decorators (config, prisma, …) are visible on the instance.
   await fastify.register(fp(serviceApp, { name: 'mifeng' }), { config, ...deps });
   await fastify.ready();

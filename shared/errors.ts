@@ -78,6 +78,7 @@ export const ERRORS = {
     message: 'Nobody can open this letter any more: its recipients used their opens or removed it',
   },
   OpensUsed: { code: 'opens_used', status: 410, message: 'You have used every open this letter allows' },
+  /** Said to a recipient who removed the letter (not to anyone else: to them it stays not found). */
   Removed: { code: 'removed', status: 410, message: 'You removed this letter from your inbox' },
   NotClosed: {
     code: 'not_closed',

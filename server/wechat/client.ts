@@ -101,6 +101,8 @@ export const WECHAT_ERRCODE = {
   INVALID_TEMPLATE: 40037,
   /** subscribeMessage.send: the user refused, or spent every one-time grant of this template. */
   NOT_SUBSCRIBED: 43101,
+  /** subscribeMessage.send: the template's daily quota of messages is used up (until tomorrow). */
+  DAILY_QUOTA: 45009,
   /** API call frequency limit reached. */
   RATE_LIMITED: 45011,
   /** subscribeMessage.send: a `data` value does not fit its keyword (e.g. a `thing` over 20 characters). */

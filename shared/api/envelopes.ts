@@ -290,6 +290,7 @@ export const envelopesContract = {
       400: ErrorResponseSchema,
       ...registeredErrors,
       404: ErrorResponseSchema,
+      410: ErrorResponseSchema,
     },
   },
   remove: {

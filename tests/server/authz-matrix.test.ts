@@ -4,7 +4,9 @@
  * status each cell must answer (docs/api.md: 401 without a token, 403 `not_registered` where a
  * registered user is required, 404 — never 403 — for an envelope that is not yours, so its
  * existence does not leak, 410 for its sender and recipients once revoked or expired).
- * The whole grid is compared at once, so a failure shows every wrong cell. Key changes need a
+ * Also burned, opens used, and removed by the recipient (410 `removed` to them alone). Every route
+ * the app registers must be in the matrix (collected by an onRoute hook), and `GET /metrics` is
+ * checked with METRICS_TOKEN set. The whole grid is compared at once, so a failure shows every wrong cell. Key changes need a
  * statement by the current key (403 without), a reset needs a recent WeChat sign-in (403 after ten
  * minutes), log out revokes every token (401 after), and so does account deletion (only after a
  * fresh sign-in, like a reset). Over real HTTP, on PGlite and PostgreSQL.
@@ -17,6 +19,7 @@ import { forEachDatabase, useDatabase } from './databases';
 import {
   registerUser,
   sealFor,
+  startServer,
   type TestServer,
   type TestUser,
   testConfig,
@@ -26,7 +29,13 @@ import {
 
 const ROLES = ['anonymous', 'unregistered', 'stranger', 'recipient', 'sender'] as const;
 type Role = (typeof ROLES)[number];
-type State = 'active' | 'revoked' | 'expired';
+/**
+ * An envelope's state as the cells see it: `burned` (burn after reading, the recipient read it),
+ * `opens used` (the recipient used their one open, another recipient has not, so it stays active)
+ * and `removed` (the recipient removed it, another recipient has not).
+ */
+const STATES = ['active', 'revoked', 'expired', 'burned', 'opens used', 'removed'] as const;
+type State = (typeof STATES)[number];
 
 /** Expected status per role, for one row of the matrix. */
 type Row = Record<Role, number>;
@@ -114,16 +123,26 @@ const PER_ENVELOPE: Record<string, Record<State, Row>> = {
     active: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 200, sender: 200 },
     revoked: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 410, sender: 410 },
     expired: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 410, sender: 410 },
+    burned: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 410, sender: 410 },
+    'opens used': { anonymous: 401, unregistered: 404, stranger: 404, recipient: 410, sender: 200 },
+    removed: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 410, sender: 200 },
   },
+  // A late confirmation of the read that burned it still counts; a removed letter is not theirs.
   'POST /api/v1/envelopes/:id/opened': {
     active: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 204, sender: 404 },
     revoked: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 410, sender: 404 },
     expired: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 410, sender: 404 },
+    burned: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 204, sender: 404 },
+    'opens used': { anonymous: 401, unregistered: 404, stranger: 404, recipient: 204, sender: 404 },
+    removed: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 404, sender: 404 },
   },
   'GET /api/v1/envelopes/:id/status': {
     active: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 200, sender: 200 },
     revoked: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 200, sender: 200 },
     expired: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 200, sender: 200 },
+    burned: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 200, sender: 200 },
+    'opens used': { anonymous: 401, unregistered: 404, stranger: 404, recipient: 200, sender: 200 },
+    removed: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 410, sender: 200 },
   },
   // The sender block (key, history, log proof) to check before a counted fetch: only while active.
   [`GET /api/v1/envelopes/:id/status (sender block; ${NO_SENDER_BLOCK} = 200 without)`]: {
@@ -142,24 +161,64 @@ const PER_ENVELOPE: Record<string, Record<State, Row>> = {
       recipient: NO_SENDER_BLOCK,
       sender: NO_SENDER_BLOCK,
     },
+    burned: {
+      anonymous: 401,
+      unregistered: 404,
+      stranger: 404,
+      recipient: NO_SENDER_BLOCK,
+      sender: NO_SENDER_BLOCK,
+    },
+    'opens used': { anonymous: 401, unregistered: 404, stranger: 404, recipient: 200, sender: 200 },
+    removed: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 410, sender: 200 },
   },
   // The recipient's removal leaves nobody else to read it (burned), so the sender may remove it too.
   'POST /api/v1/envelopes/:id/remove': {
     active: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 204, sender: 204 },
     revoked: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 204, sender: 204 },
     expired: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 204, sender: 204 },
+    burned: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 204, sender: 204 },
+    // The other recipient can still read these: active, so the sender may not remove them.
+    'opens used': { anonymous: 401, unregistered: 404, stranger: 404, recipient: 204, sender: 409 },
+    removed: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 204, sender: 409 },
   },
-  'DELETE /api/v1/envelopes/:id': {
-    active: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 404, sender: 204 },
-    revoked: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 404, sender: 204 },
-    expired: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 404, sender: 204 },
-  },
-  'POST /api/v1/envelopes (same id again)': {
-    active: { anonymous: 401, unregistered: 403, stranger: 403, recipient: 403, sender: 409 },
-    revoked: { anonymous: 401, unregistered: 403, stranger: 403, recipient: 403, sender: 409 },
-    expired: { anonymous: 401, unregistered: 403, stranger: 403, recipient: 403, sender: 409 },
-  },
-  'GET /s/:id (landing page)': { active: all(200), revoked: all(200), expired: all(200) },
+  'DELETE /api/v1/envelopes/:id': perState({
+    anonymous: 401,
+    unregistered: 404,
+    stranger: 404,
+    recipient: 404,
+    sender: 204,
+  }),
+  'POST /api/v1/envelopes (same id again)': perState({
+    anonymous: 401,
+    unregistered: 403,
+    stranger: 403,
+    recipient: 403,
+    sender: 409,
+  }),
+  'GET /s/:id (landing page)': perState(all(200)),
+};
+
+/** The same row in every state. */
+function perState(row: Row): Record<State, Row> {
+  return Object.fromEntries(STATES.map((state) => [state, row])) as Record<State, Row>;
+}
+
+/** Registered routes the matrix leaves to other tests, and why. */
+const OUTSIDE_MATRIX: Record<string, string> = {
+  'POST /api/v1/auth/wechat':
+    'sign-in, takes no token: tests/server/routes/auth.test.ts with the fake WeChat',
+  'POST /api/v1/auth/dev': 'sign-in, takes no token: tests/server/routes/auth.test.ts',
+  'GET /s/*': 'the landing page of a malformed id: tests/server/routes/landing.test.ts',
+};
+/** The OpenAPI UI and its files: public and about no user. */
+const DOCS_PREFIX = '/docs';
+
+const METRICS_TOKEN = 'metrics-token-0123456789abcdefghijklmnop';
+
+/** `GET /metrics` with METRICS_TOKEN set: the scraper's token or nothing (anyone else is 401). */
+const METRICS: Record<string, Row> = {
+  'GET /metrics (with METRICS_TOKEN)': all(200),
+  'GET /metrics (with a user token)': { ...all(401) },
 };
 
 forEachDatabase((target) => {
@@ -170,12 +229,15 @@ forEachDatabase((target) => {
       config: testConfig({ RATE_LIMIT_PER_MINUTE: '100000', LOOKUP_RATE_LIMIT_PER_MINUTE: '1000' }),
     }));
     const users = {} as Record<Exclude<Role, 'anonymous'>, TestUser>;
+    /** A second recipient who never acts, so the recipient's opens or removal do not burn it. */
+    let bystander: TestUser;
     let unregisteredToken: string;
 
     before(async () => {
       users.sender = await registerUser(server(), { name: 'Sender' });
       users.recipient = await registerUser(server(), { name: 'Recipient' });
       users.stranger = await registerUser(server(), { name: 'Stranger' });
+      bystander = await registerUser(server(), { name: 'Bystander' });
       const login = await server().request<{ token: string; user: { id: string } }>(
         'POST',
         '/api/v1/auth/dev',
@@ -198,7 +260,10 @@ forEachDatabase((target) => {
 
     /** A new envelope from the sender to the recipient, put in `state`. */
     async function envelopeIn(state: State): Promise<Envelope> {
-      const envelope = sealFor(users.sender, [users.recipient]);
+      const limited = state === 'burned' || state === 'opens used';
+      const to =
+        state === 'opens used' || state === 'removed' ? [users.recipient, bystander] : [users.recipient];
+      const envelope = sealFor(users.sender, to, { maxOpens: limited ? 1 : null });
       const created = await server().request('POST', '/api/v1/envelopes', {
         token: users.sender.token,
         body: { envelope },
@@ -215,6 +280,16 @@ forEachDatabase((target) => {
           where: { id: envelope.id },
           data: { expiresAt: new Date(Date.now() - 1000) },
         });
+      } else if (limited) {
+        const read = await server().request('GET', `/api/v1/envelopes/${envelope.id}`, {
+          token: users.recipient.token,
+        });
+        assert.equal(read.status, 200, read.text);
+      } else if (state === 'removed') {
+        const removed = await server().request('POST', `/api/v1/envelopes/${envelope.id}/remove`, {
+          token: users.recipient.token,
+        });
+        assert.equal(removed.status, 204);
       }
       return envelope;
     }
@@ -349,11 +424,11 @@ forEachDatabase((target) => {
       assert.deepEqual(actual, GENERAL);
     });
 
-    it('routes about one envelope, active / after revoke / after expiry', async () => {
+    it('routes about one envelope: active, revoked, expired, burned, opens used, removed', async () => {
       const actual: Record<string, Record<State, Row>> = {};
       for (const route of Object.keys(PER_ENVELOPE)) {
         actual[route] = {} as Record<State, Row>;
-        for (const state of ['active', 'revoked', 'expired'] as const) {
+        for (const state of STATES) {
           const envelope = await envelopeIn(state);
           const row = {} as Row;
           // The sender last: its DELETE changes the state the other cells are about.
@@ -398,6 +473,47 @@ forEachDatabase((target) => {
         for (const [state, row] of Object.entries(states)) flat[`${route} [${state}]`] = row;
       print('per envelope', flat);
       assert.deepEqual(actual, PER_ENVELOPE);
+    });
+
+    it('GET /metrics with METRICS_TOKEN set, and every registered route is in the matrix', async () => {
+      const registered = new Set<string>();
+      const s = await startServer({
+        database: db().database,
+        config: testConfig({ METRICS_TOKEN }),
+        onRoute: (route) => {
+          for (const method of [route.method].flat())
+            if (method !== 'HEAD') registered.add(`${method} ${route.url}`);
+        },
+      });
+      try {
+        const actual: Record<string, Row> = {};
+        for (const [route, token] of [
+          ['GET /metrics (with METRICS_TOKEN)', METRICS_TOKEN],
+          ['GET /metrics (with a user token)', undefined],
+        ] as const) {
+          const row = {} as Row;
+          for (const role of ROLES) {
+            const bearer = token ?? tokenOf(role);
+            row[role] = (await s.request('GET', '/metrics', { token: bearer })).status;
+          }
+          actual[route] = row;
+        }
+        print('metrics', actual);
+        assert.deepEqual(actual, METRICS);
+      } finally {
+        await s.close();
+      }
+      // A matrix key is `METHOD path`, then a query or a note in parentheses.
+      const covered = new Set(
+        [GENERAL, PER_ENVELOPE, DELETION, LOGOUT, METRICS].flatMap((rows) =>
+          Object.keys(rows).map((key) => key.split(/[ ?]/).slice(0, 2).join(' ')),
+        ),
+      );
+      const missing = [...registered]
+        .filter((route) => !covered.has(route) && !(route in OUTSIDE_MATRIX))
+        .filter((route) => !route.split(' ')[1]!.startsWith(DOCS_PREFIX));
+      assert.deepEqual(missing, [], 'registered routes the matrix does not check');
+      assert.ok(registered.has('GET /metrics'), 'the hook saw the routes');
     });
 
     // Last: it ends every session.

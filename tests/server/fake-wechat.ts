@@ -14,7 +14,8 @@
  *     → `{errcode: 0, errmsg: 'ok'}`, spending one of the user's one-time grants of that template;
  *     token errors as above, openid the app never saw 40003, template not added 40037, no grant
  *     left (or refused) 43101, `data` not `{keyword: {value}}` or a `thing` value over 20
- *     characters 47003, a bad `miniprogram_state` 41030.
+ *     characters 47003, a bad `miniprogram_state` 41030, the template's daily quota (set with
+ *     `setDailyQuota`) used up 45009.
  *
  * Wrong appid → 40013, wrong secret → 40125. Codes are single-use, like the real ones.
  */
@@ -79,6 +80,10 @@ export interface FakeWeChat {
   subscribe(openid: string, templateId: string, times?: number): void;
   /** One-time grants `openid` has left for `templateId`. */
   grantsLeft(openid: string, templateId: string): number;
+  /** Messages of `templateId` accepted "today" before 45009 answers (unset: no quota). */
+  setDailyQuota(templateId: string, limit: number): void;
+  /** subscribeMessage.send answers by errcode (0 = sent), for the test log. */
+  readonly subscribeOutcomes: Record<number, number>;
   /** Queue a failure for the next call to `api`; several queue up in order. */
   failNext(api: FakeWeChatApi, failure: FakeFailure): void;
   /** As if someone else forced a refresh: a new current token, and the old one answers 40001. */
@@ -99,6 +104,7 @@ const ERRMSG: Record<number, string> = {
   41030: 'invalid page',
   42001: 'access_token expired',
   43101: 'user refuse to accept the msg',
+  45009: 'reach max api daily quota limit',
   45011: 'api minute-quota reach limit  mustslower  retry next minute',
   47003: 'argument invalid! data.thing1.value invalid',
   47001: 'data format error',
@@ -134,6 +140,9 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
   /** `${openid} ${templateId}` → one-time grants left. */
   const grants = new Map<string, number>();
   const messages: FakeSubscribeMessage[] = [];
+  /** templateId → [daily limit, accepted today]. */
+  const quotas = new Map<string, [number, number]>();
+  const subscribeOutcomes: Record<number, number> = {};
   const tokenRequests: { forceRefresh: boolean }[] = [];
   let token: { value: string; expiresAt: number } | undefined;
 
@@ -212,6 +221,12 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
   }
 
   function subscribeSend(url: URL, body: Record<string, unknown>): unknown {
+    const answer = subscribeAnswer(url, body) as { errcode: number };
+    subscribeOutcomes[answer.errcode] = (subscribeOutcomes[answer.errcode] ?? 0) + 1;
+    return answer;
+  }
+
+  function subscribeAnswer(url: URL, body: Record<string, unknown>): unknown {
     const problem = tokenProblem(url);
     if (problem) return errorBody(problem);
     const touser = typeof body.touser === 'string' ? body.touser : '';
@@ -226,6 +241,9 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
     const key = `${touser} ${templateId}`;
     const left = grants.get(key) ?? 0;
     if (left === 0) return errorBody(43101);
+    const quota = quotas.get(templateId);
+    if (quota && quota[1] >= quota[0]) return errorBody(45009);
+    if (quota) quota[1]++;
     grants.set(key, left - 1);
     messages.push(body as unknown as FakeSubscribeMessage);
     return { errcode: 0, errmsg: 'ok' };
@@ -311,6 +329,10 @@ export async function startFakeWeChat(options: FakeWeChatOptions = {}): Promise<
     grantsLeft(openid, templateId) {
       return grants.get(`${openid} ${templateId}`) ?? 0;
     },
+    setDailyQuota(templateId, limit) {
+      quotas.set(templateId, [limit, 0]);
+    },
+    subscribeOutcomes,
     addLoginCode(code, openid, opts = {}) {
       openids.add(openid);
       loginCodes.set(code, opts.unionid ? { openid, unionid: opts.unionid } : { openid });

@@ -12,7 +12,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteOptions } from 'fastify';
 import { type HttpOptions, type HttpReply, httpRequest } from '../../harness/http';
 import { buildApp } from '../../server/app';
 import { type AppConfig, loadConfig } from '../../server/config';
@@ -79,6 +79,8 @@ export interface StartOptions {
   config?: AppConfig;
   /** Receives every log line (JSON) at LOG_LEVEL (default 'info' when given). */
   logLines?: string[];
+  /** Told of every route as it is registered. */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 /** Builds the app on `database` and listens on 127.0.0.1 (random port). */
@@ -90,7 +92,7 @@ export async function startServer(options: StartOptions): Promise<TestServer> {
         write: (l) => void lines.push(l),
       })
     : false;
-  const app = await buildApp(config, { database: options.database }, { logger });
+  const app = await buildApp(config, { database: options.database }, { logger }, options.onRoute);
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     app,

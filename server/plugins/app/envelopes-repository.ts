@@ -124,6 +124,7 @@ export type ReadResult =
   | { kind: 'not_found' }
   | { kind: ClosedEnvelopeState }
   | { kind: 'opens_used' }
+  | { kind: 'removed' }
   | ({
       kind: 'ok';
       body: string;
@@ -147,6 +148,7 @@ export interface LetterSender {
 /** What `status` answers: the letter's state and limit, the reader's opens left, and its sender. */
 export type StatusResult =
   | { kind: 'not_found' }
+  | { kind: 'removed' }
   | ({
       kind: 'ok';
       state: EnvelopeState;
@@ -201,6 +203,8 @@ interface ReadRow {
   max_opens: number | null;
   /** A listed recipient who has not removed it. */
   is_recipient: boolean;
+  /** A listed recipient other than the sender who removed it. */
+  removed: boolean;
   /** Opens the reader used before this read. */
   opens: number | null;
   /** Opens the reader has used after this read, when it handed the letter out; else null. */
@@ -276,9 +280,12 @@ export async function purgeWraps(db: Runner, ids: string[], userId: string): Pro
 
 /**
  * Drops the body of each of `ids` that no recipient other than the sender can fetch any more (each
- * removed it or used their opens): the letter is burned. One statement; run after the change that
- * may have closed the last recipient, in its own snapshot, so of two recipients finishing at once
- * the later check sees both. A letter addressed to its sender alone is never burned this way.
+ * removed it or used their opens) and that waits for nobody not registered yet (the sender's phone
+ * seals their copy from it, so an undelivered pending entry keeps it): the letter is burned. One
+ * statement; run after the change that may have closed the last recipient or pending entry, in its
+ * own snapshot, so of two recipients finishing at once the later check sees both. A letter
+ * addressed to its sender alone is never burned this way. The purged letter's undelivered entries
+ * go and its delivered ones lose their phone hash (`forgetPending`).
  */
 export async function burnIfDone(db: Runner, ids: string[], now: Date): Promise<void> {
   if (ids.length === 0) return;
@@ -289,7 +296,27 @@ export async function burnIfDone(db: Runner, ids: string[], now: Date): Promise<
       AND NOT EXISTS (
         SELECT 1 FROM envelope_recipients r
         WHERE r.envelope_id = e.id AND r.user_id <> e.sender_id AND r.removed_at IS NULL
-          AND (e.max_opens IS NULL OR r.opens < e.max_opens))`;
+          AND (e.max_opens IS NULL OR r.opens < e.max_opens))
+      AND NOT EXISTS (
+        SELECT 1 FROM pending_recipients p WHERE p.envelope_id = e.id AND p.delivered_at IS NULL)`;
+  await forgetPending(db, ids);
+}
+
+/**
+ * Forgets the pending entries of those of `ids` that are purged, so no phone hash outlives its
+ * letter: undelivered entries are deleted, delivered ones keep only the link to the copy they
+ * delivered (revoking the letter revokes it) with the phone hash emptied.
+ */
+export async function forgetPending(db: Runner, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.$executeRaw`
+    WITH purged AS (SELECT id FROM envelopes WHERE id = ANY(${ids}) AND purged_at IS NOT NULL),
+    dropped AS (
+      DELETE FROM pending_recipients
+      WHERE envelope_id IN (SELECT id FROM purged) AND delivered_at IS NULL
+    )
+    UPDATE pending_recipients SET phone_hash = NULL
+    WHERE envelope_id IN (SELECT id FROM purged) AND delivered_at IS NOT NULL AND phone_hash IS NOT NULL`;
 }
 
 export function createEnvelopesRepository(prisma: Prisma) {
@@ -402,7 +429,8 @@ export function createEnvelopesRepository(prisma: Prisma) {
           SELECT e.sender_id, e.sender_key_id, e.expires_at, e.revoked_at, e.burned_at,
                  ${servedBodySql(readerId)} AS body,
                  e.sender_name, e.sender_phone_masked, e.max_opens,
-                 (r.user_id IS NOT NULL AND r.removed_at IS NULL) AS is_recipient, r.opens
+                 (r.user_id IS NOT NULL AND r.removed_at IS NULL) AS is_recipient,
+                 (r.removed_at IS NOT NULL AND e.sender_id <> ${readerId}) AS removed, r.opens
           FROM envelopes e
           LEFT JOIN envelope_recipients r ON r.envelope_id = e.id AND r.user_id = ${readerId}
           WHERE e.id = ${id} AND (e.sender_id <> ${readerId} OR e.sender_removed_at IS NULL)
@@ -428,6 +456,7 @@ export function createEnvelopesRepository(prisma: Prisma) {
         SELECT t.*, (SELECT opens FROM counted) AS counted FROM target t`;
       if (!row) return { kind: 'not_found' };
       const isSender = row.sender_id === readerId;
+      if (!isSender && row.removed) return { kind: 'removed' };
       if (!isSender && !row.is_recipient) return { kind: 'not_found' };
       const limited = !isSender && row.max_opens !== null;
       // Said before the state: their last open may well be what burned it.
@@ -629,8 +658,8 @@ export function createEnvelopesRepository(prisma: Prisma) {
       if (!row) return { kind: 'not_found' };
       const isSender = row.senderId === readerId;
       const mine = row.recipients[0];
-      if (isSender ? row.senderRemovedAt !== null : !mine || mine.removedAt !== null)
-        return { kind: 'not_found' };
+      if (!isSender && mine?.removedAt) return { kind: 'removed' };
+      if (isSender ? row.senderRemovedAt !== null : !mine) return { kind: 'not_found' };
       return {
         kind: 'ok',
         state: envelopeState(row, now),
@@ -668,6 +697,7 @@ export function createEnvelopesRepository(prisma: Prisma) {
           UPDATE envelopes SET sender_removed_at = COALESCE(sender_removed_at, ${now}), body = NULL,
                  purged_at = COALESCE(purged_at, ${now})
           WHERE id = ${id} AND sender_id = ${userId}`;
+        await forgetPending(prisma, [id]);
         return true;
       }
       if (row.recipients.length === 0) return false;
@@ -732,7 +762,14 @@ export function createEnvelopesRepository(prisma: Prisma) {
             AND purged_at IS NULL
             RETURNING id
           ),
-          dropped AS (DELETE FROM pending_recipients WHERE envelope_id IN (SELECT id FROM purged))
+          dropped AS (
+            DELETE FROM pending_recipients
+            WHERE envelope_id IN (SELECT id FROM purged) AND delivered_at IS NULL
+          ),
+          forgotten AS (
+            UPDATE pending_recipients SET phone_hash = NULL
+            WHERE envelope_id IN (SELECT id FROM purged) AND delivered_at IS NOT NULL
+          )
           SELECT id FROM purged`;
         for (const r of rows) purged.push(r.id);
         if (rows.length < batchSize) return purged;

@@ -6,7 +6,10 @@
  * keywords (docs/operations.md). A message is sent only when the user has a grant left, which is
  * taken in the same statement that checks it (two instances cannot spend one grant twice) and
  * given back when WeChat failed for a reason of its own; WeChat's 43101 (refused, nothing left)
- * sets the count to zero. Messages carry a name and a time, never a letter's content or remark.
+ * sets the count to zero. A template WeChat does not know (40037: deleted in the console, or
+ * another app's) turns its kind off on this instance, logged as an error, so it is not tried again
+ * for every later letter; the daily quota (45009) is a failure like any other, the grant kept.
+ * Messages carry a name and a time, never a letter's content or remark.
  *
  * Sending never blocks the request that caused it: it runs after the answer, its outcome is
  * counted in `mifeng_notifications_total` and a failure is logged with the kind and WeChat's
@@ -104,6 +107,13 @@ export default fp(
       return taken > 0;
     }
 
+    async function giveBack(userId: string, kind: NotificationKind): Promise<void> {
+      await prisma.notificationGrant.updateMany({
+        where: { userId, kind },
+        data: { count: { increment: 1 } },
+      });
+    }
+
     async function deliver(
       kind: NotificationKind,
       userId: string,
@@ -127,16 +137,22 @@ export default fp(
         count(kind, 'sent');
       } catch (err) {
         const errcode = err instanceof WeChatApiError ? err.errcode : undefined;
+        if (errcode === WECHAT_ERRCODE.INVALID_TEMPLATE) {
+          // A configuration fault no retry mends: off here until the template is fixed and the
+          // server restarted. WeChat spent nothing, so the grant goes back.
+          templates[kind] = null;
+          await giveBack(userId, kind);
+          count(kind, 'off');
+          log.error({ kind, errcode }, 'subscription template unknown to WeChat: kind turned off');
+          return;
+        }
         if (errcode === WECHAT_ERRCODE.NOT_SUBSCRIBED) {
           // WeChat holds no grant for this user: ours was wrong (refused later, or never given).
           await prisma.notificationGrant.updateMany({ where: { userId, kind }, data: { count: 0 } });
           count(kind, 'refused');
         } else {
           // WeChat spends a grant only on a message it accepted: this one is still there.
-          await prisma.notificationGrant.updateMany({
-            where: { userId, kind },
-            data: { count: { increment: 1 } },
-          });
+          await giveBack(userId, kind);
           count(kind, 'failed');
         }
         log.warn({ kind, errcode, code: (err as { code?: unknown }).code }, 'subscription message not sent');

@@ -15,6 +15,7 @@ import { PENDING_PAGE_SIZE, PENDING_STATE, type PendingState } from '../../../sh
 import { MifengError } from '../../../shared/errors';
 import { normalizeName } from '../../names';
 import {
+  burnIfDone,
   createEnvelopesRepository,
   envelopeState,
   type NewEnvelope,
@@ -35,10 +36,13 @@ export interface PendingRecord {
   envelopeId: string;
   name: string;
   phoneMasked: string;
-  phoneHash: Uint8Array;
+  /** Null once the letter is purged. */
+  phoneHash: Uint8Array | null;
   state: PendingState;
   createdAt: Date;
   expiresAt: Date | null;
+  /** The letter's opens per recipient: the copy's too. */
+  maxOpens: number | null;
   recipientId: string | null;
   deliveredEnvelopeId: string | null;
 }
@@ -60,7 +64,7 @@ const entrySelect = {
   recipientId: true,
   deliveredAt: true,
   deliveredEnvelopeId: true,
-  envelope: { select: { expiresAt: true, revokedAt: true, purgedAt: true } },
+  envelope: { select: { expiresAt: true, revokedAt: true, purgedAt: true, maxOpens: true } },
 } as const;
 
 type EntryRow = {
@@ -68,12 +72,17 @@ type EntryRow = {
   envelopeId: string;
   name: string;
   phoneMasked: string;
-  phoneHash: Uint8Array;
+  phoneHash: Uint8Array | null;
   createdAt: Date;
   recipientId: string | null;
   deliveredAt: Date | null;
   deliveredEnvelopeId: string | null;
-  envelope: { expiresAt: Date | null; revokedAt: Date | null; purgedAt: Date | null };
+  envelope: {
+    expiresAt: Date | null;
+    revokedAt: Date | null;
+    purgedAt: Date | null;
+    maxOpens: number | null;
+  };
 };
 
 /** Delivered wins (the copy exists), then the letter's own closed state, then ready or waiting. */
@@ -91,10 +100,11 @@ function toRecord(row: EntryRow, now: Date): PendingRecord {
     envelopeId: row.envelopeId,
     name: row.name,
     phoneMasked: row.phoneMasked,
-    phoneHash: new Uint8Array(row.phoneHash),
+    phoneHash: row.phoneHash ? new Uint8Array(row.phoneHash) : null,
     state: pendingState(row, now),
     createdAt: row.createdAt,
     expiresAt: row.envelope.expiresAt,
+    maxOpens: row.envelope.maxOpens,
     recipientId: row.recipientId,
     deliveredEnvelopeId: row.deliveredEnvelopeId,
   };
@@ -183,8 +193,8 @@ export function createPendingRepository(prisma: Prisma) {
       quota: QuotaLimits,
       now: Date,
     ): Promise<void> {
-      const delivered = await prisma.$transaction(async (tx) => {
-        const marked = await tx.$executeRaw`
+      const letter = await prisma.$transaction(async (tx) => {
+        const [marked] = await tx.$queryRaw<{ envelope_id: string }[]>`
           UPDATE pending_recipients p
           SET delivered_at = ${now}, delivered_envelope_id = ${envelope.id}
           FROM envelopes e
@@ -192,23 +202,31 @@ export function createPendingRepository(prisma: Prisma) {
             AND p.delivered_at IS NULL AND e.id = p.envelope_id
             AND e.revoked_at IS NULL AND e.body IS NOT NULL
             AND (e.expires_at IS NULL OR e.expires_at > ${now})
-            AND e.expires_at IS NOT DISTINCT FROM ${envelope.expiresAt}`;
-        if (marked === 0) return false;
+            AND e.expires_at IS NOT DISTINCT FROM ${envelope.expiresAt}
+          RETURNING p.envelope_id`;
+        if (!marked) return null;
         await createEnvelopesRepository(tx).create(envelope, quota);
-        return true;
+        return marked.envelope_id;
       });
-      if (!delivered) throw new MifengError('PendingDelivered');
+      if (!letter) throw new MifengError('PendingDelivered');
+      // The letter waited for this entry: it may be burned now.
+      await burnIfDone(prisma, [letter], now);
     },
 
     /**
      * Deletes `senderId`'s undelivered entry `id` (the phone hash goes with it). `NotFound` for
      * none, `PendingDelivered` once delivered (revoke the delivered letter instead).
      */
-    async cancel(id: string, senderId: string): Promise<void> {
-      const { count } = await prisma.pendingRecipient.deleteMany({
-        where: { id, senderId, deliveredAt: null },
-      });
-      if (count > 0) return;
+    async cancel(id: string, senderId: string, now: Date): Promise<void> {
+      const deleted = await prisma.$queryRaw<{ envelope_id: string }[]>`
+        DELETE FROM pending_recipients
+        WHERE id = ${id} AND sender_id = ${senderId} AND delivered_at IS NULL
+        RETURNING envelope_id`;
+      if (deleted.length > 0) {
+        // The letter waited for this entry: it may be burned now.
+        await burnIfDone(prisma, [deleted[0]!.envelope_id], now);
+        return;
+      }
       const left = await prisma.pendingRecipient.count({ where: { id, senderId } });
       throw new MifengError(left > 0 ? 'PendingDelivered' : 'NotFound');
     },

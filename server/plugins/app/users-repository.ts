@@ -318,6 +318,11 @@ export function createUsersRepository(prisma: Prisma) {
         const receivedIds = received.map((r) => r.envelope_id);
         await purgeWraps(tx, receivedIds, id);
         await burnIfDone(tx, receivedIds, now);
+        // Entries matched to them but not delivered wait again, for whoever registers that number next.
+        await tx.pendingRecipient.updateMany({
+          where: { recipientId: id, deliveredAt: null },
+          data: { recipientId: null, readyAt: null },
+        });
         await tx.contactBook.deleteMany({ where: { userId: id } });
         // Pending entries of the letters they sent went with the letters (cascade).
         await tx.notificationGrant.deleteMany({ where: { userId: id } });

@@ -124,13 +124,14 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
         'masked phone as of sending, the key that signed it and their key history. 404 unless you ' +
         'are its sender or a recipient; 410 once expired (`expired`), revoked (`revoked`) or burned ' +
         '(`burned`). For a recipient of a limited letter each fetch is one open (`reads`: opens ' +
-        'left); none left is 410 `opens_used`. ' +
+        'left); none left is 410 `opens_used`; removed by you, 410 `removed`. ' +
         'The sender also gets who opened it.',
     }),
     handler: async (request, reply) => {
       const found = await fastify.envelopesRepository.read(request.params.id, request.userId, new Date());
       if (found.kind === 'not_found') throw new MifengError('NotFound');
       if (found.kind === 'opens_used') throw new MifengError('OpensUsed');
+      if (found.kind === 'removed') throw new MifengError('Removed');
       if (found.kind !== 'ok') throw new MifengError(CLOSED_STATE_ERROR[found.kind]);
       const sender = await senderOf(found);
       const opens = found.opens ? `,"opens":${JSON.stringify(found.opens)}` : '';
@@ -190,11 +191,12 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
       description:
         'State, read limit and your opens left, without fetching the letter (so without using an ' +
         'open); while it is active, also its sender exactly as the fetch shows them, to check ' +
-        'before fetching. 404 unless you are its sender or a recipient who has not removed it.',
+        'before fetching. 404 unless you are its sender or a recipient; 410 `removed` once you removed it.',
     }),
     handler: async (request) => {
       const found = await fastify.envelopesRepository.status(request.params.id, request.userId, new Date());
       if (found.kind === 'not_found') throw new MifengError('NotFound');
+      if (found.kind === 'removed') throw new MifengError('Removed');
       const { state, maxOpens, opensLeft } = found;
       if (state !== ENVELOPE_STATE.ACTIVE) return { state, maxOpens, opensLeft };
       return { state, maxOpens, opensLeft, sender: await senderOf(found) };

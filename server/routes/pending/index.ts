@@ -27,6 +27,7 @@ const pending: FastifyPluginAsyncZod = async (fastify) => {
 
   /** The recipient of a ready entry as a lookup shows them; null if the number changed hands since. */
   async function recipientOf(entry: PendingRecord): Promise<LookupResponse | null> {
+    if (!entry.phoneHash) return null;
     const holder = await fastify.usersRepository.findByPhoneHash(entry.phoneHash);
     if (!holder || holder.id !== entry.recipientId) return null;
     return lookupAnswer(fastify, holder);
@@ -91,6 +92,12 @@ const pending: FastifyPluginAsyncZod = async (fastify) => {
       if ((row.expiresAt?.getTime() ?? null) !== (entry.expiresAt?.getTime() ?? null)) {
         throw new MifengError('InvalidExpiry', "body/envelope/expiresAt: must be the letter's own expiry");
       }
+      if (row.maxOpens !== entry.maxOpens) {
+        throw new MifengError(
+          'ValidationFailed',
+          "body/envelope/maxOpens: must be the letter's own read limit",
+        );
+      }
       await fastify.pendingRepository.deliver(entry.id, entry.recipientId, row, fastify.quotas, now);
       fastify.audit(request, 'pending_delivered', { envelopeId: envelope.id });
       const sender = await fastify.usersRepository.findById(request.userId);
@@ -107,7 +114,7 @@ const pending: FastifyPluginAsyncZod = async (fastify) => {
         'Cancels an entry not delivered yet: it is deleted with the hash of its number. 409 once delivered.',
     }),
     handler: async (request, reply) => {
-      await fastify.pendingRepository.cancel(request.params.id, request.userId);
+      await fastify.pendingRepository.cancel(request.params.id, request.userId, new Date());
       fastify.audit(request, 'pending_cancelled');
       return reply.code(204).send();
     },

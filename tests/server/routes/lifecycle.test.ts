@@ -14,7 +14,15 @@ import type {
   LogEntry,
 } from '../../../shared/api';
 import { base64urlEncode } from '../../../shared/encoding';
-import { keyId, sealEnvelope } from '../../../shared/protocol';
+import {
+  type EnvelopeV3,
+  keyId,
+  openEnvelope,
+  parseEnvelope,
+  recipientWrapHash,
+  sealEnvelope,
+  verifyEnvelopeSignature,
+} from '../../../shared/protocol';
 import { forEachDatabase, useDatabase } from '../databases';
 import {
   registerUser,
@@ -22,6 +30,7 @@ import {
   sealFor,
   sendLetter,
   startServer,
+  type TestServer,
   type TestUser,
   testConfig,
   useServer,
@@ -215,8 +224,13 @@ forEachDatabase((target) => {
         assert.equal((await remove(id, bob)).status, 204);
         assert.equal((await remove(id, bob)).status, 204, 'idempotent');
         assert.ok(!(await box(bob, 'inbox')).some((i) => i.id === id));
-        assert.equal((await get(id, bob)).status, 404);
-        assert.equal((await status(id, bob)).status, 404);
+        // Following its link again, Bob is told he removed it; to anyone else it stays not found.
+        const fetched = await get(id, bob);
+        assert.equal(fetched.status, 410);
+        assert.equal(codeOf(fetched), 'removed');
+        const asked = await status(id, bob);
+        assert.equal(asked.status, 410);
+        assert.equal(codeOf(asked), 'removed');
         assert.equal(
           (await server().request('POST', `/api/v1/envelopes/${id}/opened`, { token: bob.token })).status,
           404,
@@ -346,18 +360,29 @@ forEachDatabase((target) => {
   describe('last open on two instances', () => {
     const db = useDatabase(target);
 
+    /** Runs `body` on two apps over one database (PostgreSQL: two instances, two pools). */
+    async function twoInstances(body: (a: TestServer, b: TestServer) => Promise<void>): Promise<void> {
+      const second =
+        target.kind === 'postgres'
+          ? await connectDatabase({ databaseUrl: db().databaseUrl!, dataDir: db().dataDir })
+          : db().database;
+      const a = await startServer({ database: db().database, config: testConfig() });
+      const b = await startServer({ database: second, config: testConfig() });
+      try {
+        await body(a, b);
+      } finally {
+        await a.close();
+        await b.close();
+        if (second !== db().database) await second.close();
+      }
+    }
+
     it(
       target.kind === 'postgres'
         ? 'two instances, one database: of concurrent fetches exactly one gets each last open'
         : 'two apps on one PGlite: of concurrent fetches exactly one gets each last open',
-      async () => {
-        const second =
-          target.kind === 'postgres'
-            ? await connectDatabase({ databaseUrl: db().databaseUrl!, dataDir: db().dataDir })
-            : db().database;
-        const a = await startServer({ database: db().database, config: testConfig() });
-        const b = await startServer({ database: second, config: testConfig() });
-        try {
+      () =>
+        twoInstances(async (a, b) => {
           const alice = await registerUser(a, { name: 'Alice' });
           const bob = await registerUser(b, { name: 'Bob' });
           const LETTERS = 6;
@@ -387,12 +412,80 @@ forEachDatabase((target) => {
           }
           assert.deepEqual(tally, { won: LETTERS, refused: LETTERS * (FETCHES - 1), other: 0 });
           console.log(`# ${target.name} last-open race: ${JSON.stringify(tally)}`);
-        } finally {
-          await a.close();
-          await b.close();
-          if (second !== db().database) await second.close();
-        }
-      },
+        }),
+    );
+
+    it(
+      target.kind === 'postgres'
+        ? 'two instances: recipients using their last open at once each lose their own wrap, none lost'
+        : 'two apps on one PGlite: recipients using their last open at once each lose their own wrap',
+      () =>
+        twoInstances(async (a, b) => {
+          const alice = await registerUser(a, { name: 'Alice' });
+          const readers: TestUser[] = [];
+          for (const name of ['Bob', 'Carol', 'Dan', 'Eve']) readers.push(await registerUser(b, { name }));
+          // Fay never reads: the letter stays, so what the racing purges left can be checked.
+          const fay = await registerUser(a, { name: 'Fay' });
+          const sealed = sealFor(alice, [...readers, fay], { maxOpens: 1 });
+          assert.equal(sealed.v, 3);
+          await sendLetter(a, alice, sealed);
+          // Every reader fetches twice at once, one fetch on each instance: 8 fetches in flight.
+          const replies = await Promise.all(
+            readers.flatMap((reader) =>
+              [a, b].map(async (s) => ({
+                reader,
+                reply: await s.request<GetEnvelopeResponse>('GET', `/api/v1/envelopes/${sealed.id}`, {
+                  token: reader.token,
+                }),
+              })),
+            ),
+          );
+          for (const reader of readers) {
+            const mine = replies.filter((r) => r.reader === reader).map((r) => r.reply);
+            const won = mine.filter((r) => r.status === 200);
+            assert.equal(won.length, 1, `${reader.name}: ${mine.map((r) => r.status).join(',')}`);
+            assert.deepEqual(mine.filter((r) => r.status !== 200).map(codeOf), ['opens_used']);
+            const opened = openEnvelope(JSON.stringify(won[0]!.body.envelope), {
+              reader: reader.identity,
+              senderPublicKey: alice.identity.publicKey,
+            });
+            assert.equal(opened.content, 'the vault code is 0451');
+          }
+          // Every reader's wrap is gone from the stored text (no purge undid another), Fay's stays,
+          // and the letter still verifies and opens for her.
+          const stored = await db().prisma.envelope.findUniqueOrThrow({ where: { id: sealed.id } });
+          assert.ok(stored.body, 'not burned: Fay can still read it');
+          const envelope = parseEnvelope(stored.body) as EnvelopeV3;
+          assert.ok(verifyEnvelopeSignature(envelope, alice.identity.publicKey));
+          for (const original of sealed.recipients) {
+            const entry = envelope.recipients.find((r) => r.user === original.user)!;
+            // The sender's own entry (sealed in by the phone) and Fay's keep their wraps.
+            if (original.user === fay.id || original.user === alice.id) assert.deepEqual(entry, original);
+            else
+              assert.deepEqual(entry, {
+                user: original.user,
+                key: original.key,
+                wrapHash: recipientWrapHash(original),
+              });
+          }
+          const hers = await b.request<GetEnvelopeResponse>('GET', `/api/v1/envelopes/${sealed.id}`, {
+            token: fay.token,
+          });
+          assert.equal(hers.status, 200, hers.text);
+          const opened = openEnvelope(JSON.stringify(hers.body.envelope), {
+            reader: fay.identity,
+            senderPublicKey: alice.identity.publicKey,
+          });
+          assert.equal(opened.content, 'the vault code is 0451');
+          // Her last open burns it: nobody is left.
+          assert.equal(
+            (await db().prisma.envelope.findUniqueOrThrow({ where: { id: sealed.id } })).body,
+            null,
+          );
+          console.log(
+            `# ${target.name} last-open wrap race: ${readers.length} readers × 2 fetches, one wrap purged each`,
+          );
+        }),
     );
   });
 });

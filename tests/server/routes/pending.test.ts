@@ -50,19 +50,21 @@ forEachDatabase((target) => {
     after(async () => {
       // The figures for the closing note: every call the fake WeChat received, by API.
       console.log(
-        `# fake WeChat (${target.name}): calls ${JSON.stringify(fake?.calls)}, messages ${fake?.messages.length}`,
+        `# fake WeChat (${target.name}): calls ${JSON.stringify(fake?.calls)}, messages ${fake?.messages.length}, ` +
+          `subscribe_send answers by errcode ${JSON.stringify(fake?.subscribeOutcomes)}`,
       );
       await server?.close();
       await fake?.close();
     });
 
-    function configFor(f: FakeWeChat) {
+    function configFor(f: FakeWeChat, overrides: Record<string, string> = {}) {
       return testConfig({
         WECHAT_APPID: f.appId,
         WECHAT_SECRET: f.secret,
         WECHAT_API_BASE: f.url,
         DEV_LOGIN: 'on',
         ...TEMPLATES,
+        ...overrides,
       });
     }
 
@@ -100,7 +102,7 @@ forEachDatabase((target) => {
     }
 
     /** Seals `entry`'s letter again from the sender's own copy, as the phone does after unlocking. */
-    async function reseal(sender: TestUser, entry: PendingEntry) {
+    async function reseal(sender: TestUser, entry: PendingEntry, maxOpens: number | null = null) {
       const got = await server.request<{ envelope: Parameters<typeof openEnvelope>[0] }>(
         'GET',
         `/api/v1/envelopes/${entry.envelopeId}`,
@@ -124,6 +126,7 @@ forEachDatabase((target) => {
           content: opened.content,
           remark: opened.remark,
           expiresAt: entry.expiresAt ? new Date(entry.expiresAt) : null,
+          maxOpens,
         },
         { now: new Date() },
       );
@@ -133,8 +136,9 @@ forEachDatabase((target) => {
       sender: TestUser,
       to: TestUser[],
       pending: { name: string; phone: string }[],
+      maxOpens: number | null = null,
     ) {
-      const envelope = sealFor(sender, [sender, ...to], { content: 'the vault code is 0451' });
+      const envelope = sealFor(sender, [sender, ...to], { content: 'the vault code is 0451', maxOpens });
       const r = await server.request<{ id: string; pending?: string[] }>('POST', '/api/v1/envelopes', {
         token: sender.token,
         body: { envelope, pending },
@@ -182,6 +186,7 @@ forEachDatabase((target) => {
       assert.equal(toAlice[0]!.template_id, TEMPLATES.WECHAT_TEMPLATE_PENDING_READY);
       assert.equal(toAlice[0]!.page, 'pages/unlock/unlock');
       assert.equal(toAlice[0]!.data.thing1!.value, 'Carol');
+      assert.doesNotMatch(JSON.stringify(toAlice[0]), /vault|0451/);
 
       const [ready] = await pendingOf(alice);
       assert.equal(ready!.state, 'ready');
@@ -238,6 +243,7 @@ forEachDatabase((target) => {
       assert.equal(opened.length, 1, 'one message for the first open only');
       assert.equal(opened[0]!.template_id, TEMPLATES.WECHAT_TEMPLATE_OPENED);
       assert.equal(opened[0]!.data.thing1!.value, 'carol');
+      assert.doesNotMatch(JSON.stringify(opened[0]), /vault|0451/);
 
       // A second delivery of the same entry stores nothing.
       const second = await server.request<{ error: { code: string } }>(
@@ -392,6 +398,151 @@ forEachDatabase((target) => {
       assert.equal(await db().prisma.pendingRecipient.count({ where: { id: entry!.id } }), 0);
     });
 
+    /** The stored row of letter `id`: is its body still there, and was it burned. */
+    async function letterRow(id: string) {
+      return db().prisma.envelope.findUniqueOrThrow({
+        where: { id },
+        select: { body: true, burnedAt: true, purgedAt: true },
+      });
+    }
+
+    async function deliver(sender: TestUser, entry: PendingEntry, envelope: unknown) {
+      return server.request<{ error: { code: string; message: string } }>(
+        'POST',
+        `/api/v1/pending/${entry.id}/deliver`,
+        { token: sender.token, body: { envelope } },
+      );
+    }
+
+    it('keeps a burn-after-reading letter for a pending recipient until delivered, then burns it', async () => {
+      const alice = await user('Alice');
+      const bob = await user('Bob');
+      const carolPhone = uniquePhone();
+      const { envelope, pending } = await sendWithPending(
+        alice,
+        [bob],
+        [{ name: 'Carol', phone: carolPhone }],
+        1,
+      );
+      // Bob reads it: his one open is used, but Carol has not had hers.
+      const read = await server.request('GET', `/api/v1/envelopes/${envelope.id}`, { token: bob.token });
+      assert.equal(read.status, 200, read.text);
+      assert.notEqual((await letterRow(envelope.id)).body, null, 'not burned while Carol waits');
+      const [waiting] = (await pendingOf(alice)).filter((e) => e.id === pending[0]);
+      assert.equal(waiting!.state, 'waiting');
+
+      const carol = await registerUser(server, { name: 'Carol', phone: carolPhone });
+      const [ready] = (await pendingOf(alice)).filter((e) => e.id === pending[0]);
+      assert.equal(ready!.state, 'ready');
+      assert.equal(ready!.recipient!.user, carol.id);
+
+      // The copy must keep the letter's read limit, named in the refusal; nothing is stored.
+      const unlimited = await reseal(alice, ready!, null);
+      const refused = await deliver(alice, ready!, unlimited);
+      assert.equal(refused.status, 400, refused.text);
+      assert.match(refused.body.error.message, /body\/envelope\/maxOpens/);
+      assert.equal(await db().prisma.envelope.count({ where: { id: unlimited.id } }), 0);
+      assert.equal((await pendingOf(alice)).find((e) => e.id === ready!.id)!.state, 'ready');
+
+      const copy = await reseal(alice, ready!, 1);
+      const delivered = await deliver(alice, ready!, copy);
+      assert.equal(delivered.status, 201, delivered.text);
+      // Nobody waits any more: the original is burned, and the delivered entry forgets the number.
+      const original = await letterRow(envelope.id);
+      assert.equal(original.body, null);
+      assert.notEqual(original.burnedAt, null);
+      const row = await db().prisma.pendingRecipient.findUniqueOrThrow({ where: { id: ready!.id } });
+      assert.equal(row.phoneHash, null);
+      assert.equal(row.deliveredEnvelopeId, copy.id);
+      // Carol still reads her copy once.
+      const hers = await server.request('GET', `/api/v1/envelopes/${copy.id}`, { token: carol.token });
+      assert.equal(hers.status, 200, hers.text);
+      // Revoking the burned letter still revokes her copy through the kept entry.
+      assert.equal(
+        (await server.request('DELETE', `/api/v1/envelopes/${envelope.id}`, { token: alice.token })).status,
+        204,
+      );
+      assert.notEqual(
+        (await db().prisma.envelope.findUniqueOrThrow({ where: { id: copy.id } })).revokedAt,
+        null,
+      );
+    });
+
+    it('burns once the last pending entry is cancelled, and a removed letter forgets its entries', async () => {
+      const alice = await user('Alice');
+      const bob = await user('Bob');
+      const { envelope, pending } = await sendWithPending(
+        alice,
+        [bob],
+        [{ name: 'Dan', phone: uniquePhone() }],
+        1,
+      );
+      // Bob removes it unread: still kept for Dan.
+      assert.equal(
+        (await server.request('POST', `/api/v1/envelopes/${envelope.id}/remove`, { token: bob.token }))
+          .status,
+        204,
+      );
+      assert.notEqual((await letterRow(envelope.id)).body, null);
+      const cancelled = await server.request('DELETE', `/api/v1/pending/${pending[0]}`, {
+        token: alice.token,
+      });
+      assert.equal(cancelled.status, 204);
+      const burned = await letterRow(envelope.id);
+      assert.equal(burned.body, null);
+      assert.notEqual(burned.burnedAt, null);
+
+      // Bob deletes his account after reading: the letter still waits for Eli.
+      const eliPhone = uniquePhone();
+      const second = await sendWithPending(alice, [bob], [{ name: 'Eli', phone: eliPhone }], 1);
+      assert.equal(
+        (await server.request('GET', `/api/v1/envelopes/${second.envelope.id}`, { token: bob.token })).status,
+        200,
+      );
+      assert.equal((await server.request('DELETE', '/api/v1/me', { token: bob.token })).status, 204);
+      assert.notEqual((await letterRow(second.envelope.id)).body, null);
+      assert.equal((await pendingOf(alice)).find((e) => e.id === second.pending[0])!.state, 'waiting');
+
+      // The sender revokes and removes it: its entry (and the number's hash) goes at once.
+      for (const path of ['', '/remove']) {
+        const r = await server.request(
+          path ? 'POST' : 'DELETE',
+          `/api/v1/envelopes/${second.envelope.id}${path}`,
+          {
+            token: alice.token,
+          },
+        );
+        assert.equal(r.status, 204, r.text);
+      }
+      const senderRemoved = await db().prisma.envelope.findUniqueOrThrow({
+        where: { id: second.envelope.id },
+        select: { senderRemovedAt: true },
+      });
+      assert.notEqual(senderRemoved.senderRemovedAt, null);
+      assert.equal(
+        await db().prisma.pendingRecipient.count({ where: { envelopeId: second.envelope.id } }),
+        0,
+      );
+    });
+
+    it("puts a deleted account's ready entries back to waiting for the number's next owner", async () => {
+      const alice = await user('Alice');
+      const phone = uniquePhone();
+      const { pending } = await sendWithPending(alice, [], [{ name: 'Fox', phone }]);
+      const first = await registerUser(server, { name: 'Fox', phone });
+      assert.equal((await pendingOf(alice)).find((e) => e.id === pending[0])!.state, 'ready');
+      assert.equal((await server.request('DELETE', '/api/v1/me', { token: first.token })).status, 204);
+      const waiting = (await pendingOf(alice)).find((e) => e.id === pending[0])!;
+      assert.equal(waiting.state, 'waiting');
+      assert.equal(waiting.recipient, undefined);
+      const next = await registerUser(server, { name: 'Fox', phone });
+      const ready = (await pendingOf(alice)).find((e) => e.id === pending[0])!;
+      assert.equal(ready.state, 'ready');
+      assert.equal(ready.recipient!.user, next.id);
+      const copy = await reseal(alice, ready);
+      assert.equal((await deliver(alice, ready, copy)).status, 201);
+    });
+
     it('sends nothing without a grant, counts refusals and failures, and never blocks the upload', async () => {
       const alice = await user('Alice');
       const noGrant = await user('Hal');
@@ -442,6 +593,84 @@ forEachDatabase((target) => {
         ]) {
           assert.equal(line.includes(secret), false, `${secret} in ${line}`);
         }
+      }
+    });
+
+    it("gives the grant back when the template's daily quota is used up (45009); the upload stands", async () => {
+      const alice = await user('Alice');
+      const max = await user('Max', ['WECHAT_TEMPLATE_NEW_LETTER']);
+      const template = TEMPLATES.WECHAT_TEMPLATE_NEW_LETTER;
+      const quotaAnswers = fake.subscribeOutcomes[45009] ?? 0;
+      const failed = server.app.metrics.notifications.value({ kind: 'new_letter', outcome: 'failed' });
+      fake.setDailyQuota(template, 0);
+      try {
+        const r = await server.request('POST', '/api/v1/envelopes', {
+          token: alice.token,
+          body: { envelope: sealFor(alice, [alice, max]) },
+        });
+        assert.equal(r.status, 201, r.text);
+        await server.app.notifications.settled();
+      } finally {
+        fake.setDailyQuota(template, Number.POSITIVE_INFINITY);
+      }
+      assert.equal((fake.subscribeOutcomes[45009] ?? 0) - quotaAnswers, 1);
+      assert.equal(
+        server.app.metrics.notifications.value({ kind: 'new_letter', outcome: 'failed' }) - failed,
+        1,
+      );
+      const mine = await server.request<{ grants: Record<string, number> }>(
+        'GET',
+        '/api/v1/me/notifications',
+        {
+          token: max.token,
+        },
+      );
+      assert.equal(mine.body.grants.new_letter, 1, 'the grant is given back');
+      assert.equal(fake.grantsLeft(max.openid, template), 1, 'WeChat spent none either');
+    });
+
+    it('turns a kind off when WeChat does not know its template (40037), instead of trying it forever', async () => {
+      const deleted = 'tmpl-deleted-0000009';
+      const other = await startServer({
+        database: db().database,
+        config: configFor(fake, { WECHAT_TEMPLATE_OPENED: deleted }),
+      });
+      try {
+        // Alice accepted the opened kind while this instance still offered its template.
+        const alice = await user('Alice', ['WECHAT_TEMPLATE_OPENED'], other);
+        const [nia, ole] = [
+          await registerUser(other, { name: 'Nia' }),
+          await registerUser(other, { name: 'Ole' }),
+        ];
+        const envelope = sealFor(alice, [alice, nia, ole]);
+        assert.equal(
+          (await other.request('POST', '/api/v1/envelopes', { token: alice.token, body: { envelope } }))
+            .status,
+          201,
+        );
+        const m = other.app.metrics.notifications;
+        const off = m.value({ kind: 'opened', outcome: 'off' });
+        const calls = fake.calls.subscribe_send;
+        const unknown = fake.subscribeOutcomes[40037] ?? 0;
+        for (const reader of [nia, ole]) {
+          const r = await other.request('POST', `/api/v1/envelopes/${envelope.id}/opened`, {
+            token: reader.token,
+          });
+          assert.equal(r.status, 204);
+          await other.app.notifications.settled();
+        }
+        // One call met 40037; the second open found the kind off and called nobody.
+        assert.equal(fake.calls.subscribe_send - calls, 1);
+        assert.equal((fake.subscribeOutcomes[40037] ?? 0) - unknown, 1);
+        assert.equal(m.value({ kind: 'opened', outcome: 'off' }) - off, 2);
+        const mine = await other.request<{
+          templates: Record<string, string | null>;
+          grants: Record<string, number>;
+        }>('GET', '/api/v1/me/notifications', { token: alice.token });
+        assert.equal(mine.body.templates.opened, null, 'the mini program stops asking for it');
+        assert.equal(mine.body.grants.opened, 1, 'the grant is kept');
+      } finally {
+        await other.close();
       }
     });
 

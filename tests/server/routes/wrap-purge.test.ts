@@ -128,7 +128,7 @@ forEachDatabase((target) => {
       });
       assert.equal(removed.status, 204);
       await assertPurged(sealed, bob, carol);
-      assert.equal((await get(sealed.id, bob)).status, 404);
+      assert.equal((await get(sealed.id, bob)).status, 410, 'told they removed it');
     });
 
     it('purges the wrap of a recipient who deletes their account', async () => {
