@@ -48,6 +48,9 @@ if [ -f "$bundle" ]; then
   extra_ca=" NODE_EXTRA_CA_CERTS=$bundle"
 fi
 
+# The previous build's images go first, or each run would leave them behind untagged (kept while
+# an image built on them exists).
+"${engine[@]}" rmi "$image" "$image-rootfs" >/dev/null 2>&1 || true
 tar -C "$rootfs" -c . | "${engine[@]}" import --quiet - "$image-rootfs" >/dev/null
 # No RUN: nothing starts a container here, so this works wherever import does.
 empty="$rootfs/tmp"

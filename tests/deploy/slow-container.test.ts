@@ -68,6 +68,9 @@ describe('Dockerfile, built and run by podman', { skip, timeout: 25 * 60_000 }, 
       // Docker's image format: OCI images have no HEALTHCHECK.
       '--format',
       'docker',
+      // No image per step: the build stage's (~1 GB with devDependencies) would stay behind,
+      // untagged, after every run.
+      '--layers=false',
       ...RUN_FLAGS,
       '--network',
       'host',
