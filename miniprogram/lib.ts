@@ -19,6 +19,7 @@ export type {
   Contract,
   CreateEnvelopeResponse,
   EnvelopeJson,
+  EnvelopeSender,
   EnvelopeState,
   EnvelopeStatus,
   EnvelopeSummary,

@@ -16,6 +16,7 @@ import { base64urlDecode, base64urlEncode, utf8Decode, utf8Encode } from '../sha
 import {
   canonicalize,
   type Envelope,
+  type EnvelopeV1,
   envelopeAad,
   fingerprint,
   formatFingerprint,
@@ -163,7 +164,7 @@ export function userIdentities(): Record<User, Identity> {
   return Object.fromEntries(USERS.map((u) => [u, vectorIdentity(u)])) as Record<User, Identity>;
 }
 
-function seal(ids: Record<User, Identity>, c: EnvelopeCase): Envelope {
+function seal(ids: Record<User, Identity>, c: EnvelopeCase): EnvelopeV1 {
   return sealEnvelope(
     {
       sender: ids[c.sender],
@@ -177,7 +178,7 @@ function seal(ids: Record<User, Identity>, c: EnvelopeCase): Envelope {
       random: vectorRandom(`mifeng/protocol-v1/vectors/${c.name}`),
       version: 1,
     },
-  );
+  ) as EnvelopeV1;
 }
 
 /** Signs an altered envelope again as its sender, as a buggy or malicious sender could. */
@@ -210,7 +211,7 @@ export function buildVectors() {
   const ids = userIdentities();
   const sealed = Object.fromEntries(ENVELOPE_CASES.map((c) => [c.name, seal(ids, c)])) as Record<
     string,
-    Envelope
+    EnvelopeV1
   >;
   const one = sealed['one-recipient']!;
   const alice = ids.alice;
@@ -335,8 +336,8 @@ export function buildVectors() {
     },
     {
       name: 'unsupported-version',
-      description: 'one-recipient with v = 3 (version 2 is read too, with its own members)',
-      envelope: { ...one, v: 3 },
+      description: 'one-recipient with v = 4 (versions 2 and 3 are read too, with their own members)',
+      envelope: { ...one, v: 4 },
       reader: 'bob',
       sender: 'alice',
       now: OPENED_AT,

@@ -33,7 +33,7 @@ const USAGE = `usage: npm run protocol -- <command> [options]
   keygen [--user ID]                                   new identity JSON (random user id if none)
   seal --from ID.json --to A.json[,B.json…] --content TEXT
        [--remark TEXT] [--expires ISO|never] [--now ISO]
-       [--max-opens N|none] [--head HEAD.json]         envelope JSON, version 2 (default expiry:
+       [--max-opens N|none] [--head HEAD.json]         envelope JSON, version 3 (default expiry:
                                                        7 days, no read limit, no log head)
   open --as ID.json --sender-key KEY [--envelope FILE|-] [--now ISO]
                                                        {"content","remark"}

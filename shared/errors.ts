@@ -11,6 +11,11 @@ export const ERRORS = {
   UnsupportedVersion: { code: 'unsupported_version', status: 400, message: 'Unsupported protocol version' },
   BadSignature: { code: 'bad_signature', status: 400, message: 'The sender signature does not verify' },
   NotARecipient: { code: 'not_a_recipient', status: 403, message: 'This letter is not addressed to you' },
+  WrapPurged: {
+    code: 'wrap_purged',
+    status: 410,
+    message: "The server purged the reader's wrapped key: their opens were used or they removed the letter",
+  },
   Tampered: { code: 'tampered', status: 400, message: 'The ciphertext failed authentication' },
   WrongMasterKey: {
     code: 'wrong_master_key',

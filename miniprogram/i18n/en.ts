@@ -282,6 +282,9 @@ export const en: Record<MessageKey, string> = {
   state_opens_used_title: 'No opens left',
   state_opens_used_text:
     'This letter allows a limited number of opens and you have used them all. It cannot be shown again.',
+  state_wrap_purged_title: 'Your key to this letter is gone',
+  state_wrap_purged_text:
+    'You used your opens or removed this letter, so the server deleted the copy of its key that only you could use. It cannot be opened again.',
   state_limited_title: 'Before you open it',
   state_limited_burn_text: 'Burn after reading: the letter shows once, and is gone when you leave this page.',
   state_limited_text:
@@ -411,7 +414,12 @@ export const en: Record<MessageKey, string> = {
   pending_delivered_toast: 'Delivered {count} waiting letter(s)',
   pending_key_changed_title: "A recipient's key changed",
   pending_key_changed_body:
-    '{names}: the key differs from the one your phone pinned, so the letter was not delivered. Compare keys in person first.',
+    '{names}: the key differs from the one your phone pinned, so the letter was not delivered yet. Review it under "Waiting for people to register" on the Sent page.',
+  pending_state_key_changed: 'Key changed',
+  pending_key_changed_row: "{name}'s key changed — review before the letter is delivered",
+  pending_not_delivered_title: 'Not delivered yet',
+  pending_deliver_failed:
+    'The new key of {name} is accepted, but the letter could not be delivered now. It goes out the next time you unlock.',
   notify_new_letters: 'Notify me of new letters',
   notify_on_toast: 'Notifications on',
   err_pending_not_ready: 'Nobody has registered with this number yet',

@@ -71,6 +71,7 @@ const CODE_TEXT: Record<string, MessageKey> = {
   fresh_login_required: 'err_fresh_login',
   not_closed: 'err_not_closed',
   opens_used: 'state_opens_used_title',
+  wrap_purged: 'state_wrap_purged_title',
   burned: 'state_burned_title',
   unauthorized: 'err_unauthorized',
   not_registered: 'err_generic',

@@ -273,6 +273,9 @@ export const zh = {
   state_burned_text: '收信人都已用完打开次数或删除了它，服务器上已不留这封信的任何内容。',
   state_opens_used_title: '打开次数已用完',
   state_opens_used_text: '这封密信限定了打开次数，你已经全部用完，内容无法再查看。',
+  state_wrap_purged_title: '你的那份密钥已删除',
+  state_wrap_purged_text:
+    '你已用完打开次数或删除了这封信，服务器随即删掉了只有你能用的那份密钥，这封信无法再打开。',
   state_limited_title: '打开前请注意',
   state_limited_burn_text: '这封密信阅后即焚：打开后内容只显示这一次，离开本页就没有了，无法再看。',
   state_limited_text:
@@ -395,7 +398,12 @@ export const zh = {
   pending_cancelled_toast: '已取消',
   pending_delivered_toast: '已送达 {count} 封等待中的密信',
   pending_key_changed_title: '有收信人的密钥变了',
-  pending_key_changed_body: '{names}的密钥和你手机上记录的不一样，这封密信暂不送达。请当面核对对方的密钥。',
+  pending_key_changed_body:
+    '{names}的密钥和你手机上记录的不一样，这封密信暂不送达。请到“已发送”里的“等待注册的收信人”核对后再送。',
+  pending_state_key_changed: '密钥变了',
+  pending_key_changed_row: '{name} 的密钥变了——核对后才会送达',
+  pending_not_delivered_title: '暂未送达',
+  pending_deliver_failed: '已接受 {name} 的新密钥，但密信这次没能送出，下次解锁时会再送。',
   notify_new_letters: '有新密信时通知我',
   notify_on_toast: '已开启通知',
   err_pending_not_ready: '对方还没有用这个手机号注册',

@@ -1,14 +1,16 @@
 /**
  * What every upload of a sealed letter goes through, whichever route takes it (`POST /envelopes`,
  * `POST /pending/:id/deliver`): sender = the token's user, `createdAt` within MAX_CLOCK_SKEW_MS of
- * the server clock, `expiresAt` null or in (now, now + MAX_EXPIRY_DAYS], and the signature under
- * `senderKey`, a registered key of the sender. The result is the row to store, body as received.
+ * the server clock, `expiresAt` null or in (now, now + MAX_EXPIRY_DAYS], every wrap of a version 3
+ * letter present (none purged yet), and the signature under `senderKey`, a registered key of the
+ * sender. The result is the row to store, body as received, with each version 3 recipient's
+ * wrapHash as the verified signature covers it (what lets the server purge that wrap later).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DAY_MS, MAX_CLOCK_SKEW_MS } from '../../shared/api/common';
 import { MifengError } from '../../shared/errors';
 import { assertUniqueMembers } from '../../shared/json';
-import { type Envelope, envelopeMaxOpens } from '../../shared/protocol';
+import { type Envelope, envelopeMaxOpens, recipientWrapHash } from '../../shared/protocol';
 import type { NewEnvelope } from '../plugins/app/envelopes-repository';
 
 declare module 'fastify' {
@@ -46,9 +48,16 @@ export async function keepRawEnvelope(request: FastifyRequest): Promise<void> {
   request.rawEnvelope = body && typeof body === 'object' ? body.envelope : undefined;
 }
 
-/** The checks that need no database: sender, clock skew, expiry bounds. */
+/** The checks that need no database: sender, clock skew, expiry bounds, no purged wrap. */
 function checkUpload(envelope: Envelope, userId: string, now: number, maxExpiryDays: number): void {
   if (envelope.sender !== userId) throw new MifengError('SenderMismatch');
+  const purged = envelope.v === 3 ? envelope.recipients.findIndex((r) => r.wrap === undefined) : -1;
+  if (purged >= 0) {
+    throw new MifengError(
+      'ValidationFailed',
+      `body/envelope/recipients/${purged}/wrap: a letter is uploaded with every wrap`,
+    );
+  }
   if (Math.abs(Date.parse(envelope.createdAt) - now) > MAX_CLOCK_SKEW_MS) throw new MifengError('ClockSkew');
   if (envelope.expiresAt !== null) {
     const expires = Date.parse(envelope.expiresAt);
@@ -82,6 +91,10 @@ export async function acceptUpload(
     expiresAt: envelope.expiresAt === null ? null : new Date(envelope.expiresAt),
     body: JSON.stringify(request.rawEnvelope),
     maxOpens: envelopeMaxOpens(envelope),
-    recipients: envelope.recipients.map((r) => ({ userId: r.user, keyId: r.key })),
+    recipients: envelope.recipients.map((r) => ({
+      userId: r.user,
+      keyId: r.key,
+      wrapHash: envelope.v === 3 ? recipientWrapHash(r) : null,
+    })),
   };
 }

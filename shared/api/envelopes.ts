@@ -1,9 +1,10 @@
 /**
  * Contracts of `/api/v1/envelopes*`: upload, fetch, list and revoke sealed letters.
  *
- * The envelope itself is protocol version 1 or 2 (docs/protocol.md, shared/protocol): the server checks it with the
- * protocol's own schema and signature check, stores it exactly as received and hands it back
- * unchanged.
+ * The envelope itself is protocol version 1, 2 or 3 (docs/protocol.md, shared/protocol): the server
+ * checks it with the protocol's own schema and signature check and stores it as received. Versions
+ * 1 and 2 are handed back unchanged; a version 3 letter is handed to each reader with only their
+ * own wrap, and loses a recipient's wrap (to its wrapHash) once they can no longer fetch it.
  */
 import * as z from 'zod/mini';
 import { ERRORS, type ErrorName } from '../errors';
@@ -213,12 +214,16 @@ export type ListEnvelopesResponse = z.infer<typeof ListEnvelopesResponseSchema>;
 /**
  * `GET /envelopes/:id/status` 200: what a reader needs before fetching (which, for a limited
  * letter, uses an open): the state, the limit and — for a recipient — their opens left. Unsigned:
- * the phone checks the signed `maxOpens` once it has the letter.
+ * the phone checks the signed `maxOpens` once it has the letter. While the letter is active it
+ * also carries `sender`, the very block `GET /envelopes/:id` answers, so the phone checks the
+ * sender's key (contact book, transparency log) before a fetch that uses an open, and then
+ * requires the fetch to name the same sender and key.
  */
 export const EnvelopeStatusSchema = z.object({
   state: EnvelopeStateSchema,
   maxOpens: MaxOpensSchema,
   opensLeft: z.nullable(z.int().check(z.gte(0))),
+  sender: z.optional(EnvelopeSenderSchema),
 });
 export type EnvelopeStatus = z.infer<typeof EnvelopeStatusSchema>;
 

@@ -1,12 +1,15 @@
 /**
- * zod schemas of the envelope, versions 1 and 2 (docs/protocol.md §Envelope). Apart from the
- * other protocol schemas because version 2 embeds a signed tree head of the transparency log.
+ * zod schemas of the envelope, versions 1 to 3 (docs/protocol.md §Envelope). Apart from the
+ * other protocol schemas because versions 2 and 3 embed a signed tree head of the transparency log.
  *
  * Version 2 adds three members to the header, so they are covered by the GCM AAD and by the
  * signature like everything else the sender decides:
  *   head      the log's signed tree head the sender checked its recipients' keys against, or null
  *   commit    base64url(SM3(UTF-8(KEY_COMMITMENT_LABEL) ‖ 00 ‖ id ‖ DEK)), the key commitment
  *   maxOpens  opens allowed per recipient: 1 to MAX_OPENS_LIMIT, or null for no limit
+ *
+ * Version 3 has version 2's members; a recipient entry carries either its `wrap` or, once the
+ * server purged it, only its `wrapHash` (the signature covers the hash, so it holds either way).
  */
 import * as z from 'zod/mini';
 import { base64urlLength, isBase64url } from '../encoding';
@@ -20,6 +23,7 @@ import {
   MIN_CIPHERTEXT_BYTES,
   PADDING_BLOCK,
   TAG_LENGTH,
+  WRAP_HASH_LENGTH,
   WRAP_LENGTH,
 } from './limits';
 import {
@@ -42,6 +46,24 @@ export const RecipientSchema = z.strictObject({
   wrap: pointField(WRAP_LENGTH, 'wrap'),
 });
 export type Recipient = z.infer<typeof RecipientSchema>;
+
+/**
+ * A version 3 recipient entry: as in version 1 and 2 with its `wrap`, or — once the server purged
+ * that wrap — with its `wrapHash` instead. Exactly one of the two.
+ */
+export const RecipientV3Schema = z
+  .strictObject({
+    ...RECIPIENT_HEADER_SHAPE,
+    wrap: z.optional(pointField(WRAP_LENGTH, 'wrap')),
+    wrapHash: z.optional(bytesField(WRAP_HASH_LENGTH, 'wrapHash')),
+  })
+  .check(
+    z.refine(
+      (entry) => (entry.wrap === undefined) !== (entry.wrapHash === undefined),
+      'a recipient carries exactly one of wrap and wrapHash',
+    ),
+  );
+export type RecipientV3 = z.infer<typeof RecipientV3Schema>;
 
 const recipientList = <T extends z.ZodMiniType>(entry: T) =>
   z.array(entry).check(z.minLength(1), z.maxLength(MAX_RECIPIENTS));
@@ -74,16 +96,22 @@ const ENVELOPE_V2_HEADER_SHAPE = {
   maxOpens: MaxOpensSchema,
 };
 
+/** The version 3 header: version 2's, under another `v`. */
+const ENVELOPE_V3_HEADER_SHAPE = { ...ENVELOPE_V2_HEADER_SHAPE, v: z.literal(3) };
+
 const EnvelopeV1HeaderSchema = z.strictObject(ENVELOPE_V1_HEADER_SHAPE);
 const EnvelopeV2HeaderSchema = z.strictObject(ENVELOPE_V2_HEADER_SHAPE);
+const EnvelopeV3HeaderSchema = z.strictObject(ENVELOPE_V3_HEADER_SHAPE);
 export type EnvelopeV1Header = z.infer<typeof EnvelopeV1HeaderSchema>;
 export type EnvelopeV2Header = z.infer<typeof EnvelopeV2HeaderSchema>;
-export type EnvelopeHeader = EnvelopeV1Header | EnvelopeV2Header;
+export type EnvelopeV3Header = z.infer<typeof EnvelopeV3HeaderSchema>;
+export type EnvelopeHeader = EnvelopeV1Header | EnvelopeV2Header | EnvelopeV3Header;
 
 /** Each version's header member names, for copying exactly the header out of an envelope. */
 export const ENVELOPE_HEADER_MEMBERS = {
   1: Object.keys(ENVELOPE_V1_HEADER_SHAPE) as (keyof EnvelopeV1Header)[],
   2: Object.keys(ENVELOPE_V2_HEADER_SHAPE) as (keyof EnvelopeV2Header)[],
+  3: Object.keys(ENVELOPE_V3_HEADER_SHAPE) as (keyof EnvelopeV3Header)[],
 } as const;
 /** The recipient members the header keeps. */
 export const RECIPIENT_HEADER_MEMBERS = Object.keys(RECIPIENT_HEADER_SHAPE) as (keyof Recipient)[];
@@ -97,7 +125,7 @@ const EnvelopeCiphertextSchema = z.string().check(
   }, `ct must be base64url of 256·k + 16 bytes, at most ${MAX_CIPHERTEXT_BYTES}`),
 );
 
-/** The rules across members that both versions share. */
+/** The rules across members that every version shares. */
 const envelopeRules = z.superRefine(
   (
     envelope: {
@@ -158,6 +186,20 @@ export const EnvelopeV2Schema = z
   .check(envelopeRules);
 export type EnvelopeV2 = z.infer<typeof EnvelopeV2Schema>;
 
+/** A sealed letter of version 3 (docs/protocol.md §Envelope version 3). */
+export const EnvelopeV3Schema = z
+  .strictObject({
+    ...ENVELOPE_V3_HEADER_SHAPE,
+    ...SEALED_MEMBERS,
+    recipients: recipientList(RecipientV3Schema),
+  })
+  .check(envelopeRules);
+export type EnvelopeV3 = z.infer<typeof EnvelopeV3Schema>;
+
 /** A sealed letter of any readable version, told apart by `v`. */
-export const EnvelopeSchema = z.discriminatedUnion('v', [EnvelopeV1Schema, EnvelopeV2Schema]);
-export type Envelope = EnvelopeV1 | EnvelopeV2;
+export const EnvelopeSchema = z.discriminatedUnion('v', [
+  EnvelopeV1Schema,
+  EnvelopeV2Schema,
+  EnvelopeV3Schema,
+]);
+export type Envelope = EnvelopeV1 | EnvelopeV2 | EnvelopeV3;

@@ -9,18 +9,22 @@
  *   ct         = SM4-GCM(DEK, iv, plaintext, AAD) ‖ tag       tag: TAG_LENGTH bytes
  *   wrap       = C1 ‖ C3 ‖ C2 = SM2Enc(recipient key, DEK)    65 + 32 + 16 = WRAP_LENGTH bytes
  *   AAD        = UTF-8(JCS(header))       header: the envelope without ct, sig and every wrap
- *   sig        = DER SM2 signature over UTF-8(JCS(envelope without sig)), ID 1234567812345678
- *   commit     = SM3(UTF-8(KEY_COMMITMENT_LABEL) ‖ 00 ‖ id ‖ DEK)        version 2 only
+ *   sig        = DER SM2 signature over UTF-8(JCS(envelope without sig)), ID 1234567812345678;
+ *                in version 3 every recipient is written there as {user, key, wrapHash}
+ *   commit     = SM3(UTF-8(KEY_COMMITMENT_LABEL) ‖ 00 ‖ id ‖ DEK)        versions 2 and 3
+ *   wrapHash   = SM3(UTF-8(WRAP_HASH_LABEL) ‖ 00 ‖ wrap)                  version 3
  *
- * New letters are version 2; version 1 letters still open. Version 2's header also carries the
- * log head the sender checked its recipients' keys against, the key commitment and the read limit
- * (envelope-schema.ts), so all three are authenticated by GCM and signed.
+ * New letters are version 3; version 1 and 2 letters still open. Version 2's header also carries
+ * the log head the sender checked its recipients' keys against, the key commitment and the read
+ * limit (envelope-schema.ts), so all three are authenticated by GCM and signed. Version 3 signs
+ * each wrap through its hash, so the server can purge one recipient's wrap (purgeWrap) once they
+ * can no longer fetch the letter, and the signature still holds for everyone else.
  *
  * Opening checks, in this order, and stops at the first failure: schema (Malformed,
  * UnsupportedVersion, TooLarge) → senderKey and signature against the key the reader trusts
- * (BadSignature) → expiry (Expired) → the reader's own entry (NotARecipient) → unwrap (Tampered) →
- * key commitment, version 2 (Tampered) → GCM tag (Tampered) → padding and plaintext schema
- * (Malformed, TooLarge).
+ * (BadSignature) → expiry (Expired) → the reader's own entry (NotARecipient; WrapPurged when
+ * only its hash is left) → unwrap (Tampered) → key commitment, versions 2 and 3 (Tampered) → GCM
+ * tag (Tampered) → padding and plaintext schema (Malformed, TooLarge).
  */
 import type { RandomSource } from '../crypto';
 import {
@@ -58,6 +62,7 @@ import {
   EnvelopeSchema,
   type EnvelopeV1,
   type EnvelopeV2,
+  type EnvelopeV3,
   MaxOpensSchema,
   RECIPIENT_HEADER_MEMBERS,
 } from './envelope-schema';
@@ -75,11 +80,13 @@ import {
   MAX_PLAINTEXT_BYTES,
   MAX_RECIPIENTS,
   MAX_REMARK_BYTES,
+  WRAP_HASH_LABEL,
+  WRAP_LENGTH,
 } from './limits';
 import { type Plaintext, PlaintextSchema } from './schema';
 
 /** The envelope without `sig`: what the sender signs. */
-export type UnsignedEnvelope = Omit<EnvelopeV1, 'sig'> | Omit<EnvelopeV2, 'sig'>;
+export type UnsignedEnvelope = Omit<EnvelopeV1, 'sig'> | Omit<EnvelopeV2, 'sig'> | Omit<EnvelopeV3, 'sig'>;
 
 export interface SealInput {
   /** The author, who signs and is always a recipient (added first when absent). */
@@ -109,10 +116,10 @@ export interface SealOptions {
   /** The 16-byte envelope id; drawn from `random` when absent. */
   id?: Uint8Array;
   /**
-   * The format, ENVELOPE_VERSION by default. Version 1 exists to reproduce its published vectors
-   * and test old letters; it has no head, commitment or read limit, so it refuses them.
+   * The format, ENVELOPE_VERSION by default. Versions 1 and 2 exist to reproduce their published
+   * vectors and test old letters; version 1 has no head, commitment or read limit, so it refuses them.
    */
-  version?: 1 | 2;
+  version?: 1 | 2 | 3;
 }
 
 export interface OpenOptions {
@@ -132,7 +139,7 @@ export interface OpenedLetter extends Plaintext {
 /**
  * Validates an envelope's shape (not its signature): the parsed value, or its JSON text as
  * received, read with parseJson (a member name twice is `Malformed`). Throws `UnsupportedVersion`
- * for a numeric `v` other than 1 or 2, `TooLarge` for too many recipients or too long a `ct`,
+ * for a numeric `v` other than 1, 2 or 3, `TooLarge` for too many recipients or too long a `ct`,
  * `Malformed` otherwise.
  */
 export function parseEnvelope(input: unknown): Envelope {
@@ -162,7 +169,7 @@ function pick(source: object, names: readonly string[]): Record<string, unknown>
  * list) and nothing else.
  */
 export function envelopeHeader(envelope: UnsignedEnvelope | EnvelopeHeader): EnvelopeHeader {
-  const header = pick(envelope, ENVELOPE_HEADER_MEMBERS[envelope.v === 2 ? 2 : 1]);
+  const header = pick(envelope, ENVELOPE_HEADER_MEMBERS[envelope.v]);
   header.recipients = envelope.recipients.map((recipient) => pick(recipient, RECIPIENT_HEADER_MEMBERS));
   return header as EnvelopeHeader;
 }
@@ -172,14 +179,58 @@ export function envelopeAad(envelope: UnsignedEnvelope | EnvelopeHeader): Uint8A
   return utf8Encode(canonicalize(envelopeHeader(envelope)));
 }
 
-/** The bytes the sender signs: UTF-8(JCS(envelope without sig)). */
+/**
+ * The bytes the sender signs: UTF-8(JCS(envelope without sig)), where version 3 writes every
+ * recipient as {user, key, wrapHash} — the same bytes whether its wrap is there or purged.
+ */
 export function signedBytes(envelope: UnsignedEnvelope): Uint8Array {
-  const unsigned = {
-    ...envelopeHeader(envelope),
-    recipients: envelope.recipients.map(({ user, key, wrap }) => ({ user, key, wrap })),
-    ct: envelope.ct,
-  };
-  return utf8Encode(canonicalize(unsigned));
+  const recipients =
+    envelope.v === 3
+      ? envelope.recipients.map((entry) => ({
+          user: entry.user,
+          key: entry.key,
+          wrapHash: recipientWrapHash(entry),
+        }))
+      : envelope.recipients.map(({ user, key, wrap }) => ({ user, key, wrap }));
+  return utf8Encode(canonicalize({ ...envelopeHeader(envelope), recipients, ct: envelope.ct }));
+}
+
+/**
+ * The version 3 hash of a raw wrap: SM3 over the label, a 00 byte and the fixed-length wrap, so
+ * it is unlike every other SM3 input of the protocol.
+ */
+export function wrapHash(wrap: Uint8Array): Uint8Array {
+  abytes(wrap, WRAP_LENGTH, 'wrap');
+  const label = utf8Encode(WRAP_HASH_LABEL);
+  const input = new Uint8Array(label.length + 1 + WRAP_LENGTH);
+  input.set(label);
+  input.set(wrap, label.length + 1);
+  return sm3(input);
+}
+
+/**
+ * The base64url wrapHash a version 3 entry is signed with: the one it carries once purged, else
+ * the hash of its wrap. Entries come from parseEnvelope or sealing, so exactly one is present.
+ */
+export function recipientWrapHash(entry: { wrap?: string; wrapHash?: string }): string {
+  if (entry.wrapHash !== undefined) return entry.wrapHash;
+  if (entry.wrap === undefined) throw new TypeError('a recipient needs wrap or wrapHash');
+  return base64urlEncode(wrapHash(base64urlDecode(entry.wrap)));
+}
+
+/**
+ * `envelope` with `user`'s entry purged: {user, key, wrapHash} in place of its wrap, everything
+ * else as it was, so the signature still verifies. The only change a server may make to a stored
+ * version 3 letter (docs/protocol.md §Envelope version 3).
+ */
+export function purgeWrap(envelope: EnvelopeV3, user: string): EnvelopeV3 {
+  if (!envelope.recipients.some((entry) => entry.user === user)) {
+    throw new MifengError('NotARecipient', `${user} is not listed`);
+  }
+  const recipients = envelope.recipients.map((entry) =>
+    entry.user === user ? { user: entry.user, key: entry.key, wrapHash: recipientWrapHash(entry) } : entry,
+  );
+  return { ...envelope, recipients };
 }
 
 /**
@@ -207,12 +258,12 @@ export function keyCommitment(id: Uint8Array, dek: Uint8Array): Uint8Array {
  * sender's choice tamper-evident, the server enforces it.
  */
 export function envelopeMaxOpens(envelope: Envelope): number | null {
-  return envelope.v === 2 ? envelope.maxOpens : null;
+  return envelope.v === 1 ? null : envelope.maxOpens;
 }
 
-/** The log head a version 2 letter's sender checked its recipients' keys against; null otherwise. */
+/** The log head a version 2 or 3 letter's sender checked its recipients' keys against; null otherwise. */
 export function envelopeLogHead(envelope: Envelope): SignedTreeHead | null {
-  return envelope.v === 2 ? envelope.head : null;
+  return envelope.v === 1 ? null : envelope.head;
 }
 
 /**
@@ -307,7 +358,7 @@ export function sealEnvelope(input: SealInput, options: SealOptions = {}): Envel
   const recipients = recipientList(input.sender, input.recipients);
   const now = adate(options.now ?? new Date(), 'now');
   const version = options.version ?? ENVELOPE_VERSION;
-  if (version !== 1 && version !== 2) throw new TypeError('version must be 1 or 2');
+  if (version !== 1 && version !== 2 && version !== 3) throw new TypeError('version must be 1, 2 or 3');
   const head = input.head ?? null;
   const maxOpens = input.maxOpens ?? null;
   if (version === 1 && (head !== null || maxOpens !== null)) {
@@ -354,7 +405,7 @@ export function sealEnvelope(input: SealInput, options: SealOptions = {}): Envel
     const header: EnvelopeHeader =
       version === 1
         ? { v: 1, ...common }
-        : { v: 2, ...common, head, commit: base64urlEncode(keyCommitment(id, dek)), maxOpens };
+        : { v: version, ...common, head, commit: base64urlEncode(keyCommitment(id, dek)), maxOpens };
     const ct = base64urlEncode(sm4GcmEncrypt(dek, iv, plaintext, envelopeAad(header)));
     const unsigned = { ...header, recipients: entries, ct } as UnsignedEnvelope;
     const sig = base64urlEncode(sm2Sign(input.sender.privateKey, signedBytes(unsigned), random));
@@ -371,7 +422,7 @@ export function sealEnvelope(input: SealInput, options: SealOptions = {}): Envel
  * commit to its key: a sender could wrap two DEKs to two readers and craft one ciphertext that
  * decrypts under both, so that each reads another signed letter.
  */
-function checkKeyCommitment(envelope: EnvelopeV2, dek: Uint8Array): void {
+function checkKeyCommitment(envelope: EnvelopeV2 | EnvelopeV3, dek: Uint8Array): void {
   const expected = keyCommitment(base64urlDecode(envelope.id), dek);
   if (!constantTimeEqual(expected, base64urlDecode(envelope.commit))) {
     throw new MifengError('Tampered', 'the wrapped key is not the one the letter commits to');
@@ -401,13 +452,14 @@ export function openEnvelope(envelope: unknown, options: OpenOptions): OpenedLet
   if (!entry) throw new MifengError('NotARecipient');
   if (entry.key !== keyId(reader.publicKey))
     throw new MifengError('NotARecipient', 'sealed to another key of yours');
+  if (entry.wrap === undefined) throw new MifengError('WrapPurged');
 
   // Throws Tampered itself when C3 does not match.
   const dek = sm2Decrypt(reader.privateKey, base64urlDecode(entry.wrap));
   let padded: Uint8Array | undefined;
   try {
     if (dek.length !== DEK_LENGTH) throw new MifengError('Tampered', 'the wrapped key has the wrong length');
-    if (parsed.v === 2) checkKeyCommitment(parsed, dek);
+    if (parsed.v !== 1) checkKeyCommitment(parsed, dek);
     padded = sm4GcmDecrypt(dek, base64urlDecode(parsed.iv), base64urlDecode(parsed.ct), envelopeAad(parsed));
     const { content, remark } = decodePlaintext(padded);
     return { content, remark, envelope: parsed };

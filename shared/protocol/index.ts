@@ -1,4 +1,4 @@
-/** The protocol (docs/protocol.md): envelopes (versions 1 and 2), key backups, identities, canonical JSON, limits. */
+/** The protocol (docs/protocol.md): envelopes (versions 1 to 3), key backups, identities, canonical JSON, limits. */
 export type { SealKeyBackupOptions } from './backup';
 export { parseKeyBackup, sealKeyBackup, unlockKeyBackup } from './backup';
 export { canonicalize } from './canonical';
@@ -35,9 +35,12 @@ export {
   keyCommitment,
   openEnvelope,
   parseEnvelope,
+  purgeWrap,
+  recipientWrapHash,
   sealEnvelope,
   signedBytes,
   verifyEnvelopeSignature,
+  wrapHash,
 } from './envelope';
 export type {
   Envelope,
@@ -46,14 +49,19 @@ export type {
   EnvelopeV1Header,
   EnvelopeV2,
   EnvelopeV2Header,
+  EnvelopeV3,
+  EnvelopeV3Header,
   Recipient,
+  RecipientV3,
 } from './envelope-schema';
 export {
   EnvelopeSchema,
   EnvelopeV1Schema,
   EnvelopeV2Schema,
+  EnvelopeV3Schema,
   MaxOpensSchema,
   RecipientSchema,
+  RecipientV3Schema,
 } from './envelope-schema';
 export type { Identity, PublicIdentity } from './identity';
 export {
@@ -116,6 +124,8 @@ export {
   SALT_LENGTH,
   TAG_LENGTH,
   UNCOMPRESSED_POINT_PREFIX,
+  WRAP_HASH_LABEL,
+  WRAP_HASH_LENGTH,
   WRAP_LENGTH,
 } from './limits';
 export type {

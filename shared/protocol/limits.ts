@@ -4,12 +4,12 @@
  */
 
 /** The envelope format new letters are sealed in (an envelope's `v`). */
-export const ENVELOPE_VERSION = 2;
+export const ENVELOPE_VERSION = 3;
 /**
- * Every envelope format this code opens: letters sealed before version 2 keep opening for as long
+ * Every envelope format this code opens: letters sealed before version 3 keep opening for as long
  * as they live.
  */
-export const ENVELOPE_VERSIONS = [1, 2] as const;
+export const ENVELOPE_VERSIONS = [1, 2, 3] as const;
 /** A readable envelope version. */
 export type EnvelopeVersion = (typeof ENVELOPE_VERSIONS)[number];
 /**
@@ -51,17 +51,24 @@ export { MAX_SIGNATURE_LENGTH, MIN_SIGNATURE_LENGTH } from '../crypto';
 // Envelope limits.
 
 /**
- * Largest read limit (`maxOpens`, version 2) a sender can set per recipient; anything higher is
+ * Largest read limit (`maxOpens`, versions 2 and 3) a sender can set per recipient; anything higher is
  * better said as no limit (null).
  */
 export const MAX_OPENS_LIMIT = 1000;
 /**
- * The domain-separation label of the version 2 key commitment:
+ * The domain-separation label of the key commitment (versions 2 and 3):
  * commit = SM3(UTF-8(label) ‖ 00 ‖ id ‖ DEK), over the raw 16-byte id and DEK.
  */
 export const KEY_COMMITMENT_LABEL = 'mifeng/envelope-v2/key-commitment';
 /** The key commitment: a whole SM3 digest. */
 export const KEY_COMMITMENT_LENGTH = 32;
+/**
+ * The domain-separation label of a version 3 wrap hash:
+ * wrapHash = SM3(UTF-8(label) ‖ 00 ‖ wrap), over the raw 113-byte wrap.
+ */
+export const WRAP_HASH_LABEL = 'mifeng/envelope-v3/wrap';
+/** A wrap hash: a whole SM3 digest. */
+export const WRAP_HASH_LENGTH = 32;
 /** Largest `recipients` list, the sender's own entry included. */
 export const MAX_RECIPIENTS = 50;
 /** User ids match `^[A-Za-z0-9_-]{1,MAX_USER_ID_LENGTH}$`. */

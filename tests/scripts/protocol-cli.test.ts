@@ -142,7 +142,7 @@ describe('protocol CLI', () => {
     assert.deepEqual(JSON.parse(early), { content: 'x', remark: '' });
   });
 
-  it('seals version 2 with a read limit and a log head given as files', () => {
+  it('seals version 3 with a read limit and a log head given as files', () => {
     const head = {
       size: 3,
       root: 'A'.repeat(43),
@@ -153,7 +153,7 @@ describe('protocol CLI', () => {
     write('head.json', head);
     const args = ['seal', '--from', file('alice.json'), '--to', file('bob.pub.json'), '--content', 'x'];
     const limited = JSON.parse(ok([...args, '--max-opens', '1', '--head', file('head.json')]));
-    assert.equal(limited.v, 2);
+    assert.equal(limited.v, 3);
     assert.equal(limited.maxOpens, 1);
     assert.deepEqual(limited.head, head);
     assert.match(limited.commit, /^[A-Za-z0-9_-]{43}$/);

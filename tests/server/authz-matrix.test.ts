@@ -104,6 +104,9 @@ const LOGOUT: Record<string, Row> = {
   'GET /api/v1/me (token from before log out)': all(401),
 };
 
+/** A cell of the sender-block row: 200, but the answer names no sender. */
+const NO_SENDER_BLOCK = 0;
+
 /** Routes about one envelope, per state. */
 const PER_ENVELOPE: Record<string, Record<State, Row>> = {
   'GET /api/v1/envelopes/:id': {
@@ -120,6 +123,24 @@ const PER_ENVELOPE: Record<string, Record<State, Row>> = {
     active: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 200, sender: 200 },
     revoked: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 200, sender: 200 },
     expired: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 200, sender: 200 },
+  },
+  // The sender block (key, history, log proof) to check before a counted fetch: only while active.
+  [`GET /api/v1/envelopes/:id/status (sender block; ${NO_SENDER_BLOCK} = 200 without)`]: {
+    active: { anonymous: 401, unregistered: 404, stranger: 404, recipient: 200, sender: 200 },
+    revoked: {
+      anonymous: 401,
+      unregistered: 404,
+      stranger: 404,
+      recipient: NO_SENDER_BLOCK,
+      sender: NO_SENDER_BLOCK,
+    },
+    expired: {
+      anonymous: 401,
+      unregistered: 404,
+      stranger: 404,
+      recipient: NO_SENDER_BLOCK,
+      sender: NO_SENDER_BLOCK,
+    },
   },
   // The recipient's removal leaves nobody else to read it (burned), so the sender may remove it too.
   'POST /api/v1/envelopes/:id/remove': {
@@ -338,7 +359,15 @@ forEachDatabase((target) => {
           for (const role of ROLES) {
             const token = tokenOf(role);
             const s = server();
-            if (route.startsWith('GET /api/v1/envelopes/:id/status'))
+            if (route.startsWith('GET /api/v1/envelopes/:id/status (sender block')) {
+              const reply = await s.request<{ sender?: { user: string } }>(
+                'GET',
+                `/api/v1/envelopes/${envelope.id}/status`,
+                { token },
+              );
+              const named = reply.status === 200 && reply.body.sender?.user === users.sender.id;
+              row[role] = reply.status === 200 && !named ? NO_SENDER_BLOCK : reply.status;
+            } else if (route.startsWith('GET /api/v1/envelopes/:id/status'))
               row[role] = (
                 await s.request('GET', `/api/v1/envelopes/${envelope.id}/status`, { token })
               ).status;

@@ -35,6 +35,7 @@ import {
   generateIdentity,
   type Identity,
   type PublicIdentity,
+  type SealOptions,
   sealEnvelope,
   sealKeyBackup,
   signKeyChange,
@@ -211,7 +212,13 @@ export async function changeKeys(server: TestServer, user: TestUser, next: Ident
 export function sealFor(
   sender: TestUser,
   recipients: (TestUser | PublicIdentity)[],
-  options: { content?: string; expiresAt?: Date | null; now?: Date; maxOpens?: number | null } = {},
+  options: {
+    content?: string;
+    expiresAt?: Date | null;
+    now?: Date;
+    maxOpens?: number | null;
+    version?: SealOptions['version'];
+  } = {},
 ): Envelope {
   return sealEnvelope(
     {
@@ -224,7 +231,7 @@ export function sealFor(
       expiresAt: options.expiresAt === undefined ? new Date(Date.now() + 3 * 86_400_000) : options.expiresAt,
       maxOpens: options.maxOpens ?? null,
     },
-    { now: options.now ?? new Date() },
+    { now: options.now ?? new Date(), ...(options.version ? { version: options.version } : {}) },
   );
 }
 

@@ -26,6 +26,7 @@ const STATE_KIND: Record<CardState, string> = {
   revoked: 'empty',
   burned: 'empty',
   opens_used: 'empty',
+  wrap_purged: 'empty',
   limited: 'warn',
   tampered: 'error',
   contacts: 'error',

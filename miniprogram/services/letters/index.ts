@@ -19,6 +19,7 @@ import {
   ENVELOPE_STATE,
   EnvelopeIdSchema,
   type EnvelopeJson,
+  type EnvelopeSender,
   type EnvelopeSummary,
   ERRORS,
   EXPIRY_CHOICES,
@@ -32,7 +33,6 @@ import {
   type KeyHistory,
   type KeyInclusion,
   type KeyTrust,
-  keyChangeKind,
   keyId,
   letterUrl as letterUrlOf,
   openEnvelope,
@@ -46,12 +46,21 @@ import { ContactBookError, pinAll, trustOf } from '../contacts';
 import { earlierIdentity, isUnlocked, requireIdentity } from '../keyring';
 import { whenRandomReady } from '../random';
 import { checkKey, LogCheckError, type LogProblem, verifyHead } from '../transparency';
+import { type KeyChange, keyChangeOf } from './key-change';
 import * as outbox from './outbox';
 import { rememberRemark } from './sent-record';
 
 export { confirmLeftOut, tellQueued } from './confirm';
+export type { KeyChange } from './key-change';
 export { QueuedError } from './outbox';
-export { cancelPending, type DeliveryReport, deliverReady, listPending } from './pending';
+export {
+  acceptPendingKey,
+  cancelPending,
+  type DeliveryReport,
+  deliverReady,
+  listPending,
+  pendingKeyChange,
+} from './pending';
 
 import { isRegistered, maxExpiryDays, signIn } from '../session';
 
@@ -78,20 +87,6 @@ export interface RecipientDraft {
   log?: KeyInclusion;
   /** Why the key failed the log check (`found` only); absent when it passed. */
   logProblem?: LogProblem;
-}
-
-/** A key the contact book knows another key for, as the key-change screen shows it. */
-export interface KeyChange {
-  user: string;
-  name: string;
-  oldFingerprint: string;
-  newFingerprint: string;
-  /** The old key was verified in person: the mark is dropped with it. */
-  wasVerified: boolean;
-  /** `signed`: the old key vouched for the new one; `reset`: nothing did (a stronger warning). */
-  kind: 'signed' | 'reset';
-  /** The new key, to pin when the person accepts it. */
-  publicKey: string;
 }
 
 /** The trust fields of a draft for `trust`. */
@@ -145,15 +140,10 @@ export async function resolveRecipient(name: string, phone: string): Promise<Rec
 /** What the key-change screen shows for a recipient whose key changed. */
 export function recipientKeyChange(draft: RecipientDraft): KeyChange | null {
   if (draft.trust !== 'changed' || !draft.user || !draft.publicKey || !draft.pinnedKey) return null;
-  return {
-    user: draft.user,
-    name: draft.name,
-    oldFingerprint: formatFingerprint(base64urlDecode(draft.pinnedKey)),
-    newFingerprint: formatFingerprint(base64urlDecode(draft.publicKey)),
-    wasVerified: draft.wasVerified === true,
-    kind: keyChangeKind(draft.user, draft.pinnedKey, draft.publicKey, draft.keyHistory ?? []),
-    publicKey: draft.publicKey,
-  };
+  return keyChangeOf(
+    { user: draft.user, name: draft.name, publicKey: draft.publicKey, keyHistory: draft.keyHistory ?? [] },
+    { publicKey: draft.pinnedKey, verified: draft.wasVerified === true },
+  );
 }
 
 /** The expiry choices the compose page offers, in order (`CUSTOM` opens the date picker). */
@@ -299,6 +289,7 @@ export type OpenState =
   | 'old_key'
   | ClosedEnvelopeState
   | 'opens_used'
+  | 'wrap_purged'
   | 'limited'
   | 'tampered'
   | 'contacts'
@@ -345,6 +336,8 @@ function stateOfError(err: unknown): Exclude<OpenState, 'open' | 'key_changed' |
   if (err instanceof ContactBookError) return 'contacts';
   if (err instanceof LogCheckError) return err.code;
   if (isMifengError(err, 'NotARecipient')) return 'not_for_you';
+  // A version 3 letter whose server already deleted our wrap (opens used, or removed).
+  if (isMifengError(err, 'WrapPurged')) return 'wrap_purged';
   if (err instanceof EarlierKeyLockedError) return 'old_key';
   if (isMifengError(err, 'Expired')) return ENVELOPE_STATE.EXPIRED;
   if (
@@ -377,29 +370,64 @@ function readerFor(envelope: EnvelopeJson, user: string) {
 }
 
 /**
- * Fetches and opens a letter: checks that the server answered with the letter asked for, signed in
- * the name of the user it names as the sender; checks the sender's key against the contact book
- * (a changed key stops here, before anything is decrypted); then verifies the signature, unwraps
- * with our key, decrypts, and pins the sender on first contact.
- *
- * Every fetch of a limited letter uses one of the reader's opens, so first its status is asked
- * (which uses none): a limited letter answers `limited` and is fetched only when called again with
- * `spendOpen`, and only while unlocked, so an open is never spent on a phone that cannot decrypt.
+ * The checks of a letter's sender that need no envelope, run before the fetch (which, for a
+ * limited letter, uses an open): the key against the contact book (a changed key stops here) and
+ * against the transparency log. Answers the trust to open with, or why not.
+ */
+async function checkSender(
+  sender: EnvelopeSender,
+  mine: boolean,
+): Promise<{ trust: KeyTrust | null } | Exclude<OpenResult, { state: 'open' }>> {
+  const trust = mine ? null : await trustOf(sender.user, sender.publicKey);
+  if (trust?.state === 'changed' && trust.contact) {
+    return { state: 'key_changed', change: keyChangeOf(sender, trust.contact) };
+  }
+  // Only a key the log lists for the sender may vouch for a letter: nothing is fetched before.
+  await checkKey(sender.user, sender.publicKey, sender.log);
+  return { trust };
+}
+
+/** The fetch names the very sender and key that were checked before it. */
+function sameSender(checked: EnvelopeSender, fetched: EnvelopeSender): boolean {
+  return (
+    checked.user === fetched.user &&
+    checked.keyId === fetched.keyId &&
+    checked.publicKey === fetched.publicKey
+  );
+}
+
+/**
+ * Fetches and opens a letter. Every fetch of a limited letter uses one of the reader's opens, so
+ * everything that needs no envelope comes first, from its status (which uses none): its state and
+ * the reader's opens left, then — while unlocked — its sender's key against the contact book (a
+ * changed key stops here) and the transparency log. A limited letter then answers `limited` and is
+ * fetched only when called again with `spendOpen`, and only while unlocked, so an open is never
+ * spent on a phone that cannot decrypt nor on a sender it would refuse. The fetch must be the letter
+ * asked for, signed in the name of the sender checked, under the key checked; then the signature is
+ * verified, the key unwrapped with ours, the content decrypted, and a first-contact sender pinned.
  */
 export async function openLetter(id: string, options: { spendOpen?: boolean } = {}): Promise<OpenResult> {
   let fetched: Awaited<ReturnType<typeof api.getEnvelope>>;
+  let checked: { sender: EnvelopeSender; trust: KeyTrust | null } | null = null;
   try {
     await signIn();
     if (!isRegistered()) return { state: 'unregistered' };
-    const status = options.spendOpen ? null : await api.envelopeStatus(id);
+    const status = await api.envelopeStatus(id);
     // Their own opens first: their last one may be what burned it.
-    if (status?.opensLeft === 0) return { state: 'opens_used' };
-    if (status && status.state !== ENVELOPE_STATE.ACTIVE) return { state: status.state };
-    if (options.spendOpen || (status?.maxOpens != null && status.opensLeft !== null)) {
-      if (!isUnlocked()) return { state: 'locked' };
-      if (status?.maxOpens != null && status.opensLeft !== null) {
-        return { state: 'limited', maxOpens: status.maxOpens, opensLeft: status.opensLeft };
-      }
+    if (status.opensLeft === 0) return { state: 'opens_used' };
+    if (status.state !== ENVELOPE_STATE.ACTIVE) return { state: status.state };
+    const limited = status.maxOpens != null && status.opensLeft !== null;
+    if (limited && !isUnlocked()) return { state: 'locked' };
+    if (isUnlocked()) {
+      // An active letter's status names its sender: a server that leaves it out is not believed.
+      if (!status.sender) return { state: 'tampered' };
+      const sender = status.sender;
+      const outcome = await checkSender(sender, sender.user === requireIdentity().user);
+      if ('state' in outcome) return outcome;
+      checked = { sender, trust: outcome.trust };
+    }
+    if (limited && !options.spendOpen) {
+      return { state: 'limited', maxOpens: status.maxOpens!, opensLeft: status.opensLeft! };
     }
     fetched = await api.getEnvelope(id);
   } catch (err) {
@@ -407,30 +435,16 @@ export async function openLetter(id: string, options: { spendOpen?: boolean } = 
   }
   if (fetched.envelope.id !== id || fetched.envelope.sender !== fetched.sender.user)
     return { state: 'tampered' };
-  if (!isUnlocked()) return { state: 'locked' };
+  if (!isUnlocked() || !checked) return { state: 'locked' };
+  // Another sender or key than the one checked before the fetch: nothing of it is believed.
+  if (!sameSender(checked.sender, fetched.sender)) return { state: 'tampered' };
   const reader = requireIdentity();
   const mine = fetched.envelope.sender === reader.user;
-  const sender = fetched.sender;
+  const { sender } = fetched;
+  const { trust } = checked;
   try {
     const senderPublicKey = base64urlDecode(sender.publicKey);
-    const trust = mine ? null : await trustOf(sender.user, sender.publicKey);
-    if (trust?.state === 'changed' && trust.contact) {
-      return {
-        state: 'key_changed',
-        change: {
-          user: sender.user,
-          name: sender.name,
-          oldFingerprint: formatFingerprint(base64urlDecode(trust.contact.publicKey)),
-          newFingerprint: formatFingerprint(senderPublicKey),
-          wasVerified: trust.contact.verified,
-          kind: keyChangeKind(sender.user, trust.contact.publicKey, sender.publicKey, sender.keyHistory),
-          publicKey: sender.publicKey,
-        },
-      };
-    }
-    // Only a key the log lists for the sender may vouch for a letter: nothing is decrypted before.
-    await checkKey(sender.user, sender.publicKey, sender.log);
-    // The head the sender checked its recipients against (version 2) must be this phone's log
+    // The head the sender checked its recipients against (versions 2 and 3) must be this phone's log
     // too: a head that is not consistent with the one kept here proves the server forked the log.
     const letterHead = envelopeLogHead(fetched.envelope);
     if (letterHead) await verifyHead(letterHead);

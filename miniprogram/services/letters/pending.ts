@@ -6,7 +6,9 @@
  * same content, remark and expiry again to the sender and the new recipient, and delivers it. The
  * new recipient's key goes through the contact book like any other: a first contact is pinned
  * after the delivery, a key the book knows another key for is not sealed to until accepted, and
- * the key must prove its place in the transparency log, as at compose.
+ * the key must prove its place in the transparency log, as at compose. Such an entry stays ready:
+ * the sent page shows the key-change screen for it (`pendingKeyChange`), and accepting the new key
+ * there delivers it at once (`acceptPendingKey`); declining leaves it waiting, cancellable.
  */
 import {
   base64urlDecode,
@@ -19,16 +21,17 @@ import {
   sealEnvelope,
 } from '../../lib';
 import * as api from '../api';
-import { pinAll, trustOf } from '../contacts';
+import { acceptKey, pinAll, trustOf } from '../contacts';
 import { isUnlocked, requireIdentity } from '../keyring';
 import { whenRandomReady } from '../random';
 import { checkKey, LogCheckError } from '../transparency';
+import { type KeyChange, keyChangeOf } from './key-change';
 import { rememberSent } from './sent-record';
 
 /** What one pass of `deliverReady` did, by the names the sender typed. */
 export interface DeliveryReport {
   delivered: string[];
-  /** Their key is not the one the contact book pinned: compose's key-change rules apply. */
+  /** Their key is not the one the contact book pinned: left ready for review on the sent page. */
   keyChanged: string[];
   /** Their key did not prove its place in the transparency log: nothing sealed to it. */
   notInLog: string[];
@@ -46,10 +49,35 @@ export function cancelPending(id: string): Promise<void> {
   return api.cancelPending(id);
 }
 
+/**
+ * The key-change screen's facts for a ready entry whose recipient's key is not the one the contact
+ * book pinned for them (null for any other entry). Needs the key unlocked.
+ */
+export async function pendingKeyChange(entry: PendingEntry): Promise<KeyChange | null> {
+  const recipient = entry.recipient;
+  if (entry.state !== PENDING_STATE.READY || !recipient) return null;
+  const trust = await trustOf(recipient.user, recipient.publicKey);
+  if (trust.state !== 'changed' || !trust.contact) return null;
+  return keyChangeOf({ ...recipient, name: entry.name }, trust.contact);
+}
+
+/**
+ * The sender checked the fingerprints of `entry`'s recipient and accepts their new key: it is
+ * pinned, and the letter sealed to that very key and delivered.
+ */
+export async function acceptPendingKey(entry: PendingEntry): Promise<DeliveryOutcome> {
+  const recipient = entry.recipient;
+  if (entry.state !== PENDING_STATE.READY || !recipient) return 'failed';
+  await acceptKey(recipient.user, recipient.publicKey);
+  await whenRandomReady();
+  return deliverOne(entry);
+}
+
+/** What became of one ready entry. */
+export type DeliveryOutcome = 'delivered' | 'key_changed' | 'not_in_log' | 'failed';
+
 /** Seals `entry`'s letter again for its recipient from my own copy, and delivers it. */
-async function deliverOne(
-  entry: PendingEntry,
-): Promise<'delivered' | 'key_changed' | 'not_in_log' | 'failed'> {
+async function deliverOne(entry: PendingEntry): Promise<DeliveryOutcome> {
   const recipient = entry.recipient;
   if (!recipient) return 'failed';
   const me = requireIdentity();
@@ -123,7 +151,7 @@ export async function deliverReady(): Promise<DeliveryReport> {
   }
   if (entries.length > 0) await whenRandomReady();
   for (const entry of entries) {
-    let outcome: Awaited<ReturnType<typeof deliverOne>>;
+    let outcome: DeliveryOutcome;
     try {
       outcome = await deliverOne(entry);
     } catch {

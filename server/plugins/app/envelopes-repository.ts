@@ -2,17 +2,24 @@
  * `fastify.envelopesRepository`: every query about envelopes, their recipients, opens, read limits
  * and removals.
  *
- * An envelope's `body` is its JSON exactly as the sender uploaded it (the signature covers it); the
- * server never parses it again after acceptance. Purging drops `body` (ciphertext and wraps) and
- * keeps the tombstone: id, sender, recipients, times and state.
+ * An envelope's `body` is its JSON as the sender uploaded it (the signature covers it). Purging
+ * drops `body` (ciphertext and wraps) and keeps the tombstone: id, sender, recipients, times and
+ * state.
  *
  * Read limits: for a letter with `max_opens`, every fetch by a recipient other than the sender is
  * one open, counted by a conditional update (`opens < max_opens`) in the statement that hands the
- * body out, so of two fetches racing for the last open exactly one gets it. The signature covers
- * every wrap, so one recipient's wrap cannot be cut out of the body without breaking the letter for
- * the others: a recipient whose opens are used (or who removed the letter) is never handed the
- * body again, and the body — ciphertext and every wrap — is dropped as soon as no recipient other
- * than the sender can fetch it (`burnIfDone`).
+ * body out, so of two fetches racing for the last open exactly one gets it. A recipient whose
+ * opens are used (or who removed the letter, or deleted their account) is never handed the body
+ * again, and the body — ciphertext and every wrap — is dropped as soon as no recipient other than
+ * the sender can fetch it (`burnIfDone`).
+ *
+ * Version 3 letters sign each wrap through its hash, which upload stored per recipient
+ * (`wrap_hash`, computed by shared/protocol from the verified envelope). So in the same statement
+ * or transaction that uses up a recipient's opens or removes them, their entry in `body` is
+ * rewritten as {user, key, wrapHash} (`purgeWrapSql`): their wrap is gone from the server and the
+ * signature still holds for everyone else. It is the only rewrite the server makes to a body, and
+ * each reader of a version 3 letter is served only its own wrap (`servedBodySql`). Versions 1 and
+ * 2 sign every wrap itself: their bodies stay exactly as received until burned or purged whole.
  */
 import fp from 'fastify-plugin';
 import { DAY_MS } from '../../../shared/api/common';
@@ -48,6 +55,13 @@ export interface NewPending {
   phoneMasked: string;
 }
 
+/** One recipient of a new envelope: who, their key, and (version 3) their entry's wrapHash. */
+export interface NewRecipient {
+  userId: string;
+  keyId: string;
+  wrapHash: string | null;
+}
+
 export interface NewEnvelope {
   id: string;
   /** The server's clock when the upload arrived: the daily quota counts by it. */
@@ -60,7 +74,7 @@ export interface NewEnvelope {
   body: string;
   /** Opens per recipient, from the signed envelope; null = no limit. */
   maxOpens: number | null;
-  recipients: { userId: string; keyId: string }[];
+  recipients: NewRecipient[];
   /** Stored with the envelope, in the same statement. */
   pending?: NewPending[];
 }
@@ -110,13 +124,9 @@ export type ReadResult =
   | { kind: 'not_found' }
   | { kind: ClosedEnvelopeState }
   | { kind: 'opens_used' }
-  | {
+  | ({
       kind: 'ok';
       body: string;
-      senderId: string;
-      senderName: string;
-      senderPhoneMasked: string | null;
-      senderKeyId: string;
       isSender: boolean;
       /** For the sender: recipients whose app confirmed it decrypted the letter, first first. */
       opens?: { user: string; name: string; at: string }[];
@@ -124,12 +134,25 @@ export type ReadResult =
       deliveries?: { user: string; name: string; at: string }[];
       /** For a recipient of a limited letter: the limit and the opens left after this fetch. */
       reads?: { maxOpens: number; opensLeft: number };
-    };
+    } & LetterSender);
 
-/** What `status` answers: the letter's state and limit, and the reader's opens left. */
+/** Who sent a letter, as stored with it: the route adds the key, its history and log proof. */
+export interface LetterSender {
+  senderId: string;
+  senderName: string;
+  senderPhoneMasked: string | null;
+  senderKeyId: string;
+}
+
+/** What `status` answers: the letter's state and limit, the reader's opens left, and its sender. */
 export type StatusResult =
   | { kind: 'not_found' }
-  | { kind: 'ok'; state: EnvelopeState; maxOpens: number | null; opensLeft: number | null };
+  | ({
+      kind: 'ok';
+      state: EnvelopeState;
+      maxOpens: number | null;
+      opensLeft: number | null;
+    } & LetterSender);
 
 /** State of an envelope at `now`: burned wins over revoked, which wins over expired. */
 export function envelopeState(
@@ -209,6 +232,49 @@ function opensLeft(maxOpens: number | null, used: number): number | null {
 type Runner = Pick<PrismaNamespace.TransactionClient, '$executeRaw'>;
 
 /**
+ * `e.body` with recipient row `r`'s entry written as {user, key, wrapHash}: the stored wrapHash is
+ * the one the signature covers, so the signed bytes do not change (docs/protocol.md §Envelope
+ * version 3). The whole body goes through jsonb, whose text differs from the upload's only in
+ * spacing and member order, which the signature does not cover.
+ */
+const purgeWrapSql = sql`jsonb_set(e.body::jsonb, ARRAY['recipients', r.position::text],
+  jsonb_build_object('user', r.user_id, 'key', r.key_id, 'wrapHash', r.wrap_hash))::text`;
+
+/** Whether row `r`'s entry in `e.body` still holds its wrap (a version 3 letter's, stored). */
+const holdsWrapSql = sql`(r.wrap_hash IS NOT NULL AND e.body IS NOT NULL
+  AND (e.body::jsonb #> ARRAY['recipients', r.position::text]) ? 'wrap')`;
+
+/**
+ * `e.body` as handed to `readerId`: for a version 3 letter every other recipient's entry as
+ * {user, key, wrapHash}, so a reader learns no one else's wrap; other letters as stored.
+ */
+function servedBodySql(readerId: string) {
+  return sql`CASE WHEN e.body IS NULL
+      OR NOT EXISTS (SELECT 1 FROM envelope_recipients o WHERE o.envelope_id = e.id AND o.wrap_hash IS NOT NULL)
+    THEN e.body
+    ELSE jsonb_set(e.body::jsonb, '{recipients}', (
+      SELECT jsonb_agg(CASE WHEN o.user_id = ${readerId} THEN e.body::jsonb -> 'recipients' -> o.position
+                            ELSE jsonb_build_object('user', o.user_id, 'key', o.key_id, 'wrapHash', o.wrap_hash) END
+                       ORDER BY o.position)
+      FROM envelope_recipients o WHERE o.envelope_id = e.id))::text
+    END`;
+}
+
+/**
+ * Purges `userId`'s wrap from each of the version 3 letters `ids` they received (not sent): run in
+ * the transaction that removes them. Letters of versions 1 and 2, and entries already purged, are
+ * left as they are.
+ */
+export async function purgeWraps(db: Runner, ids: string[], userId: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db.$executeRaw`
+    UPDATE envelopes e SET body = ${purgeWrapSql}
+    FROM envelope_recipients r
+    WHERE e.id = ANY(${ids}) AND r.envelope_id = e.id AND r.user_id = ${userId}
+      AND e.sender_id <> ${userId} AND ${holdsWrapSql}`;
+}
+
+/**
  * Drops the body of each of `ids` that no recipient other than the sender can fetch any more (each
  * removed it or used their opens): the letter is burned. One statement; run after the change that
  * may have closed the last recipient, in its own snapshot, so of two recipients finishing at once
@@ -243,7 +309,12 @@ export function createEnvelopesRepository(prisma: Prisma) {
       const size = Buffer.byteLength(input.body);
       const dayAgo = new Date(input.receivedAt.getTime() - DAY_MS);
       const recipients = JSON.stringify(
-        input.recipients.map((r, position) => ({ user_id: r.userId, key_id: r.keyId, position })),
+        input.recipients.map((r, position) => ({
+          user_id: r.userId,
+          key_id: r.keyId,
+          wrap_hash: r.wrapHash,
+          position,
+        })),
       );
       const pending = JSON.stringify(
         (input.pending ?? []).map((p) => ({
@@ -255,7 +326,8 @@ export function createEnvelopesRepository(prisma: Prisma) {
       );
       const rows = await prisma.$queryRaw<{ envelope_id: string }[]>`
         WITH wanted AS (
-          SELECT * FROM jsonb_to_recordset(${recipients}::jsonb) AS r(user_id text, key_id text, position int)
+          SELECT * FROM jsonb_to_recordset(${recipients}::jsonb)
+            AS r(user_id text, key_id text, wrap_hash text, position int)
         ),
         usage AS (${usageQuery(input.senderId, input.receivedAt, dayAgo)}),
         keys_ok AS (
@@ -282,8 +354,8 @@ export function createEnvelopesRepository(prisma: Prisma) {
           SELECT x.id, e.id, ${input.senderId}, x.name, decode(x.phone_hash, 'hex'), x.phone_masked
           FROM e, jsonb_to_recordset(${pending}::jsonb) AS x(id text, name text, phone_hash text, phone_masked text)
         )
-        INSERT INTO envelope_recipients (envelope_id, user_id, key_id, position)
-        SELECT e.id, w.user_id, w.key_id, w.position FROM e, wanted w
+        INSERT INTO envelope_recipients (envelope_id, user_id, key_id, wrap_hash, position)
+        SELECT e.id, w.user_id, w.key_id, w.wrap_hash, w.position FROM e, wanted w
         RETURNING envelope_id`;
       if (rows.length > 0) return;
 
@@ -319,13 +391,16 @@ export function createEnvelopesRepository(prisma: Prisma) {
      * open are one statement, so one snapshot: the body is handed to a recipient exactly when their
      * row was updated, never for a letter revoked or expired as seen by this read, and of two reads
      * racing for a last open the second finds `opens < max_opens` false once the first committed
-     * (PostgreSQL re-checks the condition on the updated row). Whether it was opened is the
-     * recipient's app's to say (`confirmOpened`).
+     * (PostgreSQL re-checks the condition on the updated row). The open that uses up a version 3
+     * letter's last open also purges the reader's wrap from the stored body in that statement: the
+     * reader is handed the body as it was, with their wrap, and nobody is handed it again. Whether
+     * it was opened is the recipient's app's to say (`confirmOpened`).
      */
     async read(id: string, readerId: string, now: Date): Promise<ReadResult> {
       const [row] = await prisma.$queryRaw<ReadRow[]>`
         WITH target AS (
-          SELECT e.sender_id, e.sender_key_id, e.expires_at, e.revoked_at, e.burned_at, e.body,
+          SELECT e.sender_id, e.sender_key_id, e.expires_at, e.revoked_at, e.burned_at,
+                 ${servedBodySql(readerId)} AS body,
                  e.sender_name, e.sender_phone_masked, e.max_opens,
                  (r.user_id IS NOT NULL AND r.removed_at IS NULL) AS is_recipient, r.opens
           FROM envelopes e
@@ -343,6 +418,12 @@ export function createEnvelopesRepository(prisma: Prisma) {
             AND (e.expires_at IS NULL OR e.expires_at > ${now})
             AND (CASE WHEN e.max_opens IS NULL THEN r.delivered_at IS NULL ELSE r.opens < e.max_opens END)
           RETURNING r.opens
+        ),
+        purged AS (
+          UPDATE envelopes e SET body = ${purgeWrapSql}
+          FROM envelope_recipients r, counted c
+          WHERE e.id = ${id} AND r.envelope_id = e.id AND r.user_id = ${readerId}
+            AND c.opens >= e.max_opens AND ${holdsWrapSql}
         )
         SELECT t.*, (SELECT opens FROM counted) AS counted FROM target t`;
       if (!row) return { kind: 'not_found' };
@@ -519,6 +600,9 @@ export function createEnvelopesRepository(prisma: Prisma) {
         where: { id },
         select: {
           senderId: true,
+          senderName: true,
+          senderPhoneMasked: true,
+          senderKeyId: true,
           senderRemovedAt: true,
           revokedAt: true,
           expiresAt: true,
@@ -537,6 +621,10 @@ export function createEnvelopesRepository(prisma: Prisma) {
         state: envelopeState(row, now),
         maxOpens: row.maxOpens,
         opensLeft: isSender || !mine ? null : opensLeft(row.maxOpens, mine.opens),
+        senderId: row.senderId,
+        senderName: row.senderName,
+        senderPhoneMasked: row.senderPhoneMasked,
+        senderKeyId: row.senderKeyId,
       };
     },
 
@@ -544,8 +632,8 @@ export function createEnvelopesRepository(prisma: Prisma) {
      * Removes letter `id` from `userId`'s box. Its sender may remove it once it is closed (revoked,
      * expired or burned; `NotClosed` while active): the body goes at once and it leaves the sent
      * box. A recipient may remove it at any time: it leaves their inbox, is never handed to them
-     * again, and the body goes once no other recipient can fetch it. Idempotent; false when
-     * `userId` is neither.
+     * again, their wrap of a version 3 letter is purged in the same statement, and the body goes
+     * once no other recipient can fetch it. Idempotent; false when `userId` is neither.
      */
     async remove(id: string, userId: string, now: Date): Promise<boolean> {
       const row = await prisma.envelope.findUnique({
@@ -568,10 +656,14 @@ export function createEnvelopesRepository(prisma: Prisma) {
         return true;
       }
       if (row.recipients.length === 0) return false;
-      await prisma.envelopeRecipient.updateMany({
-        where: { envelopeId: id, userId, removedAt: null },
-        data: { removedAt: now },
-      });
+      await prisma.$executeRaw`
+        WITH removed AS (
+          UPDATE envelope_recipients SET removed_at = ${now}
+          WHERE envelope_id = ${id} AND user_id = ${userId} AND removed_at IS NULL
+        )
+        UPDATE envelopes e SET body = ${purgeWrapSql}
+        FROM envelope_recipients r
+        WHERE e.id = ${id} AND r.envelope_id = e.id AND r.user_id = ${userId} AND ${holdsWrapSql}`;
       await burnIfDone(prisma, [id], now);
       return true;
     },

@@ -17,7 +17,7 @@ import { base64urlEncode } from '../../../shared/encoding';
 import { MifengError } from '../../../shared/errors';
 import type { KeyBackup, KeyChange } from '../../../shared/protocol';
 import { sql } from '../external/prisma';
-import { burnIfDone } from './envelopes-repository';
+import { burnIfDone, purgeWraps } from './envelopes-repository';
 import { appendLogLeaf } from './transparency-log';
 
 /** A user row in the shape routes need. */
@@ -285,8 +285,8 @@ export function createUsersRepository(prisma: Prisma) {
      * `delete` tombstone leaf for the current key to the transparency log (which, append-only, keeps
      * the user's earlier leaves); deletes the letters they sent (bodies, recipients and all), their
      * keys, key history, backups and contact book; marks their place in letters they received as
-     * removed, which burns a letter nobody else can fetch; and keeps the user row as a tombstone with
-     * every personal field emptied — name, phone hash and masked phone, and the WeChat openid
+     * removed and purges their wrap from each version 3 one, which burns a letter nobody else can
+     * fetch; and keeps the user row as a tombstone with every personal field emptied — name, phone hash and masked phone, and the WeChat openid
      * (replaced by one nobody can sign in with, so the same WeChat account starts afresh) — and the
      * token version bumped, which revokes every session. The phone number is free to register again.
      */
@@ -315,11 +315,9 @@ export function createUsersRepository(prisma: Prisma) {
           UPDATE envelope_recipients SET removed_at = ${now}
           WHERE user_id = ${id} AND removed_at IS NULL
           RETURNING envelope_id`;
-        await burnIfDone(
-          tx,
-          received.map((r) => r.envelope_id),
-          now,
-        );
+        const receivedIds = received.map((r) => r.envelope_id);
+        await purgeWraps(tx, receivedIds, id);
+        await burnIfDone(tx, receivedIds, now);
         await tx.contactBook.deleteMany({ where: { userId: id } });
         // Pending entries of the letters they sent went with the letters (cascade).
         await tx.notificationGrant.deleteMany({ where: { userId: id } });

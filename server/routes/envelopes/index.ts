@@ -1,19 +1,21 @@
 /**
- * `/api/v1/envelopes`: upload (POST), fetch (GET /:id), status before a fetch (GET /:id/status),
- * list (GET ?box=), confirm an open (POST /:id/opened), remove from a box (POST /:id/remove) and
- * revoke (DELETE /:id).
+ * `/api/v1/envelopes`: upload (POST), fetch (GET /:id), status and sender before a fetch
+ * (GET /:id/status), list (GET ?box=), confirm an open (POST /:id/opened), remove from a box
+ * (POST /:id/remove) and revoke (DELETE /:id).
  *
  * Upload checks, in order: the body as JSON with no member name given twice in any object (the
  * protocol refuses them and JSON.parse would silently keep the last), the envelope against the
- * protocol's schema of version 1 or 2 (route validation), sender = the
+ * protocol's schema of version 1, 2 or 3 (route validation), sender = the
  * token's user, `createdAt` within MAX_CLOCK_SKEW_MS of the server clock, `expiresAt` null or in
  * (now, now + MAX_EXPIRY_DAYS], the signature under `senderKey` (a registered key of the sender),
  * then — in the insert statement itself — `senderKey` is the sender's current key, every
  * recipient exists with that key as their current key, and the sender is within their quotas
  * (plugins/app/quotas.ts). The envelope is stored as received, with its `pending` entries (people
  * not registered yet, by the keyed hash of their number: routes/pending) in the same statement. A
- * version 2 letter's read limit (`maxOpens`) is signed by its sender and taken from the envelope itself
- * (`acceptUpload`), never from anything unsigned: enforced here, never changed.
+ * version 2 or 3 letter's read limit (`maxOpens`) is signed by its sender and taken from the envelope itself
+ * (`acceptUpload`), never from anything unsigned: enforced here, never changed. A version 3
+ * letter loses a recipient's wrap (to its signed wrapHash) once they can no longer fetch it
+ * (plugins/app/envelopes-repository.ts).
  *
  * After an upload each recipient who asked is sent "a new secret letter", and after a recipient's
  * first confirmed open the sender "〈name〉 opened your letter" (plugins/app/notifications.ts),
@@ -23,13 +25,15 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
   CLOSED_STATE_ERROR,
+  ENVELOPE_STATE,
+  type EnvelopeSender,
   envelopesContract,
   type GetEnvelopeResponse,
 } from '../../../shared/api/envelopes';
 import { letterUrl } from '../../../shared/api/links';
 import { MifengError } from '../../../shared/errors';
 import { normalizePhone } from '../../phone';
-import type { NewPending } from '../../plugins/app/envelopes-repository';
+import type { LetterSender, NewPending } from '../../plugins/app/envelopes-repository';
 import { contractRoute } from '../_contract';
 import { acceptUpload, keepRawEnvelope, refuseDuplicateMembers } from '../_upload';
 
@@ -39,6 +43,28 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
 
   refuseDuplicateMembers(fastify);
   const secured = { security: [{ bearerAuth: [] }], tags: ['envelopes'] };
+
+  /**
+   * The sender block of a letter, the same for the fetch and for the status before it: the phone
+   * checks it before a fetch that uses an open and requires the fetch to repeat it.
+   */
+  async function senderOf(letter: LetterSender): Promise<EnvelopeSender> {
+    const [publicKey, keyHistory] = await Promise.all([
+      fastify.signatures.publicKey(letter.senderKeyId),
+      fastify.usersRepository.keyHistory(letter.senderId),
+    ]);
+    if (!publicKey) throw new MifengError('Internal', 'sender key missing');
+    const log = await fastify.transparencyLog.keyInclusion(letter.senderKeyId);
+    return {
+      user: letter.senderId,
+      name: letter.senderName,
+      phoneMasked: letter.senderPhoneMasked,
+      publicKey,
+      keyId: letter.senderKeyId,
+      keyHistory,
+      ...(log ? { log } : {}),
+    };
+  }
 
   /** The `pending` of an upload, hashed; each number at most once, each bad one named. */
   function pendingEntries(pending: readonly { name: string; phone: string }[]): NewPending[] {
@@ -67,7 +93,7 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
   fastify.route({
     ...contractRoute(envelopesContract.create, {
       ...secured,
-      description: 'Upload a sealed envelope (protocol version 1 or 2). Answers the QR URL.',
+      description: 'Upload a sealed envelope (protocol version 1, 2 or 3). Answers the QR URL.',
     }),
     preValidation: keepRawEnvelope,
     handler: async (request, reply) => {
@@ -94,10 +120,11 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
     ...contractRoute(envelopesContract.get, {
       ...secured,
       description:
-        "The envelope as uploaded, with the sender's name and masked phone as of sending, the key " +
-        'that signed it and their key history. 404 unless you are its sender or a recipient; ' +
-        '410 once expired (`expired`), revoked (`revoked`) or burned (`burned`). For a recipient of a ' +
-        'limited letter each fetch is one open (`reads`: opens left); none left is 410 `opens_used`. ' +
+        "The envelope as uploaded (version 3: with only your own wrap), with the sender's name and " +
+        'masked phone as of sending, the key that signed it and their key history. 404 unless you ' +
+        'are its sender or a recipient; 410 once expired (`expired`), revoked (`revoked`) or burned ' +
+        '(`burned`). For a recipient of a limited letter each fetch is one open (`reads`: opens ' +
+        'left); none left is 410 `opens_used`. ' +
         'The sender also gets who opened it.',
     }),
     handler: async (request, reply) => {
@@ -105,25 +132,12 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
       if (found.kind === 'not_found') throw new MifengError('NotFound');
       if (found.kind === 'opens_used') throw new MifengError('OpensUsed');
       if (found.kind !== 'ok') throw new MifengError(CLOSED_STATE_ERROR[found.kind]);
-      const [publicKey, keyHistory] = await Promise.all([
-        fastify.signatures.publicKey(found.senderKeyId),
-        fastify.usersRepository.keyHistory(found.senderId),
-      ]);
-      if (!publicKey) throw new MifengError('Internal', 'sender key missing');
-      const log = await fastify.transparencyLog.keyInclusion(found.senderKeyId);
-      const sender = {
-        user: found.senderId,
-        name: found.senderName,
-        phoneMasked: found.senderPhoneMasked,
-        publicKey,
-        keyId: found.senderKeyId,
-        keyHistory,
-        ...(log ? { log } : {}),
-      };
+      const sender = await senderOf(found);
       const opens = found.opens ? `,"opens":${JSON.stringify(found.opens)}` : '';
       const deliveries = found.deliveries ? `,"deliveries":${JSON.stringify(found.deliveries)}` : '';
       const reads = found.reads ? `,"reads":${JSON.stringify(found.reads)}` : '';
-      // The stored envelope text goes out as stored: no parse, no re-serialization.
+      // The envelope text goes out as the read answered it (stored, or a version 3 letter with only
+      // the reader's wrap): no parse, no re-serialization here.
       reply.type('application/json; charset=utf-8');
       const json = `{"envelope":${found.body},"sender":${JSON.stringify(sender)}${opens}${deliveries}${reads}}`;
       return reply.send(json as unknown as GetEnvelopeResponse);
@@ -175,12 +189,15 @@ const envelopes: FastifyPluginAsyncZod = async (fastify) => {
       ...secured,
       description:
         'State, read limit and your opens left, without fetching the letter (so without using an ' +
-        'open). 404 unless you are its sender or a recipient who has not removed it.',
+        'open); while it is active, also its sender exactly as the fetch shows them, to check ' +
+        'before fetching. 404 unless you are its sender or a recipient who has not removed it.',
     }),
     handler: async (request) => {
       const found = await fastify.envelopesRepository.status(request.params.id, request.userId, new Date());
       if (found.kind === 'not_found') throw new MifengError('NotFound');
-      return { state: found.state, maxOpens: found.maxOpens, opensLeft: found.opensLeft };
+      const { state, maxOpens, opensLeft } = found;
+      if (state !== ENVELOPE_STATE.ACTIVE) return { state, maxOpens, opensLeft };
+      return { state, maxOpens, opensLeft, sender: await senderOf(found) };
     },
   });
 

@@ -1,17 +1,19 @@
 /**
  * The open page's failure states, each in its own words: a tampered envelope (its signature no
- * longer verifies), an expired one (the server's 410), and no network. A small proxy in front of
+ * longer verifies), an expired one (the server's 410), a version 3 letter served with the reader's
+ * own wrap already purged (still signed, but nothing left for them to unwrap), and no network. A small proxy in front of
  * the real server alters the one answer each case needs; everything else is the real thing.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { recipientWrapHash } from '../../../shared/protocol';
 import { buildOnce } from '../harness/build';
 import { idOf, registerThroughPage, sendThroughPage } from '../harness/flows';
 import { type MaliciousServer, startMaliciousServer } from '../harness/malicious-server';
 import { Phone } from '../harness/mini-program';
 import { startServer, type TestServer } from '../harness/server';
 
-type Mode = 'pass' | 'tamper' | 'expired' | 'offline';
+type Mode = 'pass' | 'tamper' | 'expired' | 'purged' | 'offline';
 
 /** Sets what GET /api/v1/envelopes/<id> answers through `proxy`. */
 function setMode(proxy: MaliciousServer, mode: Mode): void {
@@ -25,7 +27,18 @@ function setMode(proxy: MaliciousServer, mode: Mode): void {
     return undefined;
   };
   proxy.rewrite = (r, answer) => {
-    if (!isFetch(r) || mode !== 'tamper' || answer.status !== 200) return undefined;
+    if (!isFetch(r) || answer.status !== 200) return undefined;
+    if (mode === 'purged') {
+      // The reader is served only its own wrap: purge that one, as the server does once it is used.
+      const body = answer.body as {
+        envelope: { recipients: { user: string; key: string; wrap?: string }[] };
+      };
+      body.envelope.recipients = body.envelope.recipients.map((r) =>
+        r.wrap === undefined ? r : { user: r.user, key: r.key, wrapHash: recipientWrapHash(r) },
+      );
+      return answer;
+    }
+    if (mode !== 'tamper') return undefined;
     const body = answer.body as { envelope: { ct: string } };
     const ct = body.envelope.ct;
     const at = Math.floor(ct.length / 2);
@@ -63,6 +76,7 @@ describe('the open page when something is wrong', () => {
   const cases: [Mode, string, RegExp][] = [
     ['tamper', 'tampered', /密信校验失败/],
     ['expired', 'expired', /密信已过期/],
+    ['purged', 'wrap_purged', /你的那份密钥已删除/],
     ['offline', 'network', /网络不太好/],
   ];
   for (const [mode, state, words] of cases) {

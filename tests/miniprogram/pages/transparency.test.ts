@@ -7,6 +7,9 @@
  * - A key swapped at the very first lookup and published in the log: the sender cannot tell, but
  *   the victim's phone raises the alarm at its next launch.
  * - A letter signed by a key left out of the log: nothing of it is shown.
+ * - Burn after reading, its sender's key served without a place in the log (or no sender at all):
+ *   refused from the letter's status, before the fetch that would use the open, which stays. A
+ *   fetch naming another key than the status did is refused as tampered.
  * - A rotated log key: followed from the built-in key through rotations signed link by link only.
  * - Two views of the log (split view), each signed by the log key: a letter carries the head its
  *   sender checked its recipients' keys against, and the reader's phone finds it inconsistent
@@ -42,7 +45,12 @@ import {
 import { buildOnce } from '../harness/build';
 import { idOf, registerThroughPage, sendThroughPage } from '../harness/flows';
 import { TEST_LOG_SIGNING_KEY } from '../harness/log-key';
-import { type MaliciousServer, type SeenRequest, startMaliciousServer } from '../harness/malicious-server';
+import {
+  type Answer,
+  type MaliciousServer,
+  type SeenRequest,
+  startMaliciousServer,
+} from '../harness/malicious-server';
 import { type PageHandle, Phone } from '../harness/mini-program';
 import { publishKeyInName, startServer, type TestServer } from '../harness/server';
 
@@ -75,6 +83,29 @@ function userOf(device: Phone): string {
 /** Starts `device`'s app again from its storage, as after closing WeChat: a new launch. */
 function relaunch(device: Phone): Phone {
   return new Phone({ ...device.options, storage: new Map(device.state.storage) });
+}
+
+/** The counted fetches of letter `id` the proxy passed on. */
+const fetchesOf = (id: string) =>
+  proxy.seen.filter((r) => r.method === 'GET' && r.path === `/api/v1/envelopes/${id}`);
+
+/**
+ * A rewrite naming `forger`'s key as letter `id`'s sender, in its status and its fetch alike: a
+ * dishonest server telling one story. The key is not in the log.
+ */
+function forgeSender(id: string, forger: Identity) {
+  return (r: SeenRequest, answer: Answer): Answer | undefined => {
+    const paths = [`/api/v1/envelopes/${id}`, `/api/v1/envelopes/${id}/status`];
+    if (r.method !== 'GET' || !paths.includes(r.path) || answer.status !== 200) return undefined;
+    const body = answer.body as { sender?: GetEnvelopeResponse['sender'] };
+    if (!body.sender) return undefined;
+    body.sender = {
+      ...body.sender,
+      publicKey: base64urlEncode(forger.publicKey),
+      keyId: keyId(forger.publicKey),
+    };
+    return answer;
+  };
 }
 
 /** Types a recipient into a fresh compose page and waits for the lookup's outcome. */
@@ -190,20 +221,10 @@ describe('every phone checks the transparency log, against a malicious server', 
   it('a letter signed by a key left out of the log: nothing of it is shown (English too)', async () => {
     const id = idOf(await sendThroughPage(a, { content: 'genuine', to: [C] }));
     const forger = generateIdentity(ids.A);
-    proxy.rewrite = (r, answer) => {
-      if (r.method !== 'GET' || r.path !== `/api/v1/envelopes/${id}` || answer.status !== 200)
-        return undefined;
-      const body = answer.body as GetEnvelopeResponse;
-      body.envelope = JSON.parse(JSON.stringify(body.envelope)) as EnvelopeJson;
-      body.sender = {
-        ...body.sender,
-        publicKey: base64urlEncode(forger.publicKey),
-        keyId: keyId(forger.publicKey),
-      };
-      return answer;
-    };
+    proxy.rewrite = forgeSender(id, forger);
     const open = await openLetter(c, id);
     assert.equal(open.data.state, 'not_in_log');
+    assert.ok(!fetchesOf(id).length, 'refused from the status, before any fetch');
     assert.equal(open.data.letter, null);
     assert.doesNotMatch(open.html(), /genuine/);
     assert.match(open.text(), /发信人的密钥没有公开登记/);
@@ -213,6 +234,55 @@ describe('every phone checks the transparency log, against a malicious server', 
     c.module<{ setLocale(l: string): void }>('i18n/index.js').setLocale('zh');
     proxy.rewrite = null;
     assert.equal((await openLetter(c, id)).data.state, 'open');
+  });
+
+  it('burn after reading, sender key not in the log: refused before the fetch, the open is not spent', async () => {
+    const id = idOf(
+      await sendThroughPage(a, { content: 'once only', to: [C], readLimit: 'BURN_AFTER_READING' }),
+    );
+    // A's real key, which C pinned, served without its place in the log.
+    proxy.rewrite = (r, answer) => {
+      const paths = [`/api/v1/envelopes/${id}`, `/api/v1/envelopes/${id}/status`];
+      if (r.method !== 'GET' || !paths.includes(r.path) || answer.status !== 200) return undefined;
+      delete (answer.body as { sender?: { log?: unknown } }).sender?.log;
+      return answer;
+    };
+    const open = await openLetter(c, id);
+    assert.equal(open.data.state, 'not_in_log');
+    assert.match(open.text(), /发信人的密钥没有公开登记/);
+    assert.doesNotMatch(open.html(), /once only/);
+    assert.equal(fetchesOf(id).length, 0, 'the counted fetch never happened');
+    // A status that names no sender at all gives nothing to check: refused, still before the fetch.
+    proxy.rewrite = (r, answer) => {
+      if (r.path !== `/api/v1/envelopes/${id}/status` || answer.status !== 200) return undefined;
+      delete (answer.body as { sender?: unknown }).sender;
+      return answer;
+    };
+    assert.equal((await openLetter(c, id)).data.state, 'tampered');
+    assert.equal(fetchesOf(id).length, 0, 'still no fetch');
+    proxy.rewrite = null;
+    const status = await fetch(`${server.url}/api/v1/envelopes/${id}/status`, {
+      headers: { authorization: `Bearer ${c.state.storage.get('mifeng.token')}` },
+    });
+    assert.deepEqual(
+      ((await status.json()) as { opensLeft: number }).opensLeft,
+      1,
+      "C's one open is still there",
+    );
+
+    // A server that shows one key before the fetch and another in it: refused, whatever the log says.
+    proxy.rewrite = (r, answer) =>
+      r.path === `/api/v1/envelopes/${id}` ? forgeSender(id, generateIdentity(ids.A))(r, answer) : undefined;
+    const limited = await openLetter(c, id);
+    assert.equal(limited.data.state, 'limited');
+    await limited.tap('.spend-open-button');
+    await limited.waitFor(
+      () => limited.data.state !== 'loading' && limited.data.state !== 'limited',
+      'an answer',
+    );
+    assert.equal(limited.data.state, 'tampered');
+    assert.doesNotMatch(limited.html(), /once only/);
+    proxy.rewrite = null;
   });
 
   it("a key swapped at the very first lookup and logged: C's phone raises the alarm at its next launch", async () => {
@@ -360,12 +430,8 @@ describe('every phone checks the transparency log, against a malicious server', 
     const id = idOf(await sendThroughPage(d, { content: '分叉的证据', to: [B] }));
     proxy.rewrite = null;
     const envelope = (uploads().at(-1)!.body as { envelope: EnvelopeJson }).envelope;
-    assert.equal(envelope.v, 2);
-    assert.deepEqual(
-      envelope.v === 2 ? envelope.head : null,
-      view.head,
-      "D's letter carries the head D checked B against",
-    );
+    assert.equal(envelope.v, 3);
+    assert.deepEqual(envelope.head, view.head, "D's letter carries the head D checked B against");
 
     const open = await openLetter(b, id);
     assert.equal(open.data.state, 'log_forked');

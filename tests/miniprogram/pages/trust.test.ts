@@ -95,16 +95,18 @@ function forgeFromA(id: string, forger: Identity, content: string): EnvelopeJson
 }
 
 /**
- * Makes the server answer letter `id` with a forgery signed by `forger`, served as A's key. The
- * forger's key is published in the log in A's name first: a key left out of it would not even get
- * as far as the key-change warning (tests/miniprogram/pages/transparency.test.ts).
+ * Makes the server answer letter `id` with a forgery signed by `forger`, served as A's key, in the
+ * letter's status (checked before the fetch) and its fetch alike. The forger's key is published in
+ * the log in A's name first: a key left out of it would not even get as far as the key-change
+ * warning (tests/miniprogram/pages/transparency.test.ts).
  */
 async function serveForgery(id: string, forger: Identity, content: string): Promise<void> {
   const log = await publishKeyInName(server, real.A.user, forger.publicKey);
   proxy.rewrite = (r, answer) => {
-    if (!isFetch(id)(r) || answer.status !== 200) return undefined;
-    const body = answer.body as GetEnvelopeResponse;
-    body.envelope = forgeFromA(id, forger, content);
+    const status = r.method === 'GET' && r.path === `/api/v1/envelopes/${id}/status`;
+    if ((!isFetch(id)(r) && !status) || answer.status !== 200) return undefined;
+    const body = answer.body as Partial<GetEnvelopeResponse> & Pick<GetEnvelopeResponse, 'sender'>;
+    if (!status) body.envelope = forgeFromA(id, forger, content);
     body.sender = {
       ...body.sender,
       publicKey: base64urlEncode(forger.publicKey),

@@ -56,6 +56,11 @@ forEachDatabase((target) => {
       via.request<GetEnvelopeResponse>('GET', `/api/v1/envelopes/${id}`, { token: user.token });
     const status = (id: string, user: TestUser) =>
       server().request<EnvelopeStatus>('GET', `/api/v1/envelopes/${id}/status`, { token: user.token });
+    /** Where `user` stands with letter `id`, without the sender block. */
+    const standing = async (id: string, user: TestUser) => {
+      const { sender: _, ...rest } = (await status(id, user)).body;
+      return rest;
+    };
     const remove = (id: string, user: TestUser) =>
       server().request('POST', `/api/v1/envelopes/${id}/remove`, { token: user.token });
     const box = async (user: TestUser, which: 'inbox' | 'sent') =>
@@ -70,7 +75,7 @@ forEachDatabase((target) => {
     describe('read limits', () => {
       it('counts each fetch by a recipient, says how many are left, and refuses past the limit', async () => {
         const id = await letter(alice, [bob, carol], 2);
-        assert.deepEqual((await status(id, bob)).body, { state: 'active', maxOpens: 2, opensLeft: 2 });
+        assert.deepEqual(await standing(id, bob), { state: 'active', maxOpens: 2, opensLeft: 2 });
         const first = await get(id, bob);
         assert.equal(first.status, 200, first.text);
         assert.deepEqual(first.body.reads, { maxOpens: 2, opensLeft: 1 });
@@ -78,7 +83,7 @@ forEachDatabase((target) => {
         const third = await get(id, bob);
         assert.equal(third.status, 410);
         assert.equal(codeOf(third), 'opens_used');
-        assert.deepEqual((await status(id, bob)).body, { state: 'active', maxOpens: 2, opensLeft: 0 });
+        assert.deepEqual(await standing(id, bob), { state: 'active', maxOpens: 2, opensLeft: 0 });
         assert.equal((await box(bob, 'inbox')).find((i) => i.id === id)?.opensLeft, 0);
 
         // The sender's own reads are not counted, and the sent box names who used their opens.
@@ -116,9 +121,9 @@ forEachDatabase((target) => {
         assert.equal(stranger.status, 404);
       });
 
-      it('takes the limit from the signed envelope: v2 carries it, v1 has none', async () => {
+      it('takes the limit from the signed envelope: v3 carries it, v1 has none', async () => {
         const limited = sealFor(alice, [bob], { maxOpens: 3 });
-        assert.equal(limited.v, 2);
+        assert.equal(limited.v, 3);
         await sendLetter(server(), alice, limited);
         const v1 = sealEnvelope(
           {
@@ -155,14 +160,39 @@ forEachDatabase((target) => {
           assert.equal(got.status, 200);
           assert.equal(got.body.reads, undefined);
         }
-        assert.deepEqual((await status(id, bob)).body, { state: 'active', maxOpens: null, opensLeft: null });
+        assert.deepEqual(await standing(id, bob), { state: 'active', maxOpens: null, opensLeft: null });
       });
 
       it('status is 404 for anyone but the sender and the recipients', async () => {
         const id = await letter(alice, [bob], 1);
         const dave = await registerUser(server());
         assert.equal((await status(id, dave)).status, 404);
-        assert.deepEqual((await status(id, alice)).body, { state: 'active', maxOpens: 1, opensLeft: null });
+        assert.deepEqual(await standing(id, alice), { state: 'active', maxOpens: 1, opensLeft: null });
+      });
+
+      it('status carries the sender block the fetch carries, before the fetch uses an open', async () => {
+        const id = await letter(alice, [bob], 1);
+        const dave = await registerUser(server());
+        const stranger = await status(id, dave);
+        assert.equal(stranger.status, 404);
+        assert.equal((stranger.body as { sender?: unknown }).sender, undefined);
+
+        const before = (await status(id, bob)).body;
+        assert.equal(before.opensLeft, 1);
+        assert.equal(before.sender?.user, alice.id);
+        assert.equal(before.sender?.keyId, keyId(alice.identity.publicKey));
+        assert.equal(before.sender?.publicKey, base64urlEncode(alice.identity.publicKey));
+        assert.ok(before.sender?.log, 'with its inclusion proof');
+        assert.equal((await standing(id, bob)).opensLeft, 1, 'asking again used no open');
+        assert.deepEqual((await status(id, alice)).body.sender, before.sender, 'the sender sees the same');
+
+        const fetched = await get(id, bob);
+        assert.equal(fetched.status, 200);
+        assert.deepEqual(fetched.body.sender, before.sender, 'one block, the same on both routes');
+        // Burned by that open: a closed letter names no sender, there is nothing left to check.
+        const after = (await status(id, bob)).body;
+        assert.equal(after.state, 'burned');
+        assert.equal(after.sender, undefined);
       });
     });
 

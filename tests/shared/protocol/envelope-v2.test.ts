@@ -48,9 +48,9 @@ before(() => {
 });
 after(() => setRandomSource(null));
 
-/** The version 1 suite's letter, with the head alice checked and a read limit of one. */
+/** The version 1 suite's letter as version 2, with the head alice checked and a read limit of one. */
 function seal(input: Partial<SealInput> = {}, options: SealOptions = {}): Envelope {
-  return sealFromAlice({ alice, bob, carol }, { head, maxOpens: 1, ...input }, options);
+  return sealFromAlice({ alice, bob, carol }, { head, maxOpens: 1, ...input }, { version: 2, ...options });
 }
 
 function v2(envelope: Envelope): EnvelopeV2 {
@@ -216,6 +216,6 @@ describe('envelope version 1 next to version 2', () => {
     assert.throws(() => parseEnvelope({ ...envelope, maxOpens: null }), isError('Malformed'));
     const upgraded = v2(seal());
     assert.throws(() => parseEnvelope({ ...upgraded, v: 1 }), isError('Malformed'));
-    assert.throws(() => seal({}, { version: 3 as never }), TypeError);
+    assert.throws(() => seal({}, { version: 4 as never }), TypeError);
   });
 });

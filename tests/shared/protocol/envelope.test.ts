@@ -52,8 +52,9 @@ function open(envelope: unknown, reader: Identity = bob, senderPublicKey = alice
   return openEnvelope(envelope, { reader, senderPublicKey, now });
 }
 
-function resign(envelope: UnsignedEnvelope, sender: Identity = alice): Envelope {
-  return { ...envelope, sig: base64urlEncode(sm2Sign(sender.privateKey, signedBytes(envelope))) } as Envelope;
+function resign(envelope: object, sender: Identity = alice): Envelope {
+  const unsigned = envelope as UnsignedEnvelope;
+  return { ...unsigned, sig: base64urlEncode(sm2Sign(sender.privateKey, signedBytes(unsigned))) } as Envelope;
 }
 
 function flip(text: string, index: number): string {
@@ -71,7 +72,7 @@ describe('sealEnvelope()', () => {
       envelope.recipients.map((r) => r.user),
       ['alice', 'bob', 'carol'],
     );
-    assert.equal(envelope.v, 2);
+    assert.equal(envelope.v, 3);
     assert.equal(envelope.sender, 'alice');
     assert.equal(envelope.senderKey, keyId(alice.publicKey));
     assert.equal(envelope.createdAt, '2026-11-24T12:00:00.000Z');
@@ -261,10 +262,10 @@ describe('openEnvelope()', () => {
     }
     for (const [r, recipient] of envelope.recipients.entries()) {
       for (const member of ['key', 'wrap'] as const) {
-        const length = base64urlDecode(recipient[member]).length;
+        const length = base64urlDecode(recipient[member]!).length;
         for (let i = 0; i < length; i++) {
           const recipients = envelope.recipients.map((x, j) =>
-            j === r ? { ...x, [member]: flip(x[member], i) } : x,
+            j === r ? { ...x, [member]: flip(x[member]!, i) } : x,
           );
           expectFailure({ ...envelope, recipients }, `recipients[${r}].${member}[${i}]`);
         }
@@ -300,7 +301,7 @@ describe('openEnvelope()', () => {
     }
     for (const i of [1, 64, 65, 96, 97, 112]) {
       const recipients = envelope.recipients.map((r) =>
-        r.user === 'bob' ? { ...r, wrap: flip(r.wrap, i) } : r,
+        r.user === 'bob' ? { ...r, wrap: flip(r.wrap!, i) } : r,
       );
       assert.throws(() => open(resign({ ...base, recipients })), isError('Tampered'), `wrap[${i}]`);
     }
@@ -355,7 +356,7 @@ describe('openEnvelope()', () => {
 
   it('reports UnsupportedVersion and TooLarge before the schema', () => {
     const envelope = sealFixture();
-    assert.throws(() => open({ ...envelope, v: 3 }), isError('UnsupportedVersion'));
+    assert.throws(() => open({ ...envelope, v: 4 }), isError('UnsupportedVersion'));
     assert.throws(() => open({ v: 0 }), isError('UnsupportedVersion'));
     const many = Array.from({ length: MAX_RECIPIENTS + 1 }, () => envelope.recipients[0]);
     assert.throws(() => open({ ...envelope, recipients: many }), isError('TooLarge'));
@@ -397,7 +398,7 @@ describe('parseEnvelope()', () => {
     assert.throws(() => parseEnvelope(undefined), isError('Malformed'));
     assert.throws(() => parseEnvelope(new Date()), isError('Malformed'));
     assert.throws(() => parseEnvelope({ v: 1 }), isError('Malformed'));
-    assert.throws(() => parseEnvelope({ v: 3 }), isError('UnsupportedVersion'));
+    assert.throws(() => parseEnvelope({ v: 4 }), isError('UnsupportedVersion'));
   });
 });
 
@@ -439,13 +440,14 @@ describe('envelopeHeader(), envelopeAad() and signedBytes()', () => {
     const aad = utf8Decode(envelopeAad(envelope));
     assert.ok(
       aad.startsWith(
-        `{"commit":"${envelope.v === 2 ? envelope.commit : ''}","createdAt":"2026-11-24T12:00:00.000Z","expiresAt":"2026-11-27T12:00:00.000Z","head":null,"id":`,
+        `{"commit":"${envelope.v === 1 ? '' : envelope.commit}","createdAt":"2026-11-24T12:00:00.000Z","expiresAt":"2026-11-27T12:00:00.000Z","head":null,"id":`,
       ),
     );
     assert.ok(!aad.includes('"ct"') && !aad.includes('"wrap"') && !aad.includes('"sig"'));
     const signed = utf8Decode(signedBytes(envelope));
     assert.ok(signed.startsWith('{"commit":') && signed.includes(`"ct":"${envelope.ct}"`));
-    assert.ok(signed.includes('"wrap"') && !signed.includes('"sig"'));
+    // Version 3 signs every wrap through its hash.
+    assert.ok(signed.includes('"wrapHash"') && !signed.includes('"wrap"') && !signed.includes('"sig"'));
     // Extra members on the input object are never signed.
     assert.deepEqual(signedBytes({ ...envelope, extra: 1 } as never), signedBytes(envelope));
   });

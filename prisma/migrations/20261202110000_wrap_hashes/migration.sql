@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "envelope_recipients" ADD COLUMN     "wrap_hash" TEXT;
