@@ -2,12 +2,13 @@
 # stage with the production dependencies only (no TypeScript, no Prisma CLI), running as a
 # non-root user with the embedded database's directory as a volume.
 #
-#   docker build -t mifeng .
+#   docker build -t mifeng .            # podman build --format docker -t mifeng .
 #   docker run -p 3000:3000 -v mifeng-data:/data --env-file .env mifeng
 #
-# compose.yaml runs two of these behind nginx on PostgreSQL and Redis. No container engine runs
-# where this project is tested, so tests/deploy/slow-dockerfile.test.ts runs every COPY, RUN,
-# HEALTHCHECK and CMD below on a fresh clone, outside a container (docs/operations.md).
+# compose.yaml runs two of these behind nginx on PostgreSQL and Redis. CI builds and runs this
+# image with podman on a Node base made from local files, passed as NODE_IMAGE, since nothing can
+# be pulled there (tests/deploy/slow-container.test.ts), and runs every COPY, RUN, HEALTHCHECK and
+# CMD below outside a container too (tests/deploy/slow-dockerfile.test.ts; docs/operations.md).
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
