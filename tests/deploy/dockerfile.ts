@@ -128,7 +128,13 @@ export async function runDockerfile(file: string, options: RunOptions): Promise<
           break;
         }
         case 'RUN':
-          await run(['sh', '-c', mapPaths(args, host)], { env, cwd, log: options.log });
+          // An image's npm cache is its own: on this machine `npm cache clean` would otherwise
+          // empty the shared one of everything else running here.
+          await run(['sh', '-c', mapPaths(args, host)], {
+            env: { npm_config_cache: join(options.workDir, 'npm-cache'), ...env },
+            cwd,
+            log: options.log,
+          });
           break;
         case 'USER': {
           const [uid, gid] = args.split(':').map(Number);
