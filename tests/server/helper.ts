@@ -238,6 +238,9 @@ export function sealFor(
 }
 
 /** Uploads `envelope` as `sender` through the contract client (a refusal throws its ApiError). */
+/** The `error.code` of an API answer (undefined for a success). */
+export const codeOf = (reply: { body: unknown }) => (reply.body as { error?: { code?: string } }).error?.code;
+
 export function sendLetter(server: TestServer, sender: TestUser, envelope: Envelope) {
   return callApi(server, envelopesContract.create, { body: { envelope } }, sender.token);
 }

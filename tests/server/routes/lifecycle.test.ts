@@ -25,6 +25,7 @@ import {
 } from '../../../shared/protocol';
 import { forEachDatabase, useDatabase } from '../databases';
 import {
+  codeOf,
   registerUser,
   rowCounts,
   sealFor,
@@ -35,8 +36,6 @@ import {
   testConfig,
   useServer,
 } from '../helper';
-
-const codeOf = (reply: { body: unknown }) => (reply.body as { error?: { code?: string } }).error?.code;
 
 forEachDatabase((target) => {
   describe('letter lifecycle', () => {

@@ -17,6 +17,7 @@ import {
 } from '../../../shared/protocol';
 import { forEachDatabase, useDatabase } from '../databases';
 import {
+  codeOf,
   registerUser,
   rowCounts,
   sealFor,
@@ -25,8 +26,6 @@ import {
   testConfig,
   useServer,
 } from '../helper';
-
-const codeOf = (reply: { body: unknown }) => (reply.body as { error?: { code?: string } }).error?.code;
 
 forEachDatabase((target) => {
   describe('wrap purge (envelope version 3)', () => {
