@@ -39,9 +39,17 @@ export interface DeliveryReport {
   failed: string[];
 }
 
-/** My pending entries, newest first. */
+let listing: Promise<PendingEntry[]> | null = null;
+
+/**
+ * My pending entries, newest first. Callers that ask while a request is out share it: the sent
+ * page's pending list and its letter rows' names ask at the same moment of every show.
+ */
 export function listPending(): Promise<PendingEntry[]> {
-  return api.listPending();
+  listing ??= api.listPending().finally(() => {
+    listing = null;
+  });
+  return listing;
 }
 
 /** Cancels an entry not delivered yet (its letter stays for the others). */
