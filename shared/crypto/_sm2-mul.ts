@@ -56,6 +56,41 @@ function _double(p: _Jacobian): void {
   p.Z = (2n * Y * Z) % P;
 }
 
+/**
+ * p = 2^times · p for times ≥ 1: dbl-2001-b repeated, carrying V = 2Y instead of Y in between.
+ * With γ' = V² = 4γ and β' = X·γ' = 4β a doubling is X3 = α² − 2β', V3 = 2α(β' − X3) − γ'²,
+ * Z3 = V·Z: 22 BigInt operations instead of 24, about 9 % less time per doubling in JavaScriptCore
+ * without JIT. The last doubling returns to Y through the Jacobian scaling (X, Y, Z) ~ (4X, 8Y, 2Z),
+ * folded into its formulas with α' = 2α: 4·X3 = α'² − 8β', 8·Y3 = α'(4β' − 4·X3) − 4γ'²,
+ * 2·Z3 = 2·V·Z.
+ */
+function _doubleTimes(p: _Jacobian, times: number): void {
+  if (times === 1) {
+    _double(p);
+    return;
+  }
+  let { X, Z } = p;
+  let V = 2n * p.Y;
+  for (let i = 1; i < times; i++) {
+    const delta = (Z * Z) % P;
+    const gamma = (V * V) % P;
+    const beta = X * gamma;
+    const alpha = ((X - delta) * (X + delta) * 3n) % P;
+    const X3 = (alpha * alpha - beta - beta) % P;
+    Z = (V * Z) % P;
+    V = (alpha * (beta - X3) * 2n - gamma * gamma) % P;
+    X = X3;
+  }
+  const delta = (Z * Z) % P;
+  const gamma = (V * V) % P;
+  const beta = X * gamma;
+  const alpha = ((X - delta) * (X + delta) * 6n) % P;
+  const X3 = (alpha * alpha - 8n * beta) % P;
+  p.Y = (alpha * (4n * beta - X3) - 4n * gamma * gamma) % P;
+  p.X = X3;
+  p.Z = (2n * V * Z) % P;
+}
+
 /** True when a value in (−2p, 2p) is ≡ 0 mod p. */
 function _isZero(v: bigint): boolean {
   return v === 0n || v === P || v === -P;
@@ -179,21 +214,31 @@ function _oddMultiples(q: _Jacobian, w: number): _Jacobian[] {
 }
 
 /**
- * Odd signed digits d_0 … d_D of an odd scalar e, each in ±{1, 3, …, 2^w − 1}, with
- * e = Σ d_i · 2^(w·i) (Joye & Tunstall 2009, §3.2); D = ⌈256 / w⌉, and d_D > 0.
+ * Odd signed digits d_0 … d_D of an odd scalar e < 2^256, each in ±{1, 3, …, 2^w − 1}, with
+ * e = Σ d_i · 2^(w·i) (Joye & Tunstall 2009, §3.2); D = ⌈256 / w⌉, and d_D = 1. The paper's step
+ * d_i = (e_i mod 2^(w+1)) − 2^w, e_(i+1) = (e_i − d_i) / 2^w leaves e_(i+1) = ⌊e_i / 2^w⌋ | 1, so
+ * e_i's low w + 1 bits are a 1 under the scalar's own bits w·i + 1 … w·i + w: the digits are read
+ * off e's hex digits as Numbers, with no BigInt operation per digit (each costs ~0.5 µs in
+ * JavaScriptCore without JIT, a recoding by BigInt steps ~0.1 ms).
  */
 function _recode(e: bigint, w: number): Int16Array {
   const count = Math.ceil(256 / w);
   const digits = new Int16Array(count + 1);
-  const mask = BigInt((1 << (w + 1)) - 1);
-  const half = 1 << w;
-  const shift = BigInt(w);
-  for (let i = 0; i < count; i++) {
-    const d = Number(e & mask) - half;
-    digits[i] = d;
-    e = (e - BigInt(d)) >> shift;
+  const hex = e.toString(16);
+  // Little-endian hex digits, zero above the top: a window of w ≤ 5 bits spans at most two.
+  const nibbles = new Uint8Array(66);
+  for (let q = 0; q < hex.length; q++) {
+    const c = hex.charCodeAt(hex.length - 1 - q);
+    nibbles[q] = c <= 57 ? c - 48 : c - 87;
   }
-  digits[count] = Number(e);
+  const mask = (1 << w) - 1;
+  for (let i = 0; i < count; i++) {
+    const p = w * i + 1;
+    const q = p >> 2;
+    const window = ((nibbles[q]! | (nibbles[q + 1]! << 4)) >> (p & 3)) & mask;
+    digits[i] = 2 * window + 1 - (1 << w);
+  }
+  digits[count] = 1;
   return digits;
 }
 
@@ -218,10 +263,7 @@ export function _sm2Multiply(k: bigint, x: bigint, y: bigint): _Jacobian {
   const acc: _Jacobian = { X: 0n, Y: 1n, Z: 0n };
   _addDigit(acc, table, 0, digits[DIGITS]!);
   for (let i = DIGITS - 1; i >= 0; i--) {
-    _double(acc);
-    _double(acc);
-    _double(acc);
-    _double(acc);
+    _doubleTimes(acc, W);
     _addDigit(acc, table, 0, digits[i]!);
   }
   return _finish(acc, negate);
@@ -263,7 +305,7 @@ export function _sm2Comb(
     bases.push({ ...base });
     _double(base);
     bases.push({ ...base });
-    if (i < positions - 1) for (let j = 1; j < spacing; j++) _double(base);
+    if (i < positions - 1 && spacing > 1) _doubleTimes(base, spacing - 1);
   }
   const affine = _normalize(bases);
   const half = 1 << (w - 1);
@@ -353,10 +395,7 @@ export function _sm2MultiplyRows(k: bigint, rows: _Comb): _Jacobian {
   // Digit 64 multiplies 2^256·Q = 2^64·Q_3: the last row's position 16.
   _addDigit(acc, table, (ROWS - 1) * stride, digits[DIGITS]!);
   for (let m = ROW_DIGITS - 1; m >= 0; m--) {
-    _double(acc);
-    _double(acc);
-    _double(acc);
-    _double(acc);
+    _doubleTimes(acc, W);
     for (let j = 0; j < ROWS; j++) _addDigit(acc, table, j * stride, digits[j * ROW_DIGITS + m]!);
   }
   return _finish(acc, negate);
