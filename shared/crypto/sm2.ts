@@ -29,6 +29,7 @@ import {
   GX,
   GY,
   N,
+  P,
   POINT_LENGTH,
   SCALAR_LENGTH,
   UNCOMPRESSED,
@@ -218,12 +219,17 @@ function _verify(
   const t = (r + s) % N;
   if (t === 0n) return false;
   const e = _digest(za, message);
-  // (x1, y1) = s·G + t·P_A, one inversion for the sum.
+  // (x1, y1) = s·G + t·P_A, and R = (e + x1) mod n = r (B7) checked without the inversion that
+  // x1 = X/Z² would cost: x1 is (r − e) mod n, or that plus n where it is still below p, so it
+  // suffices to test X ≡ x1·Z² mod p for those candidates.
   const sum = _sm2MultiplyBase(s);
   _sm2Add(sum, multiplyKey(t));
-  const xy = _sm2Affine([sum])[0]!;
-  if (xy === null) return false;
-  return (e + xy[0]) % N === r;
+  if (sum.Z === 0n) return false;
+  const zz = (sum.Z * sum.Z) % P;
+  for (let x1 = _mod(r - e, N); x1 < P; x1 += N) {
+    if ((sum.X - x1 * zz) % P === 0n) return true;
+  }
+  return false;
 }
 
 /**
