@@ -32,6 +32,53 @@ function kinds(messages: unknown[]): string[] {
   return (messages as Message[]).map((m) => m.type ?? m.op ?? '?');
 }
 
+type Lib = {
+  setRandomSource(source: (n: number) => Uint8Array): void;
+  generateIdentity(user: string): Identity;
+  base64urlEncode(bytes: Uint8Array): string;
+  unlockKeyBackup(backup: unknown, publicKey: Uint8Array, masterKey: string): Uint8Array;
+  sealRandomLength(recipients: number, surplusNonces?: number): number;
+  openEnvelope(
+    envelope: unknown,
+    options: { reader: Identity; senderPublicKey: Uint8Array },
+  ): { content: string };
+};
+
+/** The built lib (dist/miniprogram/lib/mifeng.js), drawing from Node's CSPRNG. */
+function builtLib(): Lib {
+  const lib = createRequire(import.meta.url)(join(DIST, 'lib', 'mifeng.js')) as Lib;
+  lib.setRandomSource((n) => webcrypto.getRandomValues(new Uint8Array(n)));
+  return lib;
+}
+
+/**
+ * The built key worker answering `request` in `jsc --useJIT=false`, as on iOS: the time from
+ * loading it to its last reply, and its replies.
+ */
+function runWorkerInJsc(
+  jsc: string,
+  request: Record<string, unknown>,
+): { ms: number; replies: (Message & { backup?: unknown; envelope?: unknown })[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'mifeng-jsc-worker-'));
+  try {
+    writeFileSync(join(dir, 'probe.js'), KEY_WORKER_PROBE);
+    const out = execFileSync(
+      jsc,
+      [
+        '--useJIT=false',
+        join(dir, 'probe.js'),
+        '--',
+        join(DIST, 'workers', 'kdf', 'index.js'),
+        JSON.stringify(request),
+      ],
+      { encoding: 'utf8' },
+    );
+    return JSON.parse(out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('the key worker and the strength meter through the pages', () => {
   let server: TestServer;
   let h: Phone;
@@ -59,16 +106,9 @@ describe('the key worker and the strength meter through the pages', () => {
       t.skip('jsc missing: apt-get install libjavascriptcoregtk-4.0-bin');
       return;
     }
-    type Lib = {
-      setRandomSource(source: (n: number) => Uint8Array): void;
-      generateIdentity(user: string): { privateKey: Uint8Array; publicKey: Uint8Array };
-      base64urlEncode(bytes: Uint8Array): string;
-      unlockKeyBackup(backup: unknown, publicKey: Uint8Array, masterKey: string): Uint8Array;
-    };
-    const lib = createRequire(import.meta.url)(join(DIST, 'lib', 'mifeng.js')) as Lib;
-    lib.setRandomSource((n) => webcrypto.getRandomValues(new Uint8Array(n)));
+    const lib = builtLib();
     const identity = lib.generateIdentity('jsc');
-    const request = {
+    const { ms, replies } = runWorkerInJsc(jsc, {
       id: 7,
       op: 'seal',
       privateKey: lib.base64urlEncode(identity.privateKey),
@@ -76,31 +116,80 @@ describe('the key worker and the strength meter through the pages', () => {
       masterKey: H.masterKey,
       iterations: 10_000,
       random: lib.base64urlEncode(webcrypto.getRandomValues(new Uint8Array(28))),
-    };
-    const dir = mkdtempSync(join(tmpdir(), 'mifeng-jsc-worker-'));
-    try {
-      writeFileSync(join(dir, 'probe.js'), KEY_WORKER_PROBE);
-      const out = execFileSync(
-        jsc,
-        [
-          '--useJIT=false',
-          join(dir, 'probe.js'),
-          '--',
-          join(DIST, 'workers', 'kdf', 'index.js'),
-          JSON.stringify(request),
-        ],
-        { encoding: 'utf8' },
-      );
-      const { ms, replies } = JSON.parse(out) as { ms: number; replies: (Message & { backup?: unknown })[] };
-      assert.deepEqual(kinds(replies), ['progress', 'sealed']);
-      assert.deepEqual(
-        lib.unlockKeyBackup(replies[1]!.backup, identity.publicKey, H.masterKey),
-        identity.privateKey,
-      );
-      console.log(`# jsc --useJIT=false: key worker load + seal (10 000 iterations) ${ms.toFixed(0)} ms`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    });
+    assert.deepEqual(kinds(replies), ['progress', 'sealed']);
+    assert.deepEqual(
+      lib.unlockKeyBackup(replies[1]!.backup, identity.publicKey, H.masterKey),
+      identity.privateKey,
+    );
+    console.log(`# jsc --useJIT=false: key worker load + seal (10 000 iterations) ${ms.toFixed(0)} ms`);
+  });
+
+  it('the built worker seals a letter in JavaScriptCore without JIT, which a reader opens', (t) => {
+    const jsc = findJsc();
+    if (!jsc) {
+      t.skip('jsc missing: apt-get install libjavascriptcoregtk-4.0-bin');
+      return;
     }
+    const lib = builtLib();
+    const sender = lib.generateIdentity('sender');
+    const readers = Array.from({ length: 9 }, (_, i) => lib.generateIdentity(`reader_${i}`));
+    const { ms, replies } = runWorkerInJsc(jsc, {
+      id: 8,
+      op: 'sealLetter',
+      sender: {
+        user: sender.user,
+        privateKey: lib.base64urlEncode(sender.privateKey),
+        publicKey: lib.base64urlEncode(sender.publicKey),
+      },
+      recipients: readers.map((r) => ({ user: r.user, publicKey: lib.base64urlEncode(r.publicKey) })),
+      // ASCII: the jsc shell reads its arguments as Latin-1.
+      content: 'Saturday, nine o clock',
+      remark: '',
+      expiresAt: null,
+      head: null,
+      maxOpens: null,
+      now: new Date().toISOString(),
+      random: lib.base64urlEncode(webcrypto.getRandomValues(new Uint8Array(lib.sealRandomLength(9, 2)))),
+    });
+    assert.deepEqual(kinds(replies), ['letterSealed']);
+    const opened = lib.openEnvelope(replies[0]!.envelope, {
+      reader: readers[8]!,
+      senderPublicKey: sender.publicKey,
+    });
+    assert.equal(opened.content, 'Saturday, nine o clock');
+    console.log(`# jsc --useJIT=false: key worker load + seal to 9 new recipients ${ms.toFixed(0)} ms`);
+  });
+
+  it('a worker that runs out of the random bytes drawn for it says so by name', (t) => {
+    const jsc = findJsc();
+    if (!jsc) {
+      t.skip('jsc missing: apt-get install libjavascriptcoregtk-4.0-bin');
+      return;
+    }
+    const lib = builtLib();
+    const sender = lib.generateIdentity('sender');
+    const reader = lib.generateIdentity('reader');
+    const { replies } = runWorkerInJsc(jsc, {
+      id: 9,
+      op: 'sealLetter',
+      sender: {
+        user: sender.user,
+        privateKey: lib.base64urlEncode(sender.privateKey),
+        publicKey: lib.base64urlEncode(sender.publicKey),
+      },
+      recipients: [{ user: reader.user, publicKey: lib.base64urlEncode(reader.publicKey) }],
+      content: 'short of bytes',
+      remark: '',
+      expiresAt: null,
+      head: null,
+      maxOpens: null,
+      now: new Date().toISOString(),
+      random: lib.base64urlEncode(webcrypto.getRandomValues(new Uint8Array(lib.sealRandomLength(1) - 1))),
+    });
+    assert.deepEqual(kinds(replies), ['error']);
+    // The name services/kdf falls back on: the logic thread then seals with its own draws.
+    assert.equal(replies[0]!.name, 'RandomExhausted');
   });
 
   it('register: refuses guessable keys with a hint, offers a passphrase, seals in the worker', async () => {
