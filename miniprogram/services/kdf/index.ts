@@ -23,7 +23,7 @@ import { randomFromBytes } from './stream';
 import { type KdfProgress, requestId, run } from './worker';
 
 export { LOGIC_THREAD_MAX_RECIPIENTS, sealLetter } from './letter';
-export { cancelKdf, KDF_WORKER_PATH, KdfCancelledError, type KdfPhase, type KdfProgress } from './worker';
+export { cancelKdf, KdfCancelledError, type KdfPhase, type KdfProgress } from './worker';
 
 /**
  * Random bytes for a key pair: two 32-byte draws, because the rejection sampling of the private
