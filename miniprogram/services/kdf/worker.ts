@@ -1,9 +1,9 @@
 /**
  * Running a job in the key worker (workers/kdf), created with `wx.createWorker(…,
  * {useExperimentalWorker: true})`, which iOS runs several times faster than a normal worker. When
- * there is no worker API (old base library, some hosts), creating one fails, or iOS reclaims the
- * worker (`onProcessKilled`), the job's fallback runs on the logic thread instead: slower to the
- * eye, same result.
+ * there is no worker API (old base library, some hosts), creating one fails, iOS reclaims the
+ * worker (`onProcessKilled`), or the worker ran out of the random bytes it was given, the job's
+ * fallback runs on the logic thread instead: slower to the eye, same result.
  *
  * WeChat allows one worker at a time; each job creates it and terminates it when done, so nothing
  * stays resident. `cancelKdf()` (a page being left) terminates a running job.
@@ -14,7 +14,7 @@ import { pause } from '../wxp';
 import { RandomExhaustedError } from './stream';
 
 /** The worker's entry, relative to the package root (app.json `workers` is "workers"). */
-export const KDF_WORKER_PATH = 'workers/kdf/index.js';
+const KDF_WORKER_PATH = 'workers/kdf/index.js';
 
 export type { KdfPhase };
 
