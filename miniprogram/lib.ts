@@ -95,6 +95,7 @@ export type {
   KeyChange,
   KeyTrust,
   PublicIdentity,
+  SealInput,
   TrustState,
   VerifyOutcome,
 } from '../shared/protocol';
@@ -123,6 +124,7 @@ export {
   sealContactBook,
   sealEnvelope,
   sealKeyBackup,
+  sealRandomLength,
   signKeyChange,
   unlockKeyBackup,
   verifyContact,

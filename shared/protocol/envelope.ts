@@ -49,7 +49,7 @@ import {
   utf8Length,
 } from '../encoding';
 import { MifengError } from '../errors';
-import { abytes, adate, aobject, astring, isPlainRecord } from '../guards';
+import { abytes, adate, anumber, aobject, astring, isPlainRecord } from '../guards';
 import { parseJson } from '../json';
 import type { SignedTreeHead } from '../transparency/head';
 import { padJson, unpadJson } from './_padding';
@@ -80,6 +80,7 @@ import {
   MAX_PLAINTEXT_BYTES,
   MAX_RECIPIENTS,
   MAX_REMARK_BYTES,
+  PRIVATE_KEY_LENGTH,
   WRAP_HASH_LABEL,
   WRAP_LENGTH,
 } from './limits';
@@ -349,6 +350,21 @@ function checkIdentity(identity: Identity, name: string): void {
       `${name}.publicKey does not match its privateKey (or that is no SM2 key)`,
     );
   }
+}
+
+/** One SM2 nonce draw: a 32-byte scalar, drawn again when it falls outside [1, n−2]. */
+const NONCE_DRAW_LENGTH = PRIVATE_KEY_LENGTH;
+
+/**
+ * The random bytes sealEnvelope draws for a letter to `recipients` people besides the sender when
+ * no SM2 nonce is rejected: id, DEK, IV, a nonce for each wrap (the sender's own included) and one
+ * for the signature. A rejected nonce (about 2^-32 per draw) draws another NONCE_DRAW_LENGTH; what
+ * a caller adds for that is up to the caller.
+ */
+export function sealRandomLength(recipients: number, surplusNonces = 0): number {
+  anumber(recipients, 0, MAX_RECIPIENTS, 'recipients');
+  anumber(surplusNonces, 0, MAX_RECIPIENTS, 'surplusNonces');
+  return ENVELOPE_ID_LENGTH + DEK_LENGTH + IV_LENGTH + (recipients + 2 + surplusNonces) * NONCE_DRAW_LENGTH;
 }
 
 /** Seals a letter for its recipients and signs it as the sender. */

@@ -38,6 +38,7 @@ export {
   purgeWrap,
   recipientWrapHash,
   sealEnvelope,
+  sealRandomLength,
   signedBytes,
   verifyEnvelopeSignature,
   wrapHash,

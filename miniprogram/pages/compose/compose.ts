@@ -1,6 +1,7 @@
 import { errorText, formatTime, type Messages, messages, t } from '../../i18n';
 import * as api from '../../services/api';
 import { acceptKey } from '../../services/contacts';
+import { cancelKdf, KdfCancelledError } from '../../services/kdf';
 import { isUnlocked, requireIdentity } from '../../services/keyring';
 import {
   checkRecipient,
@@ -354,6 +355,8 @@ Page<ComposeData, ComposeMethods>({
       wx.redirectTo({ url: `${PAGES.SHARE}?id=${sent.id}&url=${encodeURIComponent(sent.url)}${expires}` });
     } catch (err) {
       wx.hideLoading();
+      // The page was left while the key worker sealed: nothing was sent, and there is no page to update.
+      if (err instanceof KdfCancelledError) return;
       if (err instanceof QueuedError) {
         // Sealed and kept: sealing again would make a second letter. It goes out from the sent list.
         await tellQueued();
@@ -367,5 +370,10 @@ Page<ComposeData, ComposeMethods>({
       // The book knew better than the page: show the row as changed.
       if (err instanceof KeyChangedError) await this.recheck();
     }
+  },
+
+  onUnload() {
+    // Leaving while a large letter is sealed in the key worker stops it before anything is sent.
+    cancelKdf();
   },
 });

@@ -38,11 +38,11 @@ import {
   openEnvelope,
   READ_LIMIT,
   type SignedTreeHead,
-  sealEnvelope,
   type TrustState,
 } from '../../lib';
 import * as api from '../api';
 import { ContactBookError, pinAll, trustOf } from '../contacts';
+import { sealLetter } from '../kdf';
 import { earlierIdentity, isUnlocked, requireIdentity } from '../keyring';
 import { whenRandomReady } from '../random';
 import { checkKey, LogCheckError, type LogProblem, verifyHead } from '../transparency';
@@ -245,7 +245,9 @@ export async function sealAndSend(draft: Draft): Promise<SentLetter> {
     }
   }
   const recipients = found.map((r) => ({ user: r.user, publicKey: base64urlDecode(r.publicKey) }));
-  const envelope = sealEnvelope(
+  // Rejects with KdfCancelledError when the page is left during a seal in the key worker: nothing
+  // reaches the outbox then.
+  const envelope = await sealLetter(
     {
       sender,
       recipients,
@@ -255,8 +257,8 @@ export async function sealAndSend(draft: Draft): Promise<SentLetter> {
       head,
       maxOpens: draft.maxOpens ?? null,
     },
-    { now },
-  ) as EnvelopeJson;
+    now,
+  );
   const sealMs = Date.now() - started;
   const pending = draft.recipients.filter((r) => r.status === 'missing');
   await outbox.send(

@@ -1,7 +1,7 @@
 /**
- * The key worker: key generation, PBKDF2-HMAC-SM3 and the SM4-GCM backup around it, off the logic
- * thread, so the page keeps answering while keys are made and a backup is sealed or opened
- * (seconds on iOS). WeChat runs this file
+ * The key worker: key generation, PBKDF2-HMAC-SM3 and the SM4-GCM backup around it, and sealing a
+ * letter to many recipients, off the logic thread, so the page keeps answering while keys are made,
+ * a backup is sealed or opened (seconds on iOS) or a large letter is sealed. WeChat runs this file
  * in its own thread with a global `worker` (onMessage/postMessage) and no `wx`; it may require only
  * files inside the `workers` folder, so scripts/build-lib.mjs bundles it, with the parts of
  * shared/ it uses, into the single file workers/kdf/index.js.
@@ -10,7 +10,7 @@
 import { sm2GenerateKeyPair } from '../../../shared/crypto';
 import { base64urlDecode, base64urlEncode } from '../../../shared/encoding';
 import { isMifengError } from '../../../shared/errors';
-import { sealKeyBackup, unlockKeyBackup } from '../../../shared/protocol';
+import { sealEnvelope, sealKeyBackup, unlockKeyBackup } from '../../../shared/protocol';
 import { randomFromBytes } from '../../services/kdf/stream';
 import type { KdfReply, KdfRequest } from './messages';
 
@@ -20,8 +20,39 @@ interface WorkerScope {
 }
 declare const worker: WorkerScope;
 
+function sealLetter(request: Extract<KdfRequest, { op: 'sealLetter' }>): KdfReply {
+  const privateKey = base64urlDecode(request.sender.privateKey);
+  const random = base64urlDecode(request.random);
+  try {
+    const envelope = sealEnvelope(
+      {
+        sender: {
+          user: request.sender.user,
+          privateKey,
+          publicKey: base64urlDecode(request.sender.publicKey),
+        },
+        recipients: request.recipients.map((r) => ({
+          user: r.user,
+          publicKey: base64urlDecode(r.publicKey),
+        })),
+        content: request.content,
+        remark: request.remark,
+        expiresAt: request.expiresAt === null ? null : new Date(request.expiresAt),
+        head: request.head,
+        maxOpens: request.maxOpens,
+      },
+      { now: new Date(request.now), random: randomFromBytes(random) },
+    );
+    return { id: request.id, type: 'letterSealed', envelope };
+  } finally {
+    privateKey.fill(0);
+    random.fill(0);
+  }
+}
+
 function run(request: KdfRequest): KdfReply {
   const { id } = request;
+  if (request.op === 'sealLetter') return sealLetter(request);
   if (request.op === 'unlock') {
     worker.postMessage({ id, type: 'progress', phase: 'kdf' });
     const privateKey = unlockKeyBackup(request.backup, base64urlDecode(request.publicKey), request.masterKey);

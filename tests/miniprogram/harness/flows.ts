@@ -53,18 +53,18 @@ export async function twoRegisteredPhones(
   return { server, a: phoneA, b: phoneB };
 }
 
-/** Composes and seals a letter through the compose page; resolves to the share page URL. */
-export async function sendThroughPage(
-  device: Phone,
-  letter: {
-    content: string;
-    remark?: string;
-    to: { name: string; phone: string }[];
-    expiry?: string;
-    /** A READ_LIMIT key (compose's read limit chips), e.g. BURN_AFTER_READING. */
-    readLimit?: string;
-  },
-): Promise<string> {
+/** A letter as it is typed into the compose page. */
+export interface LetterDraft {
+  content: string;
+  remark?: string;
+  to: { name: string; phone: string }[];
+  expiry?: string;
+  /** A READ_LIMIT key (compose's read limit chips), e.g. BURN_AFTER_READING. */
+  readLimit?: string;
+}
+
+/** Opens the compose page and writes `letter` into it, every recipient found; nothing is sealed yet. */
+export async function composeThroughPage(device: Phone, letter: LetterDraft): Promise<PageHandle> {
   const compose = device.open('/pages/compose/compose');
   await compose.waitFor(() => compose.data.ready === true, 'the compose form');
   await compose.input('.content-input', letter.content);
@@ -80,6 +80,12 @@ export async function sendThroughPage(
   }
   if (letter.expiry) await compose.tap(`.expiry-${letter.expiry}`);
   if (letter.readLimit) await compose.tap(`.read-limit-${letter.readLimit}`);
+  return compose;
+}
+
+/** Composes and seals a letter through the compose page; resolves to the share page URL. */
+export async function sendThroughPage(device: Phone, letter: LetterDraft): Promise<string> {
+  const compose = await composeThroughPage(device, letter);
   const before = device.state.navigations.length;
   await compose.tap('.seal-button');
   await compose.waitFor(

@@ -10,7 +10,11 @@ import type { KeyInclusion } from '../../../shared/api';
 import { base64urlEncode } from '../../../shared/encoding';
 import { keyId } from '../../../shared/protocol';
 import { type FakeWeChat, startFakeWeChat } from '../../server/fake-wechat';
-import { startServer as startApiServer, testConfig } from '../../server/helper';
+import {
+  type TestServer as ApiTestServer,
+  startServer as startApiServer,
+  testConfig,
+} from '../../server/helper';
 import { TEST_LOG_SIGNING_KEY } from './log-key';
 
 export interface TestServer {
@@ -20,6 +24,8 @@ export interface TestServer {
   publicUrl: string;
   wechat: FakeWeChat;
   app: FastifyInstance;
+  /** The same server as the server suite's helpers take it (registerUser, callApi, …). */
+  api: ApiTestServer;
   close(): Promise<void>;
 }
 
@@ -47,6 +53,7 @@ export async function startServer(overrides: Record<string, string> = {}): Promi
     publicUrl: TEST_PUBLIC_URL,
     wechat,
     app: server.app,
+    api: server,
     async close() {
       await server.close();
       await database.close();

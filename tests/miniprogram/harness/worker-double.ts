@@ -69,7 +69,10 @@ export function createWorkerDouble(
   scriptPath: string,
   options: Record<string, unknown> | undefined,
   records: WorkerRecord[],
-  /** Reclaim the worker right after it has posted this many messages (null: never). */
+  /**
+   * Reclaim the worker right after it has posted this many messages (0: as soon as it is handed its
+   * job, for a job that posts nothing before its answer; null: never).
+   */
   reclaimAfter: number | null = null,
 ): WechatWorkerDouble {
   if (scriptPath.startsWith('/')) throw new Error('wx.createWorker: scriptPath must not start with /');
@@ -119,6 +122,7 @@ export function createWorkerDouble(
       if (record.terminated) throw new Error('postMessage on a terminated worker');
       record.sent.push(message);
       thread.postMessage(JSON.stringify(message));
+      if (reclaimAfter === 0) record.kill();
     },
     onMessage(listener: Listener) {
       messageListeners.push(listener);

@@ -58,6 +58,8 @@ export interface WxState {
   /** Time spent waiting for HTTP answers, to subtract network from timings. */
   networkMs: number;
   requests: { method: string; url: string; status: number }[];
+  /** The title of the loading toast on screen (wx.showLoading until wx.hideLoading), or null. */
+  loading: string | null;
   albumDenied: boolean;
   albumSaved: string[];
   settingsOpened: number;
@@ -87,7 +89,7 @@ export interface WxState {
   workerApi: boolean;
   /** Every worker created, in order. */
   workers: WorkerRecord[];
-  /** iOS reclaims each worker right after it posted this many messages (null: never). */
+  /** iOS reclaims each worker right after it posted this many messages (0: once handed its job; null: never). */
   reclaimWorkerAfter: number | null;
   /** Each canvas turned into an image (canvasToTempFilePath), in order. */
   exported: RasterCanvas[];
@@ -145,6 +147,7 @@ export function createWxState(): WxState {
     canvases: new Map(),
     networkMs: 0,
     requests: [],
+    loading: null,
     albumDenied: false,
     albumSaved: [],
     settingsOpened: 0,
@@ -283,8 +286,13 @@ export function createWx(state: WxState): Record<string, unknown> {
       state.toasts.push(String(o.title));
       ok(o);
     },
-    showLoading: (o: AnyOptions) => ok(o),
-    hideLoading: () => {},
+    showLoading: (o: AnyOptions) => {
+      state.loading = String(o.title);
+      ok(o);
+    },
+    hideLoading: () => {
+      state.loading = null;
+    },
     showModal(o: AnyOptions) {
       // WeChat shows no modal at all when a button's text is over 4 characters, and says so only here.
       for (const key of ['confirmText', 'cancelText'] as const) {

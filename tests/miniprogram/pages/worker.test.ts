@@ -1,9 +1,10 @@
 /**
  * The key worker through the pages: register (key generation too), unlock and the Me page's key
  * change run PBKDF2 in the BUILT worker file (workers/kdf/index.js), which the wx double runs in a real thread
- * (harness/worker-double.ts); the pages fall back to the logic thread when there is no
- * wx.createWorker or iOS reclaims the worker, and leaving a page terminates its worker. The meter
- * refuses guessable keys with a hint and offers a generated passphrase.
+ * (harness/worker-double.ts); so does sealing a letter to many recipients on the compose page. The
+ * pages fall back to the logic thread when there is no wx.createWorker or iOS reclaims the worker,
+ * and leaving a page terminates its worker. The meter refuses guessable keys with a hint and offers
+ * a generated passphrase.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -14,9 +15,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { findJsc, KEY_WORKER_PROBE } from '../../../harness/jsc.mjs';
+import { envelopesContract } from '../../../shared/api';
+import { type Identity, openEnvelope } from '../../../shared/protocol';
+import { callApi, registerUser, type TestUser } from '../../server/helper';
 import { buildOnce } from '../harness/build';
-import { registerThroughPage } from '../harness/flows';
-import { DIST, Phone } from '../harness/mini-program';
+import { composeThroughPage, idOf, registerThroughPage, sendThroughPage } from '../harness/flows';
+import { DIST, Phone, sleep } from '../harness/mini-program';
 import { startServer, type TestServer } from '../harness/server';
 import type { WorkerRecord } from '../harness/worker-double';
 
@@ -26,6 +30,53 @@ type Message = { type?: string; op?: string; phase?: string; name?: string };
 
 function kinds(messages: unknown[]): string[] {
   return (messages as Message[]).map((m) => m.type ?? m.op ?? '?');
+}
+
+type Lib = {
+  setRandomSource(source: (n: number) => Uint8Array): void;
+  generateIdentity(user: string): Identity;
+  base64urlEncode(bytes: Uint8Array): string;
+  unlockKeyBackup(backup: unknown, publicKey: Uint8Array, masterKey: string): Uint8Array;
+  sealRandomLength(recipients: number, surplusNonces?: number): number;
+  openEnvelope(
+    envelope: unknown,
+    options: { reader: Identity; senderPublicKey: Uint8Array },
+  ): { content: string };
+};
+
+/** The built lib (dist/miniprogram/lib/mifeng.js), drawing from Node's CSPRNG. */
+function builtLib(): Lib {
+  const lib = createRequire(import.meta.url)(join(DIST, 'lib', 'mifeng.js')) as Lib;
+  lib.setRandomSource((n) => webcrypto.getRandomValues(new Uint8Array(n)));
+  return lib;
+}
+
+/**
+ * The built key worker answering `request` in `jsc --useJIT=false`, as on iOS: the time from
+ * loading it to its last reply, and its replies.
+ */
+function runWorkerInJsc(
+  jsc: string,
+  request: Record<string, unknown>,
+): { ms: number; replies: (Message & { backup?: unknown; envelope?: unknown })[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'mifeng-jsc-worker-'));
+  try {
+    writeFileSync(join(dir, 'probe.js'), KEY_WORKER_PROBE);
+    const out = execFileSync(
+      jsc,
+      [
+        '--useJIT=false',
+        join(dir, 'probe.js'),
+        '--',
+        join(DIST, 'workers', 'kdf', 'index.js'),
+        JSON.stringify(request),
+      ],
+      { encoding: 'utf8' },
+    );
+    return JSON.parse(out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe('the key worker and the strength meter through the pages', () => {
@@ -55,16 +106,9 @@ describe('the key worker and the strength meter through the pages', () => {
       t.skip('jsc missing: apt-get install libjavascriptcoregtk-4.0-bin');
       return;
     }
-    type Lib = {
-      setRandomSource(source: (n: number) => Uint8Array): void;
-      generateIdentity(user: string): { privateKey: Uint8Array; publicKey: Uint8Array };
-      base64urlEncode(bytes: Uint8Array): string;
-      unlockKeyBackup(backup: unknown, publicKey: Uint8Array, masterKey: string): Uint8Array;
-    };
-    const lib = createRequire(import.meta.url)(join(DIST, 'lib', 'mifeng.js')) as Lib;
-    lib.setRandomSource((n) => webcrypto.getRandomValues(new Uint8Array(n)));
+    const lib = builtLib();
     const identity = lib.generateIdentity('jsc');
-    const request = {
+    const { ms, replies } = runWorkerInJsc(jsc, {
       id: 7,
       op: 'seal',
       privateKey: lib.base64urlEncode(identity.privateKey),
@@ -72,31 +116,80 @@ describe('the key worker and the strength meter through the pages', () => {
       masterKey: H.masterKey,
       iterations: 10_000,
       random: lib.base64urlEncode(webcrypto.getRandomValues(new Uint8Array(28))),
-    };
-    const dir = mkdtempSync(join(tmpdir(), 'mifeng-jsc-worker-'));
-    try {
-      writeFileSync(join(dir, 'probe.js'), KEY_WORKER_PROBE);
-      const out = execFileSync(
-        jsc,
-        [
-          '--useJIT=false',
-          join(dir, 'probe.js'),
-          '--',
-          join(DIST, 'workers', 'kdf', 'index.js'),
-          JSON.stringify(request),
-        ],
-        { encoding: 'utf8' },
-      );
-      const { ms, replies } = JSON.parse(out) as { ms: number; replies: (Message & { backup?: unknown })[] };
-      assert.deepEqual(kinds(replies), ['progress', 'sealed']);
-      assert.deepEqual(
-        lib.unlockKeyBackup(replies[1]!.backup, identity.publicKey, H.masterKey),
-        identity.privateKey,
-      );
-      console.log(`# jsc --useJIT=false: key worker load + seal (10 000 iterations) ${ms.toFixed(0)} ms`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    });
+    assert.deepEqual(kinds(replies), ['progress', 'sealed']);
+    assert.deepEqual(
+      lib.unlockKeyBackup(replies[1]!.backup, identity.publicKey, H.masterKey),
+      identity.privateKey,
+    );
+    console.log(`# jsc --useJIT=false: key worker load + seal (10 000 iterations) ${ms.toFixed(0)} ms`);
+  });
+
+  it('the built worker seals a letter in JavaScriptCore without JIT, which a reader opens', (t) => {
+    const jsc = findJsc();
+    if (!jsc) {
+      t.skip('jsc missing: apt-get install libjavascriptcoregtk-4.0-bin');
+      return;
     }
+    const lib = builtLib();
+    const sender = lib.generateIdentity('sender');
+    const readers = Array.from({ length: 9 }, (_, i) => lib.generateIdentity(`reader_${i}`));
+    const { ms, replies } = runWorkerInJsc(jsc, {
+      id: 8,
+      op: 'sealLetter',
+      sender: {
+        user: sender.user,
+        privateKey: lib.base64urlEncode(sender.privateKey),
+        publicKey: lib.base64urlEncode(sender.publicKey),
+      },
+      recipients: readers.map((r) => ({ user: r.user, publicKey: lib.base64urlEncode(r.publicKey) })),
+      // ASCII: the jsc shell reads its arguments as Latin-1.
+      content: 'Saturday, nine o clock',
+      remark: '',
+      expiresAt: null,
+      head: null,
+      maxOpens: null,
+      now: new Date().toISOString(),
+      random: lib.base64urlEncode(webcrypto.getRandomValues(new Uint8Array(lib.sealRandomLength(9, 2)))),
+    });
+    assert.deepEqual(kinds(replies), ['letterSealed']);
+    const opened = lib.openEnvelope(replies[0]!.envelope, {
+      reader: readers[8]!,
+      senderPublicKey: sender.publicKey,
+    });
+    assert.equal(opened.content, 'Saturday, nine o clock');
+    console.log(`# jsc --useJIT=false: key worker load + seal to 9 new recipients ${ms.toFixed(0)} ms`);
+  });
+
+  it('a worker that runs out of the random bytes drawn for it says so by name', (t) => {
+    const jsc = findJsc();
+    if (!jsc) {
+      t.skip('jsc missing: apt-get install libjavascriptcoregtk-4.0-bin');
+      return;
+    }
+    const lib = builtLib();
+    const sender = lib.generateIdentity('sender');
+    const reader = lib.generateIdentity('reader');
+    const { replies } = runWorkerInJsc(jsc, {
+      id: 9,
+      op: 'sealLetter',
+      sender: {
+        user: sender.user,
+        privateKey: lib.base64urlEncode(sender.privateKey),
+        publicKey: lib.base64urlEncode(sender.publicKey),
+      },
+      recipients: [{ user: reader.user, publicKey: lib.base64urlEncode(reader.publicKey) }],
+      content: 'short of bytes',
+      remark: '',
+      expiresAt: null,
+      head: null,
+      maxOpens: null,
+      now: new Date().toISOString(),
+      random: lib.base64urlEncode(webcrypto.getRandomValues(new Uint8Array(lib.sealRandomLength(1) - 1))),
+    });
+    assert.deepEqual(kinds(replies), ['error']);
+    // The name services/kdf falls back on: the logic thread then seals with its own draws.
+    assert.equal(replies[0]!.name, 'RandomExhausted');
   });
 
   it('register: refuses guessable keys with a hint, offers a passphrase, seals in the worker', async () => {
@@ -278,5 +371,123 @@ describe('the key worker and the strength meter through the pages', () => {
     });
     const keyring = fresh.module<{ unlock(k: string): Promise<unknown> }>('services/keyring/index.js');
     await keyring.unlock(passphrase);
+  });
+});
+
+describe('sealing a letter to many recipients', () => {
+  const S = { name: '林小封', phone: '13500135100', masterKey: 'Nine kites over 7 grey rooftops' };
+  let server: TestServer;
+  let sender: Phone;
+  /** One more reader than the logic thread seals to: a letter to all of them goes to the worker. */
+  const readers: TestUser[] = [];
+  const to = (people: TestUser[]) => people.map(({ name, phone }) => ({ name, phone }));
+
+  before(async () => {
+    await buildOnce();
+    server = await startServer();
+    sender = new Phone({ apiBaseUrl: server.url, publicUrl: server.publicUrl });
+    await registerThroughPage(sender, S);
+    const { LOGIC_THREAD_MAX_RECIPIENTS } = sender.module<{ LOGIC_THREAD_MAX_RECIPIENTS: number }>(
+      'services/kdf/index.js',
+    );
+    for (let i = 0; i <= LOGIC_THREAD_MAX_RECIPIENTS; i++) {
+      readers.push(await registerUser(server.api, { name: `Reader ${i}` }));
+    }
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  /** The letter `shareUrl` names, fetched and opened by `reader` with the protocol's own code. */
+  async function contentFor(reader: TestUser, shareUrl: string): Promise<string> {
+    const { envelope } = await callApi(
+      server.api,
+      envelopesContract.get,
+      { params: { id: idOf(shareUrl) } },
+      reader.token,
+    );
+    const { publicKey } = sender
+      .module<{ requireIdentity(): Identity }>('services/keyring/index.js')
+      .requireIdentity();
+    return openEnvelope(envelope, { reader: reader.identity, senderPublicKey: publicKey }).content;
+  }
+
+  /** A phone with the sender's account, unlocked (in its worker, when it has one). */
+  async function senderAgain(setUp: (phone: Phone) => void): Promise<Phone> {
+    const phone = new Phone({
+      apiBaseUrl: server.url,
+      publicUrl: server.publicUrl,
+      storage: sender.state.storage,
+    });
+    setUp(phone);
+    await phone
+      .module<{ unlock(k: string): Promise<unknown> }>('services/keyring/index.js')
+      .unlock(S.masterKey);
+    return phone;
+  }
+
+  it('seals it in the worker, and every reader opens it', async () => {
+    const before = sender.state.workers.length;
+    const url = await sendThroughPage(sender, { content: '给大家：周六九点，老地方见。', to: to(readers) });
+    assert.equal(sender.state.workers.length, before + 1);
+    const worker = sender.state.workers[before]!;
+    assert.deepEqual(kinds(worker.sent), ['sealLetter']);
+    assert.deepEqual(kinds(worker.received), ['letterSealed']);
+    assert.equal(worker.terminated, true, 'the worker is terminated once done');
+    // What the worker sealed is what went out.
+    assert.equal((worker.received[0] as { envelope: { id: string } }).envelope.id, idOf(url));
+    for (const reader of [readers[0]!, readers.at(-1)!]) {
+      assert.equal(await contentFor(reader, url), '给大家：周六九点，老地方见。');
+    }
+  });
+
+  it('seals a small letter on the logic thread, without starting a worker', async () => {
+    const before = sender.state.workers.length;
+    const url = await sendThroughPage(sender, { content: '只给两个人', to: to(readers.slice(0, 2)) });
+    assert.equal(sender.state.workers.length, before);
+    assert.equal(await contentFor(readers[1]!, url), '只给两个人');
+  });
+
+  it('seals it on the logic thread without wx.createWorker, and when iOS reclaims the worker', async () => {
+    const old = await senderAgain((phone) => {
+      phone.state.workerApi = false;
+    });
+    const url = await sendThroughPage(old, { content: '旧版微信也能发', to: to(readers) });
+    assert.equal(old.state.workers.length, 0);
+    assert.equal(await contentFor(readers.at(-1)!, url), '旧版微信也能发');
+
+    const reclaimed = await senderAgain(() => {});
+    const unlocking = reclaimed.state.workers.length;
+    // Reclaimed as soon as it is handed the letter: it never answers.
+    reclaimed.state.reclaimWorkerAfter = 0;
+    const again = await sendThroughPage(reclaimed, { content: '被系统回收之后', to: to(readers) });
+    const worker = reclaimed.state.workers[unlocking]!;
+    assert.deepEqual(kinds(worker.sent), ['sealLetter']);
+    assert.deepEqual(worker.received, []);
+    assert.equal(await contentFor(readers[0]!, again), '被系统回收之后');
+  });
+
+  it('leaving the compose page while the worker seals stops it and sends nothing', async () => {
+    const compose = await composeThroughPage(sender, { content: '写到一半就走了', to: to(readers) });
+    const before = sender.state.workers.length;
+    const requests = sender.state.requests.length;
+    await compose.tap('.seal-button');
+    await compose.waitFor(
+      () => sender.state.workers[before]?.sent.length === 1,
+      'the worker to get the letter',
+    );
+    assert.equal(compose.data.busy, true);
+    assert.equal(sender.state.loading, '正在手机上加密…');
+    compose.unload();
+    const worker = sender.state.workers[before]!;
+    assert.equal(worker.terminated, true);
+    await sleep(100);
+    assert.deepEqual(worker.received, [], 'no letter came back');
+    assert.equal(sender.state.loading, null, 'the loading toast is gone');
+    assert.ok(
+      !sender.state.requests.slice(requests).some((r) => r.method === 'POST' && r.url.endsWith('/envelopes')),
+      'nothing was uploaded',
+    );
+    assert.deepEqual(sender.state.storage.get('mifeng.outbox') ?? [], [], 'the outbox holds nothing');
   });
 });

@@ -21,6 +21,7 @@ import {
   type SealInput,
   type SealOptions,
   sealEnvelope,
+  sealRandomLength,
   signedBytes,
   type UnsignedEnvelope,
   verifyEnvelopeSignature,
@@ -154,6 +155,22 @@ describe('sealEnvelope()', () => {
     assert.deepEqual(a, b);
     assert.equal(a.id, base64urlEncode(id));
     assert.notDeepEqual(sealFixture().id, sealFixture().id);
+  });
+
+  it('draws exactly sealRandomLength() bytes, the surplus on top', () => {
+    for (const count of [0, 2, MAX_RECIPIENTS - 1]) {
+      const recipients = crowd.slice(0, count).map(({ user, publicKey }) => ({ user, publicKey }));
+      let drawn = 0;
+      const counting = (n: number) => {
+        drawn += n;
+        return nodeRandom(n);
+      };
+      sealFixture({ recipients }, { random: counting });
+      assert.equal(drawn, sealRandomLength(count), `${count} recipients`);
+    }
+    assert.equal(sealRandomLength(2, 2) - sealRandomLength(2), 64);
+    assert.throws(() => sealRandomLength(-1), RangeError);
+    assert.throws(() => sealRandomLength(1.5), TypeError);
   });
 
   it('seals the largest content and refuses one byte more', () => {
