@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { findJsc, KEY_WORKER_PROBE } from '../../../harness/jsc.mjs';
 import { envelopesContract } from '../../../shared/api';
 import { type Identity, openEnvelope } from '../../../shared/protocol';
@@ -79,6 +79,12 @@ function runWorkerInJsc(
   }
 }
 
+/** The jsc shell, or null with the test marked skipped (a CI run fails on skipped tests). */
+function jscOrSkip(t: TestContext): string | null {
+  const jsc = findJsc();
+  if (!jsc) t.skip('jsc missing: apt-get install libjavascriptcoregtk-4.0-bin');
+  return jsc;
+}
 describe('the key worker and the strength meter through the pages', () => {
   let server: TestServer;
   let h: Phone;
@@ -101,11 +107,8 @@ describe('the key worker and the strength meter through the pages', () => {
   });
 
   it('the built worker seals a backup in JavaScriptCore without JIT (iOS), which the lib opens', (t) => {
-    const jsc = findJsc();
-    if (!jsc) {
-      t.skip('jsc missing: apt-get install libjavascriptcoregtk-4.0-bin');
-      return;
-    }
+    const jsc = jscOrSkip(t);
+    if (!jsc) return;
     const lib = builtLib();
     const identity = lib.generateIdentity('jsc');
     const { ms, replies } = runWorkerInJsc(jsc, {
@@ -126,11 +129,8 @@ describe('the key worker and the strength meter through the pages', () => {
   });
 
   it('the built worker seals a letter in JavaScriptCore without JIT, which a reader opens', (t) => {
-    const jsc = findJsc();
-    if (!jsc) {
-      t.skip('jsc missing: apt-get install libjavascriptcoregtk-4.0-bin');
-      return;
-    }
+    const jsc = jscOrSkip(t);
+    if (!jsc) return;
     const lib = builtLib();
     const sender = lib.generateIdentity('sender');
     const readers = Array.from({ length: 9 }, (_, i) => lib.generateIdentity(`reader_${i}`));
@@ -162,11 +162,8 @@ describe('the key worker and the strength meter through the pages', () => {
   });
 
   it('a worker that runs out of the random bytes drawn for it says so by name', (t) => {
-    const jsc = findJsc();
-    if (!jsc) {
-      t.skip('jsc missing: apt-get install libjavascriptcoregtk-4.0-bin');
-      return;
-    }
+    const jsc = jscOrSkip(t);
+    if (!jsc) return;
     const lib = builtLib();
     const sender = lib.generateIdentity('sender');
     const reader = lib.generateIdentity('reader');
