@@ -15,6 +15,13 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { readCodeCache, setCodeCacheState, writeCodeCache } from './code-cache';
+import { precompilePglite } from './db/pglite-wasm';
+import { readEnvironment } from './environment';
+
+// On the embedded database PGlite's WebAssembly compiles on a worker thread while this one reads
+// and compiles the bundle (a fifth of a restart), not after: the database then opens as soon as
+// the application asks, instead of waiting for the compilation.
+if (embeddedDatabase()) precompilePglite();
 
 const bundlePath = fileURLToPath(new URL('./server.cjs', import.meta.url));
 const bundle = readFileSync(bundlePath);
@@ -39,3 +46,13 @@ if (cacheOut) process.once('exit', () => writeCodeCache(cacheOut, bundle, script
 
 const module = { exports: {} };
 script.runInThisContext()(module.exports, createRequire(bundlePath), module, bundlePath, dirname(bundlePath));
+
+/** Whether the configuration selects PGlite (no DATABASE_URL), as server/config.ts will read it. */
+function embeddedDatabase(): boolean {
+  try {
+    return !readEnvironment().DATABASE_URL;
+  } catch {
+    // An unreadable ENV_FILE: the application reports it.
+    return false;
+  }
+}
