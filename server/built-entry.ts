@@ -13,10 +13,19 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import vm from 'node:vm';
 import { readCodeCache, setCodeCacheState, writeCodeCache } from './code-cache';
 import { precompilePglite } from './db/pglite-wasm';
 import { readEnvironment } from './environment';
+
+// V8 compiles a WebAssembly function again with its optimizing compiler, on background threads,
+// once the function has run for a budget of instructions. PostgreSQL's start in PGlite runs much
+// code once that exhausts the default budget (1.8 million): V8 then spent about 1 s of CPU at every
+// start optimizing functions that hardly run again, on the same two cores as the start itself.
+// With ten times the budget what a running server runs often is still optimized, a little later.
+// Set before the bundle is compiled: V8 accepts a code cache only under the flags it was made with.
+setFlagsFromString('--wasm-tiering-budget=18000000');
 
 // On the embedded database PGlite's WebAssembly compiles on a worker thread while this one reads
 // and compiles the bundle (a fifth of a restart), not after: the database then opens as soon as
