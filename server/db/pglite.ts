@@ -47,10 +47,13 @@ class FileBundle extends Blob {
 /**
  * Settings passed on PGlite's command line, over those in the data directory's postgresql.conf
  * (initdb's defaults, written for a server with many connections). PostgreSQL zeroes its shared
- * buffers at every start, which in WebAssembly took about 0.6 s of CPU for the default 128 MB;
- * one embedded connection reads through the operating system's file cache anyway.
+ * memory at every start, which in WebAssembly took about 0.6 s of CPU for the default 128 MB of
+ * buffers; one embedded connection reads through the operating system's file cache anyway.
+ * initdb's 100 connections sized the rest (3 of the 24 MB: a slot and locks for each); PGlite
+ * runs one. Ten leave its one transaction room for about 1 500 locks, far more than a migration
+ * takes.
  */
-const START_SETTINGS = ['shared_buffers=16MB'];
+const START_SETTINGS = ['shared_buffers=16MB', 'max_connections=10'];
 
 async function pgliteOptions(withInitdb: boolean) {
   const [pgliteWasmModule, initdbWasmModule] = await Promise.all([
