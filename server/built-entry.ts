@@ -24,8 +24,11 @@ import { readEnvironment } from './environment';
 // code once that exhausts the default budget (1.8 million): V8 then spent about 1 s of CPU at every
 // start optimizing functions that hardly run again, on the same two cores as the start itself.
 // With ten times the budget what a running server runs often is still optimized, a little later.
+// V8 also compiles a module on as many background threads as it has (four): on two cores they
+// took the CPU from this thread while it loads the application, and one compiles PGlite's in
+// about the time this thread takes to get to the open.
 // Set before the bundle is compiled: V8 accepts a code cache only under the flags it was made with.
-setFlagsFromString('--wasm-tiering-budget=18000000');
+setFlagsFromString('--wasm-tiering-budget=18000000 --wasm-num-compilation-tasks=1');
 
 // On the embedded database PGlite's WebAssembly compiles on a worker thread while this one reads
 // and compiles the bundle (a fifth of a restart), not after: the database then opens as soon as
