@@ -6,7 +6,7 @@
  * build it with overrides. In development, `JWT_SECRET` and `PHONE_PEPPER` default to random
  * values generated once and kept in `DATA_DIR` (mode 0600); production requires them.
  *
- * `readEnvironment()` is where the values come from: the process environment over a `.env` file
+ * `readEnvironment()` (server/environment.ts) is where the values come from: the process environment over a `.env` file
  * (a variable set in the environment wins). `NODE_ENV=production` adds the checks of
  * `productionProblems()`: what is merely convenient in development is refused there.
  */
@@ -14,23 +14,21 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { parseEnv } from 'node:util';
 import * as z from 'zod/mini';
 import { MAX_EXPIRY_DAYS } from '../shared/api/common';
 import { sm2PublicKey } from '../shared/crypto';
 import { base64urlDecode, isBase64url } from '../shared/encoding';
 import { keyId, PRIVATE_KEY_LENGTH } from '../shared/protocol';
 import { followLogKeyRotations, type LogKeyRotation, LogKeyRotationSchema } from '../shared/transparency';
+import { ConfigError } from './environment';
+
+export { ConfigError, type EnvironmentSource, readEnvironment } from './environment';
 
 /** The real WeChat API host. */
 export const WECHAT_API_DEFAULT = 'https://api.weixin.qq.com';
 
 /** Shortest accepted JWT secret / phone pepper, in characters. */
 const MIN_SECRET_LENGTH = 32;
-
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
 
 const intVar = (min: number, max: number) =>
   z.pipe(
@@ -285,39 +283,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     VERIFY_WORKERS: e.VERIFY_WORKERS ?? 0,
     wechatConfigured,
   };
-}
-
-/** The environment: `process.env` over the `.env` file. */
-export interface EnvironmentSource {
-  env?: Record<string, string | undefined>;
-  /** Directory whose `.env` is read unless ENV_FILE names another file (default: the working directory). */
-  cwd?: string;
-}
-
-/**
- * The variables the server reads: those of the environment, over those of a `.env` file — the
- * file named by `ENV_FILE`, else `.env` in the working directory if there is one. A variable set
- * in the environment, even to the empty string, wins over the file (as with `node --env-file`).
- */
-export function readEnvironment({
-  env = process.env,
-  cwd = process.cwd(),
-}: EnvironmentSource = {}): Record<string, string | undefined> {
-  const named = env.ENV_FILE;
-  const path = resolve(cwd, named || '.env');
-  if (!existsSync(path)) {
-    if (named) throw new ConfigError(`Invalid environment variable ENV_FILE: ${path} does not exist`);
-    return env;
-  }
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError(
-      `Invalid environment variable ENV_FILE: cannot read ${path} (${(err as Error).message})`,
-    );
-  }
-  return { ...parseEnv(text), ...env };
 }
 
 const SECRET_NAMES = ['JWT_SECRET', 'PHONE_PEPPER', 'LOG_SIGNING_KEY'] as const;

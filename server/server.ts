@@ -5,12 +5,13 @@
  *
  * The application is imported only once the configuration is read: on the embedded database,
  * PGlite's WebAssembly then compiles on a worker thread while the main thread loads
- * Fastify and the routes (in the built server every package is inlined and evaluated lazily).
+ * Fastify and the routes (in the built server every package is inlined and evaluated lazily,
+ * and the built entry has started that compilation before, server/built-entry.ts).
  */
 import { loadavg } from 'node:os';
 import { codeCacheState } from './code-cache';
 import { ConfigError, loadConfig, readEnvironment } from './config';
-import { precompilePglite } from './db/pglite';
+import { precompilePglite } from './db/pglite-wasm';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;

@@ -1,55 +1,25 @@
 /**
  * Embedded PostgreSQL (PGlite) on a data directory, with what PGlite itself leaves out: an
- * exclusive lock on the directory (server/db/directory-lock.ts), a per-process cache of its
- * compiled WebAssembly, start settings for one embedded connection, and a first start that copies a template made at build time instead of
+ * exclusive lock on the directory (server/db/directory-lock.ts), its WebAssembly compiled once
+ * per process (server/db/pglite-wasm.ts), start settings for one embedded connection, and a first start that copies a template made at build time instead of
  * running initdb.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, cp, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { lockDirectory } from './directory-lock';
 import { migrationChecksum, readMigrationFiles } from './migration-files';
-import { compileWasmFile, type WasmModule } from './wasm';
+import { compilePgliteWasm, pgliteDist } from './pglite-wasm';
 
 /** dataDir value that keeps the database in memory (tests, experiments). */
 export const IN_MEMORY = 'memory://';
 
 /** Name of the lock file kept next to the PGlite directory while it is open. */
 const LOCK_FILE = 'pglite.lock';
-
-/**
- * PGlite compiles ~9 MB of wasm on every open unless handed the compiled module; tests open many
- * databases per process, so compile once, off the main thread (compileWasmFile). initdb's module
- * is compiled only when a database is made (in memory, or a directory with no template): a
- * restart never runs initdb.
- */
-const compiled = new Map<'pglite' | 'initdb', Promise<WasmModule>>();
-
-function pgliteDist(): string {
-  return dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
-}
-
-function compileOnce(name: 'pglite' | 'initdb'): Promise<WasmModule> {
-  let module = compiled.get(name);
-  if (!module) {
-    module = compileWasmFile(join(pgliteDist(), `${name}.wasm`));
-    compiled.set(name, module);
-  }
-  return module;
-}
-
-/**
- * Starts compiling PGlite's wasm in the background (V8 compiles off the main thread), so a
- * start that calls this first overlaps the compilation with loading the rest of the server.
- */
-export function precompilePglite(): void {
-  void compileOnce('pglite').catch(() => {});
-}
 
 /**
  * PGlite's file-system bundle (pglite.data, 6 MB: PostgreSQL's share/ directory), which PGlite
@@ -77,15 +47,18 @@ class FileBundle extends Blob {
 /**
  * Settings passed on PGlite's command line, over those in the data directory's postgresql.conf
  * (initdb's defaults, written for a server with many connections). PostgreSQL zeroes its shared
- * buffers at every start, which in WebAssembly took about 0.6 s of CPU for the default 128 MB;
- * one embedded connection reads through the operating system's file cache anyway.
+ * memory at every start, which in WebAssembly took about 0.6 s of CPU for the default 128 MB of
+ * buffers; one embedded connection reads through the operating system's file cache anyway.
+ * initdb's 100 connections sized the rest (3 of the 24 MB: a slot and locks for each); PGlite
+ * runs one. Ten leave its one transaction room for about 1 500 locks, far more than a migration
+ * takes.
  */
-const START_SETTINGS = ['shared_buffers=16MB'];
+const START_SETTINGS = ['shared_buffers=16MB', 'max_connections=10'];
 
 async function pgliteOptions(withInitdb: boolean) {
   const [pgliteWasmModule, initdbWasmModule] = await Promise.all([
-    compileOnce('pglite'),
-    withInitdb ? compileOnce('initdb') : undefined,
+    compilePgliteWasm('pglite'),
+    withInitdb ? compilePgliteWasm('initdb') : undefined,
   ]);
   return {
     pgliteWasmModule,
