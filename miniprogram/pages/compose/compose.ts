@@ -12,7 +12,7 @@ import {
   expiryDate,
   type KeyChange,
   KeyChangedError,
-  prepareRecipient,
+  prepareKey,
   QueuedError,
   READ_LIMIT,
   READ_LIMIT_KEYS,
@@ -274,7 +274,7 @@ Page<ComposeData, ComposeMethods>({
     }
     this.setData({ recipients: rows.map((r) => (r.key === key ? row(resolved, key) : r)) });
     // Precompute for the wrap to this key now, while the user writes, rather than after send.
-    if (resolved.status === 'found' && resolved.publicKey) prepareRecipient(resolved.publicKey);
+    if (resolved.status === 'found' && resolved.publicKey) prepareKey(resolved.publicKey);
   },
 
   onRemoveRecipient(e) {

@@ -48,6 +48,7 @@ import { whenRandomReady } from '../random';
 import { checkKey, LogCheckError, type LogProblem, verifyHead } from '../transparency';
 import { type KeyChange, keyChangeOf } from './key-change';
 import * as outbox from './outbox';
+import { prepareKey } from './prepare';
 import { rememberRemark } from './sent-record';
 
 export { confirmLeftOut, tellQueued } from './confirm';
@@ -60,7 +61,7 @@ export {
   listPending,
   pendingKeyChange,
 } from './pending';
-export { prepareRecipient } from './prepare';
+export { prepareKey } from './prepare';
 export { deliverReadyOnce, showDeliveryReport } from './report';
 
 import { isRegistered, maxExpiryDays, signIn } from '../session';
@@ -434,6 +435,8 @@ export async function openLetter(id: string, options: { spendOpen?: boolean } = 
     if (limited && !options.spendOpen) {
       return { state: 'limited', maxOpens: status.maxOpens!, opensLeft: status.opensLeft! };
     }
+    // The signature check needs a multiplication by the sender's key: made ready during the fetch.
+    if (checked) prepareKey(checked.sender.publicKey);
     fetched = await api.getEnvelope(id);
   } catch (err) {
     return { state: stateOfError(err) };

@@ -103,6 +103,26 @@ describe('compose and open, at the edges', () => {
     );
   });
 
+  it("opening a letter prepares its checked sender's key while the envelope is fetched", async () => {
+    // A sender G's phone has never multiplied by: its one use in the open's verification would
+    // leave it without rows, so rows after the open mean it was prepared.
+    const h = new Phone({ apiBaseUrl: server.url, publicUrl: server.publicUrl });
+    const H = { name: 'He', phone: '13700137004', masterKey: 'Hollow hills, 7 herons' };
+    await registerThroughPage(h, H);
+    const id = idOf(await sendThroughPage(h, { content: 'prepared sender', to: [G], expiry: 'ONE_MONTH' }));
+    const open = g.open(`/pages/open/open?id=${id}`);
+    await open.waitFor(() => open.data.state === 'open', 'the letter');
+    assert.equal((open.data.letter as { content: string }).content, 'prepared sender');
+    const lib = g.module<{
+      base64urlDecode(text: string): Uint8Array;
+      sm2PrepareKey(publicKey: Uint8Array): boolean;
+    }>('lib/mifeng.js');
+    const senderKey = h
+      .module<{ requireIdentity(): { publicKey: Uint8Array } }>('services/keyring/index.js')
+      .requireIdentity().publicKey;
+    assert.equal(lib.sm2PrepareKey(senderKey), false, "H's key had its rows when the letter was opened");
+  });
+
   it('opens a letter from the in-app scanner, and refuses a scanned code that is not ours', async () => {
     const id = idOf(await sendThroughPage(f, { content: 'scanner test', to: [G], expiry: 'ONE_MONTH' }));
     const open = g.open('/pages/open/open');
