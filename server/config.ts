@@ -6,9 +6,10 @@
  * build it with overrides. In development, `JWT_SECRET` and `PHONE_PEPPER` default to random
  * values generated once and kept in `DATA_DIR` (mode 0600); production requires them.
  *
- * `readEnvironment()` (server/environment.ts) is where the values come from: the process environment over a `.env` file
- * (a variable set in the environment wins). `NODE_ENV=production` adds the checks of
- * `productionProblems()`: what is merely convenient in development is refused there.
+ * `readEnvironment()` (server/environment.ts) is where the values come from: the process
+ * environment over a `.env` file (a variable set in the environment wins). `NODE_ENV=production`
+ * adds the checks of `productionProblems()`: what is merely convenient in development is refused
+ * there.
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';

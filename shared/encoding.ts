@@ -38,6 +38,18 @@ const ALPHABET_CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
 /** String.fromCharCode takes its arguments on the stack: convert in slices of this many units. */
 const FROM_CHAR_CODE_CHUNK = 0x2000;
 
+/** The string of these UTF-16 code units, made FROM_CHAR_CODE_CHUNK units at a time. */
+function fromCodeUnits(units: Uint8Array | Uint16Array): string {
+  let out = '';
+  for (let i = 0; i < units.length; i += FROM_CHAR_CODE_CHUNK) {
+    out += String.fromCharCode.apply(
+      null,
+      units.subarray(i, i + FROM_CHAR_CODE_CHUNK) as unknown as number[],
+    );
+  }
+  return out;
+}
+
 /** The length of the unpadded base64url text of `byteLength` bytes. */
 export function base64urlLength(byteLength: number): number {
   if (!Number.isSafeInteger(byteLength) || byteLength < 0) {
@@ -68,14 +80,7 @@ export function base64urlEncode(bytes: Uint8Array): string {
     units[o++] = ALPHABET_CODES[(n >>> 12) & 63]!;
     if (rest === 2) units[o++] = ALPHABET_CODES[(n >>> 6) & 63]!;
   }
-  let out = '';
-  for (let i = 0; i < units.length; i += FROM_CHAR_CODE_CHUNK) {
-    out += String.fromCharCode.apply(
-      null,
-      units.subarray(i, i + FROM_CHAR_CODE_CHUNK) as unknown as number[],
-    );
-  }
-  return out;
+  return fromCodeUnits(units);
 }
 
 /** Decodes one character, or returns -1 when it is outside the alphabet. */
@@ -221,13 +226,7 @@ export function utf8Decode(bytes: Uint8Array): string {
   // ASCII is its own code units. Otherwise the units go by index into a typed array, as
   // base64urlEncode's do: without a JIT, pushing them onto an array took about half of the time.
   const units = any < 0x80 ? bytes : _utf16Units(bytes);
-  let out = '';
-  for (let i = 0; i < units.length; i += FROM_CHAR_CODE_CHUNK) {
-    out += String.fromCharCode.apply(
-      null,
-      units.subarray(i, i + FROM_CHAR_CODE_CHUNK) as unknown as number[],
-    );
-  }
+  const out = fromCodeUnits(units);
   // The copy may be a letter's plaintext; the caller wipes its own bytes.
   if (units !== bytes) units.fill(0);
   return out;

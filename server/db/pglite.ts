@@ -1,8 +1,8 @@
 /**
  * Embedded PostgreSQL (PGlite) on a data directory, with what PGlite itself leaves out: an
  * exclusive lock on the directory (server/db/directory-lock.ts), its WebAssembly compiled once
- * per process (server/db/pglite-wasm.ts), start settings for one embedded connection, and a first start that copies a template made at build time instead of
- * running initdb.
+ * per process (server/db/pglite-wasm.ts), start settings for one embedded connection, and a first
+ * start that copies a template made at build time instead of running initdb.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';

@@ -5,8 +5,9 @@
  * Our own implementation rather than sm-crypto-v2's: that one costs ~60 KB of the mini program lib
  * (it carries its own SM2 and @noble/curves along) and ~6 ms per 2 KiB letter in JavaScriptCore
  * without JIT, where iOS WeChat runs it. Here the cipher uses four 256-entry T-tables (S-box and the
- * linear transform L fused, built once at load) and GHASH Shoup's 8-bit tables per key, all on 32-bit integers without allocation per block. Checked against the
- * standard's and RFC 8998's vectors, OpenSSL's sm4-ecb/sm4-ctr and sm-crypto-v2 in tests.
+ * linear transform L fused, built once at load) and GHASH Shoup's 8-bit tables per key, all on
+ * 32-bit integers without allocation per block. Checked against the standard's and RFC 8998's
+ * vectors, OpenSSL's sm4-ecb/sm4-ctr and sm-crypto-v2 in tests.
  *
  * What the wrapper adds: the tag travels appended to the ciphertext (`ct ‖ tag`, as RFC 5116 and
  * RFC 8998 lay it out) and decryption always checks it before returning anything; a short input or
